@@ -1,0 +1,135 @@
+/*
+ * config.h - tbmond.conf and its devices.d drop-ins: parsing (inih),
+ * validation against the key tables, and the resulting structures.
+ */
+#ifndef TBM_CONFIG_H
+#define TBM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_ID_MAX 64
+
+enum protocol { PROTO_NONE = 0, PROTO_MODBUS_TCP, PROTO_MODBUS_RTU, PROTO_MQTT };
+enum reg_table { TABLE_NONE = 0, TABLE_COIL, TABLE_DISCRETE, TABLE_INPUT, TABLE_HOLDING };
+enum value_type { TYPE_BOOL = 0, TYPE_INT16, TYPE_UINT16, TYPE_INT32, TYPE_UINT32, TYPE_FLOAT32 };
+enum word_order { ORDER_ABCD = 0, ORDER_BADC, ORDER_CDAB, ORDER_DCBA };
+enum point_kind { KIND_FAULT = 0, KIND_SAFETY, KIND_STATUS };
+enum cond_op { OP_NONE = 0, OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
+
+struct condition {
+	enum cond_op op;
+	double value;
+};
+
+struct conf_site {
+	char *id;
+	char *name;
+	char *timezone;
+};
+
+struct conf_daemon {
+	char *database;
+	char *devices;
+	int log_level;
+};
+
+struct conf_mqtt {
+	int present;
+	char *url;
+	char *client_id;
+	char *username;
+	char *password_file;
+	char *ca_file;
+	char *events_topic;
+	char *status_topic;
+	int64_t keepalive_ms;
+};
+
+struct conf_point;
+
+struct conf_device {
+	char id[CONF_ID_MAX];
+	char *name;
+	char *lab;
+	int assessment;
+	enum protocol protocol;
+	char *host;
+	int port;
+	int unit;
+	int64_t interval_ms;
+	int64_t timeout_ms;
+	char *offline_after_raw;   /* interpreted per protocol: */
+	int offline_polls;         /*   modbus: failed polls */
+	int64_t offline_ms;        /*   mqtt: silence */
+	char *serial;
+	int baud;
+	char parity;               /* 'N', 'E', 'O' */
+	int data_bits;
+	int stop_bits;
+	char *topic;
+	int max_registers;
+	int max_bits;
+	const char *file;          /* where it was defined */
+	int line;
+	struct conf_point **points;   /* this device's points, in definition order */
+	size_t npoints;
+};
+
+struct conf_point {
+	char id[2 * CONF_ID_MAX];  /* DEVICE.NAME */
+	char name[CONF_ID_MAX];
+	struct conf_device *device;
+	enum reg_table table;
+	int address;
+	enum value_type type;
+	int type_set;
+	enum word_order order;
+	int bit;                   /* -1: whole register */
+	double scale;
+	double offset;
+	enum point_kind kind;
+	struct condition when;
+	struct condition clear;    /* op NONE: "not when" */
+	int64_t delay_ms;
+	int64_t clear_delay_ms;
+	char *label;
+	char *json;                /* mqtt: dotted path, NULL: bare number */
+	const char *file;
+	int line;
+};
+
+struct config {
+	char *path;
+	struct conf_site site;
+	struct conf_daemon daemon;
+	struct conf_mqtt mqtt;
+	struct conf_device **devices;
+	size_t ndevices;
+	struct conf_point **points;
+	size_t npoints;
+	char **files;              /* every file read, owned here (file/line pointers refer to them) */
+	size_t nfiles;
+};
+
+/* config_load: parses PATH and the devices drop-ins, validates everything.
+ * Returns the config, or NULL after reporting each error through `report`
+ * as "FILE:LINE: message" (stderr when report is NULL); *nerrors gets the count. */
+typedef void (*config_report_fn)(void *arg, const char *msg);
+struct config *config_load(const char *path, config_report_fn report, void *arg, int *nerrors);
+void config_free(struct config *cf);
+
+struct conf_device *config_device(const struct config *cf, const char *id);
+struct conf_point *config_point(const struct config *cf, const char *id);
+
+/* Names for printing and the store. */
+const char *config_protocol_name(enum protocol p);
+const char *config_kind_name(enum point_kind k);
+const char *config_table_name(enum reg_table t);
+const char *config_op_name(enum cond_op op);
+
+/* condition_parse: "value OP NUMBER"; 0 ok, -1 malformed. */
+int condition_parse(const char *s, struct condition *c);
+int condition_holds(const struct condition *c, double v);
+
+#endif

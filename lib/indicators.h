@@ -1,0 +1,76 @@
+/*
+ * indicators.h - the equipment indicators of DESIGN.md ("Indicators"):
+ * fault repair rate, safety accidents with coverage, lab operation,
+ * per-device figures. tbmctl and tbm-report both use these functions.
+ */
+#ifndef TBM_INDICATORS_H
+#define TBM_INDICATORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct ind_unrepaired {
+	int64_t id;
+	char *device;
+	char *label;
+	int64_t opened_at;
+};
+
+struct ind_device {
+	char *id, *name, *lab;
+	int assessment;
+	int faults;                /* kind fault, opened in the period, not dismissed */
+	int repaired;
+	double availability;       /* fraction */
+	double mtbf_hours;         /* NAN when there was no fault */
+};
+
+struct ind_lab {
+	char *lab;
+	int devices;
+	int faults;
+	int repaired;
+	double availability;       /* mean of its devices' availability */
+	int normal;                /* availability >= normal_availability */
+	double mttr_hours;         /* NAN without repairs */
+	int safety_events;
+	double coverage;           /* share of the period all its safety points were observed */
+};
+
+struct indicators {
+	char *site_id, *site_name;
+	int64_t from_ms, to_ms, cutoff_ms;
+	struct {
+		int faults, repaired;
+		double rate;           /* 1.0 when there were no faults */
+		int no_faults;
+		int within_24h, within_72h;
+		double mttr_mean_hours, mttr_median_hours;   /* NAN without repairs */
+		int repeats;
+	} repair;
+	struct {
+		int accidents, near_misses, drills, none, unclassified;
+		int provisional;       /* unclassified > 0 */
+		double coverage;       /* fraction; 1.0 when there are no safety points */
+		int safety_points;
+	} safety;
+	double normal_availability;
+	struct ind_lab *labs;
+	size_t nlabs;
+	struct ind_device *devices;
+	size_t ndevices;
+	int faults_per_month[12];  /* kind fault, by the month (1-12) of opening, local time */
+	struct ind_unrepaired *unrepaired;   /* assessment faults not repaired by the cutoff */
+	size_t nunrepaired;
+};
+
+/* indicators_compute: over [from_ms, to_ms), repairs counted up to cutoff_ms
+ * (0: to_ms). Labs are normal when availability >= normal_availability.
+ * -1 on a database error, with the message in err. */
+int indicators_compute(struct store *st, int64_t from_ms, int64_t to_ms, int64_t cutoff_ms,
+    double normal_availability, struct indicators *out, char *err, size_t errlen);
+void indicators_free(struct indicators *ind);
+
+#endif

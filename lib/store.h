@@ -1,0 +1,127 @@
+/*
+ * store.h - the SQLite database: schema and migrations, the events written
+ * by tbmond's writer thread, the audit hash chain, and every query the tools
+ * make. All SQL of the project lives in store*.c.
+ */
+#ifndef TBM_STORE_H
+#define TBM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct store;
+
+#define STORE_BUSY_TIMEOUT_MS 5000
+#define STORE_NOTIME 0   /* an absent timestamp */
+
+enum fault_kind { FK_FAULT = 0, FK_COMM, FK_SAFETY };
+const char *fault_kind_name(enum fault_kind k);
+int fault_kind_parse(const char *s);   /* -1 if unknown */
+
+/* An event from the detector to the writer thread. Fixed-size so the queue
+ * never allocates. */
+enum event_type { EV_OPEN = 1, EV_CLEAR };
+struct tbm_event {
+	enum event_type type;
+	enum fault_kind kind;
+	char device[CONF_ID_MAX];
+	char point[CONF_ID_MAX];   /* "comm" for communication faults */
+	double code;               /* value at opening */
+	int64_t at_ms;
+};
+
+/* store_open: opens (creating and migrating when !readonly) the database.
+ * On error returns -1 with a message in err. */
+int store_open(const char *path, int readonly, struct store **out, char *err, size_t errlen);
+void store_close(struct store *st);
+const char *store_errmsg(struct store *st);
+int store_schema_version(struct store *st);
+
+/* Records the site, devices and points of a configuration (upsert; ones no
+ * longer configured stay, marked not in the configuration). */
+int store_sync_config(struct store *st, const struct config *cf);
+
+/* Daemon runs: observation intervals for coverage, and the heartbeat. */
+int store_run_start(struct store *st, int64_t now_ms, int64_t *run_id);
+int store_run_alive(struct store *st, int64_t run_id, int64_t now_ms);
+int store_run_stop(struct store *st, int64_t run_id, int64_t now_ms);
+
+/* Writes a batch of detector events in one BEGIN IMMEDIATE transaction.
+ * Returns the number of events applied (opens of an already open fault and
+ * clears of no open fault are no-ops and are not counted), or -1 on error,
+ * in which case nothing was written and the caller keeps the batch. */
+int store_write_events(struct store *st, const struct tbm_event *ev, size_t n);
+
+/* Calls cb for each automatically detected fault still open (adoption on start). */
+typedef void (*store_open_cb)(void *arg, const char *device, const char *point,
+    enum fault_kind kind, int64_t id);
+int store_each_open_fault(struct store *st, store_open_cb cb, void *arg);
+
+struct fault {
+	int64_t id;
+	char *device;
+	char *point;
+	enum fault_kind kind;
+	char *source;              /* auto | manual */
+	int has_code;
+	double code;
+	char *label;
+	char *lab;
+	int assessment;
+	int64_t opened_at, cleared_at, acked_at, repaired_at, dismissed_at, classified_at;
+	char *acked_by, *ack_note, *repaired_by, *action, *parts;
+	char *dismissed_by, *dismiss_reason, *classification, *classified_by, *note;
+	int64_t repeat_of;         /* 0: none */
+};
+/* open | acknowledged | cleared | repaired | dismissed */
+const char *fault_status(const struct fault *f);
+void fault_clear(struct fault *f);
+
+struct fault_filter {
+	int open_only;             /* not cleared and not repaired/dismissed */
+	const char *device;
+	int64_t from_ms, to_ms;    /* opened in [from, to); 0: unbounded */
+	int kinds;                 /* bit mask of 1 << fault_kind; 0: all */
+};
+int store_faults(struct store *st, const struct fault_filter *flt, struct fault **out, size_t *n);
+int store_fault_get(struct store *st, int64_t id, struct fault *out);   /* 1 found, 0 not, -1 error */
+void store_faults_free(struct fault *v, size_t n);
+
+struct audit_rec {
+	int64_t seq;
+	int64_t at;
+	int64_t fault_id;
+	char *action;
+	char *actor;
+	char *detail;              /* JSON object */
+	char prev_hash[65];
+	char hash[65];
+};
+int store_audit_for(struct store *st, int64_t fault_id, struct audit_rec **out, size_t *n);
+void store_audit_free(struct audit_rec *v, size_t n);
+
+struct site_row {
+	char *id, *name, *timezone;
+};
+int store_site(struct store *st, struct site_row *out);   /* 1 found, 0 none, -1 error */
+void store_site_clear(struct site_row *s);
+
+struct device_row {
+	char *id, *name, *lab, *protocol;
+	int assessment;
+	int in_config;
+	int open_faults;           /* open kind fault/safety faults */
+	int comm_open;             /* an open comm fault: offline */
+	int64_t comm_since;
+};
+int store_devices(struct store *st, struct device_row **out, size_t *n);
+void store_devices_free(struct device_row *v, size_t n);
+
+struct run_row {
+	int64_t id, started_at, alive_at, stopped_at;
+};
+int store_last_run(struct store *st, struct run_row *out);   /* 1 found, 0 none, -1 error */
+
+#endif
