@@ -80,7 +80,8 @@ const char *fault_status(const struct fault *f);
 void fault_clear(struct fault *f);
 
 struct fault_filter {
-	int open_only;             /* not cleared and not repaired/dismissed */
+	int open_only;             /* signal still active: not cleared, repaired or dismissed */
+	int unresolved;            /* needs people: not repaired or dismissed (comm: not cleared) */
 	const char *device;
 	int64_t from_ms, to_ms;    /* opened in [from, to); 0: unbounded */
 	int kinds;                 /* bit mask of 1 << fault_kind; 0: all */

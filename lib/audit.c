@@ -1,0 +1,49 @@
+/*
+ * audit.c - SHA-256 over a canonical, length-prefixed form of an audit
+ * record. Length prefixes keep "ab"+"c" and "a"+"bc" apart.
+ */
+#include "audit.h"
+
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+static int
+feed(EVP_MD_CTX *md, const char *s)
+{
+	char len[24];
+	int n;
+
+	if (s == NULL)
+		s = "";
+	n = snprintf(len, sizeof(len), "%zu:", strlen(s));
+	if (EVP_DigestUpdate(md, len, (size_t)n) != 1 || EVP_DigestUpdate(md, s, strlen(s)) != 1)
+		return -1;
+	return 0;
+}
+
+int
+audit_hash(int64_t seq, int64_t at, int64_t fault_id, const char *action, const char *actor,
+    const char *detail, const char *prev_hash, char out[AUDIT_HASH_LEN + 1])
+{
+	unsigned char dg[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	char nums[80];
+	EVP_MD_CTX *md;
+	int rc = -1;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	snprintf(nums, sizeof(nums), "%" PRId64 "|%" PRId64 "|%" PRId64, seq, at, fault_id);
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 || feed(md, "tbmon-audit-1") ||
+	    feed(md, nums) || feed(md, action) || feed(md, actor) || feed(md, detail) ||
+	    feed(md, prev_hash) || EVP_DigestFinal_ex(md, dg, &dlen) != 1 || dlen != 32)
+		goto out;
+	for (unsigned int i = 0; i < dlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", dg[i]);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(md);
+	return rc;
+}

@@ -1,0 +1,1026 @@
+/*
+ * store.c - the SQLite database: schema and migrations, the detector's
+ * events (one BEGIN IMMEDIATE transaction per batch), the audit chain
+ * appended in the same transactions, and the read queries of the tools.
+ * Every statement binds its parameters; no SQL is built from input.
+ */
+#include "store.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "log.h"
+
+#define REPEAT_WINDOW_MS (7LL * 24 * 3600 * 1000)
+
+/* Statements of the write path, prepared once and kept. */
+enum stmt_id {
+	Q_OPEN_ID, Q_INSERT_FAULT, Q_CLEAR, Q_REPEAT, Q_POINT_INFO, Q_AUDIT_LAST, Q_AUDIT_INSERT,
+	Q_COUNT
+};
+
+static const char *const stmt_sql[Q_COUNT] = {
+	[Q_OPEN_ID] = "SELECT id FROM faults WHERE device = ?1 AND point = ?2 "
+	    "AND cleared_at IS NULL AND source = 'auto'",
+	[Q_INSERT_FAULT] = "INSERT INTO faults (device, point, kind, source, code, label, lab, "
+	    "assessment, opened_at, repeat_of) VALUES (?1, ?2, ?3, 'auto', ?4, ?5, ?6, ?7, ?8, ?9)",
+	[Q_CLEAR] = "UPDATE faults SET cleared_at = ?2 WHERE id = ?1",
+	[Q_REPEAT] = "SELECT id FROM faults WHERE device = ?1 AND point = ?2 "
+	    "AND repaired_at IS NOT NULL AND repaired_at <= ?3 AND repaired_at >= ?3 - ?4 "
+	    "AND dismissed_at IS NULL ORDER BY repaired_at DESC LIMIT 1",
+	[Q_POINT_INFO] = "SELECT d.lab, d.assessment, p.label FROM devices d "
+	    "LEFT JOIN points p ON p.device = d.id AND p.name = ?2 WHERE d.id = ?1",
+	[Q_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+	[Q_AUDIT_INSERT] = "INSERT INTO audit (seq, at, fault_id, action, actor, detail, "
+	    "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+};
+
+struct store {
+	sqlite3 *db;
+	int readonly;
+	sqlite3_stmt *stmt[Q_COUNT];
+};
+
+/*
+ * Migrations: migrations[i] takes the schema from version i to i + 1.
+ * Never edit a released step; append a new one.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+	"CREATE TABLE site (one INTEGER PRIMARY KEY CHECK (one = 1), id TEXT NOT NULL,"
+	"  name TEXT, timezone TEXT);"
+	"CREATE TABLE devices (id TEXT PRIMARY KEY, name TEXT, lab TEXT, protocol TEXT,"
+	"  assessment INTEGER NOT NULL DEFAULT 0, in_config INTEGER NOT NULL DEFAULT 1,"
+	"  added_at INTEGER NOT NULL);"
+	"CREATE TABLE points (device TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  label TEXT, in_config INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (device, name));"
+	"CREATE TABLE faults (id INTEGER PRIMARY KEY, device TEXT NOT NULL, point TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('fault', 'comm', 'safety')),"
+	"  source TEXT NOT NULL CHECK (source IN ('auto', 'manual')),"
+	"  code REAL, label TEXT, lab TEXT, assessment INTEGER NOT NULL DEFAULT 0,"
+	"  opened_at INTEGER NOT NULL, cleared_at INTEGER,"
+	"  acked_at INTEGER, acked_by TEXT, ack_note TEXT,"
+	"  repaired_at INTEGER, repaired_by TEXT, action TEXT, parts TEXT, repair_logged_at INTEGER,"
+	"  dismissed_at INTEGER, dismissed_by TEXT, dismiss_reason TEXT,"
+	"  classification TEXT CHECK (classification IN ('accident', 'near-miss', 'drill', 'none')),"
+	"  classified_at INTEGER, classified_by TEXT, note TEXT,"
+	"  repeat_of INTEGER REFERENCES faults (id));"
+	/* at most one open automatic fault per point: the database itself refuses a duplicate */
+	"CREATE UNIQUE INDEX faults_one_open ON faults (device, point)"
+	"  WHERE cleared_at IS NULL AND source = 'auto';"
+	"CREATE INDEX faults_opened ON faults (opened_at);"
+	"CREATE INDEX faults_device ON faults (device, point, opened_at);"
+	"CREATE TABLE audit (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, fault_id INTEGER,"
+	"  action TEXT NOT NULL, actor TEXT NOT NULL, detail TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+	"CREATE INDEX audit_fault ON audit (fault_id);"
+	"CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL,"
+	"  alive_at INTEGER NOT NULL, stopped_at INTEGER);",
+};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static const char *const kind_names[] = { "fault", "comm", "safety" };
+
+const char *
+fault_kind_name(enum fault_kind k)
+{
+	return (unsigned)k < 3 ? kind_names[k] : "?";
+}
+
+int
+fault_kind_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, kind_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+store_errmsg(struct store *st)
+{
+	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+}
+
+static int
+exec(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_warnx("database: %s", msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static sqlite3_stmt *
+prep(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	return s;
+}
+
+static sqlite3_stmt *
+cached(struct store *st, enum stmt_id id)
+{
+	if (st->stmt[id] == NULL &&
+	    sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+	    &st->stmt[id], NULL) != SQLITE_OK) {
+		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	sqlite3_reset(st->stmt[id]);
+	sqlite3_clear_bindings(st->stmt[id]);
+	return st->stmt[id];
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static int
+user_version(struct store *st)
+{
+	sqlite3_stmt *s = prep(st, "PRAGMA user_version");
+	int v = -1;
+
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	return user_version(st);
+}
+
+static int
+migrate(struct store *st, char *err, size_t errlen)
+{
+	char sql[64];
+	int v;
+
+	if (exec(st, "BEGIN IMMEDIATE") != 0) {
+		snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if ((v = user_version(st)) < 0)
+		goto fail;
+	if (v > SCHEMA_VERSION) {
+		snprintf(err, errlen, "database schema version %d is newer than this program's %d",
+		    v, SCHEMA_VERSION);
+		exec(st, "ROLLBACK");
+		return -1;
+	}
+	for (; v < SCHEMA_VERSION; v++) {
+		if (exec(st, migrations[v]) != 0)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec(st, sql) != 0)
+			goto fail;
+	}
+	if (exec(st, "COMMIT") != 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "schema migration failed: %s", sqlite3_errmsg(st->db));
+	exec(st, "ROLLBACK");
+	return -1;
+}
+
+int
+store_open(const char *path, int readonly, struct store **out, char *err, size_t errlen)
+{
+	struct store *st;
+	int flags, fd;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	st->readonly = readonly;
+	if (!readonly) {
+		/* Create the file ourselves so that it is never world-readable. */
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640)) < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			free(st);
+			return -1;
+		}
+		close(fd);
+	}
+	flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (!readonly) {
+		if (exec(st, "PRAGMA journal_mode = WAL") != 0 ||
+		    exec(st, "PRAGMA synchronous = NORMAL") != 0 ||
+		    exec(st, "PRAGMA foreign_keys = ON") != 0) {
+			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+			goto fail;
+		}
+		if (migrate(st, err, errlen) != 0) {
+			size_t l = strlen(err);
+			char tmp[256];
+			snprintf(tmp, sizeof(tmp), "%s", err);
+			if (l < errlen)
+				snprintf(err, errlen, "%s: %s", path, tmp);
+			goto fail;
+		}
+	} else {
+		int v = user_version(st);
+		if (v < 0) {
+			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+			goto fail;
+		}
+		if (v == 0) {
+			snprintf(err, errlen, "%s: not a tbmon database (no schema)", path);
+			goto fail;
+		}
+		if (v > SCHEMA_VERSION) {
+			snprintf(err, errlen, "%s: schema version %d is newer than this program's %d",
+			    path, v, SCHEMA_VERSION);
+			goto fail;
+		}
+	}
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+/* Statement helpers for the one-shot queries: step to done, report errors. */
+static int
+step_done(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE");
+}
+
+static int
+commit(struct store *st)
+{
+	if (exec(st, "COMMIT") != 0) {
+		exec(st, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		exec(st, "ROLLBACK");
+}
+
+/*
+ * The audit chain. append_audit runs inside the caller's transaction, so a
+ * change and its record commit or vanish together.
+ */
+static int
+append_audit(struct store *st, int64_t at, int64_t fault_id, const char *action,
+    const char *actor, const char *detail)
+{
+	char prev[AUDIT_HASH_LEN + 1] = AUDIT_GENESIS, hash[AUDIT_HASH_LEN + 1];
+	sqlite3_stmt *s;
+	int64_t seq = 1;
+	int rc;
+
+	if ((s = cached(st, Q_AUDIT_LAST)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(s, 1);
+		seq = sqlite3_column_int64(s, 0) + 1;
+		snprintf(prev, sizeof(prev), "%s", h ? (const char *)h : "");
+	} else if (rc != SQLITE_DONE) {
+		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	sqlite3_reset(s);
+	if (audit_hash(seq, at, fault_id, action, actor, detail, prev, hash) != 0) {
+		log_warnx("audit: cannot compute SHA-256");
+		return -1;
+	}
+	if ((s = cached(st, Q_AUDIT_INSERT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int64(s, 2, at);
+	if (fault_id > 0)
+		sqlite3_bind_int64(s, 3, fault_id);
+	bind_text(s, 4, action);
+	bind_text(s, 5, actor);
+	bind_text(s, 6, detail);
+	bind_text(s, 7, prev);
+	bind_text(s, 8, hash);
+	rc = step_done(st, s);
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Builds the detail JSON of an audit record from name/value pairs (NULL-terminated). */
+static char *
+detail_json(const char *first, ...)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *k;
+	va_list ap;
+	char *out;
+
+	if (o == NULL)
+		return NULL;
+	va_start(ap, first);
+	for (k = first; k != NULL; k = va_arg(ap, const char *)) {
+		const char *v = va_arg(ap, const char *);
+		if (v)
+			cJSON_AddStringToObject(o, k, v);
+		else
+			cJSON_AddNullToObject(o, k);
+	}
+	va_end(ap);
+	out = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return out;
+}
+
+int
+store_sync_config(struct store *st, const struct config *cf)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t now = 0;
+	int rc = -1;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (begin(st) != 0)
+		return -1;
+	if ((s = prep(st, "INSERT INTO site (one, id, name, timezone) VALUES (1, ?1, ?2, ?3) "
+	    "ON CONFLICT (one) DO UPDATE SET id = ?1, name = ?2, timezone = ?3")) == NULL)
+		goto out;
+	bind_text(s, 1, cf->site.id);
+	bind_text(s, 2, cf->site.name);
+	bind_text(s, 3, cf->site.timezone);
+	if (step_done(st, s) != 0)
+		goto out;
+	sqlite3_finalize(s);
+	if (exec(st, "UPDATE devices SET in_config = 0; UPDATE points SET in_config = 0") != 0)
+		goto out;
+	s = prep(st, "INSERT INTO devices (id, name, lab, protocol, assessment, in_config, added_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6) ON CONFLICT (id) DO UPDATE SET name = ?2, lab = ?3, "
+	    "protocol = ?4, assessment = ?5, in_config = 1");
+	if (s == NULL)
+		goto out;
+	for (size_t i = 0; i < cf->ndevices; i++) {
+		const struct conf_device *d = cf->devices[i];
+		sqlite3_reset(s);
+		bind_text(s, 1, d->id);
+		bind_text(s, 2, d->name ? d->name : d->id);
+		bind_text(s, 3, d->lab);
+		bind_text(s, 4, config_protocol_name(d->protocol));
+		sqlite3_bind_int(s, 5, d->assessment);
+		sqlite3_bind_int64(s, 6, now);
+		if (step_done(st, s) != 0)
+			goto out;
+	}
+	sqlite3_finalize(s);
+	s = prep(st, "INSERT INTO points (device, name, kind, label, in_config) "
+	    "VALUES (?1, ?2, ?3, ?4, 1) ON CONFLICT (device, name) DO UPDATE SET kind = ?3, "
+	    "label = ?4, in_config = 1");
+	if (s == NULL)
+		goto out;
+	for (size_t i = 0; i < cf->npoints; i++) {
+		const struct conf_point *p = cf->points[i];
+		sqlite3_reset(s);
+		bind_text(s, 1, p->device->id);
+		bind_text(s, 2, p->name);
+		bind_text(s, 3, config_kind_name(p->kind));
+		bind_text(s, 4, p->label ? p->label : p->name);
+		if (step_done(st, s) != 0)
+			goto out;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	rc = commit(st);
+out:
+	sqlite3_finalize(s);
+	if (rc != 0)
+		rollback(st);
+	return rc;
+}
+
+int
+store_run_start(struct store *st, int64_t now_ms, int64_t *run_id)
+{
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	/* A run that never said it stopped (a crash) ends at its last heartbeat. */
+	if (exec(st, "UPDATE runs SET stopped_at = alive_at WHERE stopped_at IS NULL") != 0)
+		return -1;
+	if ((s = prep(st, "INSERT INTO runs (started_at, alive_at) VALUES (?1, ?1)")) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now_ms);
+	if (step_done(st, s) == 0) {
+		*run_id = sqlite3_last_insert_rowid(st->db);
+		rc = 0;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int
+run_update(struct store *st, const char *sql, int64_t run_id, int64_t now_ms)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = prep(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, now_ms);
+	rc = step_done(st, s);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_run_alive(struct store *st, int64_t run_id, int64_t now_ms)
+{
+	return run_update(st, "UPDATE runs SET alive_at = ?2 WHERE id = ?1", run_id, now_ms);
+}
+
+int
+store_run_stop(struct store *st, int64_t run_id, int64_t now_ms)
+{
+	return run_update(st, "UPDATE runs SET alive_at = ?2, stopped_at = ?2 WHERE id = ?1",
+	    run_id, now_ms);
+}
+
+/* The id of the open automatic fault of a point, 0 if none, -1 on error. */
+static int64_t
+open_fault_id(struct store *st, const char *device, const char *point)
+{
+	sqlite3_stmt *s = cached(st, Q_OPEN_ID);
+	int64_t id = 0;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, device);
+	bind_text(s, 2, point);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE) {
+		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		id = -1;
+	}
+	sqlite3_reset(s);
+	return id;
+}
+
+static int
+event_open(struct store *st, const struct tbm_event *ev)
+{
+	char code[32], *detail;
+	char *lab = NULL, *label = NULL;
+	int assessment = 0, rc = -1;
+	int64_t repeat_of = 0, id;
+	sqlite3_stmt *s;
+
+	if ((id = open_fault_id(st, ev->device, ev->point)) != 0)
+		return id > 0 ? 0 : -1;   /* already open: adopted, never duplicated */
+
+	if ((s = cached(st, Q_POINT_INFO)) == NULL)
+		return -1;
+	bind_text(s, 1, ev->device);
+	bind_text(s, 2, ev->point);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *t;
+		if ((t = sqlite3_column_text(s, 0)) != NULL)
+			lab = strdup((const char *)t);
+		assessment = sqlite3_column_int(s, 1);
+		if ((t = sqlite3_column_text(s, 2)) != NULL)
+			label = strdup((const char *)t);
+	}
+	sqlite3_reset(s);
+	if (ev->kind == FK_COMM && label == NULL)
+		label = strdup("通信中断");
+
+	if ((s = cached(st, Q_REPEAT)) == NULL)
+		goto out;
+	bind_text(s, 1, ev->device);
+	bind_text(s, 2, ev->point);
+	sqlite3_bind_int64(s, 3, ev->at_ms);
+	sqlite3_bind_int64(s, 4, REPEAT_WINDOW_MS);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		repeat_of = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+
+	if ((s = cached(st, Q_INSERT_FAULT)) == NULL)
+		goto out;
+	bind_text(s, 1, ev->device);
+	bind_text(s, 2, ev->point);
+	bind_text(s, 3, fault_kind_name(ev->kind));
+	if (ev->kind == FK_COMM)
+		sqlite3_bind_null(s, 4);
+	else
+		sqlite3_bind_double(s, 4, ev->code);
+	bind_text(s, 5, label);
+	bind_text(s, 6, lab);
+	sqlite3_bind_int(s, 7, assessment);
+	sqlite3_bind_int64(s, 8, ev->at_ms);
+	if (repeat_of)
+		sqlite3_bind_int64(s, 9, repeat_of);
+	if (step_done(st, s) != 0) {
+		sqlite3_reset(s);
+		goto out;
+	}
+	sqlite3_reset(s);
+	id = sqlite3_last_insert_rowid(st->db);
+
+	snprintf(code, sizeof(code), "%.15g", ev->code);
+	detail = detail_json("device", ev->device, "point", ev->point, "kind",
+	    fault_kind_name(ev->kind), "code", ev->kind == FK_COMM ? NULL : code, NULL);
+	if (detail == NULL)
+		goto out;
+	rc = append_audit(st, ev->at_ms, id, "open", "tbmond", detail);
+	cJSON_free(detail);
+	if (rc == 0)
+		rc = 1;
+out:
+	free(lab);
+	free(label);
+	return rc;
+}
+
+static int
+event_clear(struct store *st, const struct tbm_event *ev)
+{
+	sqlite3_stmt *s;
+	char *detail;
+	int64_t id;
+	int rc;
+
+	if ((id = open_fault_id(st, ev->device, ev->point)) <= 0)
+		return id == 0 ? 0 : -1;
+	if ((s = cached(st, Q_CLEAR)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, ev->at_ms);
+	rc = step_done(st, s);
+	sqlite3_reset(s);
+	if (rc != 0)
+		return -1;
+	if ((detail = detail_json("device", ev->device, "point", ev->point, NULL)) == NULL)
+		return -1;
+	rc = append_audit(st, ev->at_ms, id, "clear", "tbmond", detail);
+	cJSON_free(detail);
+	return rc == 0 ? 1 : -1;
+}
+
+int
+store_write_events(struct store *st, const struct tbm_event *ev, size_t n)
+{
+	int applied = 0, r;
+
+	if (n == 0)
+		return 0;
+	if (begin(st) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		r = ev[i].type == EV_OPEN ? event_open(st, &ev[i]) : event_clear(st, &ev[i]);
+		if (r < 0) {
+			rollback(st);
+			return -1;
+		}
+		applied += r;
+	}
+	if (commit(st) != 0)
+		return -1;
+	return applied;
+}
+
+int
+store_each_open_fault(struct store *st, store_open_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = prep(st, "SELECT device, point, kind, id FROM faults WHERE cleared_at IS NULL "
+	    "AND source = 'auto' ORDER BY id");
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int k = fault_kind_parse((const char *)sqlite3_column_text(s, 2));
+		cb(arg, (const char *)sqlite3_column_text(s, 0),
+		    (const char *)sqlite3_column_text(s, 1), k < 0 ? FK_FAULT : (enum fault_kind)k,
+		    sqlite3_column_int64(s, 3));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- faults as the tools read them ---- */
+
+const char *
+fault_status(const struct fault *f)
+{
+	if (f->dismissed_at)
+		return "dismissed";
+	if (f->repaired_at)
+		return "repaired";
+	if (f->cleared_at)
+		return "cleared";
+	if (f->acked_at)
+		return "acknowledged";
+	return "open";
+}
+
+void
+fault_clear(struct fault *f)
+{
+	char **strs[] = { &f->device, &f->point, &f->source, &f->label, &f->lab, &f->acked_by,
+		&f->ack_note, &f->repaired_by, &f->action, &f->parts, &f->dismissed_by,
+		&f->dismiss_reason, &f->classification, &f->classified_by, &f->note };
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(*strs[i]);
+	memset(f, 0, sizeof(*f));
+}
+
+#define FAULT_COLUMNS "id, device, point, kind, source, code, label, lab, assessment, " \
+	"opened_at, cleared_at, acked_at, repaired_at, dismissed_at, classified_at, " \
+	"acked_by, ack_note, repaired_by, action, parts, dismissed_by, dismiss_reason, " \
+	"classification, classified_by, note, repeat_of"
+
+static char *
+col_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static int64_t
+col_time(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? STORE_NOTIME : sqlite3_column_int64(s, i);
+}
+
+static int
+fault_from_row(sqlite3_stmt *s, struct fault *f)
+{
+	int k;
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(s, 0);
+	f->device = col_str(s, 1);
+	f->point = col_str(s, 2);
+	k = fault_kind_parse((const char *)sqlite3_column_text(s, 3));
+	f->kind = k < 0 ? FK_FAULT : (enum fault_kind)k;
+	f->source = col_str(s, 4);
+	f->has_code = sqlite3_column_type(s, 5) != SQLITE_NULL;
+	f->code = sqlite3_column_double(s, 5);
+	f->label = col_str(s, 6);
+	f->lab = col_str(s, 7);
+	f->assessment = sqlite3_column_int(s, 8);
+	f->opened_at = col_time(s, 9);
+	f->cleared_at = col_time(s, 10);
+	f->acked_at = col_time(s, 11);
+	f->repaired_at = col_time(s, 12);
+	f->dismissed_at = col_time(s, 13);
+	f->classified_at = col_time(s, 14);
+	f->acked_by = col_str(s, 15);
+	f->ack_note = col_str(s, 16);
+	f->repaired_by = col_str(s, 17);
+	f->action = col_str(s, 18);
+	f->parts = col_str(s, 19);
+	f->dismissed_by = col_str(s, 20);
+	f->dismiss_reason = col_str(s, 21);
+	f->classification = col_str(s, 22);
+	f->classified_by = col_str(s, 23);
+	f->note = col_str(s, 24);
+	f->repeat_of = sqlite3_column_type(s, 25) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 25);
+	if (f->device == NULL || f->point == NULL || f->source == NULL) {
+		fault_clear(f);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_faults(struct store *st, const struct fault_filter *flt, struct fault **out, size_t *n)
+{
+	sqlite3_stmt *s;
+	struct fault *v = NULL;
+	size_t cap = 0, len = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	s = prep(st, "SELECT " FAULT_COLUMNS " FROM faults WHERE "
+	    "(?1 = 0 OR (cleared_at IS NULL AND repaired_at IS NULL AND dismissed_at IS NULL)) "
+	    "AND (?2 IS NULL OR device = ?2) AND (?3 = 0 OR opened_at >= ?3) "
+	    "AND (?4 = 0 OR opened_at < ?4) "
+	    "AND (?5 = 0 OR (?5 >> CASE kind WHEN 'fault' THEN 0 WHEN 'comm' THEN 1 ELSE 2 END) & 1) "
+	    "AND (?6 = 0 OR (repaired_at IS NULL AND dismissed_at IS NULL "
+	    "     AND (cleared_at IS NULL OR kind <> 'comm'))) "
+	    "ORDER BY opened_at, id");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, flt->open_only);
+	bind_text(s, 2, flt->device);
+	sqlite3_bind_int64(s, 3, flt->from_ms);
+	sqlite3_bind_int64(s, 4, flt->to_ms);
+	sqlite3_bind_int(s, 5, flt->kinds);
+	sqlite3_bind_int(s, 6, flt->unresolved);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct fault *nv = realloc(v, ncap * sizeof(*v));
+			if (nv == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if (fault_from_row(s, &v[len]) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		len++;
+	}
+	if (rc != SQLITE_DONE) {
+		log_warnx("database: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		store_faults_free(v, len);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void
+store_faults_free(struct fault *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fault_clear(&v[i]);
+	free(v);
+}
+
+int
+store_fault_get(struct store *st, int64_t id, struct fault *out)
+{
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	if ((s = prep(st, "SELECT " FAULT_COLUMNS " FROM faults WHERE id = ?1")) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		found = fault_from_row(s, out) == 0 ? 1 : -1;
+	else if (rc != SQLITE_DONE) {
+		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		found = -1;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+int
+store_audit_for(struct store *st, int64_t fault_id, struct audit_rec **out, size_t *n)
+{
+	sqlite3_stmt *s;
+	struct audit_rec *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	s = prep(st, "SELECT seq, at, fault_id, action, actor, detail, prev_hash, hash FROM audit "
+	    "WHERE fault_id = ?1 ORDER BY seq");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, fault_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct audit_rec *r;
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct audit_rec *nv = realloc(v, ncap * sizeof(*v));
+			if (nv == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		r = &v[len++];
+		memset(r, 0, sizeof(*r));
+		r->seq = sqlite3_column_int64(s, 0);
+		r->at = sqlite3_column_int64(s, 1);
+		r->fault_id = sqlite3_column_int64(s, 2);
+		r->action = col_str(s, 3);
+		r->actor = col_str(s, 4);
+		r->detail = col_str(s, 5);
+		snprintf(r->prev_hash, sizeof(r->prev_hash), "%s",
+		    sqlite3_column_text(s, 6) ? (const char *)sqlite3_column_text(s, 6) : "");
+		snprintf(r->hash, sizeof(r->hash), "%s",
+		    sqlite3_column_text(s, 7) ? (const char *)sqlite3_column_text(s, 7) : "");
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		log_warnx("database: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(st->db));
+		store_audit_free(v, len);
+		return -1;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void
+store_audit_free(struct audit_rec *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].action);
+		free(v[i].actor);
+		free(v[i].detail);
+	}
+	free(v);
+}
+
+int
+store_site(struct store *st, struct site_row *out)
+{
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((s = prep(st, "SELECT id, name, timezone FROM site WHERE one = 1")) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->id = col_str(s, 0);
+		out->name = col_str(s, 1);
+		out->timezone = col_str(s, 2);
+		found = 1;
+	} else if (rc != SQLITE_DONE)
+		found = -1;
+	sqlite3_finalize(s);
+	return found;
+}
+
+void
+store_site_clear(struct site_row *s)
+{
+	free(s->id);
+	free(s->name);
+	free(s->timezone);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+store_devices(struct store *st, struct device_row **out, size_t *n)
+{
+	sqlite3_stmt *s;
+	struct device_row *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	s = prep(st, "SELECT d.id, d.name, d.lab, d.protocol, d.assessment, d.in_config, "
+	    " (SELECT count(*) FROM faults f WHERE f.device = d.id AND f.kind <> 'comm' "
+	    "   AND f.cleared_at IS NULL AND f.dismissed_at IS NULL), "
+	    " (SELECT min(opened_at) FROM faults f WHERE f.device = d.id AND f.kind = 'comm' "
+	    "   AND f.cleared_at IS NULL AND f.source = 'auto') "
+	    "FROM devices d ORDER BY d.in_config DESC, d.lab, d.id");
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct device_row *r;
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct device_row *nv = realloc(v, ncap * sizeof(*v));
+			if (nv == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		r = &v[len++];
+		memset(r, 0, sizeof(*r));
+		r->id = col_str(s, 0);
+		r->name = col_str(s, 1);
+		r->lab = col_str(s, 2);
+		r->protocol = col_str(s, 3);
+		r->assessment = sqlite3_column_int(s, 4);
+		r->in_config = sqlite3_column_int(s, 5);
+		r->open_faults = sqlite3_column_int(s, 6);
+		r->comm_since = col_time(s, 7);
+		r->comm_open = r->comm_since != STORE_NOTIME;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_devices_free(v, len);
+		return -1;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void
+store_devices_free(struct device_row *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].name);
+		free(v[i].lab);
+		free(v[i].protocol);
+	}
+	free(v);
+}
+
+int
+store_last_run(struct store *st, struct run_row *out)
+{
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	memset(out, 0, sizeof(*out));
+	s = prep(st, "SELECT id, started_at, alive_at, stopped_at FROM runs ORDER BY id DESC LIMIT 1");
+	if (s == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		out->started_at = sqlite3_column_int64(s, 1);
+		out->alive_at = sqlite3_column_int64(s, 2);
+		out->stopped_at = col_time(s, 3);
+		found = 1;
+	} else if (rc != SQLITE_DONE)
+		found = -1;
+	sqlite3_finalize(s);
+	return found;
+}
