@@ -1,0 +1,444 @@
+/*
+ * link.c - one thread per Modbus link: the polling schedule, connecting
+ * with backoff, the reads (function codes 1-4 only), and handing good
+ * readings to the detectors. After a timeout or a broken frame the
+ * connection is closed, so a late reply dies with its socket and can never
+ * be taken as the answer to the next request.
+ */
+#include "link.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+#include "log.h"
+#include "tbmtime.h"
+
+static void
+link_close(struct link *l)
+{
+	if (l->ctx == NULL)
+		return;
+	modbus_close(l->ctx);
+	modbus_free(l->ctx);
+	l->ctx = NULL;
+}
+
+static int64_t
+link_timeout_ms(const struct link *l)
+{
+	int64_t t = 0;
+
+	for (size_t i = 0; i < l->ndevs; i++)
+		if (l->devs[i].cf->timeout_ms > t)
+			t = l->devs[i].cf->timeout_ms;
+	return t;
+}
+
+static void
+set_timeout(modbus_t *ctx, int64_t ms)
+{
+	modbus_set_response_timeout(ctx, (uint32_t)(ms / 1000), (uint32_t)(ms % 1000) * 1000);
+}
+
+/* Opens the link's connection; on failure schedules the next attempt with a
+ * doubling backoff so an unplugged gateway costs almost nothing. */
+static int
+link_connect(struct link *l, int64_t now)
+{
+	const struct conf_device *p = l->params;
+	char port[16];
+
+	if (now < l->retry_at)
+		return -1;
+	if (p->protocol == PROTO_MODBUS_TCP) {
+		snprintf(port, sizeof(port), "%d", p->port);
+		l->ctx = modbus_new_tcp_pi(p->host, port);
+	} else
+		l->ctx = modbus_new_rtu(p->serial, p->baud, p->parity, p->data_bits, p->stop_bits);
+	if (l->ctx == NULL) {
+		log_warn("link %s: cannot create a Modbus context", l->name);
+		goto fail;
+	}
+	/* Never MODBUS_ERROR_RECOVERY_LINK: it sleeps and reconnects inside a read. */
+	modbus_set_error_recovery(l->ctx, MODBUS_ERROR_RECOVERY_NONE);
+	set_timeout(l->ctx, link_timeout_ms(l));
+	if (modbus_connect(l->ctx) == -1) {
+		if (l->conn_backoff_ms == 0)
+			log_warnx("link %s: cannot connect: %s", l->name, modbus_strerror(errno));
+		else
+			log_debug("link %s: cannot connect: %s", l->name, modbus_strerror(errno));
+		modbus_free(l->ctx);
+		l->ctx = NULL;
+		goto fail;
+	}
+	/* libmodbus waits with select(): a descriptor past FD_SETSIZE would overflow it. */
+	if (modbus_get_socket(l->ctx) >= FD_SETSIZE) {
+		log_errx("link %s: descriptor %d is beyond select()'s limit of %d; too many links",
+		    l->name, modbus_get_socket(l->ctx), FD_SETSIZE);
+		link_close(l);
+		goto fail;
+	}
+	if (p->protocol == PROTO_MODBUS_RTU)
+		modbus_flush(l->ctx);
+	if (l->conn_backoff_ms > 0)
+		log_notice("link %s: connected", l->name);
+	l->conn_backoff_ms = 0;
+	return 0;
+fail:
+	l->conn_backoff_ms = l->conn_backoff_ms ? l->conn_backoff_ms * 2 : 1000;
+	if (l->conn_backoff_ms > LINK_BACKOFF_MAX_MS)
+		l->conn_backoff_ms = LINK_BACKOFF_MAX_MS;
+	l->retry_at = now + l->conn_backoff_ms;
+	return -1;
+}
+
+static int
+is_exception(int e)
+{
+	return e >= EMBXILFUN && e <= EMBXGTAR;
+}
+
+/* Reads every block of a device. 0: all values in d->vals; -1: the poll failed
+ * (nothing is taken from it). */
+static int
+read_device(struct link *l, struct dev_state *d, int64_t now)
+{
+	const struct read_plan *pl = &d->plan;
+
+	if (l->ctx == NULL && link_connect(l, now) != 0)
+		return -1;
+	modbus_set_slave(l->ctx, d->cf->unit);
+	set_timeout(l->ctx, d->cf->timeout_ms);
+	for (size_t b = 0; b < pl->nblocks; b++) {
+		const struct read_block *blk = &pl->blocks[b];
+		int rc;
+
+		atomic_fetch_add(&l->requests, 1);
+		switch (blk->table) {
+		case TABLE_COIL:
+			rc = modbus_read_bits(l->ctx, blk->start, blk->count, l->bits);
+			break;
+		case TABLE_DISCRETE:
+			rc = modbus_read_input_bits(l->ctx, blk->start, blk->count, l->bits);
+			break;
+		case TABLE_INPUT:
+			rc = modbus_read_input_registers(l->ctx, blk->start, blk->count, l->regs);
+			break;
+		case TABLE_HOLDING:
+			rc = modbus_read_registers(l->ctx, blk->start, blk->count, l->regs);
+			break;
+		default:
+			rc = -1;
+			errno = EINVAL;
+			break;
+		}
+		if (rc != blk->count) {
+			int e = rc == -1 ? errno : EMBMDATA;
+			log_debug("device %s: read %s %d+%d: %s", d->cf->id,
+			    config_table_name(blk->table), blk->start, blk->count, modbus_strerror(e));
+			/* An exception is a well-formed answer: the connection is fine. */
+			if (!is_exception(e))
+				link_close(l);
+			return -1;
+		}
+		for (size_t i = blk->first; i < blk->first + blk->npoints; i++) {
+			const struct conf_point *p = pl->order[i];
+			int off = p->address - blk->start;
+			if (blk->table == TABLE_COIL || blk->table == TABLE_DISCRETE)
+				d->vals[i] = decode_bit(p, l->bits[off]);
+			else
+				d->vals[i] = decode_registers(p, &l->regs[off]);
+		}
+	}
+	return 0;
+}
+
+static void
+emit(struct link *l, enum event_type type, enum fault_kind kind, const char *device,
+    const char *point, double code, int64_t at)
+{
+	struct tbm_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.kind = kind;
+	snprintf(ev.device, sizeof(ev.device), "%s", device);
+	snprintf(ev.point, sizeof(ev.point), "%s", point);
+	ev.code = code;
+	ev.at_ms = at;
+	if (queue_push(l->q, &ev) != 0)
+		log_errx("device %s: event for %s lost: the queue is closed", device, point);
+}
+
+static void
+poll_device(struct link *l, struct dev_state *d, int64_t now)
+{
+	const struct conf_device *cf = d->cf;
+	int ok = read_device(l, d, now) == 0;
+	int64_t wall = time_now_ms();
+	enum det_result r;
+
+	d->polls++;
+	atomic_fetch_add(&l->polls, 1);
+	if (!ok) {
+		d->failed++;
+		atomic_fetch_add(&l->failures, 1);
+	}
+	r = comm_feed(&d->comm, ok, cf->offline_polls);
+	if (r == DET_OPEN) {
+		log_notice("device %s: offline after %d failed polls", cf->id, cf->offline_polls);
+		emit(l, EV_OPEN, FK_COMM, cf->id, "comm", 0, wall);
+	} else if (r == DET_CLEAR) {
+		log_notice("device %s: answering again", cf->id);
+		emit(l, EV_CLEAR, FK_COMM, cf->id, "comm", 0, wall);
+	}
+	atomic_store(&d->offline, d->comm.offline);
+
+	/* Schedule: a fixed grid (next += interval); a device that does not answer
+	 * is retried less and less often so it cannot eat its link's time. */
+	if (!ok && d->comm.offline) {
+		d->backoff_ms = d->backoff_ms ? d->backoff_ms * 2 : cf->interval_ms * 2;
+		if (d->backoff_ms > LINK_BACKOFF_MAX_MS)
+			d->backoff_ms = LINK_BACKOFF_MAX_MS;
+		if (d->backoff_ms < cf->interval_ms)
+			d->backoff_ms = cf->interval_ms;
+		d->next_due = now + d->backoff_ms;
+	} else {
+		d->backoff_ms = 0;
+		d->next_due += cf->interval_ms;
+		if (d->next_due <= time_mono_ms()) {
+			if (ratelimit_pass(&l->behind_rl, now) > 0)
+				log_warnx("link %s: polling of device %s falls behind its %lld ms interval",
+				    l->name, cf->id, (long long)cf->interval_ms);
+			d->next_due = time_mono_ms() + cf->interval_ms;
+		}
+	}
+	if (!ok)
+		return;
+
+	/* Only good readings reach the detectors: a failed read is never a value. */
+	for (size_t i = 0; i < d->plan.npoints; i++) {
+		const struct conf_point *p = d->plan.order[i];
+		double code = 0;
+		enum fault_kind k = p->kind == KIND_SAFETY ? FK_SAFETY : FK_FAULT;
+
+		r = detect_feed(&d->det[i], p, d->vals[i], now, &code);
+		if (r == DET_OPEN) {
+			log_info("%s: %s opened (value %g)", p->id, p->label ? p->label : p->name, code);
+			emit(l, EV_OPEN, k, cf->id, p->name, code, wall);
+		} else if (r == DET_CLEAR) {
+			log_info("%s: %s cleared", p->id, p->label ? p->label : p->name);
+			emit(l, EV_CLEAR, k, cf->id, p->name, 0, wall);
+		}
+	}
+}
+
+static void *
+link_main(void *arg)
+{
+	struct link *l = arg;
+
+	log_debug("link %s: %zu devices", l->name, l->ndevs);
+	pthread_mutex_lock(&l->mu);
+	while (!atomic_load(&l->stop)) {
+		int64_t now = time_mono_ms(), due = INT64_MAX;
+		struct dev_state *next = NULL;
+
+		atomic_fetch_add(&l->progress, 1);
+		for (size_t i = 0; i < l->ndevs; i++)
+			if (l->devs[i].next_due < due) {
+				due = l->devs[i].next_due;
+				next = &l->devs[i];
+			}
+		if (next == NULL)
+			break;
+		if (due > now) {
+			struct timespec ts = { due / 1000, (due % 1000) * 1000000L };
+			pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+			continue;
+		}
+		pthread_mutex_unlock(&l->mu);
+		poll_device(l, next, now);
+		pthread_mutex_lock(&l->mu);
+	}
+	pthread_mutex_unlock(&l->mu);
+	link_close(l);
+	return NULL;
+}
+
+static struct link *
+link_for(struct links *ls, const struct conf_device *d)
+{
+	char name[sizeof(ls->v[0].name)];
+	struct link *nv, *l;
+
+	if (d->protocol == PROTO_MODBUS_TCP)
+		snprintf(name, sizeof(name), "%s:%d", d->host, d->port);
+	else
+		snprintf(name, sizeof(name), "%s", d->serial);
+	for (size_t i = 0; i < ls->n; i++)
+		if (ls->v[i].proto == d->protocol && strcmp(ls->v[i].name, name) == 0)
+			return &ls->v[i];
+	if ((nv = realloc(ls->v, (ls->n + 1) * sizeof(*nv))) == NULL)
+		return NULL;
+	ls->v = nv;
+	l = &ls->v[ls->n++];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->proto = d->protocol;
+	l->params = d;
+	l->behind_rl.interval_ms = 60000;
+	return l;
+}
+
+static int
+dev_init(struct dev_state *s, const struct conf_device *d, int64_t now)
+{
+	memset(s, 0, sizeof(*s));
+	s->cf = d;
+	if (decode_plan(d, &s->plan) != 0)
+		return -1;
+	s->det = calloc(s->plan.npoints ? s->plan.npoints : 1, sizeof(*s->det));
+	s->vals = calloc(s->plan.npoints ? s->plan.npoints : 1, sizeof(*s->vals));
+	if (s->det == NULL || s->vals == NULL)
+		return -1;
+	for (size_t i = 0; i < s->plan.npoints; i++)
+		detect_init(&s->det[i], 0);
+	atomic_init(&s->offline, 0);
+	s->next_due = now;
+	return 0;
+}
+
+int
+links_build(const struct config *cf, struct queue *q, struct links *out)
+{
+	int64_t now = time_mono_ms();
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < cf->ndevices; i++) {
+		const struct conf_device *d = cf->devices[i];
+		struct dev_state *nv;
+		struct link *l;
+
+		if (d->protocol != PROTO_MODBUS_TCP && d->protocol != PROTO_MODBUS_RTU)
+			continue;
+		if ((l = link_for(out, d)) == NULL)
+			goto fail;
+		if ((nv = realloc(l->devs, (l->ndevs + 1) * sizeof(*nv))) == NULL)
+			goto fail;
+		l->devs = nv;
+		if (dev_init(&l->devs[l->ndevs++], d, now) != 0)
+			goto fail;
+		l->q = q;
+	}
+	return 0;
+fail:
+	log_errx("out of memory building the Modbus links");
+	links_free(out);
+	return -1;
+}
+
+int
+links_adopt(struct links *ls, const char *device, const char *point, enum fault_kind kind)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		for (size_t j = 0; j < ls->v[i].ndevs; j++) {
+			struct dev_state *d = &ls->v[i].devs[j];
+			if (strcmp(d->cf->id, device) != 0)
+				continue;
+			if (kind == FK_COMM) {
+				d->comm.offline = 1;
+				atomic_store(&d->offline, 1);
+				return 1;
+			}
+			for (size_t k = 0; k < d->plan.npoints; k++)
+				if (strcmp(d->plan.order[k]->name, point) == 0) {
+					detect_init(&d->det[k], 1);
+					return 1;
+				}
+			return 0;
+		}
+	return 0;
+}
+
+int
+links_start(struct links *ls)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	for (size_t i = 0; i < ls->n; i++) {
+		struct link *l = &ls->v[i];
+		pthread_mutex_init(&l->mu, NULL);
+		pthread_cond_init(&l->cv, &ca);
+		atomic_init(&l->stop, 0);
+		if ((rc = pthread_create(&l->thread, NULL, link_main, l)) != 0) {
+			errno = rc;
+			log_warn("link %s: cannot start its thread", l->name);
+			pthread_condattr_destroy(&ca);
+			return -1;
+		}
+		l->started = 1;
+	}
+	pthread_condattr_destroy(&ca);
+	return 0;
+}
+
+void
+links_stop(struct links *ls)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		struct link *l = &ls->v[i];
+		if (!l->started)
+			continue;
+		pthread_mutex_lock(&l->mu);
+		atomic_store(&l->stop, 1);
+		pthread_cond_signal(&l->cv);
+		pthread_mutex_unlock(&l->mu);
+	}
+	for (size_t i = 0; i < ls->n; i++) {
+		struct link *l = &ls->v[i];
+		if (!l->started)
+			continue;
+		pthread_join(l->thread, NULL);
+		pthread_cond_destroy(&l->cv);
+		pthread_mutex_destroy(&l->mu);
+		l->started = 0;
+	}
+}
+
+void
+links_free(struct links *ls)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		struct link *l = &ls->v[i];
+		for (size_t j = 0; j < l->ndevs; j++) {
+			decode_plan_free(&l->devs[j].plan);
+			free(l->devs[j].det);
+			free(l->devs[j].vals);
+		}
+		free(l->devs);
+		link_close(l);
+	}
+	free(ls->v);
+	memset(ls, 0, sizeof(*ls));
+}
+
+void
+links_count(struct links *ls, int *online, int *offline)
+{
+	*online = *offline = 0;
+	for (size_t i = 0; i < ls->n; i++)
+		for (size_t j = 0; j < ls->v[i].ndevs; j++) {
+			if (atomic_load(&ls->v[i].devs[j].offline))
+				(*offline)++;
+			else
+				(*online)++;
+		}
+}

@@ -1,0 +1,37 @@
+/*
+ * queue.h - the bounded event queue between the detectors (link threads,
+ * later the MQTT client) and the writer thread. Fixed capacity: it never
+ * allocates after creation; a full queue makes producers wait, so an event
+ * is delayed but never dropped.
+ */
+#ifndef TBMOND_QUEUE_H
+#define TBMOND_QUEUE_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "store.h"
+
+struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t nonempty;
+	pthread_cond_t nonfull;
+	struct tbm_event *ring;
+	size_t cap, head, len;
+	size_t high_water;         /* most events ever waiting at once */
+	unsigned long long pushed;
+	int closed;
+};
+
+int queue_init(struct queue *q, size_t cap);
+void queue_destroy(struct queue *q);
+/* queue_push: waits while the queue is full. -1 once the queue is closed. */
+int queue_push(struct queue *q, const struct tbm_event *ev);
+/* queue_pop: up to max events into out; waits up to wait_ms for the first
+ * (0: do not wait). Returns the count; 0 on timeout or when closed and empty. */
+size_t queue_pop(struct queue *q, struct tbm_event *out, size_t max, long wait_ms);
+/* queue_close: producers get -1 from now on; the consumer drains what is left. */
+void queue_close(struct queue *q);
+size_t queue_length(struct queue *q);
+
+#endif
