@@ -699,7 +699,14 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 		if (keys[ki].sec == ps->sec && strcmp(keys[ki].name, name) == 0)
 			break;
 	if (ki == NKEYS) {
-		report(ps, ps->file, ps->line, "unknown key '%s' in this section", name);
+		if (ps->sec == SEC_DEVICE || ps->sec == SEC_POINT)
+			report(ps, ps->file, ps->line, "unknown key '%s' in [%s %s]", name,
+			    ps->sec == SEC_DEVICE ? "device" : "point",
+			    ps->sec == SEC_DEVICE ? ((struct conf_device *)ps->obj)->id :
+						    ((struct conf_point *)ps->obj)->id);
+		else
+			report(ps, ps->file, ps->line, "unknown key '%s' in [%s]", name,
+			    ps->sec == SEC_SITE ? "site" : ps->sec == SEC_DAEMON ? "daemon" : "mqtt");
 		return 1;
 	}
 	bit = key_bit(ps->sec, name);
@@ -710,7 +717,9 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 	*ps->seen |= bit;
 	if (ps->sec == SEC_DEVICE && strcmp(name, "offline_after") == 0)
 		ps->dev_keyline[ps->cf->ndevices - 1] = ps->line;
-	(void)apply_key(ps, &keys[ki], ps->obj, v, ps->line);
+	if (apply_key(ps, &keys[ki], ps->obj, v, ps->line) == 0 && ps->sec == SEC_POINT &&
+	    strcmp(name, "type") == 0)
+		((struct conf_point *)ps->obj)->type_set = 1;
 	return 1;
 }
 
@@ -768,7 +777,10 @@ reader(char *buf, int size, void *arg)
 		return buf;
 	}
 	if (strpbrk(s, "=:") == NULL) {
-		report(ps, ps->file, ps->line, "expected KEY = VALUE or [SECTION]");
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		report(ps, ps->file, ps->line, "expected KEY = VALUE or [SECTION]: '%.*s'", (int)(e - s), s);
 		buf[0] = '\0';
 	}
 	return buf;
@@ -811,6 +823,7 @@ parse_file(struct parse *ps, const char *path, int dropin)
 	ini_use_stack = false;
 	ini_allow_realloc = false;
 	ini_max_line = LINE_MAX_LEN;
+	ini_initial_alloc = LINE_MAX_LEN;   /* without realloc, the heap buffer's size is this */
 	rc = ini_parse_stream(reader, ps, conf_handler, ps);
 	if (rc == -2)
 		report(ps, path, 0, "out of memory");
@@ -1079,11 +1092,8 @@ config_load(const char *path, config_report_fn rep, void *arg, int *nerrors)
 		}
 		for (size_t i = 0; i < cf->ndevices; i++)
 			validate_device(&ps, cf->devices[i], ps.dev_seen[i], ps.dev_keyline[i]);
-		for (size_t i = 0; i < cf->npoints; i++) {
-			struct conf_point *p = cf->points[i];
-			p->type_set = (ps.pt_seen[i] & key_bit(SEC_POINT, "type")) != 0;
-			validate_point(&ps, p, ps.pt_seen[i]);
-		}
+		for (size_t i = 0; i < cf->npoints; i++)
+			validate_point(&ps, cf->points[i], ps.pt_seen[i]);
 		validate_links(&ps);
 	}
 	free(ps.dir);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,13 +91,15 @@ int
 time_zone_valid(const char *tz)
 {
 	char path[512];
+	struct stat st;
 
 	if (tz == NULL || *tz == '\0' || strstr(tz, "..") != NULL || tz[0] == '/')
 		return 0;
 	if (strcmp(tz, "UTC") == 0)
 		return 1;
 	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-	return access(path, R_OK) == 0;
+	/* a directory ("Asia") is not a zone: glibc would silently use UTC */
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
 }
 
 int
