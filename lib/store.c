@@ -9,6 +9,7 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,21 +21,19 @@
 
 #include "audit.h"
 #include "log.h"
+#include "tbmtime.h"
 
 #define REPEAT_WINDOW_MS (7LL * 24 * 3600 * 1000)
 
 /* Statements of the write path, prepared once and kept. */
 enum stmt_id {
-	Q_OPEN_ID, Q_INSERT_FAULT, Q_CLEAR, Q_REPEAT, Q_POINT_INFO, Q_AUDIT_LAST, Q_AUDIT_INSERT,
+	Q_OPEN_ID, Q_REPEAT, Q_POINT_INFO, Q_AUDIT_LAST, Q_AUDIT_INSERT,
 	Q_COUNT
 };
 
 static const char *const stmt_sql[Q_COUNT] = {
 	[Q_OPEN_ID] = "SELECT id FROM faults WHERE device = ?1 AND point = ?2 "
 	    "AND cleared_at IS NULL AND source = 'auto'",
-	[Q_INSERT_FAULT] = "INSERT INTO faults (device, point, kind, source, code, label, lab, "
-	    "assessment, opened_at, repeat_of) VALUES (?1, ?2, ?3, 'auto', ?4, ?5, ?6, ?7, ?8, ?9)",
-	[Q_CLEAR] = "UPDATE faults SET cleared_at = ?2 WHERE id = ?1",
 	[Q_REPEAT] = "SELECT id FROM faults WHERE device = ?1 AND point = ?2 "
 	    "AND repaired_at IS NOT NULL AND repaired_at <= ?3 AND repaired_at >= ?3 - ?4 "
 	    "AND dismissed_at IS NULL ORDER BY repaired_at DESC LIMIT 1",
@@ -45,10 +44,17 @@ static const char *const stmt_sql[Q_COUNT] = {
 	    "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
 
+#define DYN_STMTS 16
+
 struct store {
 	sqlite3 *db;
 	int readonly;
 	sqlite3_stmt *stmt[Q_COUNT];
+	struct {
+		char *sql;
+		sqlite3_stmt *stmt;
+	} dyn[DYN_STMTS];            /* the fault-change statements, by their text */
+	unsigned dyn_next;
 };
 
 /*
@@ -288,6 +294,10 @@ store_close(struct store *st)
 		return;
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (int i = 0; i < DYN_STMTS; i++) {
+		sqlite3_finalize(st->dyn[i].stmt);
+		free(st->dyn[i].sql);
+	}
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -370,31 +380,6 @@ append_audit(struct store *st, int64_t at, int64_t fault_id, const char *action,
 	rc = step_done(st, s);
 	sqlite3_reset(s);
 	return rc;
-}
-
-/* Builds the detail JSON of an audit record from name/value pairs (NULL-terminated). */
-static char *
-detail_json(const char *first, ...)
-{
-	cJSON *o = cJSON_CreateObject();
-	const char *k;
-	va_list ap;
-	char *out;
-
-	if (o == NULL)
-		return NULL;
-	va_start(ap, first);
-	for (k = first; k != NULL; k = va_arg(ap, const char *)) {
-		const char *v = va_arg(ap, const char *);
-		if (v)
-			cJSON_AddStringToObject(o, k, v);
-		else
-			cJSON_AddNullToObject(o, k);
-	}
-	va_end(ap);
-	out = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return out;
 }
 
 int
@@ -533,14 +518,182 @@ open_fault_id(struct store *st, const char *device, const char *point)
 	return id;
 }
 
+/*
+ * Changes to faults. A change is a list of columns and values; the same list
+ * updates the row and becomes the audit record's detail, so that `verify`
+ * can replay the audit trail and compare it with every row. Column names
+ * come only from this file, never from input.
+ */
+static const char *const fault_cols[] = { "device", "point", "kind", "source", "code",
+	"label", "lab", "assessment", "opened_at", "cleared_at", "acked_at", "acked_by",
+	"ack_note", "repaired_at", "repaired_by", "action", "parts", "repair_logged_at",
+	"dismissed_at", "dismissed_by", "dismiss_reason", "classification", "classified_at",
+	"classified_by", "note", "repeat_of", NULL };
+
+enum cv_type { CV_NULL = 0, CV_INT, CV_REAL, CV_TEXT };
+struct colval {
+	const char *col;
+	enum cv_type t;
+	int64_t i;
+	double d;
+	const char *s;
+};
+
+#define CV_I(c, v) ((struct colval){ (c), CV_INT, (v), 0, NULL })
+#define CV_D(c, v) ((struct colval){ (c), CV_REAL, 0, (v), NULL })
+#define CV_S(c, v) ((struct colval){ (c), (v) ? CV_TEXT : CV_NULL, 0, 0, (v) })
+#define CV_N(c) ((struct colval){ (c), CV_NULL, 0, 0, NULL })
+
+/* A statement for generated SQL, kept in a small cache by its text. */
+static sqlite3_stmt *
+dyn_stmt(struct store *st, const char *sql)
+{
+	unsigned k;
+
+	for (k = 0; k < DYN_STMTS; k++)
+		if (st->dyn[k].sql && strcmp(st->dyn[k].sql, sql) == 0) {
+			sqlite3_reset(st->dyn[k].stmt);
+			sqlite3_clear_bindings(st->dyn[k].stmt);
+			return st->dyn[k].stmt;
+		}
+	k = st->dyn_next++ % DYN_STMTS;
+	sqlite3_finalize(st->dyn[k].stmt);
+	free(st->dyn[k].sql);
+	st->dyn[k].stmt = NULL;
+	if ((st->dyn[k].sql = strdup(sql)) == NULL)
+		return NULL;
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->dyn[k].stmt,
+	    NULL) != SQLITE_OK) {
+		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		free(st->dyn[k].sql);
+		st->dyn[k].sql = NULL;
+		return NULL;
+	}
+	return st->dyn[k].stmt;
+}
+
+static void
+bind_cv(sqlite3_stmt *s, int i, const struct colval *cv)
+{
+	switch (cv->t) {
+	case CV_INT:
+		sqlite3_bind_int64(s, i, cv->i);
+		break;
+	case CV_REAL:
+		sqlite3_bind_double(s, i, cv->d);
+		break;
+	case CV_TEXT:
+		sqlite3_bind_text(s, i, cv->s, -1, SQLITE_TRANSIENT);
+		break;
+	default:
+		sqlite3_bind_null(s, i);
+		break;
+	}
+}
+
+static char *
+change_json(const struct colval *cv, size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *out;
+
+	if (o == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		switch (cv[i].t) {
+		case CV_INT:
+			cJSON_AddNumberToObject(o, cv[i].col, (double)cv[i].i);
+			break;
+		case CV_REAL:
+			cJSON_AddNumberToObject(o, cv[i].col, cv[i].d);
+			break;
+		case CV_TEXT:
+			cJSON_AddStringToObject(o, cv[i].col, cv[i].s);
+			break;
+		default:
+			cJSON_AddNullToObject(o, cv[i].col);
+			break;
+		}
+	}
+	out = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return out;
+}
+
+/* change_apply: fault_id 0 inserts a new fault (its id in *id), otherwise
+ * updates it; then appends the audit record. Inside the caller's transaction. */
+static int
+change_apply(struct store *st, int64_t fault_id, const char *action, const char *actor,
+    int64_t at, const struct colval *cv, size_t n, int64_t *id)
+{
+	char sql[1024], *detail;
+	size_t len = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (fault_id == 0) {
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "INSERT INTO faults (");
+		for (size_t i = 0; i < n; i++)
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s", i ? ", " : "", cv[i].col);
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ") VALUES (");
+		for (size_t i = 0; i < n; i++)
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s?%zu", i ? ", " : "", i + 1);
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ")");
+	} else {
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "UPDATE faults SET ");
+		for (size_t i = 0; i < n; i++)
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s = ?%zu", i ? ", " : "", cv[i].col, i + 1);
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHERE id = ?%zu", n + 1);
+	}
+	if (len >= sizeof(sql) || (s = dyn_stmt(st, sql)) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		bind_cv(s, (int)i + 1, &cv[i]);
+	if (fault_id != 0)
+		sqlite3_bind_int64(s, (int)n + 1, fault_id);
+	rc = step_done(st, s);
+	sqlite3_reset(s);
+	if (rc != 0)
+		return -1;
+	if (fault_id == 0)
+		fault_id = sqlite3_last_insert_rowid(st->db);
+	if (id)
+		*id = fault_id;
+	if ((detail = change_json(cv, n)) == NULL)
+		return -1;
+	rc = append_audit(st, at, fault_id, action, actor, detail);
+	cJSON_free(detail);
+	return rc;
+}
+
+/* The fault a repair of this point within the last 7 days makes this one a repeat of. */
+static int64_t
+repeat_of(struct store *st, const char *device, const char *point, int64_t at)
+{
+	sqlite3_stmt *s = cached(st, Q_REPEAT);
+	int64_t id = 0;
+
+	if (s == NULL)
+		return 0;
+	bind_text(s, 1, device);
+	bind_text(s, 2, point);
+	sqlite3_bind_int64(s, 3, at);
+	sqlite3_bind_int64(s, 4, REPEAT_WINDOW_MS);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return id;
+}
+
 static int
 event_open(struct store *st, const struct tbm_event *ev)
 {
-	char code[32], *detail;
 	char *lab = NULL, *label = NULL;
 	int assessment = 0, rc = -1;
-	int64_t repeat_of = 0, id;
+	int64_t rep, id;
 	sqlite3_stmt *s;
+	struct colval cv[10];
+	size_t n = 0;
 
 	if ((id = open_fault_id(st, ev->device, ev->point)) != 0)
 		return id > 0 ? 0 : -1;   /* already open: adopted, never duplicated */
@@ -560,49 +713,20 @@ event_open(struct store *st, const struct tbm_event *ev)
 	sqlite3_reset(s);
 	if (ev->kind == FK_COMM && label == NULL)
 		label = strdup("通信中断");
+	rep = repeat_of(st, ev->device, ev->point, ev->at_ms);
 
-	if ((s = cached(st, Q_REPEAT)) == NULL)
-		goto out;
-	bind_text(s, 1, ev->device);
-	bind_text(s, 2, ev->point);
-	sqlite3_bind_int64(s, 3, ev->at_ms);
-	sqlite3_bind_int64(s, 4, REPEAT_WINDOW_MS);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		repeat_of = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-
-	if ((s = cached(st, Q_INSERT_FAULT)) == NULL)
-		goto out;
-	bind_text(s, 1, ev->device);
-	bind_text(s, 2, ev->point);
-	bind_text(s, 3, fault_kind_name(ev->kind));
-	if (ev->kind == FK_COMM)
-		sqlite3_bind_null(s, 4);
-	else
-		sqlite3_bind_double(s, 4, ev->code);
-	bind_text(s, 5, label);
-	bind_text(s, 6, lab);
-	sqlite3_bind_int(s, 7, assessment);
-	sqlite3_bind_int64(s, 8, ev->at_ms);
-	if (repeat_of)
-		sqlite3_bind_int64(s, 9, repeat_of);
-	if (step_done(st, s) != 0) {
-		sqlite3_reset(s);
-		goto out;
-	}
-	sqlite3_reset(s);
-	id = sqlite3_last_insert_rowid(st->db);
-
-	snprintf(code, sizeof(code), "%.15g", ev->code);
-	detail = detail_json("device", ev->device, "point", ev->point, "kind",
-	    fault_kind_name(ev->kind), "code", ev->kind == FK_COMM ? NULL : code, NULL);
-	if (detail == NULL)
-		goto out;
-	rc = append_audit(st, ev->at_ms, id, "open", "tbmond", detail);
-	cJSON_free(detail);
-	if (rc == 0)
+	cv[n++] = CV_S("device", ev->device);
+	cv[n++] = CV_S("point", ev->point);
+	cv[n++] = CV_S("kind", fault_kind_name(ev->kind));
+	cv[n++] = CV_S("source", "auto");
+	cv[n++] = ev->kind == FK_COMM ? CV_N("code") : CV_D("code", ev->code);
+	cv[n++] = CV_S("label", label);
+	cv[n++] = CV_S("lab", lab);
+	cv[n++] = CV_I("assessment", assessment);
+	cv[n++] = CV_I("opened_at", ev->at_ms);
+	cv[n++] = rep ? CV_I("repeat_of", rep) : CV_N("repeat_of");
+	if (change_apply(st, 0, "open", "tbmond", ev->at_ms, cv, n, NULL) == 0)
 		rc = 1;
-out:
 	free(lab);
 	free(label);
 	return rc;
@@ -611,26 +735,12 @@ out:
 static int
 event_clear(struct store *st, const struct tbm_event *ev)
 {
-	sqlite3_stmt *s;
-	char *detail;
+	struct colval cv[1] = { CV_I("cleared_at", ev->at_ms) };
 	int64_t id;
-	int rc;
 
 	if ((id = open_fault_id(st, ev->device, ev->point)) <= 0)
 		return id == 0 ? 0 : -1;
-	if ((s = cached(st, Q_CLEAR)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, ev->at_ms);
-	rc = step_done(st, s);
-	sqlite3_reset(s);
-	if (rc != 0)
-		return -1;
-	if ((detail = detail_json("device", ev->device, "point", ev->point, NULL)) == NULL)
-		return -1;
-	rc = append_audit(st, ev->at_ms, id, "clear", "tbmond", detail);
-	cJSON_free(detail);
-	return rc == 0 ? 1 : -1;
+	return change_apply(st, id, "clear", "tbmond", ev->at_ms, cv, 1, NULL) == 0 ? 1 : -1;
 }
 
 int
@@ -1023,4 +1133,430 @@ store_last_run(struct store *st, struct run_row *out)
 		found = -1;
 	sqlite3_finalize(s);
 	return found;
+}
+
+/* ---- the people's side: ack, repair, dismiss, manual reports, classification ---- */
+
+static int
+refuse(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+refuse(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return STORE_REFUSED;
+}
+
+static int
+db_error(struct store *st, char *err, size_t len)
+{
+	snprintf(err, len, "database: %s", sqlite3_errmsg(st->db));
+	rollback(st);
+	return -1;
+}
+
+static void
+fmt_time(int64_t ms, char *buf, size_t len)
+{
+	time_format_local(ms, buf, len);
+}
+
+/* Loads fault `id` inside a transaction; refuses when it does not exist. */
+static int
+load_fault(struct store *st, int64_t id, struct fault *f, char *err, size_t len)
+{
+	int r = store_fault_get(st, id, f);
+
+	if (r < 0)
+		return db_error(st, err, len);
+	if (r == 0) {
+		rollback(st);
+		return refuse(err, len, "no fault with id %" PRId64, id);
+	}
+	return 0;
+}
+
+/* Runs one change: begin, check (a callback that may refuse), apply, commit. */
+typedef int (*change_check_fn)(struct store *st, const struct fault *f, void *arg, char *err,
+    size_t len);
+
+static int
+change_fault(struct store *st, int64_t id, change_check_fn check, void *arg, const char *action,
+    const char *actor, int64_t at, const struct colval *cv, size_t n, char *err, size_t len)
+{
+	struct fault f;
+	int r;
+
+	if (begin(st) != 0)
+		return db_error(st, err, len);
+	if ((r = load_fault(st, id, &f, err, len)) != 0)
+		return r;
+	r = check(st, &f, arg, err, len);
+	fault_clear(&f);
+	if (r != 0) {
+		rollback(st);
+		return r;
+	}
+	if (change_apply(st, id, action, actor, at, cv, n, NULL) != 0 || commit(st) != 0)
+		return db_error(st, err, len);
+	return 0;
+}
+
+static int
+check_ack(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+{
+	char t[64];
+
+	(void)st;
+	(void)arg;
+	if (f->dismissed_at)
+		return refuse(err, len, "fault %" PRId64 " is dismissed", f->id);
+	if (f->repaired_at)
+		return refuse(err, len, "fault %" PRId64 " is already repaired", f->id);
+	if (f->acked_at) {
+		fmt_time(f->acked_at, t, sizeof(t));
+		return refuse(err, len, "fault %" PRId64 " was already acknowledged by %s at %s", f->id,
+		    f->acked_by ? f->acked_by : "?", t);
+	}
+	return 0;
+}
+
+int
+store_ack(struct store *st, int64_t id, const char *by, const char *note, int64_t now,
+    char *err, size_t len)
+{
+	struct colval cv[3] = { CV_I("acked_at", now), CV_S("acked_by", by), CV_S("ack_note", note) };
+
+	return change_fault(st, id, check_ack, NULL, "ack", by, now, cv, 3, err, len);
+}
+
+struct repair_arg {
+	int64_t at, now;
+};
+
+static int
+check_repair(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+{
+	const struct repair_arg *a = arg;
+	char t1[64], t2[64];
+
+	(void)st;
+	if (f->dismissed_at)
+		return refuse(err, len, "fault %" PRId64 " was dismissed (%s); a dismissed fault cannot be repaired",
+		    f->id, f->dismiss_reason ? f->dismiss_reason : "no reason");
+	if (f->repaired_at) {
+		fmt_time(f->repaired_at, t1, sizeof(t1));
+		return refuse(err, len, "fault %" PRId64 " was already repaired by %s at %s", f->id,
+		    f->repaired_by ? f->repaired_by : "?", t1);
+	}
+	if (a->at < f->opened_at) {
+		fmt_time(a->at, t1, sizeof(t1));
+		fmt_time(f->opened_at, t2, sizeof(t2));
+		return refuse(err, len, "repair time %s is before fault %" PRId64 " opened (%s)", t1,
+		    f->id, t2);
+	}
+	if (a->at > a->now + 60000) {
+		fmt_time(a->at, t1, sizeof(t1));
+		return refuse(err, len, "repair time %s is in the future", t1);
+	}
+	return 0;
+}
+
+int
+store_repair(struct store *st, int64_t id, const char *by, const char *action, const char *parts,
+    int64_t at, int64_t now, char *err, size_t len)
+{
+	struct repair_arg a = { at, now };
+	struct colval cv[5] = { CV_I("repaired_at", at), CV_S("repaired_by", by),
+		CV_S("action", action), CV_S("parts", parts), CV_I("repair_logged_at", now) };
+
+	return change_fault(st, id, check_repair, &a, "repair", by, now, cv, 5, err, len);
+}
+
+static int
+check_dismiss(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+{
+	(void)st;
+	(void)arg;
+	if (f->dismissed_at)
+		return refuse(err, len, "fault %" PRId64 " is already dismissed", f->id);
+	if (f->repaired_at)
+		return refuse(err, len, "fault %" PRId64 " is repaired; a repaired fault cannot be dismissed", f->id);
+	return 0;
+}
+
+int
+store_dismiss(struct store *st, int64_t id, const char *by, const char *reason, int64_t now,
+    char *err, size_t len)
+{
+	struct colval cv[3] = { CV_I("dismissed_at", now), CV_S("dismissed_by", by),
+		CV_S("dismiss_reason", reason) };
+
+	return change_fault(st, id, check_dismiss, NULL, "dismiss", by, now, cv, 3, err, len);
+}
+
+static int
+check_classify(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+{
+	(void)st;
+	(void)arg;
+	if (f->kind != FK_SAFETY)
+		return refuse(err, len, "fault %" PRId64 " is a %s fault, not a safety event", f->id,
+		    fault_kind_name(f->kind));
+	if (f->dismissed_at)
+		return refuse(err, len, "safety event %" PRId64 " is dismissed", f->id);
+	return 0;
+}
+
+int
+store_classify(struct store *st, int64_t id, const char *cls, const char *by, const char *note,
+    int64_t now, char *err, size_t len)
+{
+	struct colval cv[4] = { CV_S("classification", cls), CV_I("classified_at", now),
+		CV_S("classified_by", by), CV_S("note", note) };
+
+	if (strcmp(cls, "accident") && strcmp(cls, "near-miss") && strcmp(cls, "drill") &&
+	    strcmp(cls, "none"))
+		return refuse(err, len, "classification '%s' is not one of accident, near-miss, drill, none", cls);
+	return change_fault(st, id, check_classify, NULL, "classify", by, now, cv, 4, err, len);
+}
+
+int
+store_report(struct store *st, const char *device, enum fault_kind kind, const char *by,
+    const char *note, int64_t at, int64_t now, int64_t *id, char *err, size_t len)
+{
+	char *lab = NULL;
+	int assessment = 0, found = 0, r;
+	int64_t rep;
+	sqlite3_stmt *s;
+	struct colval cv[14];
+	size_t n = 0;
+	char t[64];
+
+	if (kind == FK_COMM)
+		return refuse(err, len, "a manual report is a fault or a safety event");
+	if (at > now + 60000) {
+		fmt_time(at, t, sizeof(t));
+		return refuse(err, len, "time %s is in the future", t);
+	}
+	if (begin(st) != 0)
+		return db_error(st, err, len);
+	if ((s = prep(st, "SELECT lab, assessment FROM devices WHERE id = ?1")) == NULL)
+		return db_error(st, err, len);
+	bind_text(s, 1, device);
+	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		found = 1;
+		lab = col_str(s, 0);
+		assessment = sqlite3_column_int(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_error(st, err, len);
+	if (!found) {
+		rollback(st);
+		return refuse(err, len, "no device '%s' in the database", device);
+	}
+	rep = kind == FK_FAULT ? repeat_of(st, device, "manual", at) : 0;
+	cv[n++] = CV_S("device", device);
+	cv[n++] = CV_S("point", "manual");
+	cv[n++] = CV_S("kind", fault_kind_name(kind));
+	cv[n++] = CV_S("source", "manual");
+	cv[n++] = CV_S("label", note);
+	cv[n++] = CV_S("lab", lab);
+	cv[n++] = CV_I("assessment", assessment);
+	cv[n++] = CV_I("opened_at", at);
+	cv[n++] = CV_S("note", note);
+	cv[n++] = rep ? CV_I("repeat_of", rep) : CV_N("repeat_of");
+	r = change_apply(st, 0, "report", by, now, cv, n, id);
+	free(lab);
+	if (r != 0 || commit(st) != 0)
+		return db_error(st, err, len);
+	return 0;
+}
+
+/* ---- verify: the chain, then every fault row against the replayed audit trail ---- */
+
+static int
+verify_chain(struct store *st, unsigned long *checked, char *err, size_t len)
+{
+	char prev[AUDIT_HASH_LEN + 1] = AUDIT_GENESIS, h[AUDIT_HASH_LEN + 1];
+	int64_t expect = 1;
+	sqlite3_stmt *s;
+	int rc, bad = 0;
+
+	s = prep(st, "SELECT seq, at, fault_id, action, actor, detail, prev_hash, hash FROM audit "
+	    "ORDER BY seq");
+	if (s == NULL)
+		return -1;
+	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0);
+		const char *ph = (const char *)sqlite3_column_text(s, 6);
+		const char *hh = (const char *)sqlite3_column_text(s, 7);
+
+		if (seq != expect) {
+			snprintf(err, len, "audit record %" PRId64 " is missing (deleted outside the tools); next is %" PRId64,
+			    expect, seq);
+			bad = 1;
+			break;
+		}
+		if (ph == NULL || strcmp(ph, prev) != 0) {
+			snprintf(err, len, "audit record %" PRId64 " does not follow record %" PRId64
+			    " (inserted or replaced outside the tools)", seq, seq - 1);
+			bad = 1;
+			break;
+		}
+		if (audit_hash(seq, sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+		    (const char *)sqlite3_column_text(s, 3), (const char *)sqlite3_column_text(s, 4),
+		    (const char *)sqlite3_column_text(s, 5), ph, h) != 0) {
+			sqlite3_finalize(s);
+			snprintf(err, len, "cannot compute SHA-256");
+			return -1;
+		}
+		if (hh == NULL || strcmp(h, hh) != 0) {
+			snprintf(err, len, "audit record %" PRId64 " was edited outside the tools (its hash does not match its content)", seq);
+			bad = 1;
+			break;
+		}
+		snprintf(prev, sizeof(prev), "%s", hh);
+		expect++;
+		(*checked)++;
+	}
+	if (!bad && rc != SQLITE_DONE) {
+		snprintf(err, len, "database: %s", sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return bad;
+}
+
+/* Compares one row's column with the value the audit trail gives it. */
+static int
+column_matches(sqlite3_stmt *row, int i, const cJSON *v)
+{
+	int t = sqlite3_column_type(row, i);
+
+	if (v == NULL || cJSON_IsNull(v))
+		return t == SQLITE_NULL;
+	if (cJSON_IsNumber(v))
+		return (t == SQLITE_INTEGER || t == SQLITE_FLOAT) &&
+		    sqlite3_column_double(row, i) == v->valuedouble;
+	if (cJSON_IsString(v))
+		return t == SQLITE_TEXT && strcmp((const char *)sqlite3_column_text(row, i), v->valuestring) == 0;
+	return 0;
+}
+
+static int
+verify_rows(struct store *st, unsigned long *faults, char *err, size_t len)
+{
+	sqlite3_stmt *a = NULL, *row = NULL;
+	char sql[512];
+	size_t l = 0;
+	cJSON *state = NULL;
+	int64_t cur = 0;
+	int rc, bad = 0, done = 0;
+
+	l += (size_t)snprintf(sql + l, sizeof(sql) - l, "SELECT ");
+	for (int i = 0; fault_cols[i]; i++)
+		l += (size_t)snprintf(sql + l, sizeof(sql) - l, "%s, ", fault_cols[i]);
+	snprintf(sql + l, sizeof(sql) - l, "id FROM faults WHERE id = ?1");
+	if ((row = prep(st, sql)) == NULL)
+		return -1;
+	a = prep(st, "SELECT fault_id, seq, detail FROM audit WHERE fault_id IS NOT NULL "
+	    "ORDER BY fault_id, seq");
+	if (a == NULL) {
+		sqlite3_finalize(row);
+		return -1;
+	}
+	/* Walk the trail fault by fault; at each change of fault, compare the replayed state. */
+	while (!bad && !done) {
+		int64_t fid = 0;
+		rc = sqlite3_step(a);
+		if (rc == SQLITE_ROW)
+			fid = sqlite3_column_int64(a, 0);
+		else if (rc == SQLITE_DONE)
+			done = 1;
+		else {
+			snprintf(err, len, "database: %s", sqlite3_errmsg(st->db));
+			bad = -1;
+			break;
+		}
+		if (state && (done || fid != cur)) {
+			sqlite3_reset(row);
+			sqlite3_bind_int64(row, 1, cur);
+			if (sqlite3_step(row) != SQLITE_ROW) {
+				snprintf(err, len, "fault %" PRId64 " was deleted outside the tools", cur);
+				bad = 1;
+				break;
+			}
+			for (int i = 0; fault_cols[i]; i++)
+				if (!column_matches(row, i, cJSON_GetObjectItemCaseSensitive(state, fault_cols[i]))) {
+					snprintf(err, len, "fault %" PRId64 ": %s was changed outside the tools", cur, fault_cols[i]);
+					bad = 1;
+					break;
+				}
+			cJSON_Delete(state);
+			state = NULL;
+			(*faults)++;
+		}
+		if (done || bad)
+			break;
+		if (state == NULL) {
+			state = cJSON_CreateObject();
+			cur = fid;
+		}
+		{
+			cJSON *d = cJSON_Parse((const char *)sqlite3_column_text(a, 2)), *it;
+			if (d == NULL || state == NULL) {
+				snprintf(err, len, "audit record %" PRId64 ": detail is not JSON", (int64_t)sqlite3_column_int64(a, 1));
+				cJSON_Delete(d);
+				bad = 1;
+				break;
+			}
+			cJSON_ArrayForEach(it, d) {
+				cJSON_DeleteItemFromObjectCaseSensitive(state, it->string);
+				cJSON_AddItemToObject(state, it->string, cJSON_Duplicate(it, 1));
+			}
+			cJSON_Delete(d);
+		}
+	}
+	cJSON_Delete(state);
+	sqlite3_finalize(a);
+	sqlite3_finalize(row);
+	if (bad)
+		return bad;
+	/* A row the trail never mentions was inserted outside the tools. */
+	a = prep(st, "SELECT id FROM faults WHERE id NOT IN (SELECT fault_id FROM audit "
+	    "WHERE fault_id IS NOT NULL) ORDER BY id LIMIT 1");
+	if (a == NULL)
+		return -1;
+	if (sqlite3_step(a) == SQLITE_ROW) {
+		snprintf(err, len, "fault %" PRId64 " was inserted outside the tools (no audit record)",
+		    (int64_t)sqlite3_column_int64(a, 0));
+		bad = 1;
+	}
+	sqlite3_finalize(a);
+	return bad;
+}
+
+int
+store_verify(struct store *st, unsigned long *records, unsigned long *faults, char *err, size_t len)
+{
+	int r;
+
+	*records = *faults = 0;
+	/* One read transaction: a consistent snapshot even beside a running daemon. */
+	if (exec(st, "BEGIN") != 0) {
+		snprintf(err, len, "database: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	r = verify_chain(st, records, err, len);
+	if (r == 0)
+		r = verify_rows(st, faults, err, len);
+	exec(st, "COMMIT");
+	return r;
 }

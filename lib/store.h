@@ -103,6 +103,31 @@ struct audit_rec {
 int store_audit_for(struct store *st, int64_t fault_id, struct audit_rec **out, size_t *n);
 void store_audit_free(struct audit_rec *v, size_t n);
 
+/*
+ * The people's changes. Each runs in one BEGIN IMMEDIATE transaction with
+ * its audit record. 0 done; STORE_REFUSED with the reason in err (unknown
+ * id, a dismissed fault, a repair before the fault opened, ...); -1 on a
+ * database error, also described in err. Times are ms since the epoch.
+ */
+#define STORE_REFUSED 1
+int store_ack(struct store *st, int64_t id, const char *by, const char *note, int64_t now,
+    char *err, size_t len);
+int store_repair(struct store *st, int64_t id, const char *by, const char *action,
+    const char *parts, int64_t at, int64_t now, char *err, size_t len);
+int store_dismiss(struct store *st, int64_t id, const char *by, const char *reason, int64_t now,
+    char *err, size_t len);
+int store_classify(struct store *st, int64_t id, const char *cls, const char *by,
+    const char *note, int64_t now, char *err, size_t len);
+/* A fault or safety event found by a person (point "manual"). */
+int store_report(struct store *st, const char *device, enum fault_kind kind, const char *by,
+    const char *note, int64_t at, int64_t now, int64_t *id, char *err, size_t len);
+
+/* store_verify: walks the audit hash chain, then replays it and compares
+ * every fault row. 0 intact (counts in records/faults), 1 tampered (the
+ * first problem in err), -1 error. */
+int store_verify(struct store *st, unsigned long *records, unsigned long *faults, char *err,
+    size_t len);
+
 struct site_row {
 	char *id, *name, *timezone;
 };
