@@ -33,6 +33,8 @@ enum det_result
 detect_feed(struct detector *d, const struct conf_point *p, double v, int64_t now_ms,
     double *code)
 {
+	int first = !d->observed;
+
 	d->observed = 1;
 	d->last = v;
 	if (p->kind == KIND_STATUS || p->when.op == OP_NONE)
@@ -58,6 +60,12 @@ detect_feed(struct detector *d, const struct conf_point *p, double v, int64_t no
 	case DET_ACTIVE:
 		if (!clear_holds(p, v))
 			return DET_NONE;
+		if (first) {
+			/* adopted at restart and cleared while we were down: its
+			 * clear_delay has long passed, clear on this first reading */
+			d->state = DET_IDLE;
+			return DET_CLEAR;
+		}
 		d->state = DET_CLEARING;
 		d->since_ms = now_ms;
 		/* FALLTHROUGH */
