@@ -1560,3 +1560,165 @@ store_verify(struct store *st, unsigned long *records, unsigned long *faults, ch
 	exec(st, "COMMIT");
 	return r;
 }
+
+/* ---- what the indicators read ---- */
+
+int
+store_runs(struct store *st, int64_t from_ms, int64_t to_ms, struct run_row **out, size_t *n)
+{
+	sqlite3_stmt *s;
+	struct run_row *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	s = prep(st, "SELECT id, started_at, alive_at, stopped_at FROM runs WHERE started_at < ?2 "
+	    "AND coalesce(stopped_at, alive_at) >= ?1 ORDER BY started_at");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, from_ms);
+	sqlite3_bind_int64(s, 2, to_ms);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct run_row *nv = realloc(v, ncap * sizeof(*v));
+			if (nv == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[len].id = sqlite3_column_int64(s, 0);
+		v[len].started_at = sqlite3_column_int64(s, 1);
+		v[len].alive_at = sqlite3_column_int64(s, 2);
+		v[len].stopped_at = col_time(s, 3);
+		len++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int
+store_period_faults(struct store *st, int64_t from_ms, int64_t to_ms, struct period_fault **out,
+    size_t *n)
+{
+	static const char *const cls[] = { "accident", "near-miss", "drill", "none" };
+	sqlite3_stmt *s;
+	struct period_fault *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	s = prep(st, "SELECT id, opened_at, cleared_at, repaired_at, dismissed_at, repeat_of, kind, "
+	    "source, assessment, classification, device, label FROM faults WHERE opened_at < ?2 "
+	    "AND (opened_at >= ?1 OR coalesce(cleared_at, repaired_at, dismissed_at) IS NULL "
+	    "     OR coalesce(cleared_at, repaired_at, dismissed_at) > ?1) ORDER BY device, opened_at");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, from_ms);
+	sqlite3_bind_int64(s, 2, to_ms);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct period_fault *f;
+		const char *c;
+		int k;
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct period_fault *nv = realloc(v, ncap * sizeof(*v));
+			if (nv == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		f = &v[len++];
+		memset(f, 0, sizeof(*f));
+		f->id = sqlite3_column_int64(s, 0);
+		f->opened_at = sqlite3_column_int64(s, 1);
+		f->cleared_at = col_time(s, 2);
+		f->repaired_at = col_time(s, 3);
+		f->dismissed_at = col_time(s, 4);
+		f->repeat_of = col_time(s, 5);
+		k = fault_kind_parse((const char *)sqlite3_column_text(s, 6));
+		f->kind = k < 0 ? FK_FAULT : (enum fault_kind)k;
+		f->manual = strcmp((const char *)sqlite3_column_text(s, 7), "manual") == 0;
+		f->assessment = sqlite3_column_int(s, 8);
+		f->cls = -1;
+		if ((c = (const char *)sqlite3_column_text(s, 9)) != NULL)
+			for (int i = 0; i < 4; i++)
+				if (strcmp(c, cls[i]) == 0)
+					f->cls = i;
+		snprintf(f->device, sizeof(f->device), "%s", (const char *)sqlite3_column_text(s, 10));
+		f->label = col_str(s, 11);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_period_faults_free(v, len);
+		return -1;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void
+store_period_faults_free(struct period_fault *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].label);
+	free(v);
+}
+
+int
+store_safety_devices(struct store *st, char ***ids, size_t *n)
+{
+	sqlite3_stmt *s;
+	char **v = NULL;
+	size_t len = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	s = prep(st, "SELECT DISTINCT device FROM points WHERE kind = 'safety' AND in_config = 1 "
+	    "ORDER BY device");
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char **nv = realloc(v, (len + 1) * sizeof(*v));
+		if (nv == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		v = nv;
+		if ((v[len] = col_str(s, 0)) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		len++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_strings_free(v, len);
+		return -1;
+	}
+	*ids = v;
+	*n = len;
+	return 0;
+}
+
+void
+store_strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -149,5 +149,24 @@ struct run_row {
 	int64_t id, started_at, alive_at, stopped_at;
 };
 int store_last_run(struct store *st, struct run_row *out);   /* 1 found, 0 none, -1 error */
+/* Every daemon run that overlaps [from, to), oldest first. */
+int store_runs(struct store *st, int64_t from_ms, int64_t to_ms, struct run_row **out, size_t *n);
+
+/* The compact form of a fault the indicators work on. */
+struct period_fault {
+	int64_t id, opened_at, cleared_at, repaired_at, dismissed_at, repeat_of;
+	enum fault_kind kind;
+	int manual, assessment;
+	int cls;                   /* -1 unclassified, 0 accident, 1 near-miss, 2 drill, 3 none */
+	char device[CONF_ID_MAX];
+	char *label;
+};
+/* Faults that opened before `to_ms` and were still open (or opened) at `from_ms`. */
+int store_period_faults(struct store *st, int64_t from_ms, int64_t to_ms,
+    struct period_fault **out, size_t *n);
+void store_period_faults_free(struct period_fault *v, size_t n);
+/* Ids of the devices that have a configured safety point. */
+int store_safety_devices(struct store *st, char ***ids, size_t *n);
+void store_strings_free(char **v, size_t n);
 
 #endif

@@ -1,0 +1,431 @@
+/*
+ * indicators.c - the equipment indicators of the annual evaluation, computed
+ * from the fault history exactly as DESIGN.md defines them. tbmctl and
+ * tbm-report both call indicators_compute(), so their figures cannot differ.
+ */
+#include "indicators.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tbmtime.h"
+
+#define HOUR_MS 3600000.0
+#define ALIVE_GRACE_MS 120000   /* a run that beat this recently is still running */
+
+struct iv {
+	int64_t a, b;
+};
+
+struct ivs {
+	struct iv *v;
+	size_t n, cap;
+};
+
+static int
+iv_add(struct ivs *s, int64_t a, int64_t b)
+{
+	if (b <= a)
+		return 0;
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		struct iv *nv = realloc(s->v, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		s->v = nv;
+		s->cap = ncap;
+	}
+	s->v[s->n++] = (struct iv){ a, b };
+	return 0;
+}
+
+static int
+iv_cmp(const void *x, const void *y)
+{
+	const struct iv *a = x, *b = y;
+	return a->a < b->a ? -1 : a->a > b->a;
+}
+
+/* Length of the union of the intervals, clipped to [from, to). */
+static int64_t
+iv_measure(struct ivs *s, int64_t from, int64_t to)
+{
+	int64_t total = 0, ca = 0, cb = 0;
+	int have = 0;
+
+	qsort(s->v, s->n, sizeof(*s->v), iv_cmp);
+	for (size_t i = 0; i < s->n; i++) {
+		int64_t a = s->v[i].a < from ? from : s->v[i].a;
+		int64_t b = s->v[i].b > to ? to : s->v[i].b;
+		if (b <= a)
+			continue;
+		if (have && a <= cb) {
+			if (b > cb)
+				cb = b;
+			continue;
+		}
+		if (have)
+			total += cb - ca;
+		ca = a;
+		cb = b;
+		have = 1;
+	}
+	if (have)
+		total += cb - ca;
+	return total;
+}
+
+static int
+dbl_cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return a < b ? -1 : a > b;
+}
+
+static double
+median(double *v, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	qsort(v, n, sizeof(*v), dbl_cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Not observed: outside every daemon run. Adds the gaps between runs. */
+static int
+add_unobserved(struct ivs *s, const struct run_row *runs, size_t nruns, int64_t from, int64_t end,
+    int64_t now)
+{
+	int64_t covered = from;
+
+	for (size_t i = 0; i < nruns; i++) {
+		int64_t a = runs[i].started_at, b;
+		if (runs[i].stopped_at != STORE_NOTIME)
+			b = runs[i].stopped_at;
+		else if (i == nruns - 1 && now - runs[i].alive_at < ALIVE_GRACE_MS)
+			b = now;
+		else
+			b = runs[i].alive_at;
+		if (a > covered && iv_add(s, covered, a) != 0)
+			return -1;
+		if (b > covered)
+			covered = b;
+	}
+	return covered < end ? iv_add(s, covered, end) : 0;
+}
+
+static int
+in_list(char **ids, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ids[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Coverage for the safety devices that satisfy `pick` (all of them when lab is NULL). */
+static int
+coverage(const struct period_fault *f, size_t nf, char **safety, size_t nsafety,
+    const struct device_row *devs, size_t ndevs, const char *lab, const struct run_row *runs,
+    size_t nruns, int64_t from, int64_t end, int64_t now, double *out, int *npoints)
+{
+	struct ivs s = { 0 };
+	int count = 0;
+
+	for (size_t i = 0; i < ndevs; i++)
+		if (in_list(safety, nsafety, devs[i].id) && (lab == NULL ||
+		    (devs[i].lab && strcmp(devs[i].lab, lab) == 0)))
+			count++;
+	*npoints = count;
+	if (count == 0 || end <= from) {
+		*out = 1.0;
+		return 0;
+	}
+	if (add_unobserved(&s, runs, nruns, from, end, now) != 0)
+		goto oom;
+	for (size_t i = 0; i < nf; i++) {
+		if (f[i].kind != FK_COMM || !in_list(safety, nsafety, f[i].device))
+			continue;
+		if (lab) {
+			int mine = 0;
+			for (size_t j = 0; j < ndevs; j++)
+				if (strcmp(devs[j].id, f[i].device) == 0)
+					mine = devs[j].lab && strcmp(devs[j].lab, lab) == 0;
+			if (!mine)
+				continue;
+		}
+		if (iv_add(&s, f[i].opened_at, f[i].cleared_at != STORE_NOTIME ? f[i].cleared_at : end) != 0)
+			goto oom;
+	}
+	*out = 1.0 - (double)iv_measure(&s, from, end) / (double)(end - from);
+	free(s.v);
+	return 0;
+oom:
+	free(s.v);
+	return -1;
+}
+
+/* f is sorted by device: the faults of `id` are f[*lo .. *hi). */
+static void
+dev_range(const struct period_fault *f, size_t nf, const char *id, size_t *lo, size_t *hi)
+{
+	size_t a = 0, b = nf;
+
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (strcmp(f[m].device, id) < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	*lo = a;
+	while (a < nf && strcmp(f[a].device, id) == 0)
+		a++;
+	*hi = a;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int
+indicators_compute(struct store *st, int64_t from, int64_t to, int64_t cutoff,
+    double normal_availability, struct indicators *ind, char *err, size_t errlen)
+{
+	struct period_fault *f = NULL;
+	struct device_row *devs = NULL;
+	struct run_row *runs = NULL;
+	struct site_row site;
+	char **safety = NULL;
+	size_t nf = 0, ndevs = 0, nruns = 0, nsafety = 0, nrep = 0, used = 0;
+	double *ttr = NULL;
+	const char **flab = NULL;    /* per fault: its device's lab, NULL if not reported */
+	int64_t now = time_now_ms(), end;
+	int rc = -1;
+
+	memset(ind, 0, sizeof(*ind));
+	if (cutoff == 0)
+		cutoff = to;
+	ind->from_ms = from;
+	ind->to_ms = to;
+	ind->cutoff_ms = cutoff;
+	ind->normal_availability = normal_availability;
+	/* Time after now has not happened: availability and coverage end here. */
+	end = to < now ? to : now;
+
+	if (store_site(st, &site) > 0) {
+		ind->site_id = site.id;
+		ind->site_name = site.name;
+		free(site.timezone);
+	}
+	if (store_period_faults(st, from, to, &f, &nf) != 0 || store_devices(st, &devs, &ndevs) != 0 ||
+	    store_runs(st, from, to, &runs, &nruns) != 0 ||
+	    store_safety_devices(st, &safety, &nsafety) != 0) {
+		snprintf(err, errlen, "database: %s", store_errmsg(st));
+		goto out;
+	}
+	if ((ttr = calloc(nf ? nf : 1, sizeof(*ttr))) == NULL ||
+	    (flab = calloc(nf ? nf : 1, sizeof(*flab))) == NULL)
+		goto oom;
+
+	/* 故障修复率 and safety events: events opened in the period */
+	for (size_t i = 0; i < nf; i++) {
+		const struct period_fault *x = &f[i];
+		int in_period = x->opened_at >= from && x->opened_at < to;
+		if (!in_period || x->dismissed_at != STORE_NOTIME)
+			continue;
+		if (x->kind == FK_SAFETY) {
+			switch (x->cls) {
+			case 0: ind->safety.accidents++; break;
+			case 1: ind->safety.near_misses++; break;
+			case 2: ind->safety.drills++; break;
+			case 3: ind->safety.none++; break;
+			default: ind->safety.unclassified++; break;
+			}
+			continue;
+		}
+		if (x->kind != FK_FAULT)
+			continue;
+		{
+			int y, m, d;
+			time_local_fields(x->opened_at, &y, &m, &d);
+			if (m >= 1 && m <= 12)
+				ind->faults_per_month[m - 1]++;
+		}
+		if (!x->assessment)
+			continue;
+		ind->repair.faults++;
+		if (x->repeat_of)
+			ind->repair.repeats++;
+		if (x->repaired_at != STORE_NOTIME && x->repaired_at < cutoff) {
+			double h = (double)(x->repaired_at - x->opened_at) / HOUR_MS;
+			ind->repair.repaired++;
+			ttr[nrep++] = h;
+			if (h <= 24)
+				ind->repair.within_24h++;
+			if (h <= 72)
+				ind->repair.within_72h++;
+		} else {
+			struct ind_unrepaired *nv = realloc(ind->unrepaired,
+			    (ind->nunrepaired + 1) * sizeof(*nv));
+			if (nv == NULL)
+				goto oom;
+			ind->unrepaired = nv;
+			nv[ind->nunrepaired].id = x->id;
+			nv[ind->nunrepaired].device = xstrdup(x->device);
+			nv[ind->nunrepaired].label = xstrdup(x->label);
+			nv[ind->nunrepaired].opened_at = x->opened_at;
+			ind->nunrepaired++;
+		}
+	}
+	ind->repair.no_faults = ind->repair.faults == 0;
+	ind->repair.rate = ind->repair.faults ? (double)ind->repair.repaired / ind->repair.faults : 1.0;
+	if (nrep > 0) {
+		double sum = 0;
+		for (size_t i = 0; i < nrep; i++)
+			sum += ttr[i];
+		ind->repair.mttr_mean_hours = sum / (double)nrep;
+		ind->repair.mttr_median_hours = median(ttr, nrep);
+	} else
+		ind->repair.mttr_mean_hours = ind->repair.mttr_median_hours = NAN;
+	ind->safety.provisional = ind->safety.unclassified > 0;
+	if (coverage(f, nf, safety, nsafety, devs, ndevs, NULL, runs, nruns, from, end, now,
+	    &ind->safety.coverage, &ind->safety.safety_points) != 0)
+		goto oom;
+
+	/* per device: faults, availability, MTBF */
+	if ((ind->devices = calloc(ndevs ? ndevs : 1, sizeof(*ind->devices))) == NULL)
+		goto oom;
+	for (size_t i = 0; i < ndevs; i++) {
+		struct ind_device *d = &ind->devices[used];
+		struct ivs down = { 0 };
+		int64_t downtime;
+		size_t lo, hi;
+		int touched = devs[i].in_config;
+
+		dev_range(f, nf, devs[i].id, &lo, &hi);
+		for (size_t j = lo; j < hi; j++) {
+			const struct period_fault *x = &f[j];
+			int64_t b;
+			touched = 1;
+			if (x->kind != FK_FAULT || x->dismissed_at != STORE_NOTIME)
+				continue;
+			if (x->opened_at >= from && x->opened_at < to) {
+				d->faults++;
+				if (x->repaired_at != STORE_NOTIME && x->repaired_at < cutoff)
+					d->repaired++;
+			}
+			/* down while the equipment says so; a manual fault until its repair */
+			b = x->manual ? x->repaired_at : x->cleared_at;
+			if (iv_add(&down, x->opened_at, b != STORE_NOTIME ? b : end) != 0) {
+				free(down.v);
+				goto oom;
+			}
+		}
+		if (!touched)
+			continue;
+		downtime = end > from ? iv_measure(&down, from, end) : 0;
+		free(down.v);
+		d->id = xstrdup(devs[i].id);
+		d->name = xstrdup(devs[i].name);
+		d->lab = xstrdup(devs[i].lab);
+		d->assessment = devs[i].assessment;
+		d->availability = end > from ? 1.0 - (double)downtime / (double)(end - from) : 1.0;
+		d->mtbf_hours = d->faults ? (double)(end > from ? end - from - downtime : 0) /
+		    HOUR_MS / d->faults : NAN;
+		for (size_t j = lo; j < hi; j++)
+			flab[j] = d->lab ? d->lab : "";
+		used++;
+	}
+	ind->ndevices = used;
+
+	/* per lab */
+	for (size_t i = 0; i < ind->ndevices; i++) {
+		const struct ind_device *d = &ind->devices[i];
+		const char *lab = d->lab ? d->lab : "";
+		struct ind_lab *l = NULL;
+		for (size_t j = 0; j < ind->nlabs; j++)
+			if (strcmp(ind->labs[j].lab, lab) == 0)
+				l = &ind->labs[j];
+		if (l == NULL) {
+			struct ind_lab *nv = realloc(ind->labs, (ind->nlabs + 1) * sizeof(*nv));
+			if (nv == NULL)
+				goto oom;
+			ind->labs = nv;
+			l = &ind->labs[ind->nlabs++];
+			memset(l, 0, sizeof(*l));
+			if ((l->lab = strdup(lab)) == NULL)
+				goto oom;
+		}
+		l->devices++;
+		l->faults += d->faults;
+		l->repaired += d->repaired;
+		l->availability += d->availability;
+	}
+	for (size_t j = 0; j < ind->nlabs; j++) {
+		struct ind_lab *l = &ind->labs[j];
+		double sum = 0;
+		size_t k = 0;
+		int npts;
+		l->availability /= l->devices;
+		l->normal = l->availability >= normal_availability;
+		for (size_t i = 0; i < nf; i++) {
+			const struct period_fault *x = &f[i];
+			const char *dl = flab[i];
+			if (x->opened_at < from || x->opened_at >= to || x->dismissed_at != STORE_NOTIME)
+				continue;
+			if (dl == NULL || strcmp(dl, l->lab) != 0)
+				continue;
+			if (x->kind == FK_SAFETY)
+				l->safety_events++;
+			if (x->kind == FK_FAULT && x->repaired_at != STORE_NOTIME && x->repaired_at < cutoff) {
+				sum += (double)(x->repaired_at - x->opened_at) / HOUR_MS;
+				k++;
+			}
+		}
+		l->mttr_hours = k ? sum / (double)k : NAN;
+		if (coverage(f, nf, safety, nsafety, devs, ndevs, l->lab, runs, nruns, from, end, now,
+		    &l->coverage, &npts) != 0)
+			goto oom;
+	}
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	if (rc != 0)
+		indicators_free(ind);
+	free(ttr);
+	free(flab);
+	store_period_faults_free(f, nf);
+	store_devices_free(devs, ndevs);
+	free(runs);
+	store_strings_free(safety, nsafety);
+	return rc;
+}
+
+void
+indicators_free(struct indicators *ind)
+{
+	free(ind->site_id);
+	free(ind->site_name);
+	for (size_t i = 0; i < ind->nlabs; i++)
+		free(ind->labs[i].lab);
+	free(ind->labs);
+	for (size_t i = 0; i < ind->ndevices; i++) {
+		free(ind->devices[i].id);
+		free(ind->devices[i].name);
+		free(ind->devices[i].lab);
+	}
+	free(ind->devices);
+	for (size_t i = 0; i < ind->nunrepaired; i++) {
+		free(ind->unrepaired[i].device);
+		free(ind->unrepaired[i].label);
+	}
+	free(ind->unrepaired);
+	memset(ind, 0, sizeof(*ind));
+}
