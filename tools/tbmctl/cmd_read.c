@@ -1,0 +1,656 @@
+/*
+ * cmd_read.c - the commands that only read the database: status (site,
+ * daemon heartbeat, devices by lab), faults (filtered list) and show (one
+ * fault with its audit history). Each prints a table or JSON.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "tbmctl.h"
+#include "tbmtime.h"
+
+/* A daemon whose heartbeat is older than this is not running any more. */
+#define STALE_AFTER_MS (2 * 60 * 1000)
+
+enum { OPT_JSON = 256, OPT_OPEN, OPT_ALL, OPT_DEVICE, OPT_FROM, OPT_TO };
+
+static int
+out_of_memory(void)
+{
+	ctl_error("out of memory");
+	return EXIT_ERR;
+}
+
+static int
+db_error(struct ctl *ctl, const char *what)
+{
+	ctl_error("%s: %s: %s", ctl->db_path, what, store_errmsg(ctl->st));
+	return EXIT_ERR;
+}
+
+/* ---- status ---- */
+
+static int
+cmp_device(const void *a, const void *b)
+{
+	const struct device_row *x = *(const struct device_row *const *)a;
+	const struct device_row *y = *(const struct device_row *const *)b;
+	int c;
+
+	/* devices without a lab last */
+	if ((x->lab == NULL) != (y->lab == NULL))
+		return x->lab == NULL ? 1 : -1;
+	if (x->lab != NULL && (c = strcmp(x->lab, y->lab)) != 0)
+		return c;
+	if (x->in_config != y->in_config)
+		return y->in_config - x->in_config;
+	return strcmp(x->id ? x->id : "", y->id ? y->id : "");
+}
+
+struct daemon_state {
+	int found, running, stale;
+	struct run_row run;
+};
+
+static void
+daemon_state(const struct run_row *run, int found, int64_t now, struct daemon_state *ds)
+{
+	memset(ds, 0, sizeof(*ds));
+	ds->found = found;
+	if (!found)
+		return;
+	ds->run = *run;
+	if (run->stopped_at == STORE_NOTIME) {
+		ds->stale = now - run->alive_at > STALE_AFTER_MS;
+		ds->running = !ds->stale;
+	}
+}
+
+static const char *
+site_zone(const struct ctl *ctl)
+{
+	if (ctl->cf != NULL)
+		return ctl->cf->site.timezone;
+	return ctl->have_site ? ctl->site.timezone : NULL;
+}
+
+static cJSON *
+status_json(const struct ctl *ctl, const struct daemon_state *ds, const struct device_row *dev,
+    size_t n)
+{
+	cJSON *root = cJSON_CreateObject(), *site, *d, *devs;
+	const char *id = ctl->have_site ? ctl->site.id : ctl->cf ? ctl->cf->site.id : NULL;
+	const char *name = ctl->have_site ? ctl->site.name : ctl->cf ? ctl->cf->site.name : NULL;
+
+	if (root == NULL)
+		return NULL;
+	if ((site = cJSON_AddObjectToObject(root, "site")) == NULL ||
+	    !cJSON_AddItemToObject(site, "id", json_string_or_null(id)) ||
+	    !cJSON_AddItemToObject(site, "name", json_string_or_null(name)) ||
+	    !cJSON_AddItemToObject(site, "timezone", json_string_or_null(site_zone(ctl))))
+		goto fail;
+	if ((d = cJSON_AddObjectToObject(root, "daemon")) == NULL ||
+	    !cJSON_AddItemToObject(d, "started_at",
+		ds->found ? json_time(ds->run.started_at) : cJSON_CreateNull()) ||
+	    !cJSON_AddItemToObject(d, "alive_at",
+		ds->found ? json_time(ds->run.alive_at) : cJSON_CreateNull()) ||
+	    !cJSON_AddItemToObject(d, "stopped_at",
+		ds->found ? json_time(ds->run.stopped_at) : cJSON_CreateNull()) ||
+	    cJSON_AddBoolToObject(d, "running", ds->running) == NULL)
+		goto fail;
+	if ((devs = cJSON_AddArrayToObject(root, "devices")) == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct device_row *r = &dev[i];
+		cJSON *o = cJSON_CreateObject();
+		if (o == NULL || !cJSON_AddItemToArray(devs, o)) {
+			cJSON_Delete(o);
+			goto fail;
+		}
+		if (!cJSON_AddItemToObject(o, "id", json_string_or_null(r->id)) ||
+		    !cJSON_AddItemToObject(o, "name", json_string_or_null(r->name)) ||
+		    !cJSON_AddItemToObject(o, "lab", json_string_or_null(r->lab)) ||
+		    !cJSON_AddItemToObject(o, "protocol", json_string_or_null(r->protocol)) ||
+		    cJSON_AddBoolToObject(o, "assessment", r->assessment) == NULL ||
+		    cJSON_AddBoolToObject(o, "in_config", r->in_config) == NULL ||
+		    cJSON_AddBoolToObject(o, "online", !r->comm_open) == NULL ||
+		    !cJSON_AddItemToObject(o, "offline_since",
+			r->comm_open ? json_time(r->comm_since) : cJSON_CreateNull()) ||
+		    cJSON_AddNumberToObject(o, "open_faults", r->open_faults) == NULL)
+			goto fail;
+	}
+	return root;
+fail:
+	cJSON_Delete(root);
+	return NULL;
+}
+
+/* How long ago, for people: "45s", "5m", "1h", "2h 5m", "3d 4h". */
+static void
+format_ago(int64_t ms, char *buf, size_t len)
+{
+	long long s = ms < 0 ? 0 : (long long)(ms / 1000);
+
+	if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm", s / 60);
+	else if (s < 86400 && s / 60 % 60 == 0)
+		snprintf(buf, len, "%lldh", s / 3600);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh %lldm", s / 3600, s / 60 % 60);
+	else if (s / 3600 % 24 == 0)
+		snprintf(buf, len, "%lldd", s / 86400);
+	else
+		snprintf(buf, len, "%lldd %lldh", s / 86400, s / 3600 % 24);
+}
+
+static void
+print_daemon(const struct daemon_state *ds, int64_t now)
+{
+	char a[32], b[32], dur[32];
+
+	if (!ds->found) {
+		printf("tbmond:  has not run on this database\n");
+		return;
+	}
+	time_format_local(ds->run.started_at, a, sizeof(a));
+	time_format_local(ds->run.alive_at, b, sizeof(b));
+	if (ds->running)
+		printf("tbmond:  running since %s, last seen %s\n", a, b);
+	else if (ds->stale) {
+		format_ago(now - ds->run.alive_at, dur, sizeof(dur));
+		printf("tbmond:  stale: started %s, last seen %s (no heartbeat for %s)\n", a, b, dur);
+	} else {
+		char c[32];
+		time_format_local(ds->run.stopped_at, c, sizeof(c));
+		printf("tbmond:  stopped at %s (ran since %s)\n", c, a);
+	}
+}
+
+static int
+status_human(const struct ctl *ctl, const struct daemon_state *ds, int64_t now,
+    struct device_row *dev, size_t n)
+{
+	static const struct table_col cols[] = {
+		{ "设备", 24, TEXT_LEFT }, { "名称", 32, TEXT_LEFT }, { "状态", 0, TEXT_LEFT },
+		{ "未结故障", 0, TEXT_RIGHT }, { "", 0, TEXT_LEFT },
+	};
+	const char *id = ctl->have_site ? ctl->site.id : ctl->cf ? ctl->cf->site.id : NULL;
+	const char *name = ctl->have_site ? ctl->site.name : ctl->cf ? ctl->cf->site.name : NULL;
+	const char *tz = site_zone(ctl);
+	const struct device_row **sorted = NULL;
+	const char *lab_prev = NULL;
+	struct table *t = NULL;
+	int rc = EXIT_ERR, first = 1;
+
+	printf("site:    %s", id ? id : "(unknown: tbmond has not recorded its configuration)");
+	if (name != NULL && (id == NULL || strcmp(name, id) != 0))
+		printf(" %s", name);
+	printf(" (time zone %s)\n", tz && *tz ? tz : "of the system");
+	print_daemon(ds, now);
+	if (n == 0) {
+		printf("no devices\n");
+		return EXIT_OK;
+	}
+	if ((sorted = calloc(n, sizeof(*sorted))) == NULL || (t = table_new(cols, 5)) == NULL)
+		goto oom;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &dev[i];
+	qsort(sorted, n, sizeof(*sorted), cmp_device);
+	for (size_t i = 0; i < n; i++) {
+		const struct device_row *r = sorted[i];
+		char state[64], count[16], since[32];
+		const char *cells[5];
+
+		if (first || (r->lab == NULL) != (lab_prev == NULL) ||
+		    (r->lab && strcmp(r->lab, lab_prev) != 0)) {
+			if (table_add_section(t, r->lab ? r->lab : "(no lab)") != 0)
+				goto oom;
+			lab_prev = r->lab;
+			first = 0;
+		}
+		if (r->comm_open)
+			snprintf(state, sizeof(state), "offline since %s",
+			    out_local_time(r->comm_since, since, sizeof(since)));
+		else if (!r->in_config)
+			snprintf(state, sizeof(state), "-");   /* no longer watched */
+		else
+			snprintf(state, sizeof(state), "online");
+		snprintf(count, sizeof(count), "%d", r->open_faults);
+		cells[0] = r->id;
+		cells[1] = r->name;
+		cells[2] = state;
+		cells[3] = count;
+		cells[4] = r->in_config ? "" : "not in config";
+		if (table_add(t, cells) != 0)
+			goto oom;
+	}
+	printf("\n");
+	if (table_print(t, stdout, "  ") != 0)
+		goto out;
+	if (!ds->running)
+		printf("\n(tbmond is not running: device states are as last recorded)\n");
+	rc = EXIT_OK;
+	goto out;
+oom:
+	rc = out_of_memory();
+out:
+	table_free(t);
+	free(sorted);
+	return rc;
+}
+
+int
+cmd_status(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct device_row *dev = NULL;
+	struct daemon_state ds;
+	struct run_row run;
+	size_t n = 0;
+	int ch, json = 0, found, rc = EXIT_ERR;
+	int64_t now;
+
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (ch == OPT_JSON)
+			json = 1;
+		else
+			return ctl_bad_option(ctl, ch, argv);
+	}
+	if (optind < argc)
+		return ctl_usage_error(ctl, "unexpected argument '%s'", argv[optind]);
+	if (ctl_open(ctl, 1) != 0)
+		return EXIT_ERR;
+	if ((found = store_last_run(ctl->st, &run)) < 0)
+		return db_error(ctl, "reading daemon runs");
+	if (store_devices(ctl->st, &dev, &n) != 0)
+		return db_error(ctl, "reading devices");
+	now = time_now_ms();
+	daemon_state(&run, found, now, &ds);
+	if (json) {
+		cJSON *root = status_json(ctl, &ds, dev, n);
+		if (root == NULL)
+			rc = out_of_memory();
+		else
+			rc = json_print(root, stdout) == 0 ? EXIT_OK : EXIT_ERR;
+		cJSON_Delete(root);
+	} else
+		rc = status_human(ctl, &ds, now, dev, n);
+	store_devices_free(dev, n);
+	return rc;
+}
+
+/* ---- faults ---- */
+
+static int
+faults_human(const struct fault *v, size_t n)
+{
+	static const struct table_col cols[] = {
+		{ "ID", 0, TEXT_RIGHT }, { "打开时间", 0, TEXT_LEFT }, { "设备", 20, TEXT_LEFT },
+		{ "实训室", 20, TEXT_LEFT }, { "点", 20, TEXT_LEFT }, { "类型", 0, TEXT_LEFT },
+		{ "代码", 12, TEXT_RIGHT }, { "标签", 32, TEXT_LEFT }, { "状态", 0, TEXT_LEFT },
+	};
+	struct table *t;
+	int rc = EXIT_OK;
+
+	if (n == 0) {
+		printf("no faults\n");
+		return EXIT_OK;
+	}
+	if ((t = table_new(cols, sizeof(cols) / sizeof(cols[0]))) == NULL)
+		return out_of_memory();
+	for (size_t i = 0; i < n; i++) {
+		const struct fault *f = &v[i];
+		char id[24], opened[32], code[32];
+		const char *cells[9];
+
+		snprintf(id, sizeof(id), "%lld", (long long)f->id);
+		cells[0] = id;
+		cells[1] = out_local_time(f->opened_at, opened, sizeof(opened));
+		cells[2] = f->device;
+		cells[3] = f->lab;
+		cells[4] = f->point;
+		cells[5] = fault_kind_name(f->kind);
+		cells[6] = out_code(f, code, sizeof(code));
+		cells[7] = f->label;
+		cells[8] = fault_status(f);
+		if (table_add(t, cells) != 0) {
+			table_free(t);
+			return out_of_memory();
+		}
+	}
+	if (table_print(t, stdout, NULL) != 0)
+		rc = EXIT_ERR;
+	table_free(t);
+	return rc;
+}
+
+static int
+faults_json(const struct fault *v, size_t n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	int rc;
+
+	if (arr == NULL)
+		return out_of_memory();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = json_fault(&v[i]);
+		if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			cJSON_Delete(arr);
+			return out_of_memory();
+		}
+	}
+	rc = json_print(arr, stdout) == 0 ? EXIT_OK : EXIT_ERR;
+	cJSON_Delete(arr);
+	return rc;
+}
+
+int
+cmd_faults(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "open", no_argument, NULL, OPT_OPEN },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fault_filter flt;
+	struct fault *v = NULL;
+	const char *from = NULL, *to = NULL;
+	int ch, json = 0, open_only = 0, all = 0, rc;
+	size_t n = 0;
+
+	memset(&flt, 0, sizeof(flt));
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_OPEN:
+			open_only = 1;
+			break;
+		case OPT_ALL:
+			all = 1;
+			break;
+		case OPT_DEVICE:
+			flt.device = optarg;
+			break;
+		case OPT_FROM:
+			from = optarg;
+			break;
+		case OPT_TO:
+			to = optarg;
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		default:
+			return ctl_bad_option(ctl, ch, argv);
+		}
+	}
+	if (optind < argc)
+		return ctl_usage_error(ctl, "unexpected argument '%s'", argv[optind]);
+	if (open_only && all)
+		return ctl_usage_error(ctl, "--open and --all cannot be used together");
+	if (ctl_open(ctl, 1) != 0)
+		return EXIT_ERR;
+	/* times are read in the site's zone, which ctl_open has set */
+	if ((from && ctl_parse_time("--from", from, &flt.from_ms) != 0) ||
+	    (to && ctl_parse_time("--to", to, &flt.to_ms) != 0))
+		return EXIT_ERR;
+	if (open_only)
+		flt.open_only = 1;
+	else if (!all)
+		flt.unresolved = 1;
+	if (store_faults(ctl->st, &flt, &v, &n) != 0)
+		return db_error(ctl, "reading faults");
+	rc = json ? faults_json(v, n) : faults_human(v, n);
+	store_faults_free(v, n);
+	return rc;
+}
+
+/* ---- show ---- */
+
+/* Audit details carry times as epoch milliseconds under keys like "opened_at". */
+static int
+is_time_key(const char *k)
+{
+	size_t n = k ? strlen(k) : 0;
+
+	return n > 3 && strcmp(k + n - 3, "_at") == 0;
+}
+
+/* An audit record's detail for people: "key=value, key=value" (malloc'd). */
+static char *
+detail_text(const char *detail)
+{
+	cJSON *o = detail ? cJSON_Parse(detail) : NULL;
+	const cJSON *it;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int first = 1;
+
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return strdup(detail ? detail : "");
+	}
+	if ((fp = open_memstream(&buf, &len)) == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	cJSON_ArrayForEach(it, o) {
+		if (cJSON_IsNull(it))
+			continue;
+		fprintf(fp, "%s%s=", first ? "" : ", ", it->string);
+		if (cJSON_IsString(it))
+			fputs(it->valuestring, fp);
+		else if (cJSON_IsNumber(it) && is_time_key(it->string)) {
+			char t[32];
+			time_format_local((int64_t)it->valuedouble, t, sizeof(t));
+			fputs(t, fp);
+		} else if (cJSON_IsNumber(it))
+			fprintf(fp, "%.15g", it->valuedouble);
+		else {
+			char *s = cJSON_PrintUnformatted(it);
+			fputs(s ? s : "?", fp);
+			cJSON_free(s);
+		}
+		first = 0;
+	}
+	cJSON_Delete(o);
+	if (fclose(fp) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static void
+field(const char *key, const char *value)
+{
+	printf("%-16s%s\n", key, value && *value ? value : "-");
+}
+
+/* "2023-12-31 23:30:05 by NAME", or NULL when the time is absent. */
+static const char *
+when_by(int64_t at, const char *by, char *buf, size_t len)
+{
+	char t[32];
+
+	if (at == STORE_NOTIME)
+		return NULL;
+	time_format_local(at, t, sizeof(t));
+	if (by && *by)
+		snprintf(buf, len, "%s by %s", t, by);
+	else
+		snprintf(buf, len, "%s", t);
+	return buf;
+}
+
+static int
+print_audit(const struct audit_rec *a, size_t na)
+{
+	static const struct table_col cols[] = {
+		{ "序号", 0, TEXT_RIGHT }, { "时间", 0, TEXT_LEFT }, { "操作", 0, TEXT_LEFT },
+		{ "操作人", 24, TEXT_LEFT }, { "详情", 0, TEXT_LEFT },
+	};
+	struct table *t = table_new(cols, sizeof(cols) / sizeof(cols[0]));
+	int rc = EXIT_OK;
+
+	if (t == NULL)
+		return out_of_memory();
+	for (size_t i = 0; i < na; i++) {
+		char seq[24], at[32], *detail = detail_text(a[i].detail);
+		const char *cells[5];
+
+		snprintf(seq, sizeof(seq), "%lld", (long long)a[i].seq);
+		time_format_local(a[i].at, at, sizeof(at));
+		cells[0] = seq;
+		cells[1] = at;
+		cells[2] = a[i].action;
+		cells[3] = a[i].actor;
+		cells[4] = detail;
+		if (detail == NULL || table_add(t, cells) != 0) {
+			free(detail);
+			table_free(t);
+			return out_of_memory();
+		}
+		free(detail);
+	}
+	if (table_print(t, stdout, "  ") != 0)
+		rc = EXIT_ERR;
+	table_free(t);
+	return rc;
+}
+
+static int
+show_human(const struct fault *f, const struct audit_rec *a, size_t na)
+{
+	char buf[512], t[32], code[32];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)f->id);
+	field("fault:", buf);
+	field("status:", fault_status(f));
+	field("device:", f->device);
+	field("point:", f->point);
+	field("kind:", fault_kind_name(f->kind));
+	field("source:", f->source);
+	field("code:", out_code(f, code, sizeof(code)));
+	field("label:", f->label);
+	field("lab:", f->lab);
+	field("assessment:", f->assessment ? "yes" : "no");
+	field("opened:", out_local_time(f->opened_at, t, sizeof(t)));
+	field("cleared:", out_local_time(f->cleared_at, t, sizeof(t)));
+	field("acknowledged:", when_by(f->acked_at, f->acked_by, buf, sizeof(buf)));
+	if (f->ack_note)
+		field("ack note:", f->ack_note);
+	field("repaired:", when_by(f->repaired_at, f->repaired_by, buf, sizeof(buf)));
+	if (f->repaired_at != STORE_NOTIME || f->action)
+		field("action:", f->action);
+	if (f->parts)
+		field("parts:", f->parts);
+	if (f->dismissed_at != STORE_NOTIME) {
+		field("dismissed:", when_by(f->dismissed_at, f->dismissed_by, buf, sizeof(buf)));
+		field("reason:", f->dismiss_reason);
+	}
+	if (f->kind == FK_SAFETY || f->classification) {
+		if (f->classification) {
+			char by[400];
+			snprintf(buf, sizeof(buf), "%s (%s)", f->classification,
+			    when_by(f->classified_at, f->classified_by, by, sizeof(by)) ?
+			    by : "no time recorded");
+			field("classification:", buf);
+		} else
+			field("classification:", "unclassified");
+		if (f->note)
+			field("note:", f->note);
+	}
+	if (f->repeat_of) {
+		snprintf(buf, sizeof(buf), "fault %lld", (long long)f->repeat_of);
+		field("repeat of:", buf);
+	}
+
+	printf("\naudit:\n");
+	if (na == 0) {
+		printf("  (no records)\n");
+		return EXIT_OK;
+	}
+	return print_audit(a, na);
+}
+
+static int
+show_json(const struct fault *f, const struct audit_rec *a, size_t na)
+{
+	cJSON *o = json_fault(f), *arr;
+	int rc;
+
+	if (o == NULL)
+		return out_of_memory();
+	if ((arr = cJSON_AddArrayToObject(o, "audit")) == NULL)
+		goto oom;
+	for (size_t i = 0; i < na; i++) {
+		cJSON *r = json_audit(&a[i]);
+		if (r == NULL || !cJSON_AddItemToArray(arr, r)) {
+			cJSON_Delete(r);
+			goto oom;
+		}
+	}
+	rc = json_print(o, stdout) == 0 ? EXIT_OK : EXIT_ERR;
+	cJSON_Delete(o);
+	return rc;
+oom:
+	cJSON_Delete(o);
+	return out_of_memory();
+}
+
+int
+cmd_show(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct audit_rec *a = NULL;
+	struct fault f;
+	size_t na = 0;
+	int64_t id;
+	int ch, json = 0, r, rc;
+
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (ch == OPT_JSON)
+			json = 1;
+		else
+			return ctl_bad_option(ctl, ch, argv);
+	}
+	if (optind >= argc)
+		return ctl_usage_error(ctl, "show: which fault? (an ID from 'tbmctl faults')");
+	if (optind + 1 < argc)
+		return ctl_usage_error(ctl, "unexpected argument '%s'", argv[optind + 1]);
+	if (ctl_parse_id(argv[optind], &id) != 0)
+		return EXIT_ERR;
+	if (ctl_open(ctl, 1) != 0)
+		return EXIT_ERR;
+	if ((r = store_fault_get(ctl->st, id, &f)) < 0)
+		return db_error(ctl, "reading the fault");
+	if (r == 0) {
+		ctl_error("no fault with id %lld", (long long)id);
+		return EXIT_ERR;
+	}
+	if (store_audit_for(ctl->st, id, &a, &na) != 0) {
+		fault_clear(&f);
+		return db_error(ctl, "reading the audit records");
+	}
+	rc = json ? show_json(&f, a, na) : show_human(&f, a, na);
+	store_audit_free(a, na);
+	fault_clear(&f);
+	return rc;
+}

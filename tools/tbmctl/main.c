@@ -1,0 +1,260 @@
+/*
+ * main.c - tbmctl: global options, the command table and the context every
+ * command opens (configuration, site time zone, database).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "tbmctl.h"
+#include "tbmtime.h"
+#include "textwidth.h"
+
+static const struct command {
+	const char *name;
+	int (*fn)(struct ctl *ctl, int argc, char **argv);
+	const char *usage;
+} commands[] = {
+	{ "status", cmd_status, "status [--json]" },
+	{ "faults", cmd_faults,
+	  "faults [--open | --all] [--device ID] [--from T] [--to T] [--json]" },
+	{ "show", cmd_show, "show ID [--json]" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: tbmctl [-c CONFIG | -d DATABASE] COMMAND\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "  %s\n", commands[i].usage);
+	fprintf(fp, "T: 2023-12-31, \"2023-12-31 23:30\" or ISO 8601; local times are in the "
+	    "site's time zone.\n"
+	    "-c CONFIG: tbmond's configuration (default %s), for the database and time zone;\n"
+	    "-d DATABASE: that database directly.\n", TBMCTL_DEFAULT_CONFIG);
+}
+
+void
+ctl_error(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* one line, whatever the message carried */
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	fprintf(stderr, "tbmctl: %s\n", buf);
+}
+
+static const struct command *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int
+ctl_usage_error(struct ctl *ctl, const char *fmt, ...)
+{
+	const struct command *c = ctl->cmd ? find_command(ctl->cmd) : NULL;
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "tbmctl: %s\n", buf);
+	if (c != NULL)
+		fprintf(stderr, "usage: tbmctl [-c CONFIG | -d DATABASE] %s\n", c->usage);
+	else
+		usage(stderr);
+	return EXIT_USAGE;
+}
+
+int
+ctl_parse_time(const char *opt, const char *s, int64_t *ms)
+{
+	if (time_parse(s, ms) != 0) {
+		ctl_error("%s: cannot parse '%s' (use 2023-12-31, \"2023-12-31 23:30\" or ISO 8601)",
+		    opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_parse_id(const char *s, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v <= 0) {
+		ctl_error("bad fault id '%s' (a positive number)", s);
+		return -1;
+	}
+	*id = v;
+	return 0;
+}
+
+int
+ctl_bad_option(struct ctl *ctl, int ch, char **argv)
+{
+	char opt[3] = { '-', (char)optopt, '\0' };
+	const char *prev = optind > 0 ? argv[optind - 1] : "";
+	const char *name = strncmp(prev, "--", 2) == 0 || optopt == 0 ? prev : opt;
+
+	if (ch == ':')
+		return ctl_usage_error(ctl, "option %s needs an argument", name);
+	return ctl_usage_error(ctl, "unknown option %s", name);
+}
+
+static void
+config_report(void *arg, const char *msg)
+{
+	(void)arg;
+	ctl_error("%s", msg);
+}
+
+static int
+set_zone(const char *tz, const char *from)
+{
+	if (tz == NULL || *tz == '\0')
+		return 0;
+	if (time_set_zone(tz) != 0) {
+		ctl_error("time zone '%s' (%s) is not known to this system", tz, from);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_open(struct ctl *ctl, int readonly)
+{
+	char err[512];
+	struct stat sb;
+	int nerr = 0, r;
+
+	if (ctl->db_path == NULL) {
+		if (stat(ctl->config_path, &sb) != 0) {
+			ctl_error("%s: %s (name the configuration with -c, or the database with -d)",
+			    ctl->config_path, strerror(errno));
+			return -1;
+		}
+		ctl->cf = config_load(ctl->config_path, config_report, NULL, &nerr);
+		if (ctl->cf == NULL) {
+			if (nerr == 0)
+				ctl_error("%s: cannot load the configuration", ctl->config_path);
+			return -1;
+		}
+		ctl->db_path = ctl->cf->daemon.database;
+		if (set_zone(ctl->cf->site.timezone, ctl->config_path) != 0)
+			return -1;
+	}
+	/* say plainly which file is missing instead of SQLite's "unable to open" */
+	if (stat(ctl->db_path, &sb) != 0) {
+		ctl_error("database %s: %s", ctl->db_path, strerror(errno));
+		return -1;
+	}
+	if (store_open(ctl->db_path, readonly, &ctl->st, err, sizeof(err)) != 0) {
+		ctl_error("database %s", err);
+		return -1;
+	}
+	if ((r = store_site(ctl->st, &ctl->site)) < 0) {
+		ctl_error("database %s: %s", ctl->db_path, store_errmsg(ctl->st));
+		return -1;
+	}
+	ctl->have_site = r;
+	if (ctl->cf == NULL && ctl->have_site && set_zone(ctl->site.timezone, ctl->db_path) != 0)
+		return -1;
+	return 0;
+}
+
+void
+ctl_close(struct ctl *ctl)
+{
+	store_close(ctl->st);
+	ctl->st = NULL;
+	store_site_clear(&ctl->site);
+	config_free(ctl->cf);
+	ctl->cf = NULL;
+}
+
+int
+ctl_finish(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ctl_error("writing the output: %s", strerror(errno));
+		return EXIT_ERR;
+	}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "database", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl ctl;
+	const struct command *cmd;
+	const char *config = NULL;
+	int ch, rc;
+
+	memset(&ctl, 0, sizeof(ctl));
+	text_init_locale();
+	/* the store's own warnings would make a second line; we report its errors */
+	log_init("tbmctl", LOG_ERR_, 0);
+
+	opterr = 0;
+	/* "+": stop at the command; its options are its own */
+	while ((ch = getopt_long(argc, argv, "+:c:d:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'd':
+			ctl.db_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return ctl_finish(EXIT_OK);
+		case 'V':
+			printf("tbmctl %s\n", TBM_VERSION);
+			return ctl_finish(EXIT_OK);
+		default:
+			return ctl_bad_option(&ctl, ch, argv);
+		}
+	}
+	if (config != NULL && ctl.db_path != NULL)
+		return ctl_usage_error(&ctl, "-c and -d cannot be used together");
+	ctl.config_path = config ? config : TBMCTL_DEFAULT_CONFIG;
+	if (optind >= argc)
+		return ctl_usage_error(&ctl, "no command given");
+	if ((cmd = find_command(argv[optind])) == NULL)
+		return ctl_usage_error(&ctl, "unknown command '%s'", argv[optind]);
+	ctl.cmd = cmd->name;
+
+	argc -= optind;
+	argv += optind;
+	optind = 0;   /* GNU getopt: start afresh on the command's arguments */
+	rc = cmd->fn(&ctl, argc, argv);
+	ctl_close(&ctl);
+	return ctl_finish(rc);
+}

@@ -1,0 +1,304 @@
+/*
+ * output.c - tbmctl's tables (column widths measured in display columns, so
+ * that Chinese text lines up) and the JSON forms of faults and audit records.
+ */
+#include "output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tbmtime.h"
+
+struct row {
+	char **cells;              /* NULL: a section line, its text in section */
+	char *section;
+};
+
+struct table {
+	struct table_col *cols;
+	size_t ncols;
+	struct row *rows;
+	size_t nrows, cap;
+};
+
+struct table *
+table_new(const struct table_col *cols, size_t ncols)
+{
+	struct table *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	if ((t->cols = calloc(ncols, sizeof(*cols))) == NULL) {
+		free(t);
+		return NULL;
+	}
+	memcpy(t->cols, cols, ncols * sizeof(*cols));
+	t->ncols = ncols;
+	return t;
+}
+
+static struct row *
+new_row(struct table *t)
+{
+	if (t->nrows == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 16;
+		struct row *nr = realloc(t->rows, ncap * sizeof(*nr));
+		if (nr == NULL)
+			return NULL;
+		t->rows = nr;
+		t->cap = ncap;
+	}
+	memset(&t->rows[t->nrows], 0, sizeof(t->rows[0]));
+	return &t->rows[t->nrows];
+}
+
+int
+table_add(struct table *t, const char *const *cells)
+{
+	struct row *r = new_row(t);
+
+	if (r == NULL || (r->cells = calloc(t->ncols, sizeof(char *))) == NULL)
+		return -1;
+	for (size_t i = 0; i < t->ncols; i++) {
+		if ((r->cells[i] = strdup(cells[i] ? cells[i] : "")) == NULL) {
+			for (size_t j = 0; j < i; j++)
+				free(r->cells[j]);
+			free(r->cells);
+			return -1;
+		}
+	}
+	t->nrows++;
+	return 0;
+}
+
+int
+table_add_section(struct table *t, const char *title)
+{
+	struct row *r = new_row(t);
+
+	if (r == NULL || (r->section = strdup(title ? title : "")) == NULL)
+		return -1;
+	t->nrows++;
+	return 0;
+}
+
+size_t
+table_rows(const struct table *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nrows; i++)
+		n += t->rows[i].cells != NULL;
+	return n;
+}
+
+static int
+print_line(const struct table *t, FILE *fp, const char *indent, char *const *cells,
+    const size_t *width)
+{
+	size_t last = t->ncols;
+
+	/* no trailing blanks: the line ends with its last non-empty cell */
+	while (last > 0 && *cells[last - 1] == '\0')
+		last--;
+	if (indent != NULL && fputs(indent, fp) == EOF)
+		return -1;
+	for (size_t i = 0; i < last; i++) {
+		int final = i + 1 == last && t->cols[i].align == TEXT_LEFT;
+		size_t w = width[i];
+		if (i > 0 && fputs("  ", fp) == EOF)
+			return -1;
+		if (final) {
+			/* the last cell is not padded, only cut to its column's limit */
+			size_t cw = text_width(cells[i]);
+			w = cw < w ? cw : w;
+		}
+		if (text_print_cell(fp, cells[i], w, t->cols[i].align) < 0)
+			return -1;
+	}
+	return putc('\n', fp) == EOF ? -1 : 0;
+}
+
+int
+table_print(const struct table *t, FILE *fp, const char *indent)
+{
+	size_t *width;
+	char **titles;
+	int rc = -1;
+
+	width = calloc(t->ncols, sizeof(*width));
+	titles = calloc(t->ncols, sizeof(*titles));
+	if (width == NULL || titles == NULL)
+		goto out;
+	for (size_t c = 0; c < t->ncols; c++) {
+		titles[c] = (char *)(t->cols[c].title ? t->cols[c].title : "");
+		width[c] = text_width(titles[c]);
+	}
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (t->rows[r].cells == NULL)
+			continue;
+		for (size_t c = 0; c < t->ncols; c++) {
+			size_t w = text_width(t->rows[r].cells[c]);
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	for (size_t c = 0; c < t->ncols; c++)
+		if (t->cols[c].max && width[c] > t->cols[c].max)
+			width[c] = t->cols[c].max;
+	if (print_line(t, fp, indent, titles, width) != 0)
+		goto out;
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (t->rows[r].cells == NULL) {
+			if (fprintf(fp, "%s\n", t->rows[r].section) < 0)
+				goto out;
+		} else if (print_line(t, fp, indent, t->rows[r].cells, width) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(width);
+	free(titles);
+	return rc;
+}
+
+void
+table_free(struct table *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (t->rows[r].cells != NULL)
+			for (size_t c = 0; c < t->ncols; c++)
+				free(t->rows[r].cells[c]);
+		free(t->rows[r].cells);
+		free(t->rows[r].section);
+	}
+	free(t->rows);
+	free(t->cols);
+	free(t);
+}
+
+const char *
+out_local_time(int64_t ms, char *buf, size_t len)
+{
+	if (ms == STORE_NOTIME)
+		snprintf(buf, len, "%s", "");
+	else
+		time_format_local(ms, buf, len);
+	return buf;
+}
+
+const char *
+out_code(const struct fault *f, char *buf, size_t len)
+{
+	if (f->has_code)
+		snprintf(buf, len, "%.15g", f->code);
+	else
+		snprintf(buf, len, "%s", "");
+	return buf;
+}
+
+cJSON *
+json_time(int64_t ms)
+{
+	char buf[64];
+
+	if (ms == STORE_NOTIME)
+		return cJSON_CreateNull();
+	time_format_iso(ms, buf, sizeof(buf));
+	return cJSON_CreateString(buf);
+}
+
+cJSON *
+json_string_or_null(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+/* Adds v to o under key; takes ownership; -1 if v is NULL (out of memory). */
+static int
+add(cJSON *o, const char *key, cJSON *v)
+{
+	if (v == NULL)
+		return -1;
+	if (!cJSON_AddItemToObject(o, key, v)) {
+		cJSON_Delete(v);
+		return -1;
+	}
+	return 0;
+}
+
+cJSON *
+json_fault(const struct fault *f)
+{
+	cJSON *o = cJSON_CreateObject();
+	int bad = 0;
+
+	if (o == NULL)
+		return NULL;
+	bad |= add(o, "id", cJSON_CreateNumber((double)f->id));
+	bad |= add(o, "device", json_string_or_null(f->device));
+	bad |= add(o, "point", json_string_or_null(f->point));
+	bad |= add(o, "kind", cJSON_CreateString(fault_kind_name(f->kind)));
+	bad |= add(o, "code", f->has_code ? cJSON_CreateNumber(f->code) : cJSON_CreateNull());
+	bad |= add(o, "label", json_string_or_null(f->label));
+	bad |= add(o, "lab", json_string_or_null(f->lab));
+	bad |= add(o, "assessment", cJSON_CreateBool(f->assessment));
+	bad |= add(o, "source", json_string_or_null(f->source));
+	bad |= add(o, "opened_at", json_time(f->opened_at));
+	bad |= add(o, "cleared_at", json_time(f->cleared_at));
+	bad |= add(o, "acked_at", json_time(f->acked_at));
+	bad |= add(o, "acked_by", json_string_or_null(f->acked_by));
+	bad |= add(o, "repaired_at", json_time(f->repaired_at));
+	bad |= add(o, "repaired_by", json_string_or_null(f->repaired_by));
+	bad |= add(o, "action", json_string_or_null(f->action));
+	bad |= add(o, "parts", json_string_or_null(f->parts));
+	bad |= add(o, "dismissed_at", json_time(f->dismissed_at));
+	bad |= add(o, "dismiss_reason", json_string_or_null(f->dismiss_reason));
+	bad |= add(o, "classification", json_string_or_null(f->classification));
+	bad |= add(o, "repeat_of",
+	    f->repeat_of ? cJSON_CreateNumber((double)f->repeat_of) : cJSON_CreateNull());
+	bad |= add(o, "status", cJSON_CreateString(fault_status(f)));
+	if (bad) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *
+json_audit(const struct audit_rec *r)
+{
+	cJSON *o = cJSON_CreateObject(), *detail;
+	int bad = 0;
+
+	if (o == NULL)
+		return NULL;
+	detail = r->detail ? cJSON_Parse(r->detail) : NULL;
+	if (detail == NULL)
+		detail = json_string_or_null(r->detail);
+	bad |= add(o, "seq", cJSON_CreateNumber((double)r->seq));
+	bad |= add(o, "at", json_time(r->at));
+	bad |= add(o, "action", json_string_or_null(r->action));
+	bad |= add(o, "actor", json_string_or_null(r->actor));
+	bad |= add(o, "detail", detail);
+	if (bad) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+int
+json_print(const cJSON *v, FILE *fp)
+{
+	char *s = cJSON_Print(v);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = fprintf(fp, "%s\n", s) < 0 ? -1 : 0;
+	cJSON_free(s);
+	return rc;
+}

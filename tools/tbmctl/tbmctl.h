@@ -1,0 +1,61 @@
+/*
+ * tbmctl.h - what the command files of tbmctl share: the context (config,
+ * database, site), exit codes and the commands' entry points.
+ *
+ * Exit codes: 0 ok; 1 an error, with one line "tbmctl: message" on stderr
+ * (this includes values that do not parse, such as a bad time or fault id);
+ * 2 a malformed command line, with the usage.
+ */
+#ifndef TBMCTL_H
+#define TBMCTL_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "store.h"
+
+#define EXIT_OK 0
+#define EXIT_ERR 1
+#define EXIT_USAGE 2
+
+#define TBMCTL_DEFAULT_CONFIG "/etc/tbmon/tbmond.conf"
+
+struct ctl {
+	const char *config_path;   /* -c, or the default when -d is not given */
+	const char *db_path;       /* -d, or the config's daemon.database */
+	struct config *cf;         /* loaded when -c/default is used */
+	struct store *st;
+	struct site_row site;      /* from the database, may be empty */
+	int have_site;
+	const char *cmd;           /* the command's name, for usage messages */
+};
+
+/* ctl_open: loads the configuration (unless -d), sets the site's time zone
+ * and opens the database. Reports its own error; returns 0 or -1. */
+int ctl_open(struct ctl *ctl, int readonly);
+void ctl_close(struct ctl *ctl);
+
+/* One line "tbmctl: message" on stderr. */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error in the current command: message, then its usage; returns EXIT_USAGE. */
+int ctl_usage_error(struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ctl_bad_option: the usage error for getopt's ':' (missing argument) or
+ * '?' (unknown option); option strings start with ':'. */
+int ctl_bad_option(struct ctl *ctl, int ch, char **argv);
+
+/* ctl_parse_time: parses T for option `opt` after the zone is set; reports
+ * the error itself. 0 ok, -1 bad. */
+int ctl_parse_time(const char *opt, const char *s, int64_t *ms);
+/* ctl_parse_id: a positive fault id; reports the error itself. */
+int ctl_parse_id(const char *s, int64_t *id);
+
+/* ctl_finish: flushes stdout; EXIT_ERR with a message if writing failed. */
+int ctl_finish(int rc);
+
+/* Commands: argv[0] is the command's name; they return an exit code. */
+int cmd_status(struct ctl *ctl, int argc, char **argv);
+int cmd_faults(struct ctl *ctl, int argc, char **argv);
+int cmd_show(struct ctl *ctl, int argc, char **argv);
+
+#endif
