@@ -54,6 +54,9 @@ time_parse_duration(const char *s, int64_t *ms)
 	v = strtod(s, &end);
 	if (errno != 0 || end == s || !isfinite(v) || v < 0)
 		return -1;
+	/* strtod also reads "0x10" and "1e3": not durations */
+	if (strspn(s, "0123456789.") != (size_t)(end - s))
+		return -1;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		size_t n = strlen(units[i].suffix);
 		if (strncmp(end, units[i].suffix, n) == 0) {
@@ -216,19 +219,30 @@ valid_date(int y, int m, int d)
 	return d <= mdays[m - 1] && !(m == 2 && d == 29 && !leap);
 }
 
+/* shape: S starts with PAT, 'd' standing for a digit. sscanf's %d alone
+ * would also take spaces and signs ("T 3:30", "T+3:30"). */
+static int
+shape(const char *s, const char *pat)
+{
+	for (; *pat != '\0'; s++, pat++)
+		if (*pat == 'd' ? !isdigit((unsigned char)*s) : *s != *pat)
+			return 0;
+	return 1;
+}
+
 int
 time_parse(const char *s, int64_t *ms)
 {
 	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, frac = 0;
 	const char *p;
 
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 || !valid_date(y, mo, d))
+	if (!shape(s, "dddd-dd-dd") || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 || !valid_date(y, mo, d))
 		return -1;
 	p = s + n;
 	if (*p == 'T' || *p == ' ') {
 		int m2 = 0;
 		p++;
-		if (sscanf(p, "%2d:%2d%n", &h, &mi, &m2) != 2 || m2 != 5)
+		if (!shape(p, "dd:dd") || sscanf(p, "%2d:%2d%n", &h, &mi, &m2) != 2 || m2 != 5)
 			return -1;
 		p += m2;
 		if (*p == ':') {
@@ -265,7 +279,7 @@ time_parse(const char *s, int64_t *ms)
 	}
 	if (*p == '+' || *p == '-') {
 		int oh, om, k = 0, sign = *p == '-' ? -1 : 1;
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || p[1 + k] != '\0' ||
+		if (!shape(p + 1, "dd:dd") || sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || p[1 + k] != '\0' ||
 		    oh > 14 || om > 59)
 			return -1;
 		*ms = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
