@@ -1,0 +1,205 @@
+/*
+ * command.c - the stdin protocol: one command per line, answered with
+ * exactly one line, "ok", "ok VALUE" or "error: message". Blank lines are
+ * not commands and get no answer.
+ */
+#include "sim.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static char *
+next_word(char **s)
+{
+	char *w;
+
+	while (isspace((unsigned char)**s))
+		(*s)++;
+	if (**s == '\0')
+		return NULL;
+	w = *s;
+	while (**s != '\0' && !isspace((unsigned char)**s))
+		(*s)++;
+	if (**s != '\0')
+		*(*s)++ = '\0';
+	return w;
+}
+
+static char *
+rest_of(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static uint32_t
+join32(const uint16_t *r, const char *order)
+{
+	uint16_t a = r[0], b = r[1];
+
+	if (strcmp(order, "cdab") == 0)
+		return (uint32_t)b << 16 | a;
+	if (strcmp(order, "badc") == 0)
+		return (uint32_t)(uint16_t)(a >> 8 | a << 8) << 16 | (uint16_t)(b >> 8 | b << 8);
+	if (strcmp(order, "dcba") == 0)
+		return (uint32_t)(uint16_t)(b >> 8 | b << 8) << 16 | (uint16_t)(a >> 8 | a << 8);
+	return (uint32_t)a << 16 | b;
+}
+
+/* get DEVICE.TABLE.ADDR [int16|uint16|int32|uint32|float32 [order X]] */
+static void
+cmd_get(struct scenario *sc, char *args)
+{
+	const char *ref = next_word(&args), *type = next_word(&args), *kw = next_word(&args);
+	const char *order = next_word(&args);
+	struct sim_device *d;
+	enum reg_table t;
+	uint16_t r[2];
+	char err[256];
+	int addr, wide, kind;
+
+	if (ref == NULL || next_word(&args) != NULL || (kw != NULL && (strcmp(kw, "order") != 0 || order == NULL))) {
+		printf("error: usage: get DEVICE.TABLE.ADDR [TYPE [order abcd|badc|cdab|dcba]]\n");
+		return;
+	}
+	if ((kind = scenario_ref(sc, ref, &d, &t, &addr, err, sizeof(err))) != 0) {
+		printf("error: %s\n", kind == 1 ? "a behaviour is shown by stats DEVICE" : err);
+		return;
+	}
+	if (type == NULL)
+		type = "uint16";
+	wide = strstr(type, "32") != NULL;
+	if (table_is_bits(t) && strcmp(type, "uint16") != 0) {
+		printf("error: a %s has no type\n", table_name(t));
+		return;
+	}
+	if (device_load(d, t, addr, wide ? 2 : 1, r) != 0) {
+		printf("error: %s %d%s is outside device %s's registers\n", table_name(t), addr,
+		    wide ? " (2 registers)" : "", d->name);
+		return;
+	}
+	if (order == NULL)
+		order = "abcd";
+	if (strcmp(type, "uint16") == 0)
+		printf("ok %u\n", (unsigned)r[0]);
+	else if (strcmp(type, "int16") == 0)
+		printf("ok %d\n", (int)(int16_t)r[0]);
+	else if (strcmp(type, "uint32") == 0)
+		printf("ok %lu\n", (unsigned long)join32(r, order));
+	else if (strcmp(type, "int32") == 0)
+		printf("ok %ld\n", (long)(int32_t)join32(r, order));
+	else if (strcmp(type, "float32") == 0) {
+		uint32_t u = join32(r, order);
+		float f;
+		memcpy(&f, &u, sizeof(f));
+		printf("ok %.9g\n", (double)f);
+	} else
+		printf("error: unknown type '%s' (int16|uint16|int32|uint32|float32)\n", type);
+}
+
+/* set DEVICE.TABLE.ADDR VALUE */
+static void
+cmd_set(struct scenario *sc, char *args)
+{
+	const char *ref = next_word(&args);
+	const char *val = rest_of(args);
+	struct sim_device *d;
+	struct value v;
+	enum reg_table t;
+	char err[256];
+	int addr, kind;
+
+	if (ref == NULL || *val == '\0') {
+		printf("error: usage: set DEVICE.TABLE.ADDR VALUE\n");
+		return;
+	}
+	if ((kind = scenario_ref(sc, ref, &d, &t, &addr, err, sizeof(err))) != 0) {
+		printf("error: %s\n", kind == 1 ? "use behave DEVICE BEHAVIOUR [ARG]" : err);
+		return;
+	}
+	if (value_parse(val, t, &v, err, sizeof(err)) != 0) {
+		printf("error: %s\n", err);
+		return;
+	}
+	if (device_store(d, t, addr, &v) != 0) {
+		printf("error: %s %d is outside device %s's registers (those named in the scenario)\n",
+		    table_name(t), addr, d->name);
+		return;
+	}
+	printf("ok\n");
+}
+
+/* behave DEVICE BEHAVIOUR [ARG] */
+static void
+cmd_behave(struct scenario *sc, char *args)
+{
+	const char *name = next_word(&args);
+	const char *b = rest_of(args);
+	struct sim_device *d;
+	char err[256];
+
+	if (name == NULL || *b == '\0') {
+		printf("error: usage: behave DEVICE BEHAVIOUR [ARG]\n");
+		return;
+	}
+	if ((d = scenario_device(sc, name)) == NULL) {
+		printf("error: no device '%s'\n", name);
+		return;
+	}
+	if (behaviour_parse(b, &d->bh, err, sizeof(err)) != 0) {
+		printf("error: %s\n", err);
+		return;
+	}
+	printf("ok\n");
+}
+
+/* stats [DEVICE] */
+static void
+cmd_stats(struct scenario *sc, char *args)
+{
+	const char *name = next_word(&args);
+	unsigned long req, ans;
+	char bh[64];
+	struct sim_device *d;
+
+	if (name == NULL) {
+		server_stats(&req, &ans);
+		printf("ok requests=%lu answered=%lu\n", req, ans);
+		return;
+	}
+	if ((d = scenario_device(sc, name)) == NULL || next_word(&args) != NULL) {
+		printf("error: %s\n", d == NULL ? "no such device" : "usage: stats [DEVICE]");
+		return;
+	}
+	behaviour_format(&d->bh, bh, sizeof(bh));
+	printf("ok requests=%lu answered=%lu behaviour=%s\n", d->requests, d->answered, bh);
+}
+
+int
+command_run(struct scenario *sc, char *line)
+{
+	char *cmd = next_word(&line);
+
+	if (cmd == NULL)
+		return 0;
+	if (strcmp(cmd, "get") == 0)
+		cmd_get(sc, line);
+	else if (strcmp(cmd, "set") == 0)
+		cmd_set(sc, line);
+	else if (strcmp(cmd, "behave") == 0)
+		cmd_behave(sc, line);
+	else if (strcmp(cmd, "stats") == 0)
+		cmd_stats(sc, line);
+	else if (strcmp(cmd, "quit") == 0) {
+		printf("ok\n");
+		return 1;
+	} else
+		printf("error: unknown command '%s' (set|get|behave|stats|quit)\n", cmd);
+	return 0;
+}

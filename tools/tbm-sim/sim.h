@@ -1,0 +1,168 @@
+/*
+ * sim.h - tbm-sim's shared structures and, per file, what each file
+ * exports. The program is small enough that one header listing every
+ * file's interface reads better than five two-line headers.
+ */
+#ifndef TBM_SIM_H
+#define TBM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <poll.h>
+
+#include <modbus.h>
+
+#include "config.h"   /* enum reg_table */
+
+#define SIM_NAME_MAX 64
+
+enum behaviour_kind {
+	BH_NORMAL = 0,
+	BH_SILENT,       /* reads the request, never answers */
+	BH_LATE,         /* answers after arg ms */
+	BH_EXCEPTION,    /* answers exception arg */
+	BH_DROP,         /* closes the connection (TCP); RTU: like silent */
+	BH_GARBAGE,      /* answers random bytes */
+	BH_WRONG_UNIT,   /* answers with another unit id */
+	BH_WRONG_TID,    /* TCP: transaction id off by one; RTU: normal */
+	BH_TRUNCATED,    /* sends half the reply, keeps the connection */
+};
+
+struct behaviour {
+	enum behaviour_kind kind;
+	int arg;
+};
+
+/* A parsed VALUE: one register or bit, or two registers of a 32-bit value. */
+struct value {
+	int width;
+	uint16_t regs[2];
+};
+
+struct sim_server;
+
+struct sim_device {
+	char name[SIM_NAME_MAX];
+	struct sim_server *server;
+	int unit;
+	int line;
+	int lo[5], hi[5];             /* per reg_table: addresses used, [lo, hi); lo < 0: none */
+	struct assign *init;          /* initial values, in file order */
+	size_t ninit;
+	struct behaviour init_bh;
+	/* run time */
+	modbus_mapping_t *map;        /* covers [lo, hi) of each table only */
+	struct behaviour bh;
+	unsigned long requests, answered;
+};
+
+struct sim_server {
+	char name[SIM_NAME_MAX];
+	int line;
+	int serial;                   /* 0: TCP listen, 1: serial port */
+	char host[64];
+	int port;                     /* configured; 0 = ephemeral */
+	char path[256];               /* serial device, or "pty" */
+	int baud;
+	char parity;                  /* 'N', 'E', 'O' */
+	int data_bits, stop_bits;
+	struct sim_device *by_unit[256];
+	/* run time */
+	int fd;                       /* listening socket or serial fd */
+	int pty_slave;                /* serial = pty: our copy of the slave side */
+	int bound_port;
+	char bound_path[256];
+	modbus_t *ctx;                /* renders replies (TCP or RTU framing) */
+	struct conn *port_conn;       /* serial: the one permanent connection */
+};
+
+/* One assignment: DEVICE.TABLE.ADDR = VALUE or DEVICE.behaviour = B. */
+struct assign {
+	struct sim_device *dev;
+	int is_behaviour;
+	enum reg_table table;
+	int addr;
+	struct value val;
+	struct behaviour bh;
+	char text[192];               /* "cnc-01.holding.100 = 1021", for printing */
+	int line;
+};
+
+struct step {
+	int64_t at_ms;
+	struct assign *assigns;
+	size_t nassigns;
+	int line;
+};
+
+struct scenario {
+	char *path;
+	int64_t loop_ms;              /* 0: no loop */
+	struct sim_server **servers;
+	size_t nservers;
+	struct sim_device **devices;
+	size_t ndevices;
+	struct step *steps;           /* sorted by at_ms, file order among equals */
+	size_t nsteps;
+};
+
+/* scenario.c: the scenario file. Reports every error as FILE:LINE: message
+ * on stderr; NULL when there was any (*nerrors gets the count). */
+struct scenario *scenario_load(const char *path, int *nerrors);
+void scenario_free(struct scenario *sc);
+struct sim_device *scenario_device(const struct scenario *sc, const char *name);
+/* scenario_ref: "DEVICE.TABLE.ADDR" -> 0 with d, t, addr; "DEVICE.behaviour"
+ * -> 1 with d; -1 with a message in err. */
+int scenario_ref(const struct scenario *sc, const char *ref, struct sim_device **d,
+    enum reg_table *t, int *addr, char *err, size_t errlen);
+
+/* device.c: values, register maps and behaviours. */
+const char *table_name(enum reg_table t);
+int table_parse(const char *s, enum reg_table *t);
+int table_is_bits(enum reg_table t);
+/* value_parse: "1021", "-5", "0x3f5", "float32 25.5 [order cdab]", ... for
+ * a TABLE; 0 ok, -1 with a message in err. */
+int value_parse(const char *s, enum reg_table t, struct value *v, char *err, size_t errlen);
+/* behaviour_parse: "late 300", "exception 2", "silent", ... */
+int behaviour_parse(const char *s, struct behaviour *b, char *err, size_t errlen);
+void behaviour_format(const struct behaviour *b, char *buf, size_t len);
+/* device_note_use: widens the device's address range for TABLE ADDR (width). */
+void device_note_use(struct sim_device *d, enum reg_table t, int addr, int width);
+int device_map_alloc(struct sim_device *d);
+void device_map_free(struct sim_device *d);
+/* device_store/device_load: -1 when outside the device's mapping. */
+int device_store(struct sim_device *d, enum reg_table t, int addr, const struct value *v);
+int device_load(const struct sim_device *d, enum reg_table t, int addr, int width, uint16_t *regs);
+/* device_reset: initial values and behaviour. */
+void device_reset(struct sim_device *d);
+void assign_apply(const struct assign *a);
+
+/* server.c: sockets, serial ports, requests and replies. */
+int server_open_all(struct scenario *sc);
+void server_close_all(struct scenario *sc);
+/* server_pollfds: appends the fds to watch; returns how many were added. */
+size_t server_pollfds(struct pollfd *pfd, size_t max);
+size_t server_npollfds(void);
+/* server_handle: acts on the revents of the fds server_pollfds returned. */
+void server_handle(const struct pollfd *pfd, size_t n, int64_t now);
+/* server_run_timers: delayed replies and RTU frame gaps due at `now`. */
+void server_run_timers(int64_t now);
+/* server_next_deadline: earliest timer, INT64_MAX when none. */
+int64_t server_next_deadline(void);
+int server_log_open(const char *path);
+void server_log_close(void);
+void server_seed(uint64_t seed);
+void server_stats(unsigned long *requests, unsigned long *answered);
+
+/* timeline.c: the [at] steps and the loop. */
+void timeline_start(struct scenario *sc, int64_t now);
+/* timeline_run: applies every step due at `now`, printing "at T ..." lines. */
+void timeline_run(int64_t now);
+int64_t timeline_next_deadline(void);
+
+/* command.c: one stdin command line -> one reply line on stdout.
+ * Returns 1 when the command was quit. */
+int command_run(struct scenario *sc, char *line);
+
+#endif
