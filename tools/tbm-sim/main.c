@@ -32,6 +32,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: tbm-sim [--log-requests FILE] [--seed N] [--exit-on-eof] [--debug] SCENARIO\n"
+	    "       tbm-sim -n|--check SCENARIO\n"
 	    "\n"
 	    "Serves the scenario's simulated devices over Modbus TCP and RTU.\n"
 	    "stdout: 'listening NAME ADDRESS' per server, then 'ready'; 'at T ...' as the\n"
@@ -172,6 +173,7 @@ main(int argc, char **argv)
 		{ "log-requests", required_argument, NULL, 'l' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "exit-on-eof", no_argument, NULL, 'e' },
+		{ "check", no_argument, NULL, 'n' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -180,12 +182,12 @@ main(int argc, char **argv)
 	const char *logpath = NULL;
 	struct scenario *sc = NULL;
 	unsigned long long seed = 0;
-	int exit_on_eof = 0, level = LOG_INFO_, nerrors = 0, c, status = 1;
+	int exit_on_eof = 0, check_only = 0, level = LOG_INFO_, nerrors = 0, c, status = 1;
 	sigset_t during_poll;
 	char *end;
 
 	log_init("tbm-sim", LOG_INFO_, 0);
-	while ((c = getopt_long(argc, argv, "dh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dhn", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			logpath = optarg;
@@ -203,6 +205,9 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			level = LOG_DEBUG_;
+			break;
+		case 'n':
+			check_only = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -225,6 +230,11 @@ main(int argc, char **argv)
 	if ((sc = scenario_load(argv[optind], &nerrors)) == NULL) {
 		fprintf(stderr, "%s: %d error%s\n", argv[optind], nerrors, nerrors == 1 ? "" : "s");
 		return 2;
+	}
+	if (check_only) {
+		printf("scenario OK: %zu servers, %zu devices, %zu timeline steps\n", sc->nservers, sc->ndevices, sc->nsteps);
+		scenario_free(sc);
+		return 0;
 	}
 	if (signals_setup(&during_poll) != 0) {
 		log_warn("signals");
