@@ -30,6 +30,8 @@
 #define RTU_GAP_MS 50        /* silence that ends a frame of unknown length */
 
 /* A TCP client connection, or a serial line (one permanent conn). */
+#define SERIAL_HUP_RETRY_MS 200
+
 struct conn {
 	uint64_t id;
 	int fd;                      /* -1: closed, reaped after the current round */
@@ -38,6 +40,7 @@ struct conn {
 	uint8_t rbuf[RTU_BUF];       /* serial: a frame being received */
 	size_t rlen;
 	int64_t last_rx;
+	int64_t hup_until;           /* serial: the other end is gone; look again then */
 };
 
 struct delayed {
@@ -431,10 +434,22 @@ serial_readable(struct conn *c, int64_t now)
 	int len;
 
 	n = read(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
+	if (n == 0 || (n < 0 && errno == EIO)) {
+		/* A pty whose other end is closed stays readable (hangup): do not
+		 * spin on it, look again a little later. */
+		if (c->hup_until == 0)
+			log_notice("%s: nobody on the other end of the line; waiting", c->srv->name);
+		c->hup_until = now + SERIAL_HUP_RETRY_MS;
+		return;
+	}
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != EIO)
+		if (errno != EAGAIN && errno != EINTR)
 			log_warn("%s: read", c->srv->name);
 		return;
+	}
+	if (c->hup_until != 0) {
+		log_notice("%s: the line is back", c->srv->name);
+		c->hup_until = 0;
 	}
 	c->rlen += (size_t)n;
 	c->last_rx = now;
@@ -659,7 +674,7 @@ server_pollfds(struct pollfd *pfd, size_t max)
 		n++;
 	}
 	for (size_t i = 0; i < nconns && n < max; i++) {
-		if (conns[i]->fd < 0)
+		if (conns[i]->fd < 0 || conns[i]->hup_until > time_mono_ms())
 			continue;
 		pfd[n].fd = conns[i]->fd;
 		pfd[n].events = POLLIN;
@@ -730,8 +745,11 @@ server_next_deadline(void)
 	for (size_t i = 0; i < ndelayed; i++)
 		if (delayed[i].due < next)
 			next = delayed[i].due;
-	for (size_t i = 0; i < nconns; i++)
+	for (size_t i = 0; i < nconns; i++) {
 		if (conns[i]->serial && conns[i]->rlen > 0 && conns[i]->last_rx + RTU_GAP_MS < next)
 			next = conns[i]->last_rx + RTU_GAP_MS;
+		if (conns[i]->hup_until > 0 && conns[i]->hup_until < next)
+			next = conns[i]->hup_until;
+	}
 	return next;
 }
