@@ -24,6 +24,18 @@ static const struct command {
 	{ "faults", cmd_faults,
 	  "faults [--open | --all] [--device ID] [--from T] [--to T] [--json]" },
 	{ "show", cmd_show, "show ID [--json]" },
+	{ "ack", cmd_ack, "ack ID --by NAME [--note TEXT] [--json]" },
+	{ "repair", cmd_repair,
+	  "repair ID --by NAME --action TEXT [--parts TEXT] [--at T] [--json]" },
+	{ "dismiss", cmd_dismiss, "dismiss ID --by NAME --reason TEXT [--json]" },
+	{ "report", cmd_report,
+	  "report DEVICE --by NAME --note TEXT [--kind fault|safety] [--at T] [--json]" },
+	{ "incidents", cmd_incidents, "incidents [--from T] [--to T] [--json]" },
+	{ "classify", cmd_classify,
+	  "classify ID accident|near-miss|drill|none --by NAME [--note TEXT] [--json]" },
+	{ "indicators", cmd_indicators,
+	  "indicators [--year YYYY | --from T --to T] [--cutoff T] [--normal FRACTION] [--json]" },
+	{ "verify", cmd_verify, "verify" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -57,5 +57,13 @@ int ctl_finish(int rc);
 int cmd_status(struct ctl *ctl, int argc, char **argv);
 int cmd_faults(struct ctl *ctl, int argc, char **argv);
 int cmd_show(struct ctl *ctl, int argc, char **argv);
+int cmd_ack(struct ctl *ctl, int argc, char **argv);
+int cmd_repair(struct ctl *ctl, int argc, char **argv);
+int cmd_dismiss(struct ctl *ctl, int argc, char **argv);
+int cmd_report(struct ctl *ctl, int argc, char **argv);
+int cmd_classify(struct ctl *ctl, int argc, char **argv);
+int cmd_verify(struct ctl *ctl, int argc, char **argv);
+int cmd_incidents(struct ctl *ctl, int argc, char **argv);
+int cmd_indicators(struct ctl *ctl, int argc, char **argv);
 
 #endif

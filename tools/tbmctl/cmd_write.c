@@ -1,0 +1,315 @@
+/*
+ * cmd_write.c - the commands that change the record: ack, repair, dismiss,
+ * report, classify; and verify, which checks that nobody changed it behind
+ * the tools' back. Every change goes through lib/store.c, one transaction
+ * with its audit record, safe beside a running tbmond.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "tbmctl.h"
+#include "tbmtime.h"
+
+enum { OPT_JSON = 256, OPT_BY, OPT_NOTE, OPT_ACTION, OPT_PARTS, OPT_AT, OPT_REASON, OPT_KIND };
+
+#define WRITE_ATTEMPTS 3   /* each waits up to the busy timeout for the daemon's writer */
+
+struct wopts {
+	int json;
+	const char *by, *note, *action, *parts, *reason, *kind, *at;
+};
+
+static const struct option write_longopts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "note", required_argument, NULL, OPT_NOTE },
+	{ "action", required_argument, NULL, OPT_ACTION },
+	{ "parts", required_argument, NULL, OPT_PARTS },
+	{ "at", required_argument, NULL, OPT_AT },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "kind", required_argument, NULL, OPT_KIND },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parses the options; `allowed` lists the ones this command takes. The
+ * positional arguments are left at argv[optind ..]. */
+static int
+parse_opts(struct ctl *ctl, int argc, char **argv, const char *allowed, struct wopts *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	while ((ch = getopt_long(argc, argv, ":", write_longopts, NULL)) != -1) {
+		const char *name = NULL;
+		const char **slot = NULL;
+		switch (ch) {
+		case OPT_JSON: o->json = 1; continue;
+		case OPT_BY: name = "by"; slot = &o->by; break;
+		case OPT_NOTE: name = "note"; slot = &o->note; break;
+		case OPT_ACTION: name = "action"; slot = &o->action; break;
+		case OPT_PARTS: name = "parts"; slot = &o->parts; break;
+		case OPT_AT: name = "at"; slot = &o->at; break;
+		case OPT_REASON: name = "reason"; slot = &o->reason; break;
+		case OPT_KIND: name = "kind"; slot = &o->kind; break;
+		default: return ctl_bad_option(ctl, ch, argv);
+		}
+		if (strstr(allowed, name) == NULL)
+			return ctl_usage_error(ctl, "%s does not take --%s", ctl->cmd, name);
+		if (optarg[0] == '\0' || strspn(optarg, " \t") == strlen(optarg))
+			return ctl_usage_error(ctl, "--%s must not be empty", name);
+		*slot = optarg;
+	}
+	return 0;
+}
+
+static int
+need(struct ctl *ctl, const char *v, const char *opt)
+{
+	if (v == NULL) {
+		ctl_usage_error(ctl, "%s needs --%s", ctl->cmd, opt);
+		return -1;
+	}
+	return 0;
+}
+
+/* The single ID argument. */
+static int
+one_id(struct ctl *ctl, int argc, char **argv, int64_t *id)
+{
+	if (optind >= argc) {
+		ctl_usage_error(ctl, "%s: which fault? (an ID from 'tbmctl faults')", ctl->cmd);
+		return EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		ctl_usage_error(ctl, "unexpected argument '%s'", argv[optind + 1]);
+		return EXIT_USAGE;
+	}
+	return ctl_parse_id(argv[optind], id) == 0 ? 0 : EXIT_ERR;
+}
+
+/* Prints the fault after a change: its JSON, or one line for people. */
+static int
+print_result(struct ctl *ctl, int64_t id, int json, const char *said)
+{
+	struct fault f;
+	int r;
+
+	if ((r = store_fault_get(ctl->st, id, &f)) != 1) {
+		ctl_error("%s: cannot read fault %lld back", ctl->db_path, (long long)id);
+		return EXIT_ERR;
+	}
+	if (json) {
+		cJSON *o = json_fault(&f);
+		r = o ? json_print(o, stdout) : -1;
+		cJSON_Delete(o);
+	} else {
+		printf("fault %lld (%s %s.%s): %s; status %s\n", (long long)f.id,
+		    fault_kind_name(f.kind), f.device, f.point, said, fault_status(&f));
+		if (f.repaired_at && !f.cleared_at && f.source && strcmp(f.source, "auto") == 0)
+			printf("note: its signal is still active (the equipment has not cleared it)\n");
+		r = 0;
+	}
+	fault_clear(&f);
+	return ctl_finish(r == 0 ? EXIT_OK : EXIT_ERR);
+}
+
+/* Runs a change, retrying while the database is busy; maps the outcome. */
+typedef int (*change_fn)(struct ctl *ctl, void *arg, char *err, size_t len);
+
+static int
+run_change(struct ctl *ctl, change_fn fn, void *arg)
+{
+	char err[512];
+	int r = -1;
+
+	for (int i = 0; i < WRITE_ATTEMPTS; i++) {
+		r = fn(ctl, arg, err, sizeof(err));
+		if (r != -1 || strstr(err, "locked") == NULL)
+			break;
+	}
+	if (r == STORE_REFUSED) {
+		ctl_error("%s", err);
+		return EXIT_ERR;
+	}
+	if (r != 0) {
+		ctl_error("%s: %s", ctl->db_path, err);
+		return EXIT_ERR;
+	}
+	return EXIT_OK;
+}
+
+struct change {
+	int64_t id, at, now, new_id;
+	struct wopts *o;
+	const char *cls;
+	enum fault_kind kind;
+	const char *device;
+};
+
+static int
+do_ack(struct ctl *ctl, void *arg, char *err, size_t len)
+{
+	struct change *c = arg;
+	return store_ack(ctl->st, c->id, c->o->by, c->o->note, c->now, err, len);
+}
+
+static int
+do_repair(struct ctl *ctl, void *arg, char *err, size_t len)
+{
+	struct change *c = arg;
+	return store_repair(ctl->st, c->id, c->o->by, c->o->action, c->o->parts, c->at, c->now, err,
+	    len);
+}
+
+static int
+do_dismiss(struct ctl *ctl, void *arg, char *err, size_t len)
+{
+	struct change *c = arg;
+	return store_dismiss(ctl->st, c->id, c->o->by, c->o->reason, c->now, err, len);
+}
+
+static int
+do_classify(struct ctl *ctl, void *arg, char *err, size_t len)
+{
+	struct change *c = arg;
+	return store_classify(ctl->st, c->id, c->cls, c->o->by, c->o->note, c->now, err, len);
+}
+
+static int
+do_report(struct ctl *ctl, void *arg, char *err, size_t len)
+{
+	struct change *c = arg;
+	return store_report(ctl->st, c->device, c->kind, c->o->by, c->o->note, c->at, c->now,
+	    &c->new_id, err, len);
+}
+
+/* The shared shape of ack, repair, dismiss and classify. */
+static int
+change_cmd(struct ctl *ctl, int argc, char **argv, const char *allowed, const char *required,
+    change_fn fn, const char *said)
+{
+	struct wopts o;
+	struct change c;
+	char buf[256];
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if ((rc = parse_opts(ctl, argc, argv, allowed, &o)) != 0)
+		return rc;
+	c.o = &o;
+	if (fn == do_classify) {
+		/* classify ID CLASS */
+		if (optind + 2 != argc)
+			return ctl_usage_error(ctl, "classify needs an ID and one of accident, near-miss, drill, none");
+		c.cls = argv[optind + 1];
+		argc--;
+	}
+	if ((rc = one_id(ctl, argc, argv, &c.id)) != 0)
+		return rc;
+	for (const char *r = required; r && *r; r += strlen(r) + 1) {
+		const char *v = strcmp(r, "by") == 0 ? o.by : strcmp(r, "action") == 0 ? o.action :
+		    strcmp(r, "reason") == 0 ? o.reason : NULL;
+		if (need(ctl, v, r) != 0)
+			return EXIT_USAGE;
+	}
+	if (ctl_open(ctl, 0) != 0)
+		return EXIT_ERR;
+	c.now = c.at = time_now_ms();
+	if (o.at && ctl_parse_time("--at", o.at, &c.at) != 0)
+		return EXIT_ERR;
+	if ((rc = run_change(ctl, fn, &c)) != EXIT_OK)
+		return rc;
+	if (fn == do_repair) {
+		char t[64];
+		time_format_local(c.at, t, sizeof(t));
+		snprintf(buf, sizeof(buf), "repaired by %s at %s", o.by, t);
+		said = buf;
+	} else if (fn == do_classify) {
+		snprintf(buf, sizeof(buf), "classified %s by %s", c.cls, o.by);
+		said = buf;
+	}
+	return print_result(ctl, c.id, o.json, said);
+}
+
+int
+cmd_ack(struct ctl *ctl, int argc, char **argv)
+{
+	return change_cmd(ctl, argc, argv, "by note", "by\0", do_ack, "acknowledged");
+}
+
+int
+cmd_repair(struct ctl *ctl, int argc, char **argv)
+{
+	return change_cmd(ctl, argc, argv, "by action parts at", "by\0action\0", do_repair, NULL);
+}
+
+int
+cmd_dismiss(struct ctl *ctl, int argc, char **argv)
+{
+	return change_cmd(ctl, argc, argv, "by reason", "by\0reason\0", do_dismiss, "dismissed");
+}
+
+int
+cmd_classify(struct ctl *ctl, int argc, char **argv)
+{
+	return change_cmd(ctl, argc, argv, "by note", "by\0", do_classify, NULL);
+}
+
+int
+cmd_report(struct ctl *ctl, int argc, char **argv)
+{
+	struct wopts o;
+	struct change c;
+	int rc, k;
+
+	memset(&c, 0, sizeof(c));
+	if ((rc = parse_opts(ctl, argc, argv, "by note kind at", &o)) != 0)
+		return rc;
+	if (optind + 1 != argc)
+		return ctl_usage_error(ctl, "report needs one DEVICE");
+	if (need(ctl, o.by, "by") != 0 || need(ctl, o.note, "note") != 0)
+		return EXIT_USAGE;
+	k = o.kind ? fault_kind_parse(o.kind) : FK_FAULT;
+	if (k != FK_FAULT && k != FK_SAFETY)
+		return ctl_usage_error(ctl, "--kind must be fault or safety, not '%s'", o.kind);
+	c.o = &o;
+	c.kind = (enum fault_kind)k;
+	c.device = argv[optind];
+	if (ctl_open(ctl, 0) != 0)
+		return EXIT_ERR;
+	c.now = c.at = time_now_ms();
+	if (o.at && ctl_parse_time("--at", o.at, &c.at) != 0)
+		return EXIT_ERR;
+	if ((rc = run_change(ctl, do_report, &c)) != EXIT_OK)
+		return rc;
+	return print_result(ctl, c.new_id, o.json, c.kind == FK_SAFETY ?
+	    "safety event reported" : "fault reported");
+}
+
+int
+cmd_verify(struct ctl *ctl, int argc, char **argv)
+{
+	unsigned long recs = 0, faults = 0;
+	char err[512];
+	int r;
+
+	if (argc > 1)
+		return ctl_usage_error(ctl, "verify takes no arguments ('%s')", argv[1]);
+	if (ctl_open(ctl, 1) != 0)
+		return EXIT_ERR;
+	r = store_verify(ctl->st, &recs, &faults, err, sizeof(err));
+	if (r < 0) {
+		ctl_error("%s: %s", ctl->db_path, err);
+		return EXIT_ERR;
+	}
+	if (r > 0) {
+		ctl_error("audit trail broken: %s", err);
+		return EXIT_ERR;
+	}
+	printf("audit trail intact: %lu records checked, %lu faults match their history\n", recs,
+	    faults);
+	return ctl_finish(EXIT_OK);
+}
