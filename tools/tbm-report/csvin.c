@@ -1,0 +1,326 @@
+/*
+ * csvin.c - reads the evaluation's CSV files with libcsv: a UTF-8 BOM as
+ * Excel writes it, quoted fields (with commas and line breaks), the header
+ * checked by column names, every bad row reported as FILE:LINE.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tbmreport.h"
+
+struct rd {
+	struct csv_table *t;
+	struct diag *d;
+	char **fields;             /* the record being read */
+	size_t nfields, cap;
+	int start_line;            /* where that record began */
+	int in_record;
+	int header_done;
+	int failed;                /* out of memory */
+	size_t expect;             /* header's column count */
+	int bad_rows;
+};
+
+/* Valid UTF-8 (no overlongs, no surrogates): Excel's "CSV" (not "CSV UTF-8")
+ * writes the local code page, which we must not misread. */
+static int
+utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k;
+		unsigned int cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			k = 1, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			k = 2, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			k = 3, cp = c & 0x07;
+		else
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + j] & 0x3F);
+		}
+		if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+static void
+free_fields(char **f, size_t n)
+{
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(f[i]);
+	free(f);
+}
+
+static void
+on_field(void *s, size_t len, void *arg)
+{
+	struct rd *r = arg;
+	char *v;
+
+	if (r->failed)
+		return;
+	if (r->nfields == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 8;
+		char **nf = realloc(r->fields, ncap * sizeof(*nf));
+		if (nf == NULL) {
+			r->failed = 1;
+			return;
+		}
+		r->fields = nf;
+		r->cap = ncap;
+	}
+	if ((v = malloc(len + 1)) == NULL) {
+		r->failed = 1;
+		return;
+	}
+	if (len)
+		memcpy(v, s, len);
+	v[len] = '\0';
+	r->fields[r->nfields++] = v;
+}
+
+static int
+all_empty(char **f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f[i][0] != '\0')
+			return 0;
+	return 1;
+}
+
+static void
+on_record(int c, void *arg)
+{
+	struct rd *r = arg;
+	struct csv_table *t = r->t;
+	(void)c;
+
+	r->in_record = 0;
+	if (r->failed)
+		goto drop;
+	if (!r->header_done) {
+		t->header = r->fields;
+		t->ncols = r->expect = r->nfields;
+		r->header_done = 1;
+		goto reset;
+	}
+	if (all_empty(r->fields, r->nfields))
+		goto drop;
+	if (r->nfields != r->expect) {
+		diag_add(r->d, t->file, r->start_line, "%zu fields, the header has %zu",
+		    r->nfields, r->expect);
+		r->bad_rows++;
+		goto drop;
+	}
+	{
+		struct csv_row *nr = realloc(t->rows, (t->nrows + 1) * sizeof(*nr));
+		if (nr == NULL) {
+			r->failed = 1;
+			goto drop;
+		}
+		t->rows = nr;
+		nr[t->nrows].line = r->start_line;
+		nr[t->nrows].f = r->fields;
+		t->nrows++;
+	}
+	goto reset;
+drop:
+	free_fields(r->fields, r->nfields);
+reset:
+	r->fields = NULL;
+	r->nfields = r->cap = 0;
+}
+
+static int
+blank_line(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+static char *
+slurp(const char *path, size_t *n)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, len = 0;
+
+	if (fp == NULL)
+		return NULL;
+	for (;;) {
+		size_t got;
+		if (len + 4096 + 1 > cap) {
+			char *nb;
+			cap = cap ? cap * 2 : 8192;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				free(buf);
+				fclose(fp);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len - 1, fp);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		int e = errno;
+		free(buf);
+		fclose(fp);
+		errno = e ? e : EIO;
+		return NULL;
+	}
+	fclose(fp);
+	buf[len] = '\0';
+	*n = len;
+	return buf;
+}
+
+static int
+check_header(struct csv_table *t, const char *const *need, size_t nneed, const char *const *opt,
+    size_t nopt, int extra_ok, int *col, struct diag *d)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < nneed + nopt; i++)
+		col[i] = -1;
+	for (size_t c = 0; c < t->ncols; c++) {
+		const char *h = t->header[c];
+		int known = 0;
+		for (size_t i = 0; i < nneed + nopt; i++) {
+			const char *name = i < nneed ? need[i] : opt[i - nneed];
+			if (strcmp(h, name) != 0)
+				continue;
+			known = 1;
+			if (col[i] >= 0) {
+				diag_add(d, t->file, 1, "column %s appears twice", h);
+				rc = -1;
+			}
+			col[i] = (int)c;
+		}
+		if (!known && !extra_ok) {
+			diag_add(d, t->file, 1, "unknown column '%s'", h);
+			rc = -1;
+		}
+	}
+	for (size_t i = 0; i < nneed; i++)
+		if (col[i] < 0) {
+			diag_add(d, t->file, 1, "missing column %s", need[i]);
+			rc = -1;
+		}
+	return rc;
+}
+
+int
+csvin_read(const char *path, const char *const *need, size_t nneed, const char *const *opt,
+    size_t nopt, int extra_ok, struct csv_table *t, int *col, struct diag *d)
+{
+	struct csv_parser p;
+	struct rd r;
+	char *buf = NULL, *s;
+	size_t n = 0;
+	int line = 0, rc = -1, parser = 0;
+
+	memset(t, 0, sizeof(*t));
+	memset(&r, 0, sizeof(r));
+	t->file = path;
+	r.t = t;
+	r.d = d;
+	if ((buf = slurp(path, &n)) == NULL) {
+		diag_add(d, path, 0, "%s", strerror(errno));
+		goto out;
+	}
+	s = buf;
+	if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3, n -= 3;
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+		diag_add(d, path, 0, "out of memory");
+		goto out;
+	}
+	parser = 1;
+	/* One physical line at a time, so that every record knows where it began. */
+	while (n > 0) {
+		char *nl = memchr(s, '\n', n);
+		size_t len = nl ? (size_t)(nl - s) + 1 : n;
+		line++;
+		if (!utf8_valid((const unsigned char *)s, len)) {
+			diag_add(d, path, line, "not UTF-8 text (save it as \"CSV UTF-8\")");
+			goto out;
+		}
+		if (!r.in_record && !blank_line(s, len)) {
+			r.in_record = 1;
+			r.start_line = line;
+		}
+		if (csv_parse(&p, s, len, on_field, on_record, &r) != len) {
+			diag_add(d, path, line, "%s (a quote inside an unquoted field, or text "
+			    "after a closing quote)", csv_strerror(csv_error(&p)));
+			goto out;
+		}
+		if (r.failed) {
+			diag_add(d, path, line, "out of memory");
+			goto out;
+		}
+		s += len;
+		n -= len;
+	}
+	if (csv_fini(&p, on_field, on_record, &r) != 0) {
+		diag_add(d, path, r.start_line, "quoted field not closed");
+		goto out;
+	}
+	if (r.failed) {
+		diag_add(d, path, line, "out of memory");
+		goto out;
+	}
+	if (!r.header_done) {
+		diag_add(d, path, 0, "empty file (a header line is needed)");
+		goto out;
+	}
+	if (check_header(t, need, nneed, opt, nopt, extra_ok, col, d) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (parser)
+		csv_free(&p);
+	free_fields(r.fields, r.nfields);
+	free(buf);
+	if (rc != 0)
+		csvin_free(t);
+	return rc;
+}
+
+void
+csvin_free(struct csv_table *t)
+{
+	if (t == NULL)
+		return;
+	free_fields(t->header, t->ncols);
+	for (size_t i = 0; i < t->nrows; i++)
+		free_fields(t->rows[i].f, t->ncols);
+	free(t->rows);
+	t->header = NULL;
+	t->rows = NULL;
+	t->nrows = t->ncols = 0;
+}

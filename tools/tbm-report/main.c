@@ -1,0 +1,242 @@
+/*
+ * main.c - tbm-report's command line: the evaluation file, the period
+ * override, the output format and file. Exit 0 ok, 1 error, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tbmreport.h"
+
+#define EXIT_USAGE 2
+
+enum format { F_MD, F_HTML, F_CSV, F_XLSX, F_JSON };
+static const char *const format_names[] = { "md", "html", "csv", "xlsx", "json" };
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: tbm-report EVALUATION.ini [--format md|html|csv|xlsx|json] [-o FILE]\n"
+	    "                  [--period YYYY | --from T --to T] [--cutoff T]\n"
+	    "  --format   output format (default md, or the -o file's extension)\n"
+	    "  -o FILE    write FILE (replaced only when the report is complete)\n"
+	    "  --period   the calendar year to evaluate, instead of the file's period\n"
+	    "  --from/--to  another period [from, to), T as 2023-12-31 or \"2023-12-31 23:30\"\n"
+	    "  --cutoff   count repairs recorded up to T (default: the period's end)\n");
+}
+
+static int
+parse_format(const char *s)
+{
+	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
+		if (strcmp(s, format_names[i]) == 0)
+			return (int)i;
+	if (strcmp(s, "markdown") == 0)
+		return F_MD;
+	return -1;
+}
+
+static int
+format_from_name(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (dot == NULL || strchr(dot, '/') != NULL)
+		return -1;
+	if (strcmp(dot, ".htm") == 0)
+		return F_HTML;
+	return parse_format(dot + 1);
+}
+
+static int
+render_stream(const struct report *r, enum format f, FILE *fp)
+{
+	switch (f) {
+	case F_MD: return render_md(r, fp);
+	case F_HTML: return render_html(r, fp);
+	case F_CSV: return render_csv(r, fp);
+	case F_JSON: return render_json(r, fp);
+	default: return -1;
+	}
+}
+
+static int
+copy_file(const char *from, FILE *to)
+{
+	FILE *in = fopen(from, "rb");
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+
+	if (in == NULL)
+		return -1;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, to) != n) {
+			rc = -1;
+			break;
+		}
+	if (ferror(in))
+		rc = -1;
+	fclose(in);
+	return rc;
+}
+
+/* mkstemp made it 0600; a report is as readable as any file the user writes. */
+static int
+fchmod_path(const char *path)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return chmod(path, 0666 & ~m);
+}
+
+/* Writes the report to a temporary file next to `out` (or in TMPDIR for an
+ * xlsx on stdout), then renames it into place: a failed run never leaves
+ * half a file. */
+static int
+write_report(const struct report *r, enum format f, const char *out)
+{
+	char *tmp = NULL;
+	FILE *fp = NULL;
+	int fd = -1, rc = -1;
+
+	if (out == NULL && f != F_XLSX) {
+		if (render_stream(r, f, stdout) != 0 || fflush(stdout) != 0) {
+			fprintf(stderr, "tbm-report: standard output: %s\n", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (out)
+		tmp = xasprintf("%s.XXXXXX", out);
+	else
+		tmp = xasprintf("%s/tbm-report.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (tmp == NULL || (fd = mkstemp(tmp)) < 0) {
+		fprintf(stderr, "tbm-report: %s: %s\n", out ? out : "temporary file", strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	if (f == F_XLSX) {
+		close(fd);
+		fd = -1;
+		if (render_xlsx(r, tmp) != 0) {
+			fprintf(stderr, "tbm-report: cannot write the workbook %s\n", out ? out : "");
+			goto out;
+		}
+	} else {
+		if ((fp = fdopen(fd, "w")) == NULL)
+			goto fail;
+		fd = -1;
+		if (render_stream(r, f, fp) != 0 || fclose(fp) != 0) {
+			fp = NULL;
+			goto fail;
+		}
+		fp = NULL;
+	}
+	if (out) {
+		if (fchmod_path(tmp) != 0 || rename(tmp, out) != 0)
+			goto fail;
+	} else if (copy_file(tmp, stdout) != 0 || fflush(stdout) != 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "tbm-report: %s: %s\n", out ? out : "standard output", strerror(errno));
+out:
+	if (fp)
+		fclose(fp);
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0 || !out)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "period", required_argument, NULL, 'p' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "cutoff", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct report_opts o = { 0 };
+	struct report r;
+	struct diag d = { 0 };
+	const char *out = NULL;
+	int fmt = -1, ch, rc = EXIT_FAILURE;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":f:o:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			if ((fmt = parse_format(optarg)) < 0) {
+				fprintf(stderr, "tbm-report: unknown format '%s' (md, html, csv, xlsx, "
+				    "json)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o': out = optarg; break;
+		case 'p': o.period = optarg; break;
+		case 'F': o.from = optarg; break;
+		case 'T': o.to = optarg; break;
+		case 'C': o.cutoff = optarg; break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("tbm-report %s\n", TBM_VERSION);
+			return EXIT_SUCCESS;
+		case ':':
+			fprintf(stderr, "tbm-report: %s needs an argument\n", argv[optind - 1]);
+			usage(stderr);
+			return EXIT_USAGE;
+		default:
+			fprintf(stderr, "tbm-report: unknown option %s\n", argv[optind - 1]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "tbm-report: %s\n", argc - optind ? "one evaluation file, please" :
+		    "which evaluation file?");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((o.from == NULL) != (o.to == NULL) || (o.period && o.from)) {
+		fprintf(stderr, "tbm-report: --from and --to go together, instead of --period\n");
+		return EXIT_USAGE;
+	}
+	if (fmt < 0)
+		fmt = out && format_from_name(out) >= 0 ? format_from_name(out) : F_MD;
+	if (fmt == F_XLSX && out == NULL && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "tbm-report: an xlsx workbook is not for a terminal: use -o FILE\n");
+		return EXIT_USAGE;
+	}
+
+	if (report_build(argv[optind], &o, &r, &d) != 0) {
+		fputs(d.text ? d.text : "tbm-report: failed\n", stderr);
+		if (d.count > 1)
+			fprintf(stderr, "tbm-report: %d errors\n", d.count);
+		goto out;
+	}
+	if (write_report(&r, (enum format)fmt, out) == 0)
+		rc = EXIT_SUCCESS;
+out:
+	report_free(&r);
+	diag_free(&d);
+	return rc;
+}

@@ -1,0 +1,120 @@
+/*
+ * model.h - the report every renderer reads: header, 项目资金, the scored
+ * indicator table with its totals and grade, and the equipment appendix per
+ * base. Built by evalfile/csvin/score/equipment; renderers only format it.
+ */
+#ifndef TBM_REPORT_MODEL_H
+#define TBM_REPORT_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "indicators.h"
+
+#define BUDGET_WEIGHT 10.0
+#define OVER_FACTOR 1.3          /* a row at or above 1.3 x target gets a 偏差 draft too */
+#define LOW_COVERAGE 0.95        /* below this, the safety row says how much a zero means */
+
+enum tgt_op { TOP_NONE = 0, TOP_GE, TOP_GT, TOP_EQ, TOP_LE, TOP_LT };
+
+/* 指标值 as written on the form. */
+struct target {
+	enum tgt_op op;
+	int quantitative;          /* a number was written; else qualitative text */
+	double value;              /* 万 applied; percentages in percent points (95% = 95) */
+	int wan;                   /* written with 万 */
+	char unit[32];             /* after 万: "", "%", 次, 家, 篇, 人次, ... */
+};
+
+enum row_source { SRC_BUDGET = 0, SRC_FIGURES, SRC_SURVEY, SRC_EQ_REPAIR, SRC_EQ_SAFETY,
+	SRC_EQ_LAB };
+
+enum tier { TIER_NONE = 0, TIER_MET, TIER_PARTIAL, TIER_UNMET };   /* 达成 部分达成 未达成 */
+
+struct survey_result {
+	char *file;
+	int respondents, valid, invalid, satisfied;
+	int counts[5];             /* 非常满意, 满意, 一般, 不满意, 非常不满意 */
+	double rate;               /* satisfied / valid, percent points; 0 without valid answers */
+};
+
+struct rep_row {
+	char *level1, *level2, *level3;
+	char *target_text;
+	struct target target;
+	enum row_source source;
+	int line;                  /* in targets.csv (0: the 预算执行率 row) */
+	double weight;
+	int weight_given;          /* 分值 was written */
+	int has_value;             /* quantitative actual */
+	double value;              /* same units as target.value */
+	char *actual_text;
+	enum tier tier;            /* qualitative rows */
+	double rate_given;         /* 得分率 from figures.csv, < 0 when absent */
+	char *note;                /* 说明 from figures.csv */
+	struct survey_result survey;
+	double score;              /* rounded to 2 decimals */
+	int met;
+	int over;                  /* >= OVER_FACTOR x target */
+	char *deviation;           /* 偏差原因分析及改进措施 (drafted or 说明) */
+};
+
+struct rep_budget {
+	char *name;
+	double budget, spent;
+	int line;
+};
+
+struct rep_level {
+	char *level1;
+	double weight, score;
+};
+
+struct rep_unrepaired {
+	int64_t id;
+	char *device, *label;
+	char opened[40];           /* local time of its base */
+};
+
+struct rep_base {
+	char *path;                /* the database, as resolved from the evaluation file */
+	char *site_id, *site_name, *timezone;
+	char from[40], to[40], cutoff[40];   /* local times of the base */
+	struct indicators ind;
+	struct rep_unrepaired *unrepaired;
+	size_t nunrepaired;
+};
+
+/* The bases merged: sums of counts; coverage is the minimum over the bases. */
+struct rep_equipment {
+	int faults, repaired, no_faults, within_24h, within_72h, repeats;
+	double rate;
+	double mttr_mean_hours;    /* repair-weighted mean over the bases; NAN without repairs */
+	int accidents, near_misses, drills, unclassified, provisional;
+	double coverage;
+	int safety_points;
+	int labs, labs_normal;
+	int faults_per_month[12];
+};
+
+struct report {
+	char *policy, *department;
+	char *period_text;         /* 评价时段 as shown */
+	double normal_availability;
+	struct rep_budget *budget;
+	size_t nbudget;
+	double budget_total, spent_total;
+	struct rep_row *rows;      /* rows[0] is 预算执行率 */
+	size_t nrows;
+	struct rep_level *levels;  /* in order of first appearance */
+	size_t nlevels;
+	double total_weight, total;
+	const char *grade;         /* 优 良 中 差 */
+	struct rep_base *bases;
+	size_t nbases;
+	struct rep_equipment eq;
+};
+
+void report_free(struct report *r);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * render_html.c - the report as one self-contained, printable HTML page:
+ * inline CSS, the form's table with merged level cells, and inline SVG bar
+ * charts (faults per month, availability per lab). No scripts, no fetches.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tbmreport.h"
+
+static void
+esc(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", fp); break;
+		case '<': fputs("&lt;", fp); break;
+		case '>': fputs("&gt;", fp); break;
+		case '"': fputs("&quot;", fp); break;
+		case '\n': fputs("<br>", fp); break;
+		default: fputc(*s, fp);
+		}
+	}
+}
+
+static const char css[] =
+    "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"Microsoft YaHei\",SimSun,"
+    "sans-serif;font-size:10.5pt;margin:2em;color:#111}\n"
+    "h1{font-size:16pt;text-align:center}h2{font-size:13pt;margin-top:1.6em}"
+    "h3{font-size:11.5pt}h4{font-size:10.5pt}\n"
+    "table{border-collapse:collapse;margin:.5em 0 1em 0}\n"
+    "th,td{border:1px solid #444;padding:3px 6px;vertical-align:top}\n"
+    "th{background:#eee}td.n{text-align:right;white-space:nowrap}\n"
+    "tr.total td{font-weight:bold;background:#f6f6f6}\n"
+    "table.kv th{text-align:left;font-weight:normal;background:#f6f6f6}\n"
+    "svg.chart{display:block;margin:.5em 0 1.5em 0}\n"
+    "@media print{body{margin:0}h2{page-break-before:auto}table,svg{page-break-inside:avoid}}\n";
+
+static int
+same_above(const struct block *b, size_t r, size_t c)
+{
+	if (r == 0 || (b->total_row && r == b->nrows - 1))
+		return 0;
+	for (size_t k = 0; k <= c; k++)
+		if (strcmp(doc_cell(b, r, k)->text, doc_cell(b, r - 1, k)->text) != 0)
+			return 0;
+	return *doc_cell(b, r, c)->text != '\0';
+}
+
+static void
+html_table(FILE *fp, const struct block *b)
+{
+	fputs("<table", fp);
+	if (b->indicators)
+		fputs(" id=\"indicators\"", fp);
+	fputs(">\n<thead><tr>", fp);
+	for (size_t c = 0; c < b->ncols; c++) {
+		fputs("<th>", fp);
+		esc(fp, b->head[c]);
+		fputs("</th>", fp);
+	}
+	fputs("</tr></thead>\n<tbody>\n", fp);
+	for (size_t r = 0; r < b->nrows; r++) {
+		int total = b->total_row && r == b->nrows - 1;
+		fputs(total ? "<tr class=\"total\">" : "<tr>", fp);
+		for (size_t c = 0; c < b->ncols; c++) {
+			const struct cell *x = doc_cell(b, r, c);
+			size_t span = 1;
+			if (b->indicators && c < 2) {
+				/* the form's merged 一级/二级 cells */
+				if (same_above(b, r, c))
+					continue;
+				while (r + span < b->nrows && same_above(b, r + span, c))
+					span++;
+			}
+			fputs(x->fmt != CF_TEXT ? "<td class=\"n\"" : "<td", fp);
+			if (span > 1)
+				fprintf(fp, " rowspan=\"%zu\"", span);
+			fputc('>', fp);
+			esc(fp, x->text);
+			fputs("</td>", fp);
+		}
+		fputs("</tr>\n", fp);
+	}
+	fputs("</tbody></table>\n", fp);
+}
+
+static void
+chart_months(FILE *fp, const struct block *b)
+{
+	const int w = 640, h = 220, left = 36, bottom = 30, top = 20;
+	double max = 1, bw = (double)(w - left - 10) / 12;
+
+	for (int m = 0; m < 12; m++)
+		if (doc_cell(b, 0, (size_t)m)->v > max)
+			max = doc_cell(b, 0, (size_t)m)->v;
+	fprintf(fp, "<svg class=\"chart\" id=\"chart-months\" xmlns=\"http://www.w3.org/2000/svg\" "
+	    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
+	    "aria-label=\"各月故障数\">\n<title>各月故障数</title>\n", w, h, w, h);
+	fprintf(fp, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", left,
+	    h - bottom, w - 10, h - bottom);
+	fprintf(fp, "<text x=\"4\" y=\"%d\" font-size=\"10\">%.0f</text>\n", top + 4, max);
+	for (int m = 0; m < 12; m++) {
+		double v = doc_cell(b, 0, (size_t)m)->v;
+		double bh = (h - bottom - top) * v / max;
+		double x = left + m * bw + bw * 0.15;
+		fprintf(fp, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+		    "fill=\"#3b6ea5\"><title>%d月：%.0f 起</title></rect>\n", x, h - bottom - bh,
+		    bw * 0.7, bh, m + 1, v);
+		fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">%.0f"
+		    "</text>\n", x + bw * 0.35, h - bottom - bh - 3, v);
+		fprintf(fp, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%d月"
+		    "</text>\n", x + bw * 0.35, h - bottom + 14, m + 1);
+	}
+	fputs("</svg>\n", fp);
+}
+
+static void
+chart_labs(FILE *fp, const struct block *b, double normal)
+{
+	const int w = 640, left = 260, bar = 18, gap = 6, top = 10, right = 60;
+	int h = top + (int)b->nrows * (bar + gap) + 24;
+	double span = w - left - right, nx = left + span * normal;
+
+	fprintf(fp, "<svg class=\"chart\" id=\"chart-labs\" xmlns=\"http://www.w3.org/2000/svg\" "
+	    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
+	    "aria-label=\"各实训室可用率\">\n<title>各实训室可用率</title>\n", w, h, w, h);
+	for (size_t r = 0; r < b->nrows; r++) {
+		double v = doc_cell(b, r, 2)->v;
+		int y = top + (int)r * (bar + gap);
+		int ok = v >= normal;
+		if (isnan(v))
+			v = 0;
+		fputs("<text x=\"4\" y=\"", fp);
+		fprintf(fp, "%d\" font-size=\"10\">", y + bar - 5);
+		esc(fp, doc_cell(b, r, 0)->text);
+		fputs(" · ", fp);
+		esc(fp, doc_cell(b, r, 1)->text);
+		fputs("</text>\n", fp);
+		fprintf(fp, "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+		    "fill=\"%s\"><title>", left, y, span * v, bar, ok ? "#3b8a4a" : "#c0392b");
+		esc(fp, doc_cell(b, r, 1)->text);
+		fprintf(fp, "：%s</title></rect>\n", doc_cell(b, r, 2)->text);
+		fprintf(fp, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\">%s</text>\n",
+		    left + span * v + 4, y + bar - 5, doc_cell(b, r, 2)->text);
+	}
+	fprintf(fp, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\" "
+	    "stroke-dasharray=\"4 3\"/>\n", nx, top - 4, nx, h - 20);
+	fprintf(fp, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">"
+	    "正常运转线 %.0f%%</text>\n", nx, h - 6, normal * 100);
+	fputs("</svg>\n", fp);
+}
+
+int
+render_html(const struct report *r, FILE *fp)
+{
+	struct doc d;
+
+	if (doc_build(r, &d) != 0)
+		return -1;
+	fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
+	    fp);
+	esc(fp, d.b[0].text);
+	fprintf(fp, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
+	for (size_t i = 0; i < d.n; i++) {
+		const struct block *b = &d.b[i];
+		switch (b->kind) {
+		case B_TITLE:
+			fputs("<h1>", fp);
+			esc(fp, b->text);
+			fputs("</h1>\n", fp);
+			break;
+		case B_HEADING:
+			fprintf(fp, "<h%d>", b->level);
+			esc(fp, b->text);
+			fprintf(fp, "</h%d>\n", b->level);
+			break;
+		case B_KV:
+			fputs("<table class=\"kv\">\n", fp);
+			for (size_t k = 0; k < b->nrows; k++) {
+				fputs("<tr><th>", fp);
+				esc(fp, doc_cell(b, k, 0)->text);
+				fputs(doc_cell(b, k, 1)->fmt != CF_TEXT ? "</th><td class=\"n\">" :
+				    "</th><td>", fp);
+				esc(fp, doc_cell(b, k, 1)->text);
+				fputs("</td></tr>\n", fp);
+			}
+			fputs("</table>\n", fp);
+			break;
+		case B_TABLE:
+			if (b->nrows == 0) {
+				fputs("<p>（无）</p>\n", fp);
+				break;
+			}
+			html_table(fp, b);
+			if (b->chart == CHART_MONTHS)
+				chart_months(fp, b);
+			else if (b->chart == CHART_LABS)
+				chart_labs(fp, b, r->normal_availability);
+			break;
+		}
+	}
+	fputs("</body>\n</html>\n", fp);
+	doc_free(&d);
+	return ferror(fp) ? -1 : 0;
+}

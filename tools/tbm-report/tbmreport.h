@@ -1,0 +1,169 @@
+/*
+ * tbmreport.h - what each file of tbm-report exports. The inputs are read
+ * into struct report (model.h), scored, and handed to one renderer.
+ */
+#ifndef TBM_REPORT_H
+#define TBM_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "model.h"
+
+/* diag.c: the messages the input checks collect, "FILE:LINE: message" each,
+ * all of them rather than the first. */
+struct diag {
+	char *text;                /* NUL-terminated lines, each ending in '\n' */
+	size_t len, cap;
+	int count;
+};
+void diag_add(struct diag *d, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void diag_free(struct diag *d);
+
+/* evalfile.c: the evaluation file (INI). Paths are made relative to it. */
+struct eval_survey {
+	char *name;                /* the 三级指标 it fills */
+	char *file;
+	int line;
+};
+struct period_spec {
+	int year;                  /* 0: from/to */
+	char *from, *to;           /* T strings, to exclusive */
+	char *cutoff;              /* NULL: the period's end */
+};
+struct evalfile {
+	char *path;
+	char *policy, *department;
+	struct period_spec period;
+	int period_line;
+	char *targets, *figures, *budget;
+	char **databases;
+	size_t ndatabases;
+	int databases_line;
+	double normal_availability;
+	struct eval_survey *surveys;
+	size_t nsurveys;
+};
+int evalfile_load(const char *path, struct evalfile *ef, struct diag *d);
+void evalfile_free(struct evalfile *ef);
+/* period_resolve: in the current time zone; -1 with a message when malformed. */
+int period_resolve(const struct period_spec *p, int64_t *from, int64_t *to, int64_t *cutoff,
+    char *err, size_t len);
+/* period_text: 评价时段 as the form writes it, "2023年01月-2023年12月". */
+char *period_text(const struct period_spec *p);
+int period_set_year(struct period_spec *p, const char *s);
+
+/* csvin.c: CSV files through libcsv: optional UTF-8 BOM, quoted fields,
+ * header checked by column names. */
+struct csv_row {
+	int line;
+	char **f;                  /* one per header column */
+};
+struct csv_table {
+	const char *file;          /* as shown in messages (borrowed) */
+	size_t ncols;
+	char **header;
+	struct csv_row *rows;
+	size_t nrows;
+};
+/* csvin_read: `need` columns must all be there, `opt` may be; others are
+ * an error unless extra_ok. col[i] is the index of need[i] (then opt[i])
+ * or -1. Rows with every field empty are skipped. -1 when the file could
+ * not be used (messages in d); bad rows are reported and left out. */
+int csvin_read(const char *path, const char *const *need, size_t nneed, const char *const *opt,
+    size_t nopt, int extra_ok, struct csv_table *t, int *col, struct diag *d);
+void csvin_free(struct csv_table *t);
+
+/* target.c: 指标值 and 实际完成值 texts. */
+int target_parse(const char *text, struct target *t, char *err, size_t len);
+/* actual_parse: a number with the target's unit (or none); 万 allowed. */
+int actual_parse(const char *text, const struct target *t, double *v, char *err, size_t len);
+const char *target_op_text(enum tgt_op op);
+/* number_parse: a plain decimal, spaces around allowed ("12.5"); -1 otherwise. */
+int number_parse(const char *s, double *v);
+
+/* inputs.c: targets, figures, surveys and budget into the report rows. */
+int inputs_load(const struct evalfile *ef, struct report *r, struct diag *d);
+/* survey_count: one answer; 1 satisfied, 0 valid not satisfied, -1 invalid. */
+int survey_answer(const char *s, int *index);
+
+/* score.c: the scoring rules of DESIGN.md. */
+double score_quant(enum tgt_op op, double target, double actual, double weight);
+double score_tier(enum tier t, double rate, double weight);   /* rate < 0: top of the band */
+int score_tier_rate_ok(enum tier t, double rate);
+double score_round(double v);
+const char *score_grade(double total);
+const char *tier_name(enum tier t);
+int tier_parse(const char *s);
+/* score_weights: default weights for empty 分值 (产出 50, 效益 30, 满意度 10). */
+int score_weights(struct report *r, const char *targets_file, struct diag *d);
+/* score_report: every row's score and 偏差 draft, level totals, total, grade. */
+int score_report(struct report *r);
+
+/* equipment.c: each database read only, in its site's time zone, through
+ * indicators_compute; the bases merged. */
+int equipment_load(const struct evalfile *ef, const struct period_spec *p, struct report *r,
+    struct diag *d);
+
+/* format.c: how numbers look in every format. */
+void fmt_num(double v, char *buf, size_t len);          /* 2 decimals, trailing zeros cut */
+void fmt_pct(double fraction, char *buf, size_t len);   /* "93.33%" */
+void fmt_score(double v, char *buf, size_t len);        /* "4.84" */
+void fmt_hours(double h, char *buf, size_t len);        /* "3.5", "—" for NAN */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* strbuf: appending text for drafts. */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+void sb_add(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* doc.c: the report laid out as headings, key-value lists and tables - the
+ * one layout md, csv, html and xlsx print, so that they cannot differ.
+ * JSON, the machine form, reads the model itself. */
+enum cell_fmt { CF_TEXT = 0, CF_INT, CF_NUM, CF_PCT, CF_SCORE, CF_MONEY, CF_HOURS };
+struct cell {
+	char *text;                /* as shown */
+	enum cell_fmt fmt;
+	double v;                  /* the number behind it (fraction for CF_PCT); NAN: none */
+};
+enum block_kind { B_TITLE, B_HEADING, B_KV, B_TABLE };
+enum chart_kind { CHART_NONE = 0, CHART_MONTHS, CHART_LABS };
+struct block {
+	enum block_kind kind;
+	int level;                 /* B_HEADING: 2, 3 */
+	int sheet;                 /* xlsx: 0 the form, 1 the equipment appendix */
+	char *text;                /* B_TITLE, B_HEADING */
+	size_t ncols, nrows;
+	char **head;               /* B_TABLE; B_KV has none */
+	struct cell *cells;        /* nrows x ncols */
+	int indicators;            /* the indicator table: level columns merged when repeated */
+	int total_row;             /* the last row is a total */
+	enum chart_kind chart;     /* html: a chart drawn from this table */
+};
+struct doc {
+	struct block *b;
+	size_t n;
+};
+int doc_build(const struct report *r, struct doc *d);
+void doc_free(struct doc *d);
+const struct cell *doc_cell(const struct block *b, size_t row, size_t col);
+
+/* render_*.c */
+int render_md(const struct report *r, FILE *fp);
+int render_csv(const struct report *r, FILE *fp);
+int render_json(const struct report *r, FILE *fp);
+int render_html(const struct report *r, FILE *fp);
+int render_xlsx(const struct report *r, const char *path);
+
+/* report.c: the whole pipeline, for main and the tests. */
+struct report_opts {
+	const char *period;        /* --period YYYY */
+	const char *from, *to, *cutoff;
+};
+int report_build(const char *evaluation, const struct report_opts *o, struct report *r,
+    struct diag *d);
+
+#endif
