@@ -2,7 +2,8 @@
 # demo.sh - sets up and runs the demo: builds tbmon, starts tbm-sim with the
 # demo training base (config/demo/base.sim), runs tbmond on it for a while
 # (DEMO_SECONDS, default 75), then shows what it recorded with tbmctl, the
-# indicators, and the annual evaluation report when those tools are built.
+# indicators (times in the demo site's zone, Asia/Shanghai), and the annual
+# evaluation report when those tools are built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -20,22 +21,43 @@ while read -r line <&"${SIM[0]}"; do
 	[ "$line" = ready ] && break
 done
 # keep reading the simulator's timeline so its output never blocks it
-cat <&"${SIM[0]}" | sed 's/^/tbm-sim: /' &
+exec 3<&"${SIM[0]}"
+sed -u 's/^/tbm-sim: /' <&3 &
 
 echo "== tbmond on the demo base for ${secs}s (log below) =="
+from=$(TZ=Asia/Shanghai date '+%Y-%m-%d %H:%M:%S')
 build/daemon/tbmond -c "$demo/tbmond.conf" &
 daemon_pid=$!
 sleep "$secs"
 kill -TERM $daemon_pid
 wait $daemon_pid
 daemon_pid=""
+to=$(TZ=Asia/Shanghai date -d '+1 minute' '+%Y-%m-%d %H:%M:00')
 
 ctl=(build/tools/tbmctl/tbmctl -c "$demo/tbmond.conf")
 echo; echo "== tbmctl status =="; "${ctl[@]}" status
 echo; echo "== tbmctl faults --all =="; "${ctl[@]}" faults --all
-if "${ctl[@]}" indicators >/dev/null 2>&1; then
-	echo; echo "== tbmctl indicators =="; "${ctl[@]}" indicators
+
+# What the people at the base do next: the technician takes the CNC alarm and
+# logs the repair, the manager classifies the e-stop trip.
+first_id() { # KIND DEVICE: the id of the first such fault
+	"${ctl[@]}" faults --all --json |
+		python3 -c 'import json,sys; k,d=sys.argv[1:]; print(next((f["id"] for f in json.load(sys.stdin) if f["kind"]==k and f["device"]==d), ""))' "$1" "$2"
+}
+alarm=$(first_id fault cnc-01)
+estop=$(first_id safety weld-01)
+if [ -n "$alarm" ]; then
+	echo; echo "== the technician: tbmctl ack $alarm, tbmctl repair $alarm =="
+	"${ctl[@]}" ack "$alarm" --by 王师傅 --note "到现场查看"
+	"${ctl[@]}" repair "$alarm" --by 王师傅 --action "重新插紧主轴编码器线缆, 复位报警" --parts "无"
 fi
+if [ -n "$estop" ]; then
+	echo; echo "== the manager: tbmctl classify $estop near-miss =="
+	"${ctl[@]}" classify "$estop" near-miss --by 张主任 --note "学员误触急停, 无人员受伤"
+fi
+echo; echo "== tbmctl verify =="; "${ctl[@]}" verify
+echo; echo "== tbmctl indicators --from '$from' --to '$to' =="
+"${ctl[@]}" indicators --from "$from" --to "$to"
 if [ -x build/tools/tbm-report/tbm-report ] && [ -f config/evaluation/2023/evaluation.ini ]; then
 	echo; echo "== tbm-report (markdown; also: --format html|csv|xlsx|json -o FILE) =="
 	build/tools/tbm-report/tbm-report config/evaluation/2023/evaluation.ini
