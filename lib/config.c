@@ -868,7 +868,8 @@ parse_dropins(struct parse *ps, const char *dir, int explicit)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), conf_name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), conf_name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		(void)parse_file(ps, names[i], 1);
 		free(names[i]);

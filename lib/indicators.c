@@ -55,7 +55,8 @@ iv_measure(struct ivs *s, int64_t from, int64_t to)
 	int64_t total = 0, ca = 0, cb = 0;
 	int have = 0;
 
-	qsort(s->v, s->n, sizeof(*s->v), iv_cmp);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), iv_cmp);
 	for (size_t i = 0; i < s->n; i++) {
 		int64_t a = s->v[i].a < from ? from : s->v[i].a;
 		int64_t b = s->v[i].b > to ? to : s->v[i].b;

@@ -594,7 +594,8 @@ validate(struct parser *ps)
 	}
 	for (size_t i = 0; i < ps->npend; i++)
 		resolve_pending(ps, &ps->pend[i]);
-	qsort(sc->steps, sc->nsteps, sizeof(*sc->steps), step_cmp);
+	if (sc->nsteps > 1)
+		qsort(sc->steps, sc->nsteps, sizeof(*sc->steps), step_cmp);
 	for (size_t i = 0; i < sc->nsteps; i++)
 		if (sc->loop_ms > 0 && sc->steps[i].at_ms >= sc->loop_ms) {
 			char a[32], l[32];
