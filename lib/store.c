@@ -1305,8 +1305,8 @@ check_classify(struct store *st, const struct fault *f, void *arg, char *err, si
 	(void)st;
 	(void)arg;
 	if (f->kind != FK_SAFETY)
-		return refuse(err, len, "fault %" PRId64 " is a %s fault, not a safety event", f->id,
-		    fault_kind_name(f->kind));
+		return refuse(err, len, "fault %" PRId64 " is %s, not a safety event", f->id,
+		    f->kind == FK_COMM ? "a communication fault" : "an equipment fault");
 	if (f->dismissed_at)
 		return refuse(err, len, "safety event %" PRId64 " is dismissed", f->id);
 	return 0;
