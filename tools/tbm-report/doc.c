@@ -199,7 +199,7 @@ indicator_table(struct bld *b, const struct report *r)
 	size_t col = 0;
 	char grade[64];
 
-	heading(b, B_HEADING, 2, "绩效指标");
+	heading(b, B_HEADING, 2, "绩效指标完成情况");
 	x = table(b, "一级指标|二级指标|三级指标|年度指标值|实际完成值|分值|得分|偏差原因分析及改进措施");
 	if (x)
 		x->indicators = 1;

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""test_formats.py - tbm-report run as a program on the fixture evaluation
+(tests/report/data plus two bases built by report_mkbases): the xlsx read
+back with openpyxl cell by cell, the html checked for the table and both SVG
+charts, md/csv/json checked to carry the same scores, and the exit codes.
+
+usage: test_formats.py TBM_REPORT MKBASES DATA_DIR
+"""
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+try:
+    import openpyxl
+except ImportError:
+    # Debian's python3-openpyxl is installed for the system's interpreter; a
+    # python3 earlier in PATH (pyenv, a venv) may not see it.
+    if os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3") and \
+            os.path.exists("/usr/bin/python3") and "TBM_FORMATS_REEXEC" not in os.environ:
+        os.environ["TBM_FORMATS_REEXEC"] = "1"
+        os.execv("/usr/bin/python3", ["/usr/bin/python3", os.path.abspath(__file__), *sys.argv[1:]])
+    print("SKIP: python3-openpyxl is not installed (apt-get install python3-openpyxl); "
+          "the xlsx cannot be read back")
+    sys.exit(77)
+
+TBM, MKBASES, DATA = sys.argv[1:4]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(*args, ok=0):
+    p = subprocess.run([TBM, *args], capture_output=True)
+    if p.returncode != ok:
+        print(p.stderr.decode(errors="replace"))
+    check(p.returncode == ok, "exit %d (wanted %d): %s" % (p.returncode, ok, " ".join(args)))
+    return p
+
+
+def score(v):
+    return "%.2f" % v
+
+
+tmp = tempfile.mkdtemp(prefix="tbm-report-formats.")
+try:
+    for f in os.listdir(DATA):
+        shutil.copy(os.path.join(DATA, f), tmp)
+    subprocess.run([MKBASES, tmp], check=True)
+    ini = os.path.join(tmp, "evaluation.ini")
+
+    # json: the reference every other format is compared with
+    js = json.loads(run(ini, "--format", "json").stdout)
+    check(js["total"] == 87.28, "json total %r" % js["total"])
+    check(js["grade"] == "良", "json grade %r" % js["grade"])
+    check(js["total_weight"] == 100, "json total_weight")
+    rows = js["indicators"]
+    check(len(rows) == 11, "json: 11 indicator rows")
+    check(rows[0]["level1"] == "预算执行率" and rows[0]["score"] == 9.67, "json budget row")
+    check(js["equipment"]["faults"] == 5 and js["equipment"]["repaired"] == 4, "json faults")
+    check(js["equipment"]["faults_per_month"] == [0, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 0],
+          "json faults_per_month")
+    check([s["site_id"] for s in js["equipment"]["sites"]] == ["pudong", "minhang"], "json sites")
+    expected = {r["level3"] or r["level1"]: r for r in rows}
+
+    # md: every row's score, the total and the grade
+    md = run(ini).stdout.decode()
+    for r in rows:
+        name = r["level3"] or r["level1"]
+        line = next((l for l in md.splitlines() if l.startswith("| ") and
+                     ("| %s |" % name) in l), None)
+        check(line is not None, "md row %s" % name)
+        if line:
+            cells = [c.strip() for c in line.strip("|").split(" | ")]
+            check(cells[6] == score(r["score"]), "md score of %s: %s" % (name, cells[6]))
+            check(cells[5] == ("%g" % r["weight"]), "md weight of %s: %s" % (name, cells[5]))
+    check("| **总分** |  |  |  |  | **100** | **87.28** | **等级：良** |" in md, "md total row")
+    check("- 等级：良" in md, "md grade")
+
+    # csv: BOM, the indicator table with the same scores
+    raw = run(ini, "--format", "csv").stdout
+    check(raw.startswith(b"\xef\xbb\xbf"), "csv BOM")
+    table = list(csv.reader(io.StringIO(raw[3:].decode())))
+    head = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+            "偏差原因分析及改进措施"]
+    check(head in table, "csv indicator header")
+    if head in table:
+        i = table.index(head) + 1
+        for r in rows:
+            t = table[i]
+            check(t[2] == r["level3"] and t[6] == score(r["score"]) and t[4] == r["actual"],
+                  "csv row %s: %r" % (r["level3"], t))
+            i += 1
+        check(table[i][0] == "总分" and table[i][6] == "87.28" and table[i][7] == "等级：良",
+              "csv total %r" % table[i])
+    check(["实训基地运作费用, 含耗材", "100000.00", "95000.00", "95%"] in table,
+          "csv budget row with a comma in the name")
+
+    # html: one page, the table, both charts, nothing fetched
+    html = run(ini, "--format", "html").stdout.decode()
+    check(html.startswith("<!DOCTYPE html>"), "html doctype")
+    check('<table id="indicators">' in html, "html indicator table")
+    for h in head:
+        check("<th>%s</th>" % h in html, "html header %s" % h)
+    check('<td rowspan="5">产出指标</td>' in html, "html merged 产出指标 cell")
+    for r in rows:
+        check(">%s<" % score(r["score"]) in html, "html score %s" % r["level3"])
+    check('<tr class="total"><td>总分</td>' in html and ">87.28<" in html, "html total")
+    m = re.search(r'<svg class="chart" id="chart-months".*?</svg>', html, re.S)
+    check(m is not None, "html months chart")
+    if m:
+        bars = re.findall(r'<rect class="bar"[^>]*><title>(\d+)月：(\d+) 起</title>', m.group(0))
+        check([int(b[1]) for b in bars] == js["equipment"]["faults_per_month"],
+              "html month bars %r" % bars)
+    m = re.search(r'<svg class="chart" id="chart-labs".*?</svg>', html, re.S)
+    check(m is not None, "html labs chart")
+    if m:
+        check(len(re.findall(r'<rect class="bar"', m.group(0))) == 5, "html 5 lab bars")
+        check('fill="#c0392b"><title>PLC实训室：94.52%</title>' in m.group(0),
+              "html PLC lab bar below the line")
+    check("<script" not in html and "http://" not in html.replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""), "html self-contained")
+
+    # xlsx, read back cell by cell
+    out = os.path.join(tmp, "report.xlsx")
+    run(ini, "-o", out)   # the format from the extension
+    wb = openpyxl.load_workbook(out)
+    check(wb.sheetnames == ["绩效自评表", "设备附录"], "xlsx sheets %r" % wb.sheetnames)
+    ws = wb["绩效自评表"]
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    check(ws["A1"].value == "测试专项资金 绩效自评表" and "A1:H1" in merged, "xlsx title")
+    check(ws["A2"].value == "政策名称" and ws["B2"].value == "测试专项资金" and "B2:H2" in merged,
+          "xlsx header")
+    check(ws["A4"].value == "评价时段" and ws["B4"].value == "2023年01月-2023年12月",
+          "xlsx period")
+    hrow = next(c.row for c in ws["A"] if c.value == "绩效指标" and c.row > 6 and
+                ws.cell(c.row, 4).value == "年度指标值")
+    check("A%d:C%d" % (hrow, hrow) in merged, "xlsx 绩效指标 header merged over the levels")
+    for col, letter in enumerate("DEFGH", start=4):
+        check("%s%d:%s%d" % (letter, hrow, letter, hrow + 1) in merged,
+              "xlsx header %s merged over two rows" % letter)
+    check([ws.cell(hrow + 1, c).value for c in (1, 2, 3)] == head[:3], "xlsx level headers")
+    r0 = hrow + 2
+
+    def shown(row, col):
+        """What a reader sees in a cell: a merged range shows its top-left value."""
+        for m in ws.merged_cells.ranges:
+            if m.min_row <= row <= m.max_row and m.min_col <= col <= m.max_col:
+                return ws.cell(m.min_row, m.min_col).value or ""
+        return ws.cell(row, col).value or ""
+
+    for i, r in enumerate(rows):
+        x = r0 + i
+        for c, key in ((1, "level1"), (2, "level2")):
+            check(shown(x, c) == r[key], "xlsx %s row %d: %r" % (key, x, shown(x, c)))
+        check((ws.cell(x, 3).value or "") == r["level3"], "xlsx level3 row %d" % x)
+        check(ws.cell(x, 4).value == r["target"], "xlsx target row %d" % x)
+        check(ws.cell(x, 5).value == r["actual"], "xlsx actual row %d" % x)
+        check(ws.cell(x, 6).value == r["weight"], "xlsx weight row %d" % x)
+        check(abs(ws.cell(x, 7).value - r["score"]) < 1e-9 and
+              ws.cell(x, 7).number_format == "0.00", "xlsx score row %d" % x)
+        check((ws.cell(x, 8).value or "") == r["deviation"], "xlsx deviation row %d" % x)
+    check("A%d:A%d" % (r0 + 1, r0 + 5) in merged, "xlsx 产出指标 cells merged")
+    t = r0 + len(rows)
+    check(ws.cell(t, 1).value == "总分" and ws.cell(t, 7).value == 87.28 and
+          ws.cell(t, 8).value == "等级：良" and ws.cell(t, 7).font.b, "xlsx total row")
+    brow = next(c.row for c in ws["A"] if c.value == "子项目名称")
+    check(ws.cell(brow + 1, 2).value == 100000 and ws.cell(brow + 1, 2).number_format ==
+          "#,##0.00" and ws.cell(brow + 1, 4).number_format == "0.00%" and
+          abs(ws.cell(brow + 1, 4).value - 0.95) < 1e-9, "xlsx budget numbers and formats")
+    grade = next(c.row for c in ws["A"] if c.value == "等级")
+    check(ws.cell(grade, 2).value == "良", "xlsx grade")
+    ap = wb["设备附录"]
+    col_a = [c.value for c in ap["A"]]
+    check("附录：设备指标（tbmon）" in col_a, "xlsx appendix heading")
+    mrow = col_a.index("各月故障数（各基地合计，按发生月份）") + 2
+    check([ap.cell(mrow + 1, c).value for c in range(1, 13)] ==
+          js["equipment"]["faults_per_month"], "xlsx faults per month")
+    rate = col_a.index("故障修复率") + 1
+    check(ap.cell(rate, 2).value == 0.8 and ap.cell(rate, 2).number_format == "0.00%",
+          "xlsx merged repair rate")
+    check("基地：浦东基地（pudong）" in col_a and "基地：闵行基地（minhang）" in col_a,
+          "xlsx one section per base")
+
+    # xlsx on a pipe is the same workbook
+    p = run(ini, "--format", "xlsx")
+    check(p.stdout[:2] == b"PK", "xlsx on stdout")
+
+    # exit codes and messages
+    p = run(ok=2)
+    check(b"usage:" in p.stderr, "usage on stderr")
+    run(ini, "--format", "pdf", ok=2)
+    run(ini, "--from", "2023-01-01", ok=2)
+    p = run(os.path.join(tmp, "none.ini"), ok=1)
+    check(p.stderr.decode() == "%s: No such file or directory\n" % os.path.join(tmp, "none.ini"),
+          "missing evaluation file message %r" % p.stderr)
+    os.remove(os.path.join(tmp, "base-b.db"))
+    p = run(ini, "-o", os.path.join(tmp, "x.md"), ok=1)
+    check(p.stderr.decode() == "%s:9: database %s/base-b.db: No such file or directory\n" %
+          (ini, tmp), "missing database message %r" % p.stderr)
+    check(not os.path.exists(os.path.join(tmp, "x.md")), "no output file after an error")
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+
+if failures:
+    print("%d checks failed" % len(failures))
+    sys.exit(1)
+print("all format checks passed")
