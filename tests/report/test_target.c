@@ -130,6 +130,9 @@ test_score_quantitative(void **state)
 	near(score_quant(TOP_LT, 5.5, 6.6, 10), 8);                    /* 10*(1-1.1/5.5) */
 	near(score_quant(TOP_LE, 500, 1000, 10), 0);
 	near(score_quant(TOP_LE, 500, 1200, 10), 0);
+	/* a ratio times 100 that lands a hair below its target still meets it */
+	near(score_quant(TOP_GE, 29, 29.0 / 100 * 100, 5), 5);
+	near(score_quant(TOP_LE, 0.29, 29.0 / 100, 5), 5);
 }
 
 static void

@@ -18,6 +18,14 @@ score_round(double v)
 	return round(v * 100.0 + copysign(1e-9, v)) / 100.0;
 }
 
+/* Actuals are often ratios times 100 (29 / 100 * 100 = 28.999999999999996):
+ * a target is met when the actual is equal up to rounding noise. */
+static int
+at_least(double b, double a)
+{
+	return b >= a - 1e-9 * fmax(1.0, fabs(a));
+}
+
 double
 score_quant(enum tgt_op op, double a, double b, double w)
 {
@@ -25,27 +33,27 @@ score_quant(enum tgt_op op, double a, double b, double w)
 	case TOP_LE:
 	case TOP_LT:
 		if (a <= 0)
-			return b <= 0 ? w : 0;
-		if (b <= a)
+			return at_least(0, b) ? w : 0;
+		if (at_least(a, b))
 			return w;
 		if (b < 2 * a)
 			return w * (1.0 - (b - a) / a);
 		return 0;
 	case TOP_EQ:
 		if (a == 0)
-			return b <= 0 ? w : 0;
+			return at_least(0, b) ? w : 0;
 		/* FALLTHROUGH */
 	case TOP_GE:
 	case TOP_NONE:
 		if (a <= 0)
-			return b >= a ? w : 0;
-		if (b >= a)
+			return at_least(b, a) ? w : 0;
+		if (at_least(b, a))
 			return w;
 		return b > 0 ? w * b / a : 0;
 	case TOP_GT:
 		if (a <= 0)
 			return b > a ? w : 0;
-		if (b >= a)
+		if (at_least(b, a))
 			return w;
 		return b > 0 ? w * b / a : 0;
 	}
@@ -389,7 +397,7 @@ score_report(struct report *r)
 			double a = row->target.value;
 			full = score_quant(op, a, row->value, row->weight);
 			row->score = score_round(full);
-			row->met = full >= row->weight;
+			row->met = full >= row->weight - 1e-9;
 			row->over = a > 0 && op != TOP_LE && op != TOP_LT &&
 			    row->value >= OVER_FACTOR * a;
 		} else {
