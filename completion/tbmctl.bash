@@ -1,0 +1,137 @@
+# bash completion for tbmctl(1), installed as bash-completion/completions/tbmctl.
+# Commands and their options; fault and safety-event ids, device ids from
+# `tbmctl faults|incidents|status --json` (with the -c or -d given on the line).
+# Self-contained: it does not need bash-completion's helper functions.
+
+# _tbmctl_run ARGS...: tbmctl with the -c/-d of the command line being completed.
+_tbmctl_run()
+{
+	"${_tbmctl_prog:-tbmctl}" "${_tbmctl_global[@]}" "$@" 2>/dev/null
+}
+
+# The values of the "id" keys of a tbmctl JSON answer (cJSON prints
+# '"id":<tab>12' or '"id":"cnc-01"'), one per line.
+_tbmctl_ids()
+{
+	sed -n 's/.*"id":[[:space:]]*"\{0,1\}\([^",]*\)"\{0,1\},\{0,1\}[[:space:]]*$/\1/p'
+}
+
+_tbmctl()
+{
+	local cur prev cmd i w npos=0 opts=""
+	local -a _tbmctl_global=()
+	local _tbmctl_prog="${COMP_WORDS[0]}"
+	COMPREPLY=()
+	cur="${COMP_WORDS[COMP_CWORD]}"
+	prev=""
+	((COMP_CWORD > 0)) && prev="${COMP_WORDS[COMP_CWORD - 1]}"
+
+	# The global options, the command, and how many positional arguments
+	# the command already has (options that take a value are skipped).
+	cmd=""
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w="${COMP_WORDS[i]}"
+		if [[ -z $cmd ]]; then
+			case "$w" in
+			-c | -d)
+				((i + 1 < COMP_CWORD)) && _tbmctl_global+=("$w" "${COMP_WORDS[i + 1]}")
+				((i++))
+				;;
+			-*) ;;
+			*) cmd="$w" ;;
+			esac
+			continue
+		fi
+		case "$w" in
+		--device | --from | --to | --by | --note | --action | --parts | --at | \
+		--reason | --kind | --year | --cutoff | --normal)
+			((i++))
+			;;
+		-*) ;;
+		*) ((npos++)) ;;
+		esac
+	done
+
+	if [[ -z $cmd ]]; then
+		case "$prev" in
+		-c | -d)
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			return 0
+			;;
+		esac
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "-c -d --help" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "status faults show ack repair dismiss
+			    report incidents classify indicators verify" -- "$cur")
+		fi
+		return 0
+	fi
+
+	case "$prev" in
+	--device)
+		mapfile -t COMPREPLY < <(compgen -W "$(_tbmctl_run status --json |
+		    sed -n '/"devices"/,$p' | _tbmctl_ids)" -- "$cur")
+		return 0
+		;;
+	--kind)
+		mapfile -t COMPREPLY < <(compgen -W "fault safety" -- "$cur")
+		return 0
+		;;
+	--year)
+		local y
+		y=$(date +%Y)
+		mapfile -t COMPREPLY < <(compgen -W "$y $((y - 1)) $((y - 2))" -- "$cur")
+		return 0
+		;;
+	--by | --note | --action | --parts | --reason | --from | --to | --at | \
+	--cutoff | --normal)
+		return 0
+		;;
+	esac
+
+	case "$cmd" in
+	status) opts="--json" ;;
+	faults) opts="--open --all --device --from --to --json" ;;
+	show) opts="--json" ;;
+	ack) opts="--by --note --json" ;;
+	repair) opts="--by --action --parts --at --json" ;;
+	dismiss) opts="--by --reason --json" ;;
+	report) opts="--by --note --kind --at --json" ;;
+	incidents) opts="--from --to --json" ;;
+	classify) opts="--by --note --json" ;;
+	indicators) opts="--year --from --to --cutoff --normal --json" ;;
+	verify) opts="" ;;
+	*) return 0 ;;
+	esac
+	if [[ $cur == -* ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+		return 0
+	fi
+
+	case "$cmd:$npos" in
+	ack:0 | repair:0 | dismiss:0)
+		# what still needs people
+		mapfile -t COMPREPLY < <(compgen -W "$(_tbmctl_run faults --json | _tbmctl_ids)" -- "$cur")
+		;;
+	show:0)
+		mapfile -t COMPREPLY < <(compgen -W "$(_tbmctl_run faults --all --json | _tbmctl_ids)" -- "$cur")
+		;;
+	classify:0)
+		mapfile -t COMPREPLY < <(compgen -W "$(_tbmctl_run incidents --json | _tbmctl_ids)" -- "$cur")
+		;;
+	classify:1)
+		mapfile -t COMPREPLY < <(compgen -W "accident near-miss drill none" -- "$cur")
+		;;
+	report:0)
+		mapfile -t COMPREPLY < <(compgen -W "$(_tbmctl_run status --json |
+		    sed -n '/"devices"/,$p' | _tbmctl_ids)" -- "$cur")
+		;;
+	*)
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+		;;
+	esac
+	return 0
+}
+complete -F _tbmctl tbmctl
