@@ -13,7 +13,6 @@ set(CPACK_SET_DESTDIR ON)
 set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
-set(CPACK_PACKAGE_CHECKSUM "")
 
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "tbmon maintainers")
@@ -25,21 +24,19 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "mosquitto, sqlite3")
-# A Debian description: the summary, then the long text with each line
-# starting with a space ("." for an empty line).
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
- tbmon watches the assessment and training equipment of a public vocational
- training base (CNC machines, PLC and electrical benches, welding booths) and
- keeps an honest record of every fault, repair and safety event. From that
- record it measures the equipment indicators of the employment-promotion
- fund's annual performance evaluation: fault repair rate, safety accidents
- and lab operation.
- .
- tbmond polls Modbus TCP/RTU devices and subscribes to MQTT devices, and
- writes faults and safety events to SQLite; tbmctl lets technicians and
- managers acknowledge, repair, dismiss and classify them; tbm-report renders
- the annual self-evaluation (Markdown, HTML, CSV, XLSX, JSON); tbm-sim
- simulates a training base.")
+# The Debian description: the summary, then this text (CPack formats it).
+set(CPACK_PACKAGE_DESCRIPTION "tbmon watches the assessment and training equipment of a public vocational
+training base (CNC machines, PLC and electrical benches, welding booths) and
+keeps an honest record of every fault, repair and safety event. From that
+record it measures the equipment indicators of the employment-promotion
+fund's annual performance evaluation: fault repair rate, safety accidents
+and lab operation.
+
+tbmond polls Modbus TCP/RTU devices and subscribes to MQTT devices, and
+writes faults and safety events to SQLite; tbmctl lets technicians and
+managers acknowledge, repair, dismiss and classify them; tbm-report renders
+the annual self-evaluation (Markdown, HTML, CSV, XLSX, JSON); tbm-sim
+simulates a training base.")
 
 foreach(script postinst prerm postrm)
   configure_file(${CMAKE_CURRENT_LIST_DIR}/debian/${script}.in

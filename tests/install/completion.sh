@@ -1,0 +1,53 @@
+#!/bin/bash
+# completion.sh COMPLETION_DIR - the bash completion scripts parse, register
+# their functions, and complete commands, options and fixed values. (Ids from
+# a database are left out: that needs tbmctl and a database.)
+set -uo pipefail
+dir=$1
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+for f in "$dir"/tbmctl.bash "$dir"/tbm-report.bash; do
+	bash -n "$f" || bad "$f: syntax error"
+done
+# shellcheck source=/dev/null
+source "$dir/tbmctl.bash" || bad "sourcing tbmctl.bash failed"
+# shellcheck source=/dev/null
+source "$dir/tbm-report.bash" || bad "sourcing tbm-report.bash failed"
+complete -p tbmctl | grep -q -- '-F _tbmctl tbmctl' || bad "tbmctl is not registered"
+complete -p tbm-report | grep -q -- '-F _tbm_report tbm-report' || bad "tbm-report is not registered"
+
+# complete FUNCTION EXPECTED WORD...: the last WORD is the one completed;
+# EXPECTED is the sorted, space-separated answer.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+check() {
+	local fn=$1 want=$2 got
+	shift 2
+	COMP_WORDS=("$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	"$fn" 2>/dev/null
+	got=$(printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d' | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
+	[ "$got" = "$want" ] || bad "[$*]: got '$got', expected '$want'"
+}
+check _tbmctl "ack classify dismiss faults incidents indicators repair report show status verify" tbmctl ""
+check _tbmctl "repair report" tbmctl -d x.db re
+check _tbmctl "--help -c -d" tbmctl -
+check _tbmctl "--all --device --from --json --open --to" tbmctl faults --
+check _tbmctl "--action --at --by --json --parts" tbmctl -c /etc/tbmon/tbmond.conf repair 12 --
+check _tbmctl "near-miss none" tbmctl classify 7 n
+check _tbmctl "accident drill near-miss none" tbmctl classify 7 ""
+check _tbmctl "--by --json --note" tbmctl classify 7 accident --
+check _tbmctl "fault safety" tbmctl report cnc-01 --by wang --kind ""
+check _tbmctl "--cutoff --from --json --normal --to --year" tbmctl indicators --
+check _tbmctl "" tbmctl verify ""
+check _tbmctl "" tbmctl repair 12 --by ""
+mkdir -p "$tmp/eval/sub"
+touch "$tmp/eval/evaluation.ini" "$tmp/eval/targets.csv"
+check _tbm_report "csv html json md xlsx" tbm-report e.ini --format ""
+check _tbm_report "--cutoff --format --from --help --period --to -o" tbm-report e.ini ""
+check _tbm_report "--format --from" tbm-report e.ini --f
+check _tbm_report "$tmp/eval/evaluation.ini $tmp/eval/sub" tbm-report "$tmp/eval/"
+check _tbm_report "" tbm-report e.ini --cutoff ""
+[ $fail = 0 ] && echo "bash completion OK"
+exit $fail
