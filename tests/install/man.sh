@@ -6,6 +6,7 @@
 set -uo pipefail
 dir=$1
 shift
+[ $# -gt 0 ] || { echo "FAIL: no pages to check"; exit 1; }
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 if command -v man >/dev/null && man --version >/dev/null 2>&1; then
