@@ -158,23 +158,6 @@ read_device(struct link *l, struct dev_state *d, int64_t now)
 }
 
 static void
-emit(struct link *l, enum event_type type, enum fault_kind kind, const char *device,
-    const char *point, double code, int64_t at)
-{
-	struct tbm_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.kind = kind;
-	snprintf(ev.device, sizeof(ev.device), "%s", device);
-	snprintf(ev.point, sizeof(ev.point), "%s", point);
-	ev.code = code;
-	ev.at_ms = at;
-	if (queue_push(l->q, &ev) != 0)
-		log_errx("device %s: event for %s lost: the queue is closed", device, point);
-}
-
-static void
 poll_device(struct link *l, struct dev_state *d, int64_t now)
 {
 	const struct conf_device *cf = d->cf;
@@ -191,10 +174,10 @@ poll_device(struct link *l, struct dev_state *d, int64_t now)
 	r = comm_feed(&d->comm, ok, cf->offline_polls);
 	if (r == DET_OPEN) {
 		log_notice("device %s: offline after %d failed polls", cf->id, cf->offline_polls);
-		emit(l, EV_OPEN, FK_COMM, cf->id, "comm", 0, wall);
+		queue_event(l->q, EV_OPEN, FK_COMM, cf->id, "comm", 0, wall);
 	} else if (r == DET_CLEAR) {
 		log_notice("device %s: answering again", cf->id);
-		emit(l, EV_CLEAR, FK_COMM, cf->id, "comm", 0, wall);
+		queue_event(l->q, EV_CLEAR, FK_COMM, cf->id, "comm", 0, wall);
 	}
 	atomic_store(&d->offline, d->comm.offline);
 
@@ -229,10 +212,10 @@ poll_device(struct link *l, struct dev_state *d, int64_t now)
 		r = detect_feed(&d->det[i], p, d->vals[i], now, &code);
 		if (r == DET_OPEN) {
 			log_info("%s: %s opened (value %g)", p->id, p->label ? p->label : p->name, code);
-			emit(l, EV_OPEN, k, cf->id, p->name, code, wall);
+			queue_event(l->q, EV_OPEN, k, cf->id, p->name, code, wall);
 		} else if (r == DET_CLEAR) {
 			log_info("%s: %s cleared", p->id, p->label ? p->label : p->name);
-			emit(l, EV_CLEAR, k, cf->id, p->name, 0, wall);
+			queue_event(l->q, EV_CLEAR, k, cf->id, p->name, 0, wall);
 		}
 	}
 }

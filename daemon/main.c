@@ -17,6 +17,7 @@
 #include "config.h"
 #include "link.h"
 #include "log.h"
+#include "mqtt.h"
 #include "queue.h"
 #include "store.h"
 #include "tbmtime.h"
@@ -49,6 +50,7 @@ usage(FILE *f)
 
 struct adopt_ctx {
 	struct links *links;
+	struct mqtt *mqtt;
 	int adopted, unknown;
 };
 
@@ -57,7 +59,7 @@ adopt_one(void *arg, const char *device, const char *point, enum fault_kind kind
 {
 	struct adopt_ctx *a = arg;
 
-	if (links_adopt(a->links, device, point, kind)) {
+	if (links_adopt(a->links, device, point, kind) || mqtt_adopt(a->mqtt, device, point, kind)) {
 		a->adopted++;
 		log_debug("adopted open fault %" PRId64 " (%s.%s)", id, device, point);
 	} else {
@@ -69,10 +71,11 @@ adopt_one(void *arg, const char *device, const char *point, enum fault_kind kind
 }
 
 static void
-status_update(struct links *ls, struct writer *w, unsigned long long *last_polls,
+status_update(struct links *ls, struct mqtt *mq, struct writer *w, unsigned long long *last_polls,
     int64_t *last_ms)
 {
 	unsigned long long polls = 0;
+	struct mqtt_stats ms;
 	int online, offline;
 	int64_t now = time_mono_ms();
 	double rate;
@@ -83,8 +86,11 @@ status_update(struct links *ls, struct writer *w, unsigned long long *last_polls
 	*last_polls = polls;
 	*last_ms = now;
 	links_count(ls, &online, &offline);
-	sd_notifyf(0, "STATUS=%d devices online, %d offline; %.1f polls/s; %llu events written",
-	    online, offline, rate, (unsigned long long)atomic_load(&w->written));
+	mqtt_stats(mq, &ms);
+	online += ms.devices_online;
+	offline += ms.devices_offline;
+	sd_notifyf(0, "STATUS=%d devices online, %d offline; %.1f polls/s; %llu MQTT messages; %llu events written",
+	    online, offline, rate, ms.messages, (unsigned long long)atomic_load(&w->written));
 }
 
 int
@@ -97,6 +103,8 @@ main(int argc, char **argv)
 	struct queue q = { 0 };
 	struct links links = { 0 };
 	struct writer *w = NULL;
+	struct mqtt *mq = NULL;
+	int mq_failed = 0;
 	struct adopt_ctx adopt = { 0 };
 	struct sigaction sa;
 	sigset_t block, old;
@@ -166,7 +174,10 @@ main(int argc, char **argv)
 		log_errx("out of memory");
 		goto out;
 	}
+	if ((mq = mqtt_new(cf, &q, &mq_failed)) == NULL && mq_failed)
+		goto out;
 	adopt.links = &links;
+	adopt.mqtt = mq;
 	if (store_each_open_fault(st, adopt_one, &adopt) != 0) {
 		log_errx("%s: cannot read open faults: %s", cf->daemon.database, store_errmsg(st));
 		goto out;
@@ -186,19 +197,23 @@ main(int argc, char **argv)
 	sigdelset(&old, SIGINT);
 	sigdelset(&old, SIGHUP);
 
-	if ((w = calloc(1, sizeof(*w))) == NULL || writer_start(w, st, &q, run_id) != 0) {
+	if ((w = calloc(1, sizeof(*w))) != NULL && mq != NULL) {
+		w->committed = mqtt_kick;
+		w->committed_arg = mq;
+	}
+	if (w == NULL || writer_start(w, st, &q, run_id) != 0) {
 		log_err("cannot start the writer");
 		free(w);
 		w = NULL;
 		goto out;
 	}
-	if (links_start(&links) != 0)
+	if (links_start(&links) != 0 || (mq != NULL && mqtt_start(mq) != 0))
 		goto stop;
-	log_notice("started: %zu devices on %zu Modbus links, %d open faults adopted (site %s)",
-	    cf->ndevices, links.n, adopt.adopted, cf->site.id);
+	log_notice("started: %zu devices on %zu Modbus links%s, %d open faults adopted (site %s)",
+	    cf->ndevices, links.n, mq ? " and MQTT" : "", adopt.adopted, cf->site.id);
 	sd_notify(0, "READY=1");
 	started = last_status = time_mono_ms();
-	status_update(&links, w, &last_polls, &last_status);
+	status_update(&links, mq, w, &last_polls, &last_status);
 
 	while (!got_term) {
 		struct timespec ts = { STATUS_MS / 1000, 0 };
@@ -209,7 +224,7 @@ main(int argc, char **argv)
 			log_notice("SIGHUP: this version applies configuration changes on restart only");
 		}
 		if (time_mono_ms() - last_status >= STATUS_MS)
-			status_update(&links, w, &last_polls, &last_status);
+			status_update(&links, mq, w, &last_polls, &last_status);
 	}
 	rc = 0;
 	sd_notify(0, "STOPPING=1");
@@ -225,6 +240,13 @@ main(int argc, char **argv)
 	}
 stop:
 	links_stop(&links);
+	mqtt_stop(mq);
+	if (mq) {
+		struct mqtt_stats ms;
+		mqtt_stats(mq, &ms);
+		log_notice("MQTT: %llu messages (%llu bad payloads), %llu events published",
+		    ms.messages, ms.bad_payloads, ms.published);
+	}
 	queue_close(&q);
 	writer_stop(w);
 	log_notice("%llu events written in %llu transactions",
@@ -233,6 +255,7 @@ stop:
 	if (store_run_stop(st, run_id, time_now_ms()) != 0)
 		log_warnx("%s: %s", cf->daemon.database, store_errmsg(st));
 out:
+	mqtt_free(mq);
 	free(w);
 	links_free(&links);
 	queue_destroy(&q);

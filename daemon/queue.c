@@ -4,7 +4,9 @@
 #include "queue.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -66,6 +68,26 @@ queue_push(struct queue *q, const struct tbm_event *ev)
 		q->high_water = q->len;
 	pthread_cond_signal(&q->nonempty);
 	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+int
+queue_event(struct queue *q, enum event_type type, enum fault_kind kind, const char *device,
+    const char *point, double code, int64_t at_ms)
+{
+	struct tbm_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.kind = kind;
+	snprintf(ev.device, sizeof(ev.device), "%s", device);
+	snprintf(ev.point, sizeof(ev.point), "%s", point);
+	ev.code = code;
+	ev.at_ms = at_ms;
+	if (queue_push(q, &ev) != 0) {
+		log_errx("device %s: event for %s lost: the queue is closed", device, point);
+		return -1;
+	}
 	return 0;
 }
 

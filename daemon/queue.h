@@ -27,6 +27,9 @@ int queue_init(struct queue *q, size_t cap);
 void queue_destroy(struct queue *q);
 /* queue_push: waits while the queue is full. -1 once the queue is closed. */
 int queue_push(struct queue *q, const struct tbm_event *ev);
+/* queue_event: builds an event and pushes it; logs when it cannot. */
+int queue_event(struct queue *q, enum event_type type, enum fault_kind kind, const char *device,
+    const char *point, double code, int64_t at_ms);
 /* queue_pop: up to max events into out; waits up to wait_ms for the first
  * (0: do not wait). Returns the count; 0 on timeout or when closed and empty. */
 size_t queue_pop(struct queue *q, struct tbm_event *out, size_t max, long wait_ms);

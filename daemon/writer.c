@@ -43,6 +43,8 @@ writer_main(void *arg)
 			if (r >= 0) {
 				atomic_fetch_add(&w->written, (unsigned long long)r);
 				atomic_fetch_add(&w->transactions, 1);
+				if (r > 0 && w->committed)
+					w->committed(w->committed_arg);
 				if (attempts > 0)
 					log_notice("database writable again: %zu events written", n);
 				n = 0;
@@ -78,6 +80,7 @@ writer_start(struct writer *w, struct store *st, struct queue *q, int64_t run_id
 {
 	int rc;
 
+	/* committed/committed_arg are set by the caller before this */
 	w->st = st;
 	w->q = q;
 	w->run_id = run_id;

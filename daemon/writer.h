@@ -26,6 +26,8 @@ struct writer {
 	atomic_ullong written;       /* events applied */
 	atomic_ullong transactions;
 	atomic_ullong failures;
+	void (*committed)(void *arg);   /* called after each transaction that wrote events */
+	void *committed_arg;
 	struct tbm_event batch[WRITER_BATCH];
 };
 

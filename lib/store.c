@@ -233,14 +233,21 @@ store_open(const char *path, int readonly, struct store **out, char *err, size_t
 		return -1;
 	}
 	st->readonly = readonly;
+	/*
+	 * Create a new database ourselves so that it is never world-readable.
+	 * Never open and close an existing one here: closing any descriptor of
+	 * a file drops every POSIX lock this process holds on it, and SQLite
+	 * would then let another process checkpoint and reset the WAL under
+	 * this process's other connections.
+	 */
 	if (!readonly) {
-		/* Create the file ourselves so that it is never world-readable. */
-		if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640)) < 0) {
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) >= 0)
+			close(fd);
+		else if (errno != EEXIST) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			free(st);
 			return -1;
 		}
-		close(fd);
 	}
 	flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -695,8 +702,11 @@ event_open(struct store *st, const struct tbm_event *ev)
 	struct colval cv[10];
 	size_t n = 0;
 
-	if ((id = open_fault_id(st, ev->device, ev->point)) != 0)
+	if ((id = open_fault_id(st, ev->device, ev->point)) != 0) {
+		if (id > 0)
+			log_debug("%s.%s: fault %" PRId64 " is already open", ev->device, ev->point, id);
 		return id > 0 ? 0 : -1;   /* already open: adopted, never duplicated */
+	}
 
 	if ((s = cached(st, Q_POINT_INFO)) == NULL)
 		return -1;
@@ -1721,4 +1731,118 @@ store_strings_free(char **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+/* ---- the MQTT outbox ---- */
+
+int
+store_outbox(struct store *st, int64_t after_seq, size_t limit, struct outbox_rec **out, size_t *n)
+{
+	sqlite3_stmt *s;
+	struct outbox_rec *v;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (limit == 0)
+		return 0;
+	if ((v = calloc(limit, sizeof(*v))) == NULL)
+		return -1;
+	s = prep(st, "SELECT a.seq, a.at, a.fault_id, a.action, a.actor, a.detail, f.device, f.point, "
+	    "f.kind, f.label, f.lab FROM audit a LEFT JOIN faults f ON f.id = a.fault_id "
+	    "WHERE a.seq > ?1 ORDER BY a.seq LIMIT ?2");
+	if (s == NULL) {
+		free(v);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, after_seq);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && len < limit) {
+		struct outbox_rec *r = &v[len++];
+		r->seq = sqlite3_column_int64(s, 0);
+		r->at = sqlite3_column_int64(s, 1);
+		r->fault_id = sqlite3_column_int64(s, 2);
+		r->action = col_str(s, 3);
+		r->actor = col_str(s, 4);
+		r->detail = col_str(s, 5);
+		r->device = col_str(s, 6);
+		r->point = col_str(s, 7);
+		r->kind = col_str(s, 8);
+		r->label = col_str(s, 9);
+		r->lab = col_str(s, 10);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_outbox_free(v, len);
+		return -1;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void
+store_outbox_free(struct outbox_rec *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].action);
+		free(v[i].actor);
+		free(v[i].detail);
+		free(v[i].device);
+		free(v[i].point);
+		free(v[i].kind);
+		free(v[i].label);
+		free(v[i].lab);
+	}
+	free(v);
+}
+
+int
+store_meta_int(struct store *st, const char *key, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	if ((s = prep(st, "SELECT value FROM meta WHERE key = ?1")) == NULL)
+		return -1;
+	bind_text(s, 1, key);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s, 0);
+		found = 1;
+	} else if (rc != SQLITE_DONE)
+		found = -1;
+	sqlite3_finalize(s);
+	return found;
+}
+
+int
+store_set_meta_int(struct store *st, const char *key, int64_t v)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = prep(st, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT (key) DO UPDATE SET value = ?2");
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, v);
+	rc = step_done(st, s);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int64_t
+store_audit_last_seq(struct store *st)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	if ((s = prep(st, "SELECT coalesce(max(seq), 0) FROM audit")) == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
 }

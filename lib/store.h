@@ -128,6 +128,20 @@ int store_report(struct store *st, const char *device, enum fault_kind kind, con
 int store_verify(struct store *st, unsigned long *records, unsigned long *faults, char *err,
     size_t len);
 
+/* The MQTT outbox: audit records after a watermark, with their fault's
+ * device and point, oldest first; the watermark lives in the meta table. */
+struct outbox_rec {
+	int64_t seq, at, fault_id;
+	char *action, *actor, *detail;
+	char *device, *point, *kind, *label, *lab;
+};
+int store_outbox(struct store *st, int64_t after_seq, size_t limit, struct outbox_rec **out,
+    size_t *n);
+void store_outbox_free(struct outbox_rec *v, size_t n);
+int store_meta_int(struct store *st, const char *key, int64_t *v);   /* 1 found, 0 none, -1 error */
+int store_set_meta_int(struct store *st, const char *key, int64_t v);
+int64_t store_audit_last_seq(struct store *st);   /* 0 when empty, -1 on error */
+
 struct site_row {
 	char *id, *name, *timezone;
 };

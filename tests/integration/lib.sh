@@ -40,7 +40,7 @@ q() {
 
 # q_is SQL EXPECTED: true when the query prints EXPECTED.
 q_is() {
-	[ -f "$T/tbmon.db" ] && [ "$(q "$1" 2>/dev/null)" = "$2" ]
+	[ -f "$T/tbmon.db" ] && [ "$(q "$1" 2>>"$T/q.err")" = "$2" ]
 }
 
 expect_eq() {
@@ -104,6 +104,12 @@ daemon_stop() {
 	DPID=""
 }
 
+# lines_at_least FILE N: true once FILE has N lines (for wait_until: the
+# count must be taken at each try, not once when wait_until is called).
+lines_at_least() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
 # polls_of DEVICE: how many requests tbm-sim has seen for DEVICE.
 polls_of() {
 	[ -f "$T/requests.log" ] && awk -v d="$1" '$2 == d' "$T/requests.log" | wc -l || echo 0
@@ -112,4 +118,43 @@ polls_of() {
 # polled_after DEVICE N: true once DEVICE has had more than N requests.
 polled_after() {
 	[ "$(polls_of "$1")" -gt "$2" ]
+}
+
+# free_port: a TCP port on the loopback that nobody listens on right now.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# broker_start [EXTRA_CONFIG_FILE]: a real mosquitto broker on a free loopback
+# port, with its own configuration and persistence in $T/broker; sets
+# BROKER_PORT and BROKER_PID; waits until it listens.
+broker_start() {
+	local extra=${1:-}
+	mkdir -p "$T/broker"
+	BROKER_PORT=${BROKER_PORT:-$(free_port)}
+	{
+		echo "listener $BROKER_PORT 127.0.0.1"
+		echo "allow_anonymous true"
+		echo "user $(id -un)"    # as root it would switch to 'mosquitto', who cannot write $T
+		echo "persistence true"
+		echo "persistence_location $T/broker/"
+		echo "autosave_interval 1"
+		echo "log_dest stderr"
+		echo "log_type error"
+		echo "log_type warning"
+		echo "log_type notice"
+		echo "log_type information"
+		[ -n "$extra" ] && cat "$extra"
+	} >"$T/broker/mosquitto.conf"
+	: >"$T/broker/log"
+	mosquitto -c "$T/broker/mosquitto.conf" 2>>"$T/broker/log" &
+	BROKER_PID=$!
+	PIDS+=("$BROKER_PID")
+	wait_until 10 "mosquitto listening on $BROKER_PORT" grep -q "Opening ipv4 listen socket on port $BROKER_PORT" "$T/broker/log"
+}
+
+# broker_stop: stops it (its persistence file is written on the way out).
+broker_stop() {
+	kill -TERM "$BROKER_PID"
+	wait "$BROKER_PID" 2>/dev/null || true
 }

@@ -1,0 +1,37 @@
+/*
+ * mqtt.h - tbmond's MQTT side (libmosquitto): devices that publish their
+ * state, detected like Modbus points; every stored event published from the
+ * outbox in the database; a retained status with a last will.
+ */
+#ifndef TBMOND_MQTT_H
+#define TBMOND_MQTT_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "queue.h"
+#include "store.h"
+
+struct mqtt;
+
+/* mqtt_new: NULL (and no error) when the configuration has no [mqtt]
+ * section; NULL with *failed set when it cannot be set up. */
+struct mqtt *mqtt_new(const struct config *cf, struct queue *q, int *failed);
+/* mqtt_adopt: an open fault of an MQTT device. 1 adopted, 0 not ours. */
+int mqtt_adopt(struct mqtt *m, const char *device, const char *point, enum fault_kind kind);
+/* mqtt_start: connects (in the background: a broker that is down is retried)
+ * and starts the outbox and silence thread. 0 or -1. */
+int mqtt_start(struct mqtt *m);
+/* mqtt_kick: new events were committed; publish them soon. */
+void mqtt_kick(void *m);
+/* mqtt_stop: "offline" on the status topic, disconnect, join. */
+void mqtt_stop(struct mqtt *m);
+void mqtt_free(struct mqtt *m);
+
+struct mqtt_stats {
+	unsigned long long messages, bad_payloads, published;
+	int devices_online, devices_offline, connected;
+};
+void mqtt_stats(struct mqtt *m, struct mqtt_stats *s);
+
+#endif
