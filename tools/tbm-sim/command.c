@@ -1,7 +1,9 @@
 /*
  * command.c - the stdin protocol: one command per line, answered with
  * exactly one line, "ok", "ok VALUE" or "error: message". Blank lines are
- * not commands and get no answer.
+ * not commands and get no answer. A register is DEVICE.TABLE.ADDR, an MQTT
+ * device's number DEVICE.json.PATH; a change to an MQTT device is published
+ * right after the answer.
  */
 #include "sim.h"
 
@@ -52,7 +54,8 @@ join32(const uint16_t *r, const char *order)
 	return (uint32_t)a << 16 | b;
 }
 
-/* get DEVICE.TABLE.ADDR [int16|uint16|int32|uint32|float32 [order X]] */
+/* get DEVICE.TABLE.ADDR [int16|uint16|int32|uint32|float32 [order X]]
+ *     DEVICE.json.PATH */
 static void
 cmd_get(struct scenario *sc, char *args)
 {
@@ -68,7 +71,17 @@ cmd_get(struct scenario *sc, char *args)
 		printf("error: usage: get DEVICE.TABLE.ADDR [TYPE [order abcd|badc|cdab|dcba]]\n");
 		return;
 	}
-	if ((kind = scenario_ref(sc, ref, &d, &t, &addr, err, sizeof(err))) != 0) {
+	if ((kind = scenario_ref(sc, ref, &d, &t, &addr, err, sizeof(err))) == 2) {
+		char num[64];
+		if (type != NULL) {
+			printf("error: usage: get DEVICE.json.PATH (a json point has no type)\n");
+			return;
+		}
+		json_number_format(d->points[addr].value, num, sizeof(num));
+		printf("ok %s\n", num);
+		return;
+	}
+	if (kind != 0) {
 		printf("error: %s\n", kind == 1 ? "a behaviour is shown by stats DEVICE" : err);
 		return;
 	}
@@ -103,7 +116,7 @@ cmd_get(struct scenario *sc, char *args)
 		printf("error: unknown type '%s' (int16|uint16|int32|uint32|float32)\n", type);
 }
 
-/* set DEVICE.TABLE.ADDR VALUE */
+/* set DEVICE.TABLE.ADDR VALUE | set DEVICE.json.PATH NUMBER */
 static void
 cmd_set(struct scenario *sc, char *args)
 {
@@ -119,7 +132,18 @@ cmd_set(struct scenario *sc, char *args)
 		printf("error: usage: set DEVICE.TABLE.ADDR VALUE\n");
 		return;
 	}
-	if ((kind = scenario_ref(sc, ref, &d, &t, &addr, err, sizeof(err))) != 0) {
+	if ((kind = scenario_ref(sc, ref, &d, &t, &addr, err, sizeof(err))) == 2) {
+		double num;
+		if (json_number_parse(val, &num, err, sizeof(err)) != 0) {
+			printf("error: %s\n", err);
+			return;
+		}
+		d->points[addr].value = num;
+		d->dirty = 1;
+		printf("ok\n");
+		return;
+	}
+	if (kind != 0) {
 		printf("error: %s\n", kind == 1 ? "use behave DEVICE BEHAVIOUR [ARG]" : err);
 		return;
 	}
@@ -152,7 +176,36 @@ cmd_behave(struct scenario *sc, char *args)
 		printf("error: no device '%s'\n", name);
 		return;
 	}
-	if (behaviour_parse(b, &d->bh, err, sizeof(err)) != 0) {
+	if (device_behave(d, b, &d->bh, err, sizeof(err)) != 0) {
+		printf("error: %s\n", err);
+		return;
+	}
+	if (d->broker != NULL)
+		d->dirty = 1;
+	printf("ok\n");
+}
+
+/* publish DEVICE: an MQTT device's state now, whatever its interval */
+static void
+cmd_publish(struct scenario *sc, char *args)
+{
+	const char *name = next_word(&args);
+	struct sim_device *d;
+	char err[256];
+
+	if (name == NULL || next_word(&args) != NULL) {
+		printf("error: usage: publish DEVICE\n");
+		return;
+	}
+	if ((d = scenario_device(sc, name)) == NULL) {
+		printf("error: no device '%s'\n", name);
+		return;
+	}
+	if (d->broker == NULL) {
+		printf("error: %s is a Modbus device; publish is for MQTT devices\n", name);
+		return;
+	}
+	if (mqtt_publish_now(d, err, sizeof(err)) != 0) {
 		printf("error: %s\n", err);
 		return;
 	}
@@ -165,12 +218,17 @@ cmd_stats(struct scenario *sc, char *args)
 {
 	const char *name = next_word(&args);
 	unsigned long req, ans;
-	char bh[64];
+	char bh[SIM_PATH_MAX + 16];
 	struct sim_device *d;
 
 	if (name == NULL) {
 		server_stats(&req, &ans);
-		printf("ok requests=%lu answered=%lu\n", req, ans);
+		if (sc->nbrokers > 0) {
+			unsigned long pub;
+			mqtt_stats(&pub);
+			printf("ok requests=%lu answered=%lu published=%lu\n", req, ans, pub);
+		} else
+			printf("ok requests=%lu answered=%lu\n", req, ans);
 		return;
 	}
 	if ((d = scenario_device(sc, name)) == NULL || next_word(&args) != NULL) {
@@ -178,7 +236,10 @@ cmd_stats(struct scenario *sc, char *args)
 		return;
 	}
 	behaviour_format(&d->bh, bh, sizeof(bh));
-	printf("ok requests=%lu answered=%lu behaviour=%s\n", d->requests, d->answered, bh);
+	if (d->broker != NULL)
+		printf("ok published=%lu dropped=%lu behaviour=%s\n", d->published, d->dropped, bh);
+	else
+		printf("ok requests=%lu answered=%lu behaviour=%s\n", d->requests, d->answered, bh);
 }
 
 int
@@ -196,10 +257,12 @@ command_run(struct scenario *sc, char *line)
 		cmd_behave(sc, line);
 	else if (strcmp(cmd, "stats") == 0)
 		cmd_stats(sc, line);
+	else if (strcmp(cmd, "publish") == 0)
+		cmd_publish(sc, line);
 	else if (strcmp(cmd, "quit") == 0) {
 		printf("ok\n");
 		return 1;
 	} else
-		printf("error: unknown command '%s' (set|get|behave|stats|quit)\n", cmd);
+		printf("error: unknown command '%s' (set|get|behave|publish|stats|quit)\n", cmd);
 	return 0;
 }

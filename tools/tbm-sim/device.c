@@ -279,6 +279,19 @@ behaviour_parse(const char *s, struct behaviour *b, char *err, size_t errlen)
 void
 behaviour_format(const struct behaviour *b, char *buf, size_t len)
 {
+	switch (b->kind) {
+	case BH_MISSING:
+		snprintf(buf, len, "missing %s", b->path);
+		return;
+	case BH_TEXT:
+		snprintf(buf, len, "text");
+		return;
+	case BH_BARE:
+		snprintf(buf, len, "bare");
+		return;
+	default:
+		break;
+	}
 	for (size_t i = 0; i < NBEHAVIOURS; i++)
 		if (behaviours[i].kind == b->kind) {
 			if (behaviours[i].arg)
@@ -378,11 +391,26 @@ device_load(const struct sim_device *d, enum reg_table t, int addr, int width, u
 	return 0;
 }
 
+int
+device_behave(struct sim_device *d, const char *s, struct behaviour *b, char *err, size_t errlen)
+{
+	if (d->broker != NULL)
+		return mqtt_behaviour_parse(d, s, b, err, errlen);
+	return behaviour_parse(s, b, err, errlen);
+}
+
 void
 device_reset(struct sim_device *d)
 {
 	modbus_mapping_t *m = d->map;
 
+	if (d->broker != NULL) {
+		for (size_t i = 0; i < d->npoints; i++)
+			d->points[i].value = d->points[i].init;
+		d->bh = d->init_bh;
+		d->dirty = 1;
+		return;
+	}
 	if (m->nb_bits)
 		memset(m->tab_bits, 0, (size_t)m->nb_bits);
 	if (m->nb_input_bits)
@@ -401,6 +429,10 @@ assign_apply(const struct assign *a)
 {
 	if (a->is_behaviour)
 		a->dev->bh = a->bh;
+	else if (a->is_json)
+		a->dev->points[a->point].value = a->num;
 	else
 		(void)device_store(a->dev, a->table, a->addr, &a->val);
+	if (a->dev->broker != NULL)
+		a->dev->dirty = 1;   /* published once the whole step is applied */
 }

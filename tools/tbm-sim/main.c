@@ -1,7 +1,8 @@
 /*
  * main.c - tbm-sim: command line, signals, and the single poll() loop over
- * stdin, the servers' sockets and serial lines, whose timeout is the next
- * timeline step or delayed reply.
+ * stdin, the servers' sockets and serial lines and the brokers' sockets,
+ * whose timeout is the next timeline step, delayed reply, publication or
+ * reconnection.
  */
 #include "sim.h"
 
@@ -34,10 +35,14 @@ usage(FILE *fp)
 	    "usage: tbm-sim [--log-requests FILE] [--seed N] [--exit-on-eof] [--debug] SCENARIO\n"
 	    "       tbm-sim -n|--check SCENARIO\n"
 	    "\n"
-	    "Serves the scenario's simulated devices over Modbus TCP and RTU.\n"
-	    "stdout: 'listening NAME ADDRESS' per server, then 'ready'; 'at T ...' as the\n"
-	    "timeline changes things. stdin: set|get|behave|stats|quit, one line each,\n"
-	    "answered with one line 'ok [VALUE]' or 'error: message'.\n");
+	    "Serves the scenario's simulated devices over Modbus TCP and RTU, and\n"
+	    "publishes its MQTT devices' JSON states to the scenario's brokers.\n"
+	    "stdout: 'listening NAME ADDRESS' per server and per broker (once connected),\n"
+	    "then 'ready'; 'at T ...' as the timeline changes things.\n"
+	    "stdin: set|get|behave|publish|stats|quit, one line each, answered with one\n"
+	    "line 'ok [VALUE]' or 'error: message'.\n"
+	    "Exit status: 0 after quit or SIGTERM, 1 when a server or broker cannot be\n"
+	    "used (a broker not reached within its connect_timeout), 2 for a bad scenario.\n");
 }
 
 /* Signals are blocked except inside ppoll(), so a SIGTERM is never lost
@@ -118,14 +123,17 @@ run(struct scenario *sc, int exit_on_eof, const sigset_t *during_poll)
 	while (!quit_signal) {
 		int64_t now = time_mono_ms(), deadline;
 		struct timespec ts, *tsp = NULL;
-		size_t n = 0, want = 1 + server_npollfds();
+		size_t n = 0, nsrv, want = 1 + server_npollfds() + mqtt_npollfds();
 		int off = 0;
 
 		server_run_timers(now);
 		timeline_run(now);
+		mqtt_run_timers(now);   /* after the timeline: a step's changes go out in one message */
 		deadline = server_next_deadline();
 		if (timeline_next_deadline() < deadline)
 			deadline = timeline_next_deadline();
+		if (mqtt_next_deadline() < deadline)
+			deadline = mqtt_next_deadline();
 		if (deadline != INT64_MAX) {
 			int64_t wait = deadline > now ? deadline - now : 0;
 			ts.tv_sec = (time_t)(wait / 1000);
@@ -147,7 +155,9 @@ run(struct scenario *sc, int exit_on_eof, const sigset_t *during_poll)
 			pfd[0].events = POLLIN;
 			off = 1;
 		}
-		n = (size_t)off + server_pollfds(pfd + off, cap - (size_t)off);
+		nsrv = server_pollfds(pfd + off, cap - (size_t)off);
+		n = (size_t)off + nsrv;
+		n += mqtt_pollfds(pfd + n, cap - n);
 		fflush(stdout);
 		if (ppoll(pfd, n, tsp, during_poll) < 0) {
 			if (errno == EINTR)
@@ -159,7 +169,8 @@ run(struct scenario *sc, int exit_on_eof, const sigset_t *during_poll)
 		now = time_mono_ms();
 		if (off && pfd[0].revents != 0 && stdin_read(sc, &in, exit_on_eof))
 			break;
-		server_handle(pfd + off, n - (size_t)off, now);
+		server_handle(pfd + off, nsrv, now);
+		mqtt_handle(pfd + off + nsrv, n - (size_t)off - nsrv, now);
 	}
 	fflush(stdout);
 	free(pfd);
@@ -232,7 +243,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (check_only) {
-		printf("scenario OK: %zu servers, %zu devices, %zu timeline steps\n", sc->nservers, sc->ndevices, sc->nsteps);
+		printf("scenario OK: %zu servers, %zu devices, %zu timeline steps", sc->nservers, sc->ndevices, sc->nsteps);
+		if (sc->nbrokers > 0)
+			printf(", %zu broker%s", sc->nbrokers, sc->nbrokers == 1 ? "" : "s");
+		printf("\n");
 		scenario_free(sc);
 		return 0;
 	}
@@ -252,11 +266,15 @@ main(int argc, char **argv)
 		else
 			printf("listening %s %s:%d\n", s->name, s->host, s->bound_port);
 	}
+	if (mqtt_start(sc) != 0)
+		goto out;
 	printf("ready\n");
-	log_info("%zu devices on %zu servers, %zu timeline steps", sc->ndevices, sc->nservers, sc->nsteps);
+	log_info("%zu devices on %zu servers and %zu brokers, %zu timeline steps", sc->ndevices, sc->nservers,
+	    sc->nbrokers, sc->nsteps);
 	if (run(sc, exit_on_eof, &during_poll) == 0)
 		status = 0;
 out:
+	mqtt_stop();
 	server_close_all(sc);
 	server_log_close();
 	scenario_free(sc);

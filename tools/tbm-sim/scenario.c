@@ -1,8 +1,10 @@
 /*
- * scenario.c - reads a scenario file: [sim], [server NAME], [device NAME]
- * and [at TIME] sections. Errors are reported as FILE:LINE: message, all of
- * them; references (a device's server, a step's device) are resolved once
- * the whole file is read, so sections may come in any order.
+ * scenario.c - reads a scenario file: [sim], [server NAME], [broker NAME],
+ * [device NAME] and [at TIME] sections. Errors are reported as FILE:LINE:
+ * message, all of them; references (a device's server or broker, a step's
+ * device) are resolved once the whole file is read, so sections may come in
+ * any order. Whether a device is a Modbus or an MQTT one (server = or
+ * broker =) is known only then too, so its behaviour is parsed then.
  */
 #include "sim.h"
 
@@ -17,7 +19,24 @@
 
 #define LINE_LEN 1024
 
-enum section { SEC_NONE, SEC_SIM, SEC_SERVER, SEC_DEVICE, SEC_AT, SEC_BAD };
+enum section { SEC_NONE, SEC_SIM, SEC_SERVER, SEC_BROKER, SEC_DEVICE, SEC_AT, SEC_BAD };
+
+#define DEFAULT_INTERVAL_MS 1000
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000
+
+/* What a device section said that is checked once the file is read. */
+struct devinfo {
+	char server[SIM_NAME_MAX];
+	int server_line;
+	char broker[SIM_NAME_MAX];
+	int broker_line;
+	char behaviour[128];
+	int behaviour_line;
+	int unit_line;              /* keys of one kind of device only: where */
+	int topic_line;             /* they were given, 0 if not */
+	int interval_line;
+	int register_line;
+};
 
 /* A timeline assignment waiting for its device to be known. */
 struct pending {
@@ -34,12 +53,12 @@ struct parser {
 	int nerrors;
 	enum section sec;
 	struct sim_server *srv;
+	struct sim_broker *brk;
 	struct sim_device *dev;
 	size_t step;
 	unsigned seen;              /* keys given in the current section */
 	int sim_seen;
-	char (*dev_server)[SIM_NAME_MAX];   /* parallel to sc->devices */
-	int *dev_server_line;
+	struct devinfo *devinfo;    /* parallel to sc->devices */
 	struct pending *pend;
 	size_t npend;
 };
@@ -141,6 +160,15 @@ find_server(const struct scenario *sc, const char *name)
 	return NULL;
 }
 
+static struct sim_broker *
+find_broker(const struct scenario *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->nbrokers; i++)
+		if (strcmp(sc->brokers[i]->name, name) == 0)
+			return sc->brokers[i];
+	return NULL;
+}
+
 static void
 begin_section(struct parser *ps, char *hdr)
 {
@@ -194,6 +222,28 @@ begin_section(struct parser *ps, char *hdr)
 		ps->sec = SEC_SERVER;
 		return;
 	}
+	if (strcmp(word, "broker") == 0) {
+		struct sim_broker *b;
+		if (!valid_name(rest)) {
+			perror_at(ps, ps->line, "broker name '%s' is not valid ([A-Za-z0-9_-]+)", rest);
+			return;
+		}
+		if ((b = find_broker(sc, rest)) != NULL) {
+			perror_at(ps, ps->line, "duplicate broker '%s' (first at line %d)", rest, b->line);
+			return;
+		}
+		if (grow(&sc->brokers, sc->nbrokers, sizeof(*sc->brokers)) != 0 ||
+		    (b = calloc(1, sizeof(*b))) == NULL)
+			goto nomem;
+		snprintf(b->name, sizeof(b->name), "%s", rest);
+		b->line = ps->line;
+		b->port = -1;
+		b->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+		sc->brokers[sc->nbrokers++] = b;
+		ps->brk = b;
+		ps->sec = SEC_BROKER;
+		return;
+	}
 	if (strcmp(word, "device") == 0) {
 		struct sim_device *d;
 		if (!valid_name(rest)) {
@@ -205,17 +255,16 @@ begin_section(struct parser *ps, char *hdr)
 			return;
 		}
 		if (grow(&sc->devices, sc->ndevices, sizeof(*sc->devices)) != 0 ||
-		    grow(&ps->dev_server, sc->ndevices, sizeof(*ps->dev_server)) != 0 ||
-		    grow(&ps->dev_server_line, sc->ndevices, sizeof(*ps->dev_server_line)) != 0 ||
+		    grow(&ps->devinfo, sc->ndevices, sizeof(*ps->devinfo)) != 0 ||
 		    (d = calloc(1, sizeof(*d))) == NULL)
 			goto nomem;
 		snprintf(d->name, sizeof(d->name), "%s", rest);
 		d->line = ps->line;
 		d->unit = 1;
+		d->interval_ms = DEFAULT_INTERVAL_MS;
 		for (int t = 0; t < 5; t++)
 			d->lo[t] = -1;
-		ps->dev_server[sc->ndevices][0] = '\0';
-		ps->dev_server_line[sc->ndevices] = ps->line;
+		memset(&ps->devinfo[sc->ndevices], 0, sizeof(*ps->devinfo));
 		sc->devices[sc->ndevices++] = d;
 		ps->dev = d;
 		ps->sec = SEC_DEVICE;
@@ -238,7 +287,7 @@ begin_section(struct parser *ps, char *hdr)
 		ps->sec = SEC_AT;
 		return;
 	}
-	perror_at(ps, ps->line, "unknown section [%s%s%s] (sim|server NAME|device NAME|at TIME)", word, *rest ? " " : "", rest);
+	perror_at(ps, ps->line, "unknown section [%s%s%s] (sim|server NAME|broker NAME|device NAME|at TIME)", word, *rest ? " " : "", rest);
 	return;
 nomem:
 	perror_at(ps, ps->line, "out of memory");
@@ -346,6 +395,67 @@ key_server(struct parser *ps, const char *key, const char *val)
 	}
 }
 
+/* url = mqtt://HOST[:PORT]; connect_timeout = DURATION */
+static void
+key_broker(struct parser *ps, const char *key, const char *val)
+{
+	struct sim_broker *b = ps->brk;
+	const char *host, *end, *colon;
+	long n;
+
+	if (strcmp(key, "connect_timeout") == 0) {
+		if (!seen_once(ps, 1, key))
+			return;
+		if (time_parse_duration(val, &b->connect_timeout_ms) != 0 || b->connect_timeout_ms < 100 ||
+		    b->connect_timeout_ms > 3600000)
+			perror_at(ps, ps->line, "connect_timeout: '%s' is not a duration from 100ms to 1h", val);
+		return;
+	}
+	if (strcmp(key, "url") != 0) {
+		perror_at(ps, ps->line, "unknown key '%s' in [broker] (url|connect_timeout)", key);
+		return;
+	}
+	if (!seen_once(ps, 0, key))
+		return;
+	b->port = 0;   /* given (a bad one is reported here, not as missing) */
+	if (strncmp(val, "mqtts://", 8) == 0) {
+		perror_at(ps, ps->line, "url: tbm-sim publishes without TLS (mqtt://HOST[:PORT])");
+		return;
+	}
+	if (strncmp(val, "mqtt://", 7) != 0) {
+		perror_at(ps, ps->line, "url: '%s' is not mqtt://HOST[:PORT]", val);
+		return;
+	}
+	host = val + 7;
+	if (*host == '[') {                       /* [IPv6]:PORT */
+		if ((end = strchr(host, ']')) == NULL || end == host + 1) {
+			perror_at(ps, ps->line, "url: '%s': an IPv6 address in [] is not closed", val);
+			return;
+		}
+		snprintf(b->host, sizeof(b->host), "%.*s", (int)(end - host - 1), host + 1);
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] != '\0' && colon == NULL) {
+			perror_at(ps, ps->line, "url: '%s' is not mqtt://HOST[:PORT]", val);
+			return;
+		}
+	} else {
+		colon = strchr(host, ':');
+		end = colon ? colon : host + strlen(host);
+		if (end == host || (size_t)(end - host) >= sizeof(b->host) || strpbrk(host, "/@?") != NULL) {
+			perror_at(ps, ps->line, "url: '%s' is not mqtt://HOST[:PORT] (no user, path or query)", val);
+			return;
+		}
+		snprintf(b->host, sizeof(b->host), "%.*s", (int)(end - host), host);
+	}
+	b->port = 1883;
+	if (colon != NULL) {
+		if (parse_int(colon + 1, 1, 65535, &n) != 0)
+			perror_at(ps, ps->line, "url: port '%s' is not in 1..65535", colon + 1);
+		else
+			b->port = (int)n;
+	}
+}
+
 /* "holding 100" -> table, address. */
 static int
 parse_register_key(const char *key, enum reg_table *t, int *addr)
@@ -367,18 +477,21 @@ key_device(struct parser *ps, const char *key, const char *val)
 	struct sim_device *d = ps->dev;
 	char err[256];
 	enum reg_table t;
+	struct devinfo *di = &ps->devinfo[ps->sc->ndevices - 1];
 	int addr;
 	long n;
 
 	if (strcmp(key, "server") == 0) {
-		if (seen_once(ps, 0, key))
-			snprintf(ps->dev_server[ps->sc->ndevices - 1], SIM_NAME_MAX, "%s", val);
-		ps->dev_server_line[ps->sc->ndevices - 1] = ps->line;
+		if (seen_once(ps, 0, key)) {
+			snprintf(di->server, sizeof(di->server), "%s", val);
+			di->server_line = ps->line;
+		}
 		return;
 	}
 	if (strcmp(key, "unit") == 0) {
 		if (!seen_once(ps, 1, key))
 			return;
+		di->unit_line = ps->line;
 		if (parse_int(val, 0, 255, &n) != 0)
 			perror_at(ps, ps->line, "unit: '%s' is not in 0..255", val);
 		else
@@ -388,8 +501,66 @@ key_device(struct parser *ps, const char *key, const char *val)
 	if (strcmp(key, "behaviour") == 0) {
 		if (!seen_once(ps, 2, key))
 			return;
-		if (behaviour_parse(val, &d->init_bh, err, sizeof(err)) != 0)
-			perror_at(ps, ps->line, "behaviour: %s", err);
+		if (strlen(val) >= sizeof(di->behaviour))
+			perror_at(ps, ps->line, "behaviour: too long");
+		snprintf(di->behaviour, sizeof(di->behaviour), "%s", val);
+		di->behaviour_line = ps->line;
+		return;
+	}
+	if (strcmp(key, "broker") == 0) {
+		if (seen_once(ps, 3, key)) {
+			snprintf(di->broker, sizeof(di->broker), "%s", val);
+			di->broker_line = ps->line;
+		}
+		return;
+	}
+	if (strcmp(key, "topic") == 0) {
+		if (!seen_once(ps, 4, key))
+			return;
+		di->topic_line = ps->line;
+		if (*val == '\0' || strlen(val) >= sizeof(d->topic) || strpbrk(val, "+#") != NULL)
+			perror_at(ps, ps->line, "topic: '%s' is not a topic to publish to (1..%zu bytes, no + or #)",
+			    val, sizeof(d->topic) - 1);
+		else
+			snprintf(d->topic, sizeof(d->topic), "%s", val);
+		return;
+	}
+	if (strcmp(key, "interval") == 0) {
+		if (!seen_once(ps, 5, key))
+			return;
+		di->interval_line = ps->line;
+		if (time_parse_duration(val, &d->interval_ms) != 0 || (d->interval_ms != 0 && d->interval_ms < 10) ||
+		    d->interval_ms > 86400000)
+			perror_at(ps, ps->line, "interval: '%s' is not 0 (only on changes) or a duration from 10ms to 1d", val);
+		return;
+	}
+	if (strncmp(key, "json", 4) == 0 && (key[4] == '\0' || isspace((unsigned char)key[4]))) {
+		const char *path = key + 4;
+		struct json_point *p;
+		double v;
+		while (isspace((unsigned char)*path))
+			path++;
+		if (json_path_check(path, err, sizeof(err)) != 0) {
+			perror_at(ps, ps->line, "%s", *path ? err : "json PATH = NUMBER: the path is missing");
+			return;
+		}
+		if (json_number_parse(val, &v, err, sizeof(err)) != 0) {
+			perror_at(ps, ps->line, "json %s: %s", path, err);
+			return;
+		}
+		if (json_point_find(d, path) >= 0) {
+			perror_at(ps, ps->line, "json %s: given twice", path);
+			return;
+		}
+		if (grow(&d->points, d->npoints, sizeof(*d->points)) != 0) {
+			perror_at(ps, ps->line, "out of memory");
+			return;
+		}
+		p = &d->points[d->npoints++];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->path, sizeof(p->path), "%s", path);
+		p->init = p->value = v;
+		p->line = ps->line;
 		return;
 	}
 	if (parse_register_key(key, &t, &addr) == 0) {
@@ -416,9 +587,12 @@ key_device(struct parser *ps, const char *key, const char *val)
 		a->line = ps->line;
 		snprintf(a->text, sizeof(a->text), "%s.%s.%d = %s", d->name, table_name(t), addr, val);
 		device_note_use(d, t, addr, v.width);
+		if (di->register_line == 0)
+			di->register_line = ps->line;
 		return;
 	}
-	perror_at(ps, ps->line, "unknown key '%s' in [device] (server|unit|behaviour|coil N|discrete N|input N|holding N)", key);
+	perror_at(ps, ps->line, "unknown key '%s' in [device] (Modbus: server|unit|behaviour|coil N|discrete N|input N|holding N; "
+	    "MQTT: broker|topic|interval|behaviour|json PATH)", key);
 }
 
 static void
@@ -473,6 +647,7 @@ parse_line(struct parser *ps, char *s)
 		break;   /* the section's error was reported once */
 	case SEC_SIM: key_sim(ps, key, val); break;
 	case SEC_SERVER: key_server(ps, key, val); break;
+	case SEC_BROKER: key_broker(ps, key, val); break;
 	case SEC_DEVICE: key_device(ps, key, val); break;
 	case SEC_AT: key_at(ps, key, val); break;
 	}
@@ -497,6 +672,21 @@ scenario_ref(const struct scenario *sc, const char *ref, struct sim_device **d,
 	}
 	if (strcmp(dot + 1, "behaviour") == 0)
 		return 1;
+	if ((*d)->broker != NULL) {
+		if (strncmp(dot + 1, "json.", 5) != 0) {
+			snprintf(err, errlen, "'%s': device %s is an MQTT device: DEVICE.json.PATH or DEVICE.behaviour", ref, devname);
+			return -1;
+		}
+		if ((*addr = json_point_find(*d, dot + 6)) < 0) {
+			snprintf(err, errlen, "device %s has no json path '%s' (those given in its section)", devname, dot + 6);
+			return -1;
+		}
+		return 2;
+	}
+	if (strncmp(dot + 1, "json.", 5) == 0) {
+		snprintf(err, errlen, "'%s': device %s is a Modbus device (DEVICE.TABLE.ADDR)", ref, devname);
+		return -1;
+	}
 	if (sscanf(dot + 1, "%15[a-z].%d%n", tname, addr, &n) != 2 || dot[1 + n] != '\0' ||
 	    table_parse(tname, t) != 0 || *addr < 0 || *addr > 65535) {
 		snprintf(err, errlen, "'%s' is not DEVICE.TABLE.ADDR (TABLE coil|discrete|input|holding, ADDR 0..65535) or DEVICE.behaviour", ref);
@@ -523,7 +713,15 @@ resolve_pending(struct parser *ps, const struct pending *p)
 	}
 	if (kind == 1) {
 		a.is_behaviour = 1;
-		if (behaviour_parse(p->value, &a.bh, err, sizeof(err)) != 0) {
+		if (device_behave(a.dev, p->value, &a.bh, err, sizeof(err)) != 0) {
+			perror_at(ps, p->line, "%s: %s", p->key, err);
+			return;
+		}
+	} else if (kind == 2) {
+		a.is_json = 1;
+		a.point = a.addr;
+		a.addr = 0;
+		if (json_number_parse(p->value, &a.num, err, sizeof(err)) != 0) {
 			perror_at(ps, p->line, "%s: %s", p->key, err);
 			return;
 		}
@@ -560,6 +758,68 @@ step_cmp(const void *x, const void *y)
 }
 
 static void
+validate_modbus_device(struct parser *ps, struct sim_device *d, const struct devinfo *di)
+{
+	struct sim_server *s;
+	char err[256];
+
+	if (di->behaviour_line && behaviour_parse(di->behaviour, &d->init_bh, err, sizeof(err)) != 0)
+		perror_at(ps, di->behaviour_line, "behaviour: %s", err);
+	if (d->npoints > 0)
+		perror_at(ps, d->points[0].line, "device '%s': json points are for an MQTT device (broker = NAME)", d->name);
+	if (di->topic_line)
+		perror_at(ps, di->topic_line, "device '%s': topic is for an MQTT device (broker = NAME)", d->name);
+	if (di->interval_line)
+		perror_at(ps, di->interval_line, "device '%s': interval is for an MQTT device (broker = NAME)", d->name);
+	if (di->server[0] == '\0') {
+		perror_at(ps, d->line, "device '%s': server = NAME (Modbus) or broker = NAME (MQTT) is required", d->name);
+		return;
+	}
+	if ((s = find_server(ps->sc, di->server)) == NULL) {
+		perror_at(ps, di->server_line, "device '%s': no server '%s'", d->name, di->server);
+		return;
+	}
+	if (s->serial && (d->unit < 1 || d->unit > 247)) {
+		perror_at(ps, d->line, "device '%s': unit %d is not in 1..247 on a serial line", d->name, d->unit);
+		return;
+	}
+	if (s->by_unit[d->unit] != NULL) {
+		perror_at(ps, d->line, "device '%s': unit %d on server '%s' is already device '%s'",
+		    d->name, d->unit, s->name, s->by_unit[d->unit]->name);
+		return;
+	}
+	s->by_unit[d->unit] = d;
+	d->server = s;
+}
+
+static void
+validate_mqtt_device(struct parser *ps, struct sim_device *d, const struct devinfo *di)
+{
+	char err[256];
+
+	if ((d->broker = find_broker(ps->sc, di->broker)) == NULL)
+		perror_at(ps, di->broker_line, "device '%s': no broker '%s'", d->name, di->broker);
+	if (di->unit_line)
+		perror_at(ps, di->unit_line, "device '%s': unit is for a Modbus device (server = NAME)", d->name);
+	if (di->register_line)
+		perror_at(ps, di->register_line, "device '%s': registers are for a Modbus device (server = NAME); "
+		    "an MQTT device has json PATH = NUMBER", d->name);
+	if (d->topic[0] == '\0' && di->topic_line == 0)
+		perror_at(ps, d->line, "device '%s': topic = TOPIC is required for an MQTT device", d->name);
+	if (d->npoints == 0)
+		perror_at(ps, d->line, "device '%s': an MQTT device needs at least one json PATH = NUMBER", d->name);
+	else if (json_points_check(d, err, sizeof(err)) != 0)
+		perror_at(ps, d->line, "device '%s': %s", d->name, err);
+	if (di->behaviour_line && mqtt_behaviour_parse(d, di->behaviour, &d->init_bh, err, sizeof(err)) != 0)
+		perror_at(ps, di->behaviour_line, "behaviour: %s", err);
+	if (d->broker == NULL) {
+		/* keep the device's kind for resolving the timeline's references */
+		static struct sim_broker none;
+		d->broker = &none;
+	}
+}
+
+static void
 validate(struct parser *ps)
 {
 	struct scenario *sc = ps->sc;
@@ -569,28 +829,20 @@ validate(struct parser *ps)
 		if (!s->serial && s->port < 0)
 			perror_at(ps, s->line, "server '%s': needs listen = HOST:PORT or serial = PATH|pty", s->name);
 	}
+	for (size_t i = 0; i < sc->nbrokers; i++)
+		if (sc->brokers[i]->port < 0)
+			perror_at(ps, sc->brokers[i]->line, "broker '%s': needs url = mqtt://HOST[:PORT]", sc->brokers[i]->name);
 	for (size_t i = 0; i < sc->ndevices; i++) {
 		struct sim_device *d = sc->devices[i];
-		struct sim_server *s;
-		if (ps->dev_server[i][0] == '\0') {
-			perror_at(ps, d->line, "device '%s': server = NAME is required", d->name);
+		struct devinfo *di = &ps->devinfo[i];
+		if (di->broker[0] != '\0' && di->server[0] != '\0') {
+			perror_at(ps, di->broker_line, "device '%s': a device has a server (Modbus) or a broker (MQTT), not both", d->name);
 			continue;
 		}
-		if ((s = find_server(sc, ps->dev_server[i])) == NULL) {
-			perror_at(ps, ps->dev_server_line[i], "device '%s': no server '%s'", d->name, ps->dev_server[i]);
-			continue;
-		}
-		if (s->serial && (d->unit < 1 || d->unit > 247)) {
-			perror_at(ps, d->line, "device '%s': unit %d is not in 1..247 on a serial line", d->name, d->unit);
-			continue;
-		}
-		if (s->by_unit[d->unit] != NULL) {
-			perror_at(ps, d->line, "device '%s': unit %d on server '%s' is already device '%s'",
-			    d->name, d->unit, s->name, s->by_unit[d->unit]->name);
-			continue;
-		}
-		s->by_unit[d->unit] = d;
-		d->server = s;
+		if (di->broker[0] != '\0')
+			validate_mqtt_device(ps, d, di);
+		else
+			validate_modbus_device(ps, d, di);
 	}
 	for (size_t i = 0; i < ps->npend; i++)
 		resolve_pending(ps, &ps->pend[i]);
@@ -644,8 +896,7 @@ scenario_load(const char *path, int *nerrors)
 	fclose(fp);
 	validate(&ps);
 out:
-	free(ps.dev_server);
-	free(ps.dev_server_line);
+	free(ps.devinfo);
 	free(ps.pend);
 	if (nerrors != NULL)
 		*nerrors = ps.nerrors;
@@ -664,12 +915,16 @@ scenario_free(struct scenario *sc)
 	for (size_t i = 0; i < sc->ndevices; i++) {
 		device_map_free(sc->devices[i]);
 		free(sc->devices[i]->init);
+		free(sc->devices[i]->points);
 		free(sc->devices[i]);
 	}
 	free(sc->devices);
 	for (size_t i = 0; i < sc->nservers; i++)
 		free(sc->servers[i]);
 	free(sc->servers);
+	for (size_t i = 0; i < sc->nbrokers; i++)
+		free(sc->brokers[i]);
+	free(sc->brokers);
 	for (size_t i = 0; i < sc->nsteps; i++)
 		free(sc->steps[i].assigns);
 	free(sc->steps);

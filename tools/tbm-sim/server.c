@@ -86,6 +86,12 @@ rng_next(void)
 	return rng_state * 0x2545f4914f6cdd1dull;
 }
 
+uint64_t
+sim_random(void)
+{
+	return rng_next();
+}
+
 /* The Modbus CRC-16 (polynomial 0xA001 reflected, initial 0xFFFF). */
 static uint16_t
 crc16(const uint8_t *p, size_t n)
@@ -595,7 +601,7 @@ server_open_all(struct scenario *sc)
 		return -1;
 	}
 	for (size_t i = 0; i < sc->ndevices; i++) {
-		if (device_map_alloc(sc->devices[i]) != 0) {
+		if (sc->devices[i]->broker == NULL && device_map_alloc(sc->devices[i]) != 0) {
 			log_warnx("%s: out of memory for registers", sc->devices[i]->name);
 			return -1;
 		}
