@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <mosquitto.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,9 @@ struct mqtt {
 	size_t ndevs;
 	char **topics;
 	pthread_t thread;
-	int started, loop_started;
+	int started, net_started;
+	pthread_t net;               /* our network thread: mosquitto_loop() and reconnecting */
+	atomic_int net_stop;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop, kicked, connected, ever_connected;
@@ -172,13 +175,29 @@ read_secret(const char *path)
 
 /* ---- libmosquitto's thread ---- */
 
+/* libmosquitto's errors (a TLS handshake that fails, say) say why we cannot
+ * connect; once a minute is enough. Called from any thread, also with our
+ * mutex held, so it has a lock of its own. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void
 on_log(struct mosquitto *mosq, void *arg, int level, const char *msg)
 {
+	static struct ratelimit rl = { 60000, 0, 0 };
+	unsigned long k;
+
 	(void)mosq;
 	(void)arg;
-	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
-		log_debug("mqtt: %s", msg);
+	if (!(level & MOSQ_LOG_ERR)) {
+		if (level & MOSQ_LOG_WARNING)
+			log_debug("mqtt: %s", msg);
+		return;
+	}
+	pthread_mutex_lock(&log_mu);
+	k = ratelimit_pass(&rl, time_mono_ms());
+	pthread_mutex_unlock(&log_mu);
+	if (k > 0)
+		log_warnx("mqtt: %s", msg);
 }
 
 static void
@@ -313,6 +332,66 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *ms
 	pthread_mutex_unlock(&m->mu);
 	/* only this thread touches msg_ev */
 	push_events(m, m->msg_ev, &m->nmsg_ev);
+}
+
+/* ---- our network thread ---- */
+
+/*
+ * libmosquitto's own loop thread gives up for good after a refused
+ * password or a TLS failure; a gateway must keep trying. So the loop is
+ * ours: mosquitto_loop() while connected, and after any failure a doubling
+ * wait (1 s up to 60 s) before mosquitto_reconnect().
+ */
+#define NET_BACKOFF_MIN_MS 1000
+#define NET_BACKOFF_MAX_MS 60000
+
+static void
+net_pause(struct mqtt *m, int64_t ms)
+{
+	int64_t until = time_mono_ms() + ms;
+
+	while (!atomic_load(&m->net_stop) && time_mono_ms() < until) {
+		struct timespec ts = { 0, 100 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void *
+net_main(void *arg)
+{
+	struct mqtt *m = arg;
+	int keepalive = (int)(m->cf->mqtt.keepalive_ms / 1000);
+	int64_t backoff = NET_BACKOFF_MIN_MS;
+	int rc, was_connected = 0;
+
+	rc = mosquitto_connect(m->mosq, m->host, m->port, keepalive);
+	while (!atomic_load(&m->net_stop)) {
+		if (rc == MOSQ_ERR_SUCCESS) {
+			rc = mosquitto_loop(m->mosq, 1000, 1);
+			pthread_mutex_lock(&m->mu);
+			if (m->connected) {
+				backoff = NET_BACKOFF_MIN_MS;
+				was_connected = 1;
+			}
+			pthread_mutex_unlock(&m->mu);
+			if (rc == MOSQ_ERR_SUCCESS)
+				continue;
+		}
+		if (atomic_load(&m->net_stop))
+			break;
+		pthread_mutex_lock(&m->mu);
+		m->connected = 0;
+		if (!was_connected && rc != MOSQ_ERR_CONN_REFUSED && rc != MOSQ_ERR_AUTH &&
+		    ratelimit_pass(&m->conn_rl, time_mono_ms()) > 0)
+			log_warnx("mqtt: cannot connect to %s:%d: %s; retrying", m->host, m->port,
+			    rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		pthread_mutex_unlock(&m->mu);
+		was_connected = 0;
+		net_pause(m, backoff);
+		backoff = backoff * 2 > NET_BACKOFF_MAX_MS ? NET_BACKOFF_MAX_MS : backoff * 2;
+		rc = mosquitto_reconnect(m->mosq);
+	}
+	return NULL;
 }
 
 /* ---- our thread: silence and the outbox ---- */
@@ -457,18 +536,22 @@ mqtt_main(void *arg)
 			push_events(m, m->sil_ev, &m->nsil_ev);
 			pthread_mutex_lock(&m->mu);
 		}
-		if (m->cf->mqtt.events_topic && m->st &&
-		    (m->kicked || now - last_pump >= OUTBOX_POLL_MS)) {
-			m->kicked = 0;
-			last_pump = now;
-			if (m->connected) {
-				pthread_mutex_unlock(&m->mu);
-				pump(m);
-				pthread_mutex_lock(&m->mu);
+		if (m->st == NULL)
+			m->kicked = 0;   /* no outbox: nothing to do for a kick */
+		else {
+			if (m->kicked || now - last_pump >= OUTBOX_POLL_MS) {
+				m->kicked = 0;
+				last_pump = now;
+				if (m->connected) {
+					pthread_mutex_unlock(&m->mu);
+					pump(m);
+					pthread_mutex_lock(&m->mu);
+				}
 			}
+			if (last_pump + OUTBOX_POLL_MS < next)
+				next = last_pump + OUTBOX_POLL_MS;
 		}
-		if (m->cf->mqtt.events_topic && last_pump + OUTBOX_POLL_MS < next)
-			next = last_pump + OUTBOX_POLL_MS;
+		/* kicked again while pumping (acknowledgements): go round once more */
 		if (m->kicked || m->stop)
 			continue;
 		if (next != INT64_MAX) {
@@ -561,7 +644,7 @@ mqtt_new(const struct config *cf, struct queue *q, int *failed)
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
 	mosquitto_message_callback_set(m->mosq, on_message);
 	mosquitto_publish_callback_set(m->mosq, on_publish);
-	mosquitto_reconnect_delay_set(m->mosq, 1, 60, true);
+	mosquitto_threaded_set(m->mosq, true);
 	if (mc->username || mc->password_file) {
 		char *pw = mc->password_file ? read_secret(mc->password_file) : NULL;
 		int rc;
@@ -643,16 +726,13 @@ mqtt_start(struct mqtt *m)
 	}
 	for (size_t i = 0; i < m->ndevs; i++)
 		m->devs[i].last_msg = time_mono_ms();
-	rc = mosquitto_connect_async(m->mosq, m->host, m->port,
-	    (int)(m->cf->mqtt.keepalive_ms / 1000));
-	if (rc != MOSQ_ERR_SUCCESS)
-		log_warnx("mqtt: cannot connect to %s:%d yet (%s); retrying", m->host, m->port,
-		    rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-	if ((rc = mosquitto_loop_start(m->mosq)) != MOSQ_ERR_SUCCESS) {
-		log_errx("mqtt: cannot start the network thread: %s", mosquitto_strerror(rc));
+	atomic_init(&m->net_stop, 0);
+	if ((rc = pthread_create(&m->net, NULL, net_main, m)) != 0) {
+		errno = rc;
+		log_warn("mqtt: cannot start the network thread");
 		return -1;
 	}
-	m->loop_started = 1;
+	m->net_started = 1;
 	if ((rc = pthread_create(&m->thread, NULL, mqtt_main, m)) != 0) {
 		errno = rc;
 		log_warn("mqtt: cannot start its thread");
@@ -690,7 +770,7 @@ mqtt_stop(struct mqtt *m)
 		pthread_join(m->thread, NULL);
 		m->started = 0;
 	}
-	if (m->loop_started) {
+	if (m->net_started) {
 		int64_t deadline = time_mono_ms() + STOP_WAIT_MS;
 		pthread_mutex_lock(&m->mu);
 		if (m->connected && m->cf->mqtt.status_topic) {
@@ -711,9 +791,10 @@ mqtt_stop(struct mqtt *m)
 		pthread_mutex_unlock(&m->mu);
 		if (m->st)
 			pump(m);   /* the watermark after the last acknowledgements */
+		atomic_store(&m->net_stop, 1);
 		mosquitto_disconnect(m->mosq);
-		mosquitto_loop_stop(m->mosq, false);
-		m->loop_started = 0;
+		pthread_join(m->net, NULL);
+		m->net_started = 0;
 	}
 }
 

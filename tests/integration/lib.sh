@@ -125,32 +125,39 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# broker_start [EXTRA_CONFIG_FILE]: a real mosquitto broker on a free loopback
-# port, with its own configuration and persistence in $T/broker; sets
-# BROKER_PORT and BROKER_PID; waits until it listens.
-broker_start() {
-	local extra=${1:-}
+# broker_run CONFIG PORT: a real mosquitto broker with that configuration;
+# sets BROKER_PID and waits until it listens on PORT.
+broker_run() {
 	mkdir -p "$T/broker"
-	BROKER_PORT=${BROKER_PORT:-$(free_port)}
-	{
-		echo "listener $BROKER_PORT 127.0.0.1"
-		echo "allow_anonymous true"
-		echo "user $(id -un)"    # as root it would switch to 'mosquitto', who cannot write $T
-		echo "persistence true"
-		echo "persistence_location $T/broker/"
-		echo "autosave_interval 1"
-		echo "log_dest stderr"
-		echo "log_type error"
-		echo "log_type warning"
-		echo "log_type notice"
-		echo "log_type information"
-		[ -n "$extra" ] && cat "$extra"
-	} >"$T/broker/mosquitto.conf"
 	: >"$T/broker/log"
-	mosquitto -c "$T/broker/mosquitto.conf" 2>>"$T/broker/log" &
+	mosquitto -c "$1" 2>>"$T/broker/log" &
 	BROKER_PID=$!
 	PIDS+=("$BROKER_PID")
-	wait_until 10 "mosquitto listening on $BROKER_PORT" grep -q "Opening ipv4 listen socket on port $BROKER_PORT" "$T/broker/log"
+	# "Opening ... socket" comes before the bind; "running" after it
+	wait_until 10 "mosquitto listening on $2" grep -q "Opening ipv4 listen socket on port $2" "$T/broker/log"
+	wait_until 10 "mosquitto running" grep -q "mosquitto version .* running" "$T/broker/log"
+}
+
+# broker_start: mosquitto on a free loopback port, anonymous, with
+# persistence in $T/broker; sets BROKER_PORT (kept across restarts).
+broker_start() {
+	mkdir -p "$T/broker"
+	BROKER_PORT=${BROKER_PORT:-$(free_port)}
+	cat >"$T/broker/mosquitto.conf" <<BROKER
+listener $BROKER_PORT 127.0.0.1
+allow_anonymous true
+# as root mosquitto would switch to the user 'mosquitto', who cannot write \$T
+user $(id -un)
+persistence true
+persistence_location $T/broker/
+autosave_interval 1
+log_dest stderr
+log_type error
+log_type warning
+log_type notice
+log_type information
+BROKER
+	broker_run "$T/broker/mosquitto.conf" "$BROKER_PORT"
 }
 
 # broker_stop: stops it (its persistence file is written on the way out).
