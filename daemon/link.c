@@ -220,10 +220,28 @@ poll_device(struct link *l, struct dev_state *d, int64_t now)
 	}
 }
 
+/* A test of the watchdog needs a link that stops making progress without
+ * being stopped: TBMOND_TEST_STALL_LINK=NAME makes that link's thread sit
+ * still after its first round. Nothing else reads it. */
+static void
+test_stall(struct link *l)
+{
+	const char *v = getenv("TBMOND_TEST_STALL_LINK");
+
+	if (v == NULL || strcmp(v, l->name) != 0)
+		return;
+	log_warnx("link %s: stalled on purpose (TBMOND_TEST_STALL_LINK)", l->name);
+	while (!atomic_load(&l->stop)) {
+		struct timespec ts = { 0, 100 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void *
 link_main(void *arg)
 {
 	struct link *l = arg;
+	int rounds = 0;
 
 	log_debug("link %s: %zu devices", l->name, l->ndevs);
 	pthread_mutex_lock(&l->mu);
@@ -231,7 +249,7 @@ link_main(void *arg)
 		int64_t now = time_mono_ms(), due = INT64_MAX;
 		struct dev_state *next = NULL;
 
-		atomic_fetch_add(&l->progress, 1);
+		atomic_store(&l->alive_at, now);
 		for (size_t i = 0; i < l->ndevs; i++)
 			if (l->devs[i].next_due < due) {
 				due = l->devs[i].next_due;
@@ -240,12 +258,15 @@ link_main(void *arg)
 		if (next == NULL)
 			break;
 		if (due > now) {
-			struct timespec ts = { due / 1000, (due % 1000) * 1000000L };
+			int64_t until = due - now > LINK_WAKE_MS ? now + LINK_WAKE_MS : due;
+			struct timespec ts = { until / 1000, (until % 1000) * 1000000L };
 			pthread_cond_timedwait(&l->cv, &l->mu, &ts);
 			continue;
 		}
 		pthread_mutex_unlock(&l->mu);
 		poll_device(l, next, now);
+		if (++rounds == (int)l->ndevs)
+			test_stall(l);
 		pthread_mutex_lock(&l->mu);
 	}
 	pthread_mutex_unlock(&l->mu);
@@ -253,28 +274,73 @@ link_main(void *arg)
 	return NULL;
 }
 
-static struct link *
-link_for(struct links *ls, const struct conf_device *d)
+static void
+endpoint_name(const struct conf_device *d, char *buf, size_t len)
 {
-	char name[sizeof(ls->v[0].name)];
-	struct link *nv, *l;
-
 	if (d->protocol == PROTO_MODBUS_TCP)
-		snprintf(name, sizeof(name), "%s:%d", d->host, d->port);
+		snprintf(buf, len, "%s:%d", d->host, d->port);
 	else
-		snprintf(name, sizeof(name), "%s", d->serial);
+		snprintf(buf, len, "%s", d->serial);
+}
+
+/* Everything about a device and its points that polling depends on. */
+static int
+append_sig(char **sig, const struct conf_device *d)
+{
+	char *dev = NULL, *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&dev, &len);
+
+	if (f == NULL)
+		return -1;
+	fprintf(f, "[%s|%d|%s|%d|%d|%lld|%lld|%d|%s|%d|%c%d%d|%d|%d|%s|%s|%d]", d->id,
+	    d->protocol, d->host ? d->host : "", d->port, d->unit, (long long)d->interval_ms,
+	    (long long)d->timeout_ms, d->offline_polls, d->serial ? d->serial : "", d->baud,
+	    d->parity ? d->parity : '-', d->data_bits, d->stop_bits, d->max_registers, d->max_bits,
+	    d->name ? d->name : "", d->lab ? d->lab : "", d->assessment);
+	for (size_t i = 0; i < d->npoints; i++) {
+		const struct conf_point *p = d->points[i];
+		fprintf(f, "(%s|%d|%d|%d|%d|%d|%.17g|%.17g|%d|%d|%.17g|%d|%.17g|%lld|%lld|%s)",
+		    p->name, p->table, p->address, p->type, p->order, p->bit, p->scale, p->offset,
+		    p->kind, p->when.op, p->when.value, p->clear.op, p->clear.value,
+		    (long long)p->delay_ms, (long long)p->clear_delay_ms, p->label ? p->label : "");
+	}
+	if (fclose(f) != 0) {
+		free(dev);
+		return -1;
+	}
+	if (asprintf(&out, "%s%s", *sig ? *sig : "", dev) < 0) {
+		free(dev);
+		return -1;
+	}
+	free(dev);
+	free(*sig);
+	*sig = out;
+	return 0;
+}
+
+static struct link *
+link_for(struct links *ls, const struct conf_device *d, struct cfref *ref, struct queue *q)
+{
+	char name[sizeof(((struct link *)0)->name)];
+	struct link **nv, *l;
+
+	endpoint_name(d, name, sizeof(name));
 	for (size_t i = 0; i < ls->n; i++)
-		if (ls->v[i].proto == d->protocol && strcmp(ls->v[i].name, name) == 0)
-			return &ls->v[i];
+		if (ls->v[i]->proto == d->protocol && strcmp(ls->v[i]->name, name) == 0)
+			return ls->v[i];
 	if ((nv = realloc(ls->v, (ls->n + 1) * sizeof(*nv))) == NULL)
 		return NULL;
 	ls->v = nv;
-	l = &ls->v[ls->n++];
-	memset(l, 0, sizeof(*l));
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	ls->v[ls->n++] = l;
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->proto = d->protocol;
 	l->params = d;
 	l->behind_rl.interval_ms = 60000;
+	l->ref = cfref_get(ref);
+	l->q = q;
 	return l;
 }
 
@@ -296,9 +362,27 @@ dev_init(struct dev_state *s, const struct conf_device *d, int64_t now)
 	return 0;
 }
 
-int
-links_build(const struct config *cf, struct queue *q, struct links *out)
+static void
+link_free(struct link *l)
 {
+	if (l == NULL)
+		return;
+	for (size_t j = 0; j < l->ndevs; j++) {
+		decode_plan_free(&l->devs[j].plan);
+		free(l->devs[j].det);
+		free(l->devs[j].vals);
+	}
+	free(l->devs);
+	free(l->sig);
+	link_close(l);
+	cfref_put(l->ref);
+	free(l);
+}
+
+int
+links_build(struct cfref *ref, struct queue *q, struct links *out)
+{
+	const struct config *cf = ref->cf;
 	int64_t now = time_mono_ms();
 
 	memset(out, 0, sizeof(*out));
@@ -309,14 +393,15 @@ links_build(const struct config *cf, struct queue *q, struct links *out)
 
 		if (d->protocol != PROTO_MODBUS_TCP && d->protocol != PROTO_MODBUS_RTU)
 			continue;
-		if ((l = link_for(out, d)) == NULL)
+		if ((l = link_for(out, d, ref, q)) == NULL)
 			goto fail;
 		if ((nv = realloc(l->devs, (l->ndevs + 1) * sizeof(*nv))) == NULL)
 			goto fail;
 		l->devs = nv;
-		if (dev_init(&l->devs[l->ndevs++], d, now) != 0)
+		if (dev_init(&l->devs[l->ndevs++], d, now) != 0 || append_sig(&l->sig, d) != 0)
 			goto fail;
-		l->q = q;
+		/* one round may block for each device's timeout on each of its requests */
+		l->stall_allowed_ms += d->timeout_ms * (int64_t)(l->devs[l->ndevs - 1].plan.nblocks + 1);
 	}
 	return 0;
 fail:
@@ -328,9 +413,12 @@ fail:
 int
 links_adopt(struct links *ls, const char *device, const char *point, enum fault_kind kind)
 {
-	for (size_t i = 0; i < ls->n; i++)
-		for (size_t j = 0; j < ls->v[i].ndevs; j++) {
-			struct dev_state *d = &ls->v[i].devs[j];
+	for (size_t i = 0; i < ls->n; i++) {
+		struct link *l = ls->v[i];
+		if (l->started)
+			continue;   /* running: its detectors are its own */
+		for (size_t j = 0; j < l->ndevs; j++) {
+			struct dev_state *d = &l->devs[j];
 			if (strcmp(d->cf->id, device) != 0)
 				continue;
 			if (kind == FK_COMM) {
@@ -345,6 +433,7 @@ links_adopt(struct links *ls, const char *device, const char *point, enum fault_
 				}
 			return 0;
 		}
+	}
 	return 0;
 }
 
@@ -357,13 +446,18 @@ links_start(struct links *ls)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	for (size_t i = 0; i < ls->n; i++) {
-		struct link *l = &ls->v[i];
+		struct link *l = ls->v[i];
+		if (l->started)
+			continue;
 		pthread_mutex_init(&l->mu, NULL);
 		pthread_cond_init(&l->cv, &ca);
 		atomic_init(&l->stop, 0);
+		atomic_init(&l->alive_at, time_mono_ms());
 		if ((rc = pthread_create(&l->thread, NULL, link_main, l)) != 0) {
 			errno = rc;
 			log_warn("link %s: cannot start its thread", l->name);
+			pthread_cond_destroy(&l->cv);
+			pthread_mutex_destroy(&l->mu);
 			pthread_condattr_destroy(&ca);
 			return -1;
 		}
@@ -373,44 +467,105 @@ links_start(struct links *ls)
 	return 0;
 }
 
+static void
+link_signal_stop(struct link *l)
+{
+	if (!l->started)
+		return;
+	pthread_mutex_lock(&l->mu);
+	atomic_store(&l->stop, 1);
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void
+link_join(struct link *l)
+{
+	if (!l->started)
+		return;
+	pthread_join(l->thread, NULL);
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->mu);
+	l->started = 0;
+}
+
 void
 links_stop(struct links *ls)
 {
-	for (size_t i = 0; i < ls->n; i++) {
-		struct link *l = &ls->v[i];
-		if (!l->started)
-			continue;
-		pthread_mutex_lock(&l->mu);
-		atomic_store(&l->stop, 1);
-		pthread_cond_signal(&l->cv);
-		pthread_mutex_unlock(&l->mu);
-	}
-	for (size_t i = 0; i < ls->n; i++) {
-		struct link *l = &ls->v[i];
-		if (!l->started)
-			continue;
-		pthread_join(l->thread, NULL);
-		pthread_cond_destroy(&l->cv);
-		pthread_mutex_destroy(&l->mu);
-		l->started = 0;
-	}
+	/* all at once: each may be in the middle of a read */
+	for (size_t i = 0; i < ls->n; i++)
+		link_signal_stop(ls->v[i]);
+	for (size_t i = 0; i < ls->n; i++)
+		link_join(ls->v[i]);
 }
 
 void
 links_free(struct links *ls)
 {
-	for (size_t i = 0; i < ls->n; i++) {
-		struct link *l = &ls->v[i];
-		for (size_t j = 0; j < l->ndevs; j++) {
-			decode_plan_free(&l->devs[j].plan);
-			free(l->devs[j].det);
-			free(l->devs[j].vals);
-		}
-		free(l->devs);
-		link_close(l);
-	}
+	for (size_t i = 0; i < ls->n; i++)
+		link_free(ls->v[i]);
 	free(ls->v);
 	memset(ls, 0, sizeof(*ls));
+}
+
+int
+links_reload(struct links *cur, struct cfref *ref, struct queue *q, struct links *out,
+    int *kept, int *fresh, int *stopped)
+{
+	struct links cand;
+	char *keep;
+
+	*kept = *fresh = *stopped = 0;
+	if (links_build(ref, q, &cand) != 0)
+		return -1;
+	if ((keep = calloc(cur->n ? cur->n : 1, 1)) == NULL) {
+		links_free(&cand);
+		return -1;
+	}
+	/* an unchanged link carries on: swap it in for its candidate */
+	for (size_t i = 0; i < cand.n; i++) {
+		for (size_t j = 0; j < cur->n; j++) {
+			struct link *o = cur->v[j];
+			if (keep[j] || o->proto != cand.v[i]->proto || strcmp(o->name, cand.v[i]->name) ||
+			    strcmp(o->sig, cand.v[i]->sig))
+				continue;
+			link_free(cand.v[i]);
+			cand.v[i] = o;
+			keep[j] = 1;
+			(*kept)++;
+			break;
+		}
+		if (!cand.v[i]->started)
+			(*fresh)++;
+	}
+	for (size_t j = 0; j < cur->n; j++)
+		if (!keep[j]) {
+			link_signal_stop(cur->v[j]);
+			(*stopped)++;
+		}
+	for (size_t j = 0; j < cur->n; j++)
+		if (!keep[j]) {
+			log_info("link %s: stopped (changed or removed)", cur->v[j]->name);
+			link_join(cur->v[j]);
+			link_free(cur->v[j]);
+		}
+	free(keep);
+	free(cur->v);
+	memset(cur, 0, sizeof(*cur));
+	*out = cand;
+	return 0;
+}
+
+struct link *
+links_stalled(struct links *ls, int64_t now)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		struct link *l = ls->v[i];
+		int64_t allowed = l->stall_allowed_ms + 2 * LINK_WAKE_MS;
+		if (l->started && now - atomic_load(&l->alive_at) > allowed)
+			return l;
+	}
+	return NULL;
 }
 
 void
@@ -418,8 +573,8 @@ links_count(struct links *ls, int *online, int *offline)
 {
 	*online = *offline = 0;
 	for (size_t i = 0; i < ls->n; i++)
-		for (size_t j = 0; j < ls->v[i].ndevs; j++) {
-			if (atomic_load(&ls->v[i].devs[j].offline))
+		for (size_t j = 0; j < ls->v[i]->ndevs; j++) {
+			if (atomic_load(&ls->v[i]->devs[j].offline))
 				(*offline)++;
 			else
 				(*online)++;

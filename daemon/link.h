@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "cfref.h"
 #include "config.h"
 #include "decode.h"
 #include "detect.h"
@@ -33,6 +34,8 @@ struct dev_state {
 
 struct link {
 	char name[160];              /* "127.0.0.1:502" or "/dev/ttyUSB0" */
+	struct cfref *ref;           /* the configuration its devices come from */
+	char *sig;                   /* everything about its devices: equal means unchanged */
 	enum protocol proto;
 	const struct conf_device *params;   /* the first device: host/port or serial settings */
 	struct dev_state *devs;
@@ -46,7 +49,8 @@ struct link {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	atomic_int stop;
-	atomic_ullong progress;      /* bumped at every poll and wakeup */
+	atomic_llong alive_at;       /* monotonic ms of its last wakeup or poll: the watchdog's */
+	int64_t stall_allowed_ms;    /* how long one round of reads may block it */
 	atomic_ullong polls, failures, requests;
 	struct ratelimit behind_rl;
 	uint16_t regs[MODBUS_MAX_READ_REGISTERS];
@@ -54,18 +58,35 @@ struct link {
 };
 
 struct links {
-	struct link *v;
+	struct link **v;
 	size_t n;
 };
 
-/* links_build: groups the Modbus devices of the configuration into links. */
-int links_build(const struct config *cf, struct queue *q, struct links *out);
+/* A link thread wakes at least this often, even with nothing to poll, so
+ * that the watchdog can tell idle from stuck. */
+#define LINK_WAKE_MS 5000
+
+/* links_build: groups the Modbus devices of the configuration into links
+ * (not started). Each link takes a reference to `ref`. */
+int links_build(struct cfref *ref, struct queue *q, struct links *out);
 /* links_adopt: marks a fault that is open in the database as active, so that
- * it is neither opened again nor lost. 1 adopted, 0 no such point here. */
+ * it is neither opened again nor lost. Only links not yet started are
+ * touched. 1 adopted, 0 no such point here. */
 int links_adopt(struct links *ls, const char *device, const char *point, enum fault_kind kind);
+/* links_start: starts every link that is not running yet. */
 int links_start(struct links *ls);
 void links_stop(struct links *ls);
 void links_free(struct links *ls);
+/* links_reload: the links of a new configuration. A link whose endpoint and
+ * devices are unchanged is carried over running, without a gap; the others
+ * of `cur` are stopped and freed, and new ones are built, not started.
+ * `cur` is emptied. Counts of kept, new and stopped links in the out
+ * parameters. -1 when out of memory (then `cur` is untouched). */
+int links_reload(struct links *cur, struct cfref *ref, struct queue *q, struct links *out,
+    int *kept, int *fresh, int *stopped);
+/* links_stalled: the first running link that has not woken within its
+ * allowance, or NULL. */
+struct link *links_stalled(struct links *ls, int64_t now);
 /* Counts of Modbus devices that answer and that do not. */
 void links_count(struct links *ls, int *online, int *offline);
 

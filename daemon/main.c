@@ -1,12 +1,14 @@
 /*
  * main.c - tbmond: command line, start-up (configuration, database,
- * adoption of open faults), the signal loop and an orderly stop. Signal
- * handlers only set flags; everything happens in the main loop.
+ * adoption of open faults), the main loop (signals, reload, sd_notify
+ * status and watchdog, housekeeping) and an orderly stop. Signal handlers
+ * only set flags; everything happens in the main loop.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "cfref.h"
 #include "config.h"
 #include "link.h"
 #include "log.h"
@@ -26,6 +29,8 @@
 #define DEFAULT_CONFIG "/etc/tbmon/tbmond.conf"
 #define QUEUE_EVENTS 16384
 #define STATUS_MS 10000
+#define CHECKPOINT_MS (60 * 60 * 1000)
+#define RELOAD_FLUSH_MS 10000
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -38,6 +43,22 @@ on_signal(int sig)
 		got_term = 1;
 }
 
+struct daemon {
+	const char *path;
+	struct cfref *ref;           /* the configuration in force */
+	struct store *st;            /* the main thread's connection */
+	struct queue q;
+	struct links links;
+	struct writer *w;
+	struct mqtt *mq;
+	char *mq_sig;
+	pthread_mutex_t mq_mu;       /* the writer's kick vs a reload replacing mq */
+	int64_t run_id;
+	uint64_t watchdog_usec;
+	int64_t started, last_status, last_ping, last_checkpoint;
+	unsigned long long last_polls;
+};
+
 static void
 usage(FILE *f)
 {
@@ -48,9 +69,20 @@ usage(FILE *f)
 	    "  -V         print the version\n");
 }
 
+/* Called by the writer after each transaction with events. */
+static void
+kick_mqtt(void *arg)
+{
+	struct daemon *d = arg;
+
+	pthread_mutex_lock(&d->mq_mu);
+	mqtt_kick(d->mq);
+	pthread_mutex_unlock(&d->mq_mu);
+}
+
 struct adopt_ctx {
 	struct links *links;
-	struct mqtt *mqtt;
+	struct mqtt *mqtt;           /* NULL: leave MQTT devices alone */
 	int adopted, unknown;
 };
 
@@ -62,59 +94,225 @@ adopt_one(void *arg, const char *device, const char *point, enum fault_kind kind
 	if (links_adopt(a->links, device, point, kind) || mqtt_adopt(a->mqtt, device, point, kind)) {
 		a->adopted++;
 		log_debug("adopted open fault %" PRId64 " (%s.%s)", id, device, point);
-	} else {
-		/* Not polled any more: it stays open until a person closes it. */
+	} else
 		a->unknown++;
-		log_info("open fault %" PRId64 " on %s.%s: the point is no longer polled", id,
-		    device, point);
-	}
 }
 
 static void
-status_update(struct links *ls, struct mqtt *mq, struct writer *w, unsigned long long *last_polls,
-    int64_t *last_ms)
+config_report_log(void *arg, const char *msg)
 {
-	unsigned long long polls = 0;
+	(void)arg;
+	log_errx("%s", msg);
+}
+
+static unsigned long long
+total_polls(struct links *ls, unsigned long long *failures)
+{
+	unsigned long long polls = 0, failed = 0;
+
+	for (size_t i = 0; i < ls->n; i++) {
+		polls += atomic_load(&ls->v[i]->polls);
+		failed += atomic_load(&ls->v[i]->failures);
+	}
+	if (failures)
+		*failures = failed;
+	return polls;
+}
+
+static void
+status_update(struct daemon *d, int64_t now)
+{
+	unsigned long long polls = total_polls(&d->links, NULL);
 	struct mqtt_stats ms;
 	int online, offline;
-	int64_t now = time_mono_ms();
 	double rate;
 
-	for (size_t i = 0; i < ls->n; i++)
-		polls += atomic_load(&ls->v[i].polls);
-	rate = now > *last_ms ? (double)(polls - *last_polls) * 1000.0 / (double)(now - *last_ms) : 0;
-	*last_polls = polls;
-	*last_ms = now;
-	links_count(ls, &online, &offline);
-	mqtt_stats(mq, &ms);
+	rate = now > d->last_status ?
+	    (double)(polls - d->last_polls) * 1000.0 / (double)(now - d->last_status) : 0;
+	d->last_polls = polls;
+	d->last_status = now;
+	links_count(&d->links, &online, &offline);
+	mqtt_stats(d->mq, &ms);
 	online += ms.devices_online;
 	offline += ms.devices_offline;
-	sd_notifyf(0, "STATUS=%d devices online, %d offline; %.1f polls/s; %llu MQTT messages; %llu events written",
-	    online, offline, rate, ms.messages, (unsigned long long)atomic_load(&w->written));
+	sd_notifyf(0, "STATUS=%d devices online, %d offline; %.1f polls/s; %llu MQTT messages; "
+	    "%llu events written", online, offline, rate, ms.messages,
+	    (unsigned long long)atomic_load(&d->w->written));
+}
+
+/* The watchdog is fed only while every thread shows it is alive. */
+static void
+watchdog(struct daemon *d, int64_t now)
+{
+	static struct ratelimit rl = { 60000, 0, 0 };
+	const char *who = NULL;
+	char buf[200];
+	struct link *l;
+
+	if ((l = links_stalled(&d->links, now)) != NULL) {
+		snprintf(buf, sizeof(buf), "link %s", l->name);
+		who = buf;
+	} else if (now - atomic_load(&d->w->alive_at) > WRITER_STALL_MS)
+		who = "the database writer";
+	else
+		who = mqtt_stalled(d->mq, now);
+	if (who != NULL) {
+		if (ratelimit_pass(&rl, now) > 0)
+			log_errx("%s is not making progress: not feeding the watchdog", who);
+		return;
+	}
+	sd_notify(0, "WATCHDOG=1");
+	d->last_ping = now;
+}
+
+/*
+ * SIGHUP: the new configuration is parsed into a fresh structure and, only
+ * if it is valid, applied. Unchanged links keep running; changed, removed
+ * and new ones are stopped or started, and the new ones adopt the faults
+ * open in the database, as on a restart.
+ */
+static void
+reload(struct daemon *d)
+{
+	struct config *ncf;
+	struct cfref *nref;
+	struct links nl;
+	struct mqtt *nmq = NULL;
+	struct adopt_ctx adopt = { 0 };
+	char *nsig;
+	int nerr = 0, kept, fresh, stopped, mq_failed = 0, mq_changed;
+	const struct config *cur = d->ref->cf;
+
+	log_notice("SIGHUP: reloading %s", d->path);
+	if ((ncf = config_load(d->path, config_report_log, NULL, &nerr)) == NULL) {
+		log_errx("reload: %d error%s in the configuration; still running on the previous one",
+		    nerr, nerr == 1 ? "" : "s");
+		return;
+	}
+	if (strcmp(ncf->daemon.database, cur->daemon.database) != 0 ||
+	    strcmp(ncf->site.id, cur->site.id) != 0) {
+		log_errx("reload: the database and the site id change only with a restart; "
+		    "still running on the previous configuration");
+		config_free(ncf);
+		return;
+	}
+	if ((cur->site.timezone == NULL) != (ncf->site.timezone == NULL) ||
+	    (cur->site.timezone && strcmp(cur->site.timezone, ncf->site.timezone)))
+		log_warnx("reload: the new time zone takes effect at the next restart");
+	if ((nref = cfref_new(ncf)) == NULL || (nsig = mqtt_signature(ncf)) == NULL) {
+		log_errx("reload: out of memory; still running on the previous configuration");
+		if (nref)
+			cfref_put(nref);
+		else
+			config_free(ncf);
+		return;
+	}
+	mq_changed = strcmp(nsig, d->mq_sig ? d->mq_sig : "") != 0;
+	if (mq_changed && (nmq = mqtt_new(nref, &d->q, &mq_failed)) == NULL && mq_failed) {
+		log_errx("reload: the new [mqtt] settings cannot be used; still running on the previous configuration");
+		free(nsig);
+		cfref_put(nref);
+		return;
+	}
+	if (links_reload(&d->links, nref, &d->q, &nl, &kept, &fresh, &stopped) != 0) {
+		log_errx("reload: out of memory; still running on the previous configuration");
+		mqtt_free(nmq);
+		free(nsig);
+		cfref_put(nref);
+		return;
+	}
+	d->links = nl;
+	if (mq_changed) {
+		/* out of the writer's reach first: stopping may wait on the queue */
+		struct mqtt *old;
+		pthread_mutex_lock(&d->mq_mu);
+		old = d->mq;
+		d->mq = NULL;
+		pthread_mutex_unlock(&d->mq_mu);
+		mqtt_stop(old);
+		mqtt_free(old);
+	}
+	/* what the stopped parts detected is in the database before anyone adopts */
+	if (writer_flush(d->w, RELOAD_FLUSH_MS) != 0)
+		log_warnx("reload: events still waiting for the database; adopting what is there");
+	if (store_sync_config(d->st, ncf) != 0)
+		log_warnx("reload: cannot record the configuration: %s", store_errmsg(d->st));
+	adopt.links = &d->links;
+	adopt.mqtt = nmq;
+	if (store_each_open_fault(d->st, adopt_one, &adopt) != 0)
+		log_warnx("reload: cannot read the open faults: %s", store_errmsg(d->st));
+	if (links_start(&d->links) != 0)
+		log_errx("reload: some links could not be started");
+	if (mq_changed) {
+		pthread_mutex_lock(&d->mq_mu);
+		d->mq = nmq;
+		pthread_mutex_unlock(&d->mq_mu);
+		if (nmq && mqtt_start(nmq) != 0)
+			log_errx("reload: MQTT could not be started");
+		free(d->mq_sig);
+		d->mq_sig = nsig;
+	} else
+		free(nsig);
+	log_set_level(ncf->daemon.log_level);
+	cfref_put(d->ref);
+	d->ref = nref;
+	log_notice("reloaded: %d links unchanged, %d started, %d stopped; MQTT %s; %d open faults adopted",
+	    kept, fresh, stopped, mq_changed ? (nmq ? "restarted" : "off") : "unchanged",
+	    adopt.adopted);
+}
+
+static int
+run(struct daemon *d, const sigset_t *during_ppoll)
+{
+	d->started = d->last_status = d->last_ping = d->last_checkpoint = time_mono_ms();
+	status_update(d, d->started);
+	while (!got_term) {
+		int64_t now = time_mono_ms(), next = d->last_status + STATUS_MS, wait;
+		struct timespec ts;
+
+		if (d->watchdog_usec && d->last_ping + (int64_t)(d->watchdog_usec / 3000) < next)
+			next = d->last_ping + (int64_t)(d->watchdog_usec / 3000);
+		wait = next > now ? next - now : 0;
+		ts.tv_sec = wait / 1000;
+		ts.tv_nsec = (wait % 1000) * 1000000L;
+		if (ppoll(NULL, 0, &ts, during_ppoll) == -1 && errno != EINTR)
+			log_warn("ppoll");
+		now = time_mono_ms();
+		if (got_hup) {
+			got_hup = 0;
+			sd_notify(0, "RELOADING=1");
+			reload(d);
+			sd_notify(0, "READY=1");
+		}
+		if (d->watchdog_usec && now - d->last_ping >= (int64_t)(d->watchdog_usec / 3000))
+			watchdog(d, now);
+		if (now - d->last_status >= STATUS_MS)
+			status_update(d, now);
+		if (now - d->last_checkpoint >= CHECKPOINT_MS) {
+			d->last_checkpoint = now;
+			writer_checkpoint(d->w);
+		}
+	}
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
-	int check = 0, debug = 0, nerr = 0, ch, rc = 1;
+	int check = 0, debug = 0, nerr = 0, ch, rc = 1, mq_failed = 0;
 	struct config *cf = NULL;
-	struct store *st = NULL;
-	struct queue q = { 0 };
-	struct links links = { 0 };
-	struct writer *w = NULL;
-	struct mqtt *mq = NULL;
-	int mq_failed = 0;
+	struct daemon d;
 	struct adopt_ctx adopt = { 0 };
 	struct sigaction sa;
 	sigset_t block, old;
 	char err[512];
-	int64_t run_id = 0, started, last_status;
-	unsigned long long last_polls = 0;
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
 
+	memset(&d, 0, sizeof(d));
+	pthread_mutex_init(&d.mq_mu, NULL);
 	/* The journal keeps our priorities when stderr goes to it. */
 	log_init("tbmond", LOG_INFO_, getenv("JOURNAL_STREAM") != NULL || !isatty(STDERR_FILENO));
 	while ((ch = getopt_long(argc, argv, "c:dnhV", longopts, NULL)) != -1) {
@@ -143,6 +341,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	d.path = path;
 
 	if ((cf = config_load(path, NULL, NULL, &nerr)) == NULL) {
 		fprintf(stderr, "%s: %d error%s\n", path, nerr, nerr == 1 ? "" : "s");
@@ -153,37 +352,46 @@ main(int argc, char **argv)
 		config_free(cf);
 		return 0;
 	}
+	if ((d.ref = cfref_new(cf)) == NULL) {
+		config_free(cf);
+		fatalx("out of memory");
+	}
 	log_set_level(debug ? LOG_DEBUG_ : cf->daemon.log_level);
 	if (cf->site.timezone && time_set_zone(cf->site.timezone) != 0)
 		log_warnx("timezone %s is unknown; using the system's", cf->site.timezone);
 
-	if (store_open(cf->daemon.database, 0, &st, err, sizeof(err)) != 0) {
+	if (store_open(cf->daemon.database, 0, &d.st, err, sizeof(err)) != 0) {
 		log_errx("%s", err);
 		goto out;
 	}
-	if (store_sync_config(st, cf) != 0) {
+	if (store_sync_config(d.st, cf) != 0) {
 		log_errx("%s: cannot record the configuration: %s", cf->daemon.database,
-		    store_errmsg(st));
+		    store_errmsg(d.st));
 		goto out;
 	}
-	if (store_run_start(st, time_now_ms(), &run_id) != 0) {
-		log_errx("%s: %s", cf->daemon.database, store_errmsg(st));
+	if (store_run_start(d.st, time_now_ms(), &d.run_id) != 0) {
+		log_errx("%s: %s", cf->daemon.database, store_errmsg(d.st));
 		goto out;
 	}
-	if (queue_init(&q, QUEUE_EVENTS) != 0 || links_build(cf, &q, &links) != 0) {
+	if (queue_init(&d.q, QUEUE_EVENTS) != 0 || links_build(d.ref, &d.q, &d.links) != 0) {
 		log_errx("out of memory");
 		goto out;
 	}
-	if ((mq = mqtt_new(cf, &q, &mq_failed)) == NULL && mq_failed)
+	if ((d.mq = mqtt_new(d.ref, &d.q, &mq_failed)) == NULL && mq_failed)
 		goto out;
-	adopt.links = &links;
-	adopt.mqtt = mq;
-	if (store_each_open_fault(st, adopt_one, &adopt) != 0) {
-		log_errx("%s: cannot read open faults: %s", cf->daemon.database, store_errmsg(st));
+	if ((d.mq_sig = mqtt_signature(cf)) == NULL)
+		fatalx("out of memory");
+	adopt.links = &d.links;
+	adopt.mqtt = d.mq;
+	if (store_each_open_fault(d.st, adopt_one, &adopt) != 0) {
+		log_errx("%s: cannot read open faults: %s", cf->daemon.database, store_errmsg(d.st));
 		goto out;
 	}
+	if (adopt.unknown > 0)
+		log_info("%d open faults are on points no longer polled; they stay open until closed by a person",
+		    adopt.unknown);
 
-	/* Threads inherit a fully blocked mask; only ppoll() below lets signals in. */
+	/* Threads inherit a fully blocked mask; only ppoll() lets signals in. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -197,69 +405,77 @@ main(int argc, char **argv)
 	sigdelset(&old, SIGINT);
 	sigdelset(&old, SIGHUP);
 
-	if ((w = calloc(1, sizeof(*w))) != NULL && mq != NULL) {
-		w->committed = mqtt_kick;
-		w->committed_arg = mq;
-	}
-	if (w == NULL || writer_start(w, st, &q, run_id) != 0) {
-		log_err("cannot start the writer");
-		free(w);
-		w = NULL;
+	/* The writer has a connection of its own: one writer thread, one connection. */
+	if ((d.w = calloc(1, sizeof(*d.w))) == NULL) {
+		log_errx("out of memory");
 		goto out;
 	}
-	if (links_start(&links) != 0 || (mq != NULL && mqtt_start(mq) != 0))
+	{
+		struct store *wst;
+		if (store_open(cf->daemon.database, 0, &wst, err, sizeof(err)) != 0) {
+			log_errx("%s", err);
+			free(d.w);
+			d.w = NULL;
+			goto out;
+		}
+		d.w->committed = kick_mqtt;
+		d.w->committed_arg = &d;
+		if (writer_start(d.w, wst, &d.q, d.run_id) != 0) {
+			log_err("cannot start the writer");
+			store_close(wst);
+			free(d.w);
+			d.w = NULL;
+			goto out;
+		}
+	}
+	if (links_start(&d.links) != 0 || (d.mq != NULL && mqtt_start(d.mq) != 0))
 		goto stop;
 	log_notice("started: %zu devices on %zu Modbus links%s, %d open faults adopted (site %s)",
-	    cf->ndevices, links.n, mq ? " and MQTT" : "", adopt.adopted, cf->site.id);
+	    cf->ndevices, d.links.n, d.mq ? " and MQTT" : "", adopt.adopted, cf->site.id);
+	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
+		d.watchdog_usec = 0;
 	sd_notify(0, "READY=1");
-	started = last_status = time_mono_ms();
-	status_update(&links, mq, w, &last_polls, &last_status);
-
-	while (!got_term) {
-		struct timespec ts = { STATUS_MS / 1000, 0 };
-		if (ppoll(NULL, 0, &ts, &old) == -1 && errno != EINTR)
-			log_warn("ppoll");
-		if (got_hup) {
-			got_hup = 0;
-			log_notice("SIGHUP: this version applies configuration changes on restart only");
-		}
-		if (time_mono_ms() - last_status >= STATUS_MS)
-			status_update(&links, mq, w, &last_polls, &last_status);
-	}
-	rc = 0;
+	rc = run(&d, &old);
 	sd_notify(0, "STOPPING=1");
 	{
-		unsigned long long polls = 0, failures = 0;
-		double secs = (double)(time_mono_ms() - started) / 1000.0;
-		for (size_t i = 0; i < links.n; i++) {
-			polls += atomic_load(&links.v[i].polls);
-			failures += atomic_load(&links.v[i].failures);
-		}
+		unsigned long long failures, polls = total_polls(&d.links, &failures);
+		double secs = (double)(time_mono_ms() - d.started) / 1000.0;
 		log_notice("stopping: %llu polls (%llu failed) in %.1f s, %.1f polls/s", polls,
 		    failures, secs, secs > 0 ? (double)polls / secs : 0.0);
 	}
 stop:
-	links_stop(&links);
-	mqtt_stop(mq);
-	if (mq) {
-		struct mqtt_stats ms;
-		mqtt_stats(mq, &ms);
-		log_notice("MQTT: %llu messages (%llu bad payloads), %llu events published",
-		    ms.messages, ms.bad_payloads, ms.published);
+	links_stop(&d.links);
+	{
+		struct mqtt *mq;
+		pthread_mutex_lock(&d.mq_mu);
+		mq = d.mq;
+		d.mq = NULL;
+		pthread_mutex_unlock(&d.mq_mu);
+		if (mq) {
+			struct mqtt_stats ms;
+			mqtt_stop(mq);
+			mqtt_stats(mq, &ms);
+			log_notice("MQTT: %llu messages (%llu bad payloads), %llu events published",
+			    ms.messages, ms.bad_payloads, ms.published);
+			mqtt_free(mq);
+		}
 	}
-	queue_close(&q);
-	writer_stop(w);
+	queue_close(&d.q);
+	writer_stop(d.w);
 	log_notice("%llu events written in %llu transactions",
-	    (unsigned long long)atomic_load(&w->written),
-	    (unsigned long long)atomic_load(&w->transactions));
-	if (store_run_stop(st, run_id, time_now_ms()) != 0)
-		log_warnx("%s: %s", cf->daemon.database, store_errmsg(st));
+	    (unsigned long long)atomic_load(&d.w->written),
+	    (unsigned long long)atomic_load(&d.w->transactions));
+	store_close(d.w->st);
+	if (store_run_stop(d.st, d.run_id, time_now_ms()) != 0)
+		log_warnx("%s: %s", d.ref->cf->daemon.database, store_errmsg(d.st));
 out:
-	mqtt_free(mq);
-	free(w);
-	links_free(&links);
-	queue_destroy(&q);
-	store_close(st);
-	config_free(cf);
+	mqtt_free(d.mq);
+	free(d.mq_sig);
+	free(d.w);
+	links_free(&d.links);
+	queue_destroy(&d.q);
+	store_close(d.st);
+	cfref_put(d.ref);
+	pthread_mutex_destroy(&d.mq_mu);
 	return rc;
 }

@@ -46,8 +46,13 @@ struct inflight {
 	int acked;
 };
 
+#define MQTT_WAKE_MS 5000        /* our thread wakes at least this often */
+#define NET_STALL_MS 180000      /* a TCP connect to a host that does not answer */
+
 struct mqtt {
+	struct cfref *ref;
 	const struct config *cf;
+	atomic_llong main_alive, net_alive;
 	struct queue *q;
 	struct mosquitto *mosq;
 	char *host;
@@ -352,6 +357,7 @@ net_pause(struct mqtt *m, int64_t ms)
 
 	while (!atomic_load(&m->net_stop) && time_mono_ms() < until) {
 		struct timespec ts = { 0, 100 * 1000000L };
+		atomic_store(&m->net_alive, time_mono_ms());
 		nanosleep(&ts, NULL);
 	}
 }
@@ -364,8 +370,10 @@ net_main(void *arg)
 	int64_t backoff = NET_BACKOFF_MIN_MS;
 	int rc, was_connected = 0;
 
+	atomic_store(&m->net_alive, time_mono_ms());
 	rc = mosquitto_connect(m->mosq, m->host, m->port, keepalive);
 	while (!atomic_load(&m->net_stop)) {
+		atomic_store(&m->net_alive, time_mono_ms());
 		if (rc == MOSQ_ERR_SUCCESS) {
 			rc = mosquitto_loop(m->mosq, 1000, 1);
 			pthread_mutex_lock(&m->mu);
@@ -531,6 +539,9 @@ mqtt_main(void *arg)
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
 		int64_t now = time_mono_ms(), next = check_silence(m, now);
+		atomic_store(&m->main_alive, now);
+		if (next > now + MQTT_WAKE_MS)
+			next = now + MQTT_WAKE_MS;
 		if (m->nsil_ev > 0) {
 			pthread_mutex_unlock(&m->mu);
 			push_events(m, m->sil_ev, &m->nsil_ev);
@@ -554,11 +565,10 @@ mqtt_main(void *arg)
 		/* kicked again while pumping (acknowledgements): go round once more */
 		if (m->kicked || m->stop)
 			continue;
-		if (next != INT64_MAX) {
+		{
 			struct timespec ts = { next / 1000, (next % 1000) * 1000000L };
 			pthread_cond_timedwait(&m->cv, &m->mu, &ts);
-		} else
-			pthread_cond_wait(&m->cv, &m->mu);
+		}
 	}
 	pthread_mutex_unlock(&m->mu);
 	if (m->st)
@@ -569,10 +579,11 @@ mqtt_main(void *arg)
 /* ---- set-up ---- */
 
 struct mqtt *
-mqtt_new(const struct config *cf, struct queue *q, int *failed)
+mqtt_new(struct cfref *ref, struct queue *q, int *failed)
 {
-	struct mqtt *m;
+	const struct config *cf = ref->cf;
 	const struct conf_mqtt *mc = &cf->mqtt;
+	struct mqtt *m;
 	size_t n = 0;
 
 	*failed = 0;
@@ -580,6 +591,7 @@ mqtt_new(const struct config *cf, struct queue *q, int *failed)
 		return NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		goto fail;
+	m->ref = cfref_get(ref);
 	m->cf = cf;
 	m->q = q;
 	m->status_mid = -1;
@@ -727,6 +739,8 @@ mqtt_start(struct mqtt *m)
 	for (size_t i = 0; i < m->ndevs; i++)
 		m->devs[i].last_msg = time_mono_ms();
 	atomic_init(&m->net_stop, 0);
+	atomic_init(&m->net_alive, time_mono_ms());
+	atomic_init(&m->main_alive, time_mono_ms());
 	if ((rc = pthread_create(&m->net, NULL, net_main, m)) != 0) {
 		errno = rc;
 		log_warn("mqtt: cannot start the network thread");
@@ -817,6 +831,7 @@ mqtt_free(struct mqtt *m)
 	free(m->sil_ev);
 	free(m->host);
 	store_close(m->st);
+	cfref_put(m->ref);
 	pthread_cond_destroy(&m->cv);
 	pthread_mutex_destroy(&m->mu);
 	free(m);
@@ -840,4 +855,51 @@ mqtt_stats(struct mqtt *m, struct mqtt_stats *s)
 			s->devices_online++;
 	}
 	pthread_mutex_unlock(&m->mu);
+}
+
+const char *
+mqtt_stalled(struct mqtt *m, int64_t now)
+{
+	if (m == NULL)
+		return NULL;
+	if (m->started && now - atomic_load(&m->main_alive) > 3 * MQTT_WAKE_MS)
+		return "the MQTT outbox thread";
+	if (m->net_started && now - atomic_load(&m->net_alive) > NET_STALL_MS)
+		return "the MQTT network thread";
+	return NULL;
+}
+
+char *
+mqtt_signature(const struct config *cf)
+{
+	const struct conf_mqtt *mc = &cf->mqtt;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if ((f = open_memstream(&out, &len)) == NULL)
+		return NULL;
+#define S(x) ((x) ? (x) : "")
+	fprintf(f, "%d|%s|%s|%s|%s|%s|%s|%s|%lld|%s", mc->present, S(mc->url), S(mc->client_id),
+	    S(mc->username), S(mc->password_file), S(mc->ca_file), S(mc->events_topic),
+	    S(mc->status_topic), (long long)mc->keepalive_ms, S(cf->site.id));
+	for (size_t i = 0; i < cf->ndevices; i++) {
+		const struct conf_device *d = cf->devices[i];
+		if (d->protocol != PROTO_MQTT)
+			continue;
+		fprintf(f, "[%s|%s|%lld|%s|%s|%d]", d->id, S(d->topic), (long long)d->offline_ms,
+		    S(d->name), S(d->lab), d->assessment);
+		for (size_t k = 0; k < d->npoints; k++) {
+			const struct conf_point *p = d->points[k];
+			fprintf(f, "(%s|%s|%d|%d|%.17g|%d|%.17g|%lld|%lld|%s)", p->name, S(p->json),
+			    p->kind, p->when.op, p->when.value, p->clear.op, p->clear.value,
+			    (long long)p->delay_ms, (long long)p->clear_delay_ms, S(p->label));
+		}
+	}
+#undef S
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }

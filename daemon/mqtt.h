@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "cfref.h"
 #include "config.h"
 #include "queue.h"
 #include "store.h"
@@ -15,8 +16,15 @@
 struct mqtt;
 
 /* mqtt_new: NULL (and no error) when the configuration has no [mqtt]
- * section; NULL with *failed set when it cannot be set up. */
-struct mqtt *mqtt_new(const struct config *cf, struct queue *q, int *failed);
+ * section; NULL with *failed set when it cannot be set up. Takes a
+ * reference to the configuration. */
+struct mqtt *mqtt_new(struct cfref *ref, struct queue *q, int *failed);
+/* mqtt_signature: everything in a configuration the MQTT side depends on;
+ * equal signatures mean a reload can leave it running. Free it. */
+char *mqtt_signature(const struct config *cf);
+/* mqtt_stalled: the name of a thread of ours that has not woken within its
+ * allowance, or NULL. */
+const char *mqtt_stalled(struct mqtt *m, int64_t now);
 /* mqtt_adopt: an open fault of an MQTT device. 1 adopted, 0 not ours. */
 int mqtt_adopt(struct mqtt *m, const char *device, const char *point, enum fault_kind kind);
 /* mqtt_start: connects (in the background: a broker that is down is retried)

@@ -35,9 +35,17 @@ writer_main(void *arg)
 	int attempts = 0;
 
 	for (;;) {
-		atomic_fetch_add(&w->progress, 1);
-		if (n < WRITER_BATCH)
+		atomic_store(&w->alive_at, time_mono_ms());
+		if (n < WRITER_BATCH) {
+			if (n == 0)
+				atomic_store(&w->idle, 1);
 			n += queue_pop(w->q, w->batch + n, WRITER_BATCH - n, n ? 0 : 1000);
+			atomic_store(&w->idle, n == 0);
+		}
+		if (n == 0 && atomic_exchange(&w->checkpoint, 0)) {
+			if (store_checkpoint(w->st) != 0)
+				log_warnx("WAL checkpoint: %s", store_errmsg(w->st));
+		}
 		if (n > 0) {
 			int r = store_write_events(w->st, w->batch, n);
 			if (r >= 0) {
@@ -85,7 +93,9 @@ writer_start(struct writer *w, struct store *st, struct queue *q, int64_t run_id
 	w->q = q;
 	w->run_id = run_id;
 	atomic_init(&w->stop, 0);
-	atomic_init(&w->progress, 0);
+	atomic_init(&w->alive_at, time_mono_ms());
+	atomic_init(&w->idle, 0);
+	atomic_init(&w->checkpoint, 0);
 	atomic_init(&w->written, 0);
 	atomic_init(&w->transactions, 0);
 	atomic_init(&w->failures, 0);
@@ -94,6 +104,26 @@ writer_start(struct writer *w, struct store *st, struct queue *q, int64_t run_id
 		return -1;
 	}
 	return 0;
+}
+
+int
+writer_flush(struct writer *w, long wait_ms)
+{
+	int64_t until = time_mono_ms() + wait_ms;
+
+	while (queue_length(w->q) > 0 || !atomic_load(&w->idle)) {
+		struct timespec ts = { 0, 20 * 1000000L };
+		if (time_mono_ms() >= until)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+void
+writer_checkpoint(struct writer *w)
+{
+	atomic_store(&w->checkpoint, 1);
 }
 
 void

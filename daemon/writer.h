@@ -22,16 +22,25 @@ struct writer {
 	int64_t run_id;
 	pthread_t thread;
 	atomic_int stop;
-	atomic_ullong progress;      /* bumped each loop: the watchdog's proof of life */
+	atomic_llong alive_at;       /* monotonic ms of its last round: the watchdog's */
+	atomic_int idle;             /* waiting for events with nothing in hand */
 	atomic_ullong written;       /* events applied */
 	atomic_ullong transactions;
 	atomic_ullong failures;
+	atomic_int checkpoint;
 	void (*committed)(void *arg);   /* called after each transaction that wrote events */
 	void *committed_arg;
 	struct tbm_event batch[WRITER_BATCH];
 };
 
 int writer_start(struct writer *w, struct store *st, struct queue *q, int64_t run_id);
+/* A round takes at most the busy timeout and a retry pause. */
+#define WRITER_STALL_MS 20000
+/* writer_flush: waits (up to wait_ms) until every queued event is written
+ * or being retried. 0 done, -1 not within the time. */
+int writer_flush(struct writer *w, long wait_ms);
+/* writer_checkpoint: asks for a WAL checkpoint at the next quiet moment. */
+void writer_checkpoint(struct writer *w);
 /* writer_stop: the queue must be closed first; writes what is left, then joins. */
 void writer_stop(struct writer *w);
 

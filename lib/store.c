@@ -456,6 +456,16 @@ out:
 }
 
 int
+store_checkpoint(struct store *st)
+{
+	int log = 0, ckpt = 0;
+
+	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+int
 store_run_start(struct store *st, int64_t now_ms, int64_t *run_id)
 {
 	sqlite3_stmt *s;

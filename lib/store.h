@@ -43,6 +43,9 @@ int store_schema_version(struct store *st);
  * longer configured stay, marked not in the configuration). */
 int store_sync_config(struct store *st, const struct config *cf);
 
+/* A WAL checkpoint that also truncates the WAL file (housekeeping). */
+int store_checkpoint(struct store *st);
+
 /* Daemon runs: observation intervals for coverage, and the heartbeat. */
 int store_run_start(struct store *st, int64_t now_ms, int64_t *run_id);
 int store_run_alive(struct store *st, int64_t run_id, int64_t now_ms);
