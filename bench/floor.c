@@ -1,0 +1,162 @@
+/*
+ * floor.c - the least a Modbus poller can cost: one thread, one libmodbus
+ * context per link, the bench device's two reads (holding 100 x1, input 10
+ * x2) per device on a fixed grid. bench/run compares tbmond's CPU per poll
+ * with this one's.
+ *
+ * usage: tbm-bench-floor INTERVAL_MS SPECFILE   (SPECFILE: "HOST PORT UNIT" a line)
+ * Runs until SIGTERM/SIGINT, then prints "floor: N polls, F failed".
+ */
+#include <errno.h>
+#include <modbus.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct flink {
+	char host[64];
+	int port;
+	modbus_t *ctx;
+};
+
+struct fdev {
+	struct flink *link;
+	int unit;
+	int64_t due;
+};
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+poll_dev(struct fdev *d)
+{
+	uint16_t regs[2];
+	struct flink *l = d->link;
+
+	if (l->ctx == NULL) {
+		if ((l->ctx = modbus_new_tcp(l->host, l->port)) == NULL)
+			return -1;
+		modbus_set_response_timeout(l->ctx, 0, 500000);
+		if (modbus_connect(l->ctx) == -1) {
+			modbus_free(l->ctx);
+			l->ctx = NULL;
+			return -1;
+		}
+	}
+	modbus_set_slave(l->ctx, d->unit);
+	if (modbus_read_registers(l->ctx, 100, 1, regs) != 1 ||
+	    modbus_read_input_registers(l->ctx, 10, 2, regs) != 2) {
+		modbus_close(l->ctx);
+		modbus_free(l->ctx);
+		l->ctx = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct flink *links = NULL;
+	struct fdev *devs = NULL;
+	size_t nlinks = 0, ndevs = 0;
+	unsigned long long polls = 0, failed = 0;
+	int64_t interval;
+	char host[64];
+	int port, unit;
+	struct sigaction sa;
+	FILE *f;
+
+	if (argc != 3 || (interval = atoll(argv[1])) <= 0) {
+		fprintf(stderr, "usage: tbm-bench-floor INTERVAL_MS SPECFILE\n");
+		return 2;
+	}
+	if ((f = fopen(argv[2], "r")) == NULL) {
+		perror(argv[2]);
+		return 1;
+	}
+	/* two passes: links are created first so that devices can point at them */
+	while (fscanf(f, "%63s %d %d", host, &port, &unit) == 3)
+		ndevs++;
+	links = calloc(ndevs ? ndevs : 1, sizeof(*links));
+	devs = calloc(ndevs ? ndevs : 1, sizeof(*devs));
+	if (links == NULL || devs == NULL)
+		return 1;
+	rewind(f);
+	for (size_t i = 0; i < ndevs && fscanf(f, "%63s %d %d", host, &port, &unit) == 3; i++) {
+		size_t j;
+		for (j = 0; j < nlinks; j++)
+			if (links[j].port == port && strcmp(links[j].host, host) == 0)
+				break;
+		if (j == nlinks) {
+			snprintf(links[j].host, sizeof(links[j].host), "%s", host);
+			links[j].port = port;
+			nlinks++;
+		}
+		devs[i].link = &links[j];
+		devs[i].unit = unit;
+	}
+	fclose(f);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	printf("floor: %zu devices on %zu links, every %lld ms\n", ndevs, nlinks, (long long)interval);
+	fflush(stdout);
+
+	{
+		int64_t start = mono_ms();
+		for (size_t i = 0; i < ndevs; i++)
+			devs[i].due = start;
+	}
+	while (!stop && ndevs > 0) {
+		struct fdev *next = &devs[0];
+		int64_t now;
+
+		for (size_t i = 1; i < ndevs; i++)
+			if (devs[i].due < next->due)
+				next = &devs[i];
+		now = mono_ms();
+		if (next->due > now) {
+			struct timespec ts = { (time_t)(next->due / 1000), (long)(next->due % 1000) * 1000000L };
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			continue;
+		}
+		polls++;
+		if (poll_dev(next) != 0)
+			failed++;
+		next->due += interval;
+		if (next->due <= now)
+			next->due = now + interval;
+	}
+	printf("floor: %llu polls, %llu failed\n", polls, failed);
+	for (size_t i = 0; i < nlinks; i++)
+		if (links[i].ctx != NULL) {
+			modbus_close(links[i].ctx);
+			modbus_free(links[i].ctx);
+		}
+	free(links);
+	free(devs);
+	return 0;
+}
