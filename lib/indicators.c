@@ -197,6 +197,16 @@ int
 indicators_compute(struct store *st, int64_t from, int64_t to, int64_t cutoff,
     double normal_availability, struct indicators *ind, char *err, size_t errlen)
 {
+	struct ind_opts o = { normal_availability, 0 };
+
+	return indicators_compute_opts(st, from, to, cutoff, &o, ind, err, errlen);
+}
+
+int
+indicators_compute_opts(struct store *st, int64_t from, int64_t to, int64_t cutoff,
+    const struct ind_opts *o, struct indicators *ind, char *err, size_t errlen)
+{
+	double normal_availability = o->normal_availability;
 	struct period_fault *f = NULL;
 	struct device_row *devs = NULL;
 	struct run_row *runs = NULL;
@@ -215,6 +225,7 @@ indicators_compute(struct store *st, int64_t from, int64_t to, int64_t cutoff,
 	ind->to_ms = to;
 	ind->cutoff_ms = cutoff;
 	ind->normal_availability = normal_availability;
+	ind->repair.count_comm = o->count_comm;
 	/* Time after now has not happened: availability and coverage end here. */
 	end = to < now ? to : now;
 
@@ -249,9 +260,9 @@ indicators_compute(struct store *st, int64_t from, int64_t to, int64_t cutoff,
 			}
 			continue;
 		}
-		if (x->kind != FK_FAULT)
+		if (x->kind == FK_COMM && !(o->count_comm && x->assessment))
 			continue;
-		{
+		if (x->kind == FK_FAULT) {
 			int y, m, d;
 			time_local_fields(x->opened_at, &y, &m, &d);
 			if (m >= 1 && m <= 12)
@@ -392,6 +403,7 @@ indicators_compute(struct store *st, int64_t from, int64_t to, int64_t cutoff,
 		if (coverage(f, nf, safety, nsafety, devs, ndevs, l->lab, runs, nruns, from, end, now,
 		    &l->coverage, &npts) != 0)
 			goto oom;
+		l->safety_points = npts;
 	}
 	rc = 0;
 	goto out;

@@ -36,7 +36,9 @@ struct ind_lab {
 	int normal;                /* availability >= normal_availability */
 	double mttr_hours;         /* NAN without repairs */
 	int safety_events;
-	double coverage;           /* share of the period all its safety points were observed */
+	int safety_points;         /* devices with a safety point in this lab */
+	double coverage;           /* share of the period all its safety points were observed
+	                              (1.0 when it has none: see safety_points) */
 };
 
 struct indicators {
@@ -49,6 +51,7 @@ struct indicators {
 		int within_24h, within_72h;
 		double mttr_mean_hours, mttr_median_hours;   /* NAN without repairs */
 		int repeats;
+		int count_comm;        /* comm faults were counted (the evaluation asked for it) */
 	} repair;
 	struct {
 		int accidents, near_misses, drills, none, unclassified;
@@ -71,6 +74,13 @@ struct indicators {
  * -1 on a database error, with the message in err. */
 int indicators_compute(struct store *st, int64_t from_ms, int64_t to_ms, int64_t cutoff_ms,
     double normal_availability, struct indicators *out, char *err, size_t errlen);
+
+struct ind_opts {
+	double normal_availability;
+	int count_comm;            /* comm faults of assessment devices count in the repair rate */
+};
+int indicators_compute_opts(struct store *st, int64_t from_ms, int64_t to_ms, int64_t cutoff_ms,
+    const struct ind_opts *o, struct indicators *out, char *err, size_t errlen);
 void indicators_free(struct indicators *ind);
 
 #endif

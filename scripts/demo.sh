@@ -58,7 +58,15 @@ fi
 echo; echo "== tbmctl verify =="; "${ctl[@]}" verify
 echo; echo "== tbmctl indicators --from '$from' --to '$to' =="
 "${ctl[@]}" indicators --from "$from" --to "$to"
-if [ -x build/tools/tbm-report/tbm-report ] && [ -f config/evaluation/2023/evaluation.ini ]; then
-	echo; echo "== tbm-report (markdown; also: --format html|csv|xlsx|json -o FILE) =="
-	build/tools/tbm-report/tbm-report config/evaluation/2023/evaluation.ini
-fi
+# The annual evaluation from the demo database (this year's period: the demo
+# has only just recorded its faults), in every format.
+report=build/tools/tbm-report/tbm-report
+eval=config/evaluation/2023/evaluation.ini
+year=$(TZ=Asia/Shanghai date +%Y)
+mkdir -p demo-out
+echo; echo "== tbm-report $eval --period $year =="
+"$report" "$eval" --period "$year"
+for fmt in html xlsx csv json; do
+	"$report" "$eval" --period "$year" --format $fmt -o "demo-out/evaluation-$year.$fmt"
+done
+echo; echo "report written: $(ls demo-out/evaluation-"$year".* | tr '\n' ' ')"

@@ -244,6 +244,39 @@ test_coverage_daemon_down(void **state)
 	indicators_free(&ind);
 }
 
+static void
+test_count_comm(void **state)
+{
+	struct fixture *fx = *state;
+	struct indicators ind;
+	struct ind_opts o = { 0.95, 0 };
+	char err[256];
+	int64_t t = sh(2023, 7, 1, 8, 0), id;
+
+	/* a comm fault on assessment equipment, repaired (cable replaced) */
+	ev(fx->st, EV_OPEN, FK_COMM, "cnc-01", "comm", 0, t);
+	id = last_id(fx->st);
+	assert_int_equal(store_repair(fx->st, id, "王工", "更换网线", NULL, t + 5 * HOUR, t + DAY, err,
+	    sizeof(err)), 0);
+	/* and one on equipment that is not assessment equipment */
+	ev(fx->st, EV_OPEN, FK_COMM, "bench-01", "comm", 0, t);
+	assert_int_equal(indicators_compute_opts(fx->st, sh(2023, 1, 1, 0, 0), sh(2024, 1, 1, 0, 0), 0,
+	    &o, &ind, err, sizeof(err)), 0);
+	assert_int_equal(ind.repair.faults, 0);   /* by default comm faults do not count */
+	indicators_free(&ind);
+	o.count_comm = 1;
+	assert_int_equal(indicators_compute_opts(fx->st, sh(2023, 1, 1, 0, 0), sh(2024, 1, 1, 0, 0), 0,
+	    &o, &ind, err, sizeof(err)), 0);
+	assert_int_equal(ind.repair.faults, 1);
+	assert_int_equal(ind.repair.repaired, 1);
+	assert_true(fabs(ind.repair.mttr_mean_hours - 5.0) < 1e-9);
+	/* availability is about equipment faults, not communication */
+	assert_true(dev(&ind, "cnc-01")->availability == 1.0);
+	assert_int_equal(lab(&ind, "数控加工实训室")->safety_points, 0);
+	assert_int_equal(lab(&ind, "焊接实训室")->safety_points, 1);
+	indicators_free(&ind);
+}
+
 int
 main(void)
 {
@@ -253,6 +286,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rate_mttr_repeats, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_safety_coverage_availability, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_coverage_daemon_down, fixture_open, fixture_close),
+		cmocka_unit_test_setup_teardown(test_count_comm, fixture_open, fixture_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -366,7 +366,7 @@ base_section(struct bld *b, const struct report *r, const struct rep_base *bs)
 		put_num(b, x, &col, CF_PCT, l->availability);
 		put_text(b, x, &col, l->normal ? "正常运转" : "未正常运转");
 		put_num(b, x, &col, CF_INT, l->safety_events);
-		put_num(b, x, &col, CF_PCT, l->coverage);
+		put_num(b, x, &col, CF_PCT, l->safety_points ? l->coverage : NAN);
 	}
 
 	if ((devs = calloc(in->ndevices ? in->ndevices : 1, sizeof(*devs))) == NULL) {

@@ -40,7 +40,7 @@ zone_use(const char *tz)
 
 static int
 load_base(const char *efpath, int line, const char *path, const struct period_spec *p,
-    double normal, struct rep_base *bs, struct diag *d)
+    const struct ind_opts *io, struct rep_base *bs, struct diag *d)
 {
 	struct store *st = NULL;
 	struct site_row site;
@@ -74,7 +74,7 @@ load_base(const char *efpath, int line, const char *path, const struct period_sp
 		diag_add(d, efpath, 0, "%s", err);
 		goto out;
 	}
-	if (indicators_compute(st, from, to, cutoff, normal, &bs->ind, err, sizeof(err)) != 0) {
+	if (indicators_compute_opts(st, from, to, cutoff, io, &bs->ind, err, sizeof(err)) != 0) {
 		diag_add(d, efpath, line, "database %s: %s", path, err);
 		goto out;
 	}
@@ -218,8 +218,9 @@ equipment_load(const struct evalfile *ef, const struct period_spec *p, struct re
 	if (ef->ndatabases && (r->bases = calloc(ef->ndatabases, sizeof(*r->bases))) == NULL)
 		return -1;
 	for (size_t i = 0; i < ef->ndatabases; i++) {
-		if (load_base(ef->path, ef->databases_line, ef->databases[i], p,
-		    r->normal_availability, &r->bases[r->nbases], d) != 0) {
+		struct ind_opts io = { r->normal_availability, ef->count_comm_faults };
+		if (load_base(ef->path, ef->databases_line, ef->databases[i], p, &io,
+		    &r->bases[r->nbases], d) != 0) {
 			/* keep what it allocated so report_free() frees it */
 			r->nbases++;
 			continue;

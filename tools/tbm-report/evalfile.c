@@ -16,7 +16,7 @@
 
 #define LINE_MAX_LEN 4096
 
-enum ktype { K_STR, K_PATH, K_PATHLIST, K_FRACTION, K_YEAR, K_TIME };
+enum ktype { K_STR, K_PATH, K_PATHLIST, K_FRACTION, K_YEAR, K_TIME, K_BOOL };
 
 static const struct key {
 	const char *name;
@@ -34,6 +34,7 @@ static const struct key {
 	{ "budget", K_PATH, offsetof(struct evalfile, budget) },
 	{ "databases", K_PATHLIST, offsetof(struct evalfile, databases) },
 	{ "normal_availability", K_FRACTION, offsetof(struct evalfile, normal_availability) },
+	{ "count_comm_faults", K_BOOL, offsetof(struct evalfile, count_comm_faults) },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -142,6 +143,16 @@ apply(struct parse *ps, const struct key *k, const char *v)
 			break;
 		}
 		ef->databases_line = ps->line;
+		break;
+	case K_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+			*(int *)field = 1;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+			*(int *)field = 0;
+		else {
+			diag_add(ps->d, ef->path, ps->line, "%s: '%s' is not yes or no", k->name, v);
+			return;
+		}
 		break;
 	case K_FRACTION:
 		errno = 0;

@@ -116,7 +116,8 @@ json_base(const struct rep_base *bs)
 		cJSON_AddNumberToObject(y, "availability", l->availability);
 		cJSON_AddBoolToObject(y, "normal", l->normal);
 		cJSON_AddNumberToObject(y, "safety_events", l->safety_events);
-		cJSON_AddNumberToObject(y, "coverage", l->coverage);
+		add_num(y, "coverage", l->safety_points ? l->coverage : NAN);
+		cJSON_AddNumberToObject(y, "safety_points", l->safety_points);
 		cJSON_AddItemToArray(a, y);
 	}
 	a = cJSON_AddArrayToObject(o, "devices");

@@ -43,6 +43,7 @@ struct evalfile {
 	size_t ndatabases;
 	int databases_line;
 	double normal_availability;
+	int count_comm_faults;     /* comm faults count in 故障修复率 (DESIGN: only if asked) */
 	struct eval_survey *surveys;
 	size_t nsurveys;
 };

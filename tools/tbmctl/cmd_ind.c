@@ -178,7 +178,10 @@ ind_json(const struct indicators *ind)
 		cJSON_AddNumberToObject(l, "repaired", ind->labs[i].repaired);
 		cJSON_AddItemToObject(l, "mttr_hours", num_or_null(ind->labs[i].mttr_hours));
 		cJSON_AddNumberToObject(l, "safety_events", ind->labs[i].safety_events);
-		cJSON_AddNumberToObject(l, "coverage", ind->labs[i].coverage);
+		if (ind->labs[i].safety_points)
+			cJSON_AddNumberToObject(l, "coverage", ind->labs[i].coverage);
+		else
+			cJSON_AddNullToObject(l, "coverage");
 		cJSON_AddItemToArray(labs, l);
 	}
 	devs = cJSON_AddArrayToObject(o, "devices");
