@@ -38,8 +38,10 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Architecture)" = "$arch" ] || bad "Architecture: $(field Architecture)"
 [ "$(field Section)" = admin ] || bad "Section: $(field Section)"
 [ "$(field Maintainer)" = "tbmon maintainers" ] || bad "Maintainer: $(field Maintainer)"
-field Description | head -1 | grep -q 'training bases' || bad "Description has no summary"
-[ "$(field Description | wc -l)" -gt 3 ] || bad "Description has no long text"
+# no pipes into head or grep -q here: under pipefail an early exit is a SIGPIPE failure
+desc=$(field Description)
+[[ "${desc%%$'\n'*}" == *"training bases"* ]] || bad "Description has no summary"
+[ "$(printf '%s\n' "$desc" | wc -l)" -gt 3 ] || bad "Description has no long text"
 
 # Depends: the libraries the programs are linked with, as dpkg-shlibdeps
 # names them. Which ones depends on what is linked (ask the binaries).
