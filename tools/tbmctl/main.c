@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "tbmctl.h"
@@ -179,6 +180,33 @@ ctl_open(struct ctl *ctl, int readonly)
 	if (stat(ctl->db_path, &sb) != 0) {
 		ctl_error("database %s: %s", ctl->db_path, strerror(errno));
 		return -1;
+	}
+	/* A change needs the database and its directory (for the WAL files) writable:
+	 * say so plainly rather than fail half-way with SQLite's "readonly database". */
+	if (!readonly && access(ctl->db_path, W_OK) != 0) {
+		ctl_error("database %s: not writable by this user (%s); run tbmctl as the tbmon user, "
+		    "e.g. sudo -u tbmon tbmctl ...", ctl->db_path, strerror(errno));
+		return -1;
+	}
+	if (!readonly) {
+		char *dir = strdup(ctl->db_path), *slash;
+		int ok;
+		if (dir == NULL) {
+			ctl_error("out of memory");
+			return -1;
+		}
+		if ((slash = strrchr(dir, '/')) != NULL)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		else
+			strcpy(dir, ".");
+		ok = access(dir, W_OK | X_OK) == 0;
+		if (!ok)
+			ctl_error("database %s: its directory %s is not writable by this user (%s); run "
+			    "tbmctl as the tbmon user, e.g. sudo -u tbmon tbmctl ...", ctl->db_path, dir,
+			    strerror(errno));
+		free(dir);
+		if (!ok)
+			return -1;
 	}
 	if (store_open(ctl->db_path, readonly, &ctl->st, err, sizeof(err)) != 0) {
 		ctl_error("database %s", err);
