@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "log.h"
@@ -102,6 +103,77 @@ is_exception(int e)
 	return e >= EMBXILFUN && e <= EMBXGTAR;
 }
 
+/*
+ * A read over TCP. libmodbus 3.1 checks a TCP reply's transaction id but not
+ * its unit id (a gateway may answer for the wrong device), so tbmond frames
+ * the request itself and checks everything in the reply: transaction id,
+ * protocol, unit, function and byte count. libmodbus still receives the
+ * reply (the MBAP length, the response timeout). Returns the count read, or
+ * -1 with errno: an exception code (EMBXILFUN..EMBXGTAR), EMBBADSLAVE for
+ * another unit's reply, EMBBADDATA for anything else that does not match.
+ */
+static int
+tcp_read(struct link *l, int unit, int fc, int addr, int count)
+{
+	uint8_t req[12], rsp[MODBUS_TCP_MAX_ADU_LENGTH];
+	int n, bytes, tid;
+	ssize_t w;
+
+	tid = l->tid = (uint16_t)(l->tid + 1);
+	req[0] = (uint8_t)(tid >> 8);
+	req[1] = (uint8_t)tid;
+	req[2] = req[3] = 0;       /* protocol: Modbus */
+	req[4] = 0;
+	req[5] = 6;                /* unit, function, address, count */
+	req[6] = (uint8_t)unit;
+	req[7] = (uint8_t)fc;
+	req[8] = (uint8_t)(addr >> 8);
+	req[9] = (uint8_t)addr;
+	req[10] = (uint8_t)(count >> 8);
+	req[11] = (uint8_t)count;
+	do
+		w = send(modbus_get_socket(l->ctx), req, sizeof(req), MSG_NOSIGNAL);
+	while (w == -1 && errno == EINTR);
+	if (w != (ssize_t)sizeof(req)) {
+		if (w >= 0)
+			errno = EMBBADDATA;
+		return -1;
+	}
+	if ((n = modbus_receive_confirmation(l->ctx, rsp)) == -1)
+		return -1;
+	if (n < 9 || ((rsp[0] << 8) | rsp[1]) != tid || rsp[2] != 0 || rsp[3] != 0) {
+		errno = EMBBADDATA;
+		return -1;
+	}
+	if (rsp[6] != unit) {
+		errno = EMBBADSLAVE;
+		return -1;
+	}
+	if (rsp[7] == (fc | 0x80)) {
+		errno = rsp[8] >= 1 && rsp[8] <= 11 ? MODBUS_ENOBASE + rsp[8] : EMBBADEXC;
+		return -1;
+	}
+	bytes = fc <= MODBUS_FC_READ_DISCRETE_INPUTS ? (count + 7) / 8 : count * 2;
+	if (rsp[7] != fc || rsp[8] != bytes || n != 9 + bytes) {
+		errno = EMBBADDATA;
+		return -1;
+	}
+	if (fc <= MODBUS_FC_READ_DISCRETE_INPUTS)
+		for (int i = 0; i < count; i++)
+			l->bits[i] = (rsp[9 + i / 8] >> (i % 8)) & 1;
+	else
+		for (int i = 0; i < count; i++)
+			l->regs[i] = (uint16_t)((rsp[9 + 2 * i] << 8) | rsp[10 + 2 * i]);
+	return count;
+}
+
+static const int table_fc[] = {
+	[TABLE_COIL] = MODBUS_FC_READ_COILS,
+	[TABLE_DISCRETE] = MODBUS_FC_READ_DISCRETE_INPUTS,
+	[TABLE_HOLDING] = MODBUS_FC_READ_HOLDING_REGISTERS,
+	[TABLE_INPUT] = MODBUS_FC_READ_INPUT_REGISTERS,
+};
+
 /* Reads every block of a device. 0: all values in d->vals; -1: the poll failed
  * (nothing is taken from it). */
 static int
@@ -118,7 +190,9 @@ read_device(struct link *l, struct dev_state *d, int64_t now)
 		int rc;
 
 		atomic_fetch_add(&l->requests, 1);
-		switch (blk->table) {
+		if (l->proto == PROTO_MODBUS_TCP && blk->table >= TABLE_COIL && blk->table <= TABLE_HOLDING)
+			rc = tcp_read(l, d->cf->unit, table_fc[blk->table], blk->start, blk->count);
+		else switch (blk->table) {
 		case TABLE_COIL:
 			rc = modbus_read_bits(l->ctx, blk->start, blk->count, l->bits);
 			break;

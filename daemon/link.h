@@ -41,6 +41,7 @@ struct link {
 	struct dev_state *devs;
 	size_t ndevs;
 	modbus_t *ctx;
+	uint16_t tid;                /* our TCP transaction ids */
 	int64_t retry_at;            /* no connection attempt before this (monotonic ms) */
 	int64_t conn_backoff_ms;
 	struct queue *q;
