@@ -119,13 +119,18 @@ store_errmsg(struct store *st)
 	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
 }
 
+/*
+ * SQLite errors are not logged here (only at debug level): the caller
+ * reports them, with store_errmsg(), once, and rate-limited where it retries
+ * (a full disk would otherwise fill the journal with one line a second).
+ */
 static int
 exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_warnx("database: %s", msg ? msg : sqlite3_errmsg(st->db));
+		log_debug("database: %s", msg ? msg : sqlite3_errmsg(st->db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -138,7 +143,7 @@ prep(struct store *st, const char *sql)
 	sqlite3_stmt *s = NULL;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		log_debug("database: %s", sqlite3_errmsg(st->db));
 		return NULL;
 	}
 	return s;
@@ -150,7 +155,7 @@ cached(struct store *st, enum stmt_id id)
 	if (st->stmt[id] == NULL &&
 	    sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 	    &st->stmt[id], NULL) != SQLITE_OK) {
-		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		log_debug("database: %s", sqlite3_errmsg(st->db));
 		return NULL;
 	}
 	sqlite3_reset(st->stmt[id]);
@@ -316,7 +321,7 @@ step_done(struct store *st, sqlite3_stmt *s)
 	int rc = sqlite3_step(s);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		log_debug("database: %s", sqlite3_errmsg(st->db));
 		return -1;
 	}
 	return 0;
@@ -328,21 +333,23 @@ begin(struct store *st)
 	return exec(st, "BEGIN IMMEDIATE");
 }
 
-static int
-commit(struct store *st)
-{
-	if (exec(st, "COMMIT") != 0) {
-		exec(st, "ROLLBACK");
-		return -1;
-	}
-	return 0;
-}
-
+/* Only when a transaction is still open: after a full disk SQLite has rolled
+ * back already, and a second error would hide the first from store_errmsg(). */
 static void
 rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		exec(st, "ROLLBACK");
+}
+
+static int
+commit(struct store *st)
+{
+	if (exec(st, "COMMIT") != 0) {
+		rollback(st);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -365,7 +372,7 @@ append_audit(struct store *st, int64_t at, int64_t fault_id, const char *action,
 		seq = sqlite3_column_int64(s, 0) + 1;
 		snprintf(prev, sizeof(prev), "%s", h ? (const char *)h : "");
 	} else if (rc != SQLITE_DONE) {
-		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		log_debug("database: %s", sqlite3_errmsg(st->db));
 		return -1;
 	}
 	sqlite3_reset(s);
@@ -528,7 +535,7 @@ open_fault_id(struct store *st, const char *device, const char *point)
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		id = sqlite3_column_int64(s, 0);
 	else if (rc != SQLITE_DONE) {
-		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		log_debug("database: %s", sqlite3_errmsg(st->db));
 		id = -1;
 	}
 	sqlite3_reset(s);
@@ -581,7 +588,7 @@ dyn_stmt(struct store *st, const char *sql)
 		return NULL;
 	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->dyn[k].stmt,
 	    NULL) != SQLITE_OK) {
-		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		log_debug("database: %s", sqlite3_errmsg(st->db));
 		free(st->dyn[k].sql);
 		st->dyn[k].sql = NULL;
 		return NULL;
@@ -803,7 +810,7 @@ store_each_open_fault(struct store *st, store_open_cb cb, void *arg)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
-		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		log_debug("database: %s", sqlite3_errmsg(st->db));
 		return -1;
 	}
 	return 0;
@@ -940,7 +947,7 @@ store_faults(struct store *st, const struct fault_filter *flt, struct fault **ou
 		len++;
 	}
 	if (rc != SQLITE_DONE) {
-		log_warnx("database: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(st->db));
+		log_debug("database: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(st->db));
 		sqlite3_finalize(s);
 		store_faults_free(v, len);
 		return -1;
@@ -971,7 +978,7 @@ store_fault_get(struct store *st, int64_t id, struct fault *out)
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		found = fault_from_row(s, out) == 0 ? 1 : -1;
 	else if (rc != SQLITE_DONE) {
-		log_warnx("database: %s", sqlite3_errmsg(st->db));
+		log_debug("database: %s", sqlite3_errmsg(st->db));
 		found = -1;
 	}
 	sqlite3_finalize(s);
@@ -1020,7 +1027,7 @@ store_audit_for(struct store *st, int64_t fault_id, struct audit_rec **out, size
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
-		log_warnx("database: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(st->db));
+		log_debug("database: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(st->db));
 		store_audit_free(v, len);
 		return -1;
 	}
