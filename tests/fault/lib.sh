@@ -93,3 +93,15 @@ check_healthy() {
 alarm_open() { echo "select count(*) from faults where device = '$1' and point = 'alarm' and cleared_at is null"; }
 comm_open() { echo "select count(*) from faults where device = '$1' and point = 'comm' and cleared_at is null"; }
 alarm_codes() { q "select coalesce(group_concat(cast(code as integer), ' '), '') from (select code from faults where device = '$1' and point = 'alarm' order by id)"; }
+
+# log_at_least PATTERN N: true once the current tbmond log has N lines
+# matching PATTERN (for wait_until: counted at each try).
+log_at_least() {
+	[ "$(log_count "$1")" -ge "$2" ]
+}
+
+# file_matches_over FILE PATTERN N: true once FILE has more than N lines
+# matching PATTERN.
+file_matches_over() {
+	[ "$(grep -Ec -- "$2" "$1" 2>/dev/null || true)" -gt "$3" ]
+}
