@@ -8,6 +8,7 @@
 #include "link.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,9 @@ link_connect(struct link *l, int64_t now)
 		l->ctx = NULL;
 		goto fail;
 	}
-	/* libmodbus waits with select(): a descriptor past FD_SETSIZE would overflow it. */
+	/* libmodbus waits with select(). main() keeps every descriptor below
+	 * FD_SETSIZE (RLIMIT_NOFILE); this is the last line of defence, for RTU
+	 * (opening a tty does not select()). */
 	if (modbus_get_socket(l->ctx) >= FD_SETSIZE) {
 		log_errx("link %s: descriptor %d is beyond select()'s limit of %d; too many links",
 		    l->name, modbus_get_socket(l->ctx), FD_SETSIZE);
@@ -104,16 +107,77 @@ is_exception(int e)
 }
 
 /*
+ * One reply over TCP: poll() with what is left of the timeout, then recv()
+ * all that is there; nearly always one of each per reply (libmodbus's
+ * receive costs a select() and a recv() for the header and again for the
+ * rest, which was most of tbmond's CPU per poll). Bytes beyond the reply's
+ * MBAP length are a protocol error: the connection is closed anyway.
+ * Returns the reply's length, or -1 with errno (ETIMEDOUT, ECONNRESET, ...).
+ */
+static int
+tcp_receive(struct link *l, uint8_t *buf, size_t cap, int64_t timeout_ms)
+{
+	int fd = modbus_get_socket(l->ctx);
+	int64_t deadline = time_mono_ms() + timeout_ms;
+	size_t have = 0, want = 7;   /* the MBAP header first */
+
+	while (have < want) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		int64_t left = deadline - time_mono_ms();
+		ssize_t r;
+		int pr;
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if ((pr = poll(&pfd, 1, (int)left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (pr == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		r = recv(fd, buf + have, cap - have, MSG_DONTWAIT);
+		if (r == 0) {
+			errno = ECONNRESET;
+			return -1;
+		}
+		if (r == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -1;
+		}
+		have += (size_t)r;
+		if (have >= 7) {
+			size_t len = ((size_t)buf[4] << 8) | buf[5];
+			if (len < 2 || 6 + len > cap) {
+				errno = EMBBADDATA;
+				return -1;
+			}
+			want = 6 + len;
+		}
+	}
+	if (have > want) {
+		errno = EMBBADDATA;
+		return -1;
+	}
+	return (int)have;
+}
+
+/*
  * A read over TCP. libmodbus 3.1 checks a TCP reply's transaction id but not
  * its unit id (a gateway may answer for the wrong device), so tbmond frames
  * the request itself and checks everything in the reply: transaction id,
- * protocol, unit, function and byte count. libmodbus still receives the
- * reply (the MBAP length, the response timeout). Returns the count read, or
+ * protocol, unit, function and byte count. libmodbus keeps the connection
+ * (connect, close, RTU). Returns the count read, or
  * -1 with errno: an exception code (EMBXILFUN..EMBXGTAR), EMBBADSLAVE for
  * another unit's reply, EMBBADDATA for anything else that does not match.
  */
 static int
-tcp_read(struct link *l, int unit, int fc, int addr, int count)
+tcp_read(struct link *l, int unit, int fc, int addr, int count, int64_t timeout_ms)
 {
 	uint8_t req[12], rsp[MODBUS_TCP_MAX_ADU_LENGTH];
 	int n, bytes, tid;
@@ -139,7 +203,7 @@ tcp_read(struct link *l, int unit, int fc, int addr, int count)
 			errno = EMBBADDATA;
 		return -1;
 	}
-	if ((n = modbus_receive_confirmation(l->ctx, rsp)) == -1)
+	if ((n = tcp_receive(l, rsp, sizeof(rsp), timeout_ms)) == -1)
 		return -1;
 	if (n < 9 || ((rsp[0] << 8) | rsp[1]) != tid || rsp[2] != 0 || rsp[3] != 0) {
 		errno = EMBBADDATA;
@@ -191,7 +255,8 @@ read_device(struct link *l, struct dev_state *d, int64_t now)
 
 		atomic_fetch_add(&l->requests, 1);
 		if (l->proto == PROTO_MODBUS_TCP && blk->table >= TABLE_COIL && blk->table <= TABLE_HOLDING)
-			rc = tcp_read(l, d->cf->unit, table_fc[blk->table], blk->start, blk->count);
+			rc = tcp_read(l, d->cf->unit, table_fc[blk->table], blk->start, blk->count,
+			    d->cf->timeout_ms);
 		else switch (blk->table) {
 		case TABLE_COIL:
 			rc = modbus_read_bits(l->ctx, blk->start, blk->count, l->bits);

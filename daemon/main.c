@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -351,6 +353,19 @@ main(int argc, char **argv)
 		printf("configuration OK\n");
 		config_free(cf);
 		return 0;
+	}
+	/* libmodbus and libmosquitto wait with select(): a descriptor at or above
+	 * FD_SETSIZE would overflow an fd_set (glibc aborts). With the soft limit
+	 * at FD_SETSIZE such a descriptor cannot exist: a link that would need one
+	 * fails to connect (EMFILE) and says so, and the configuration check
+	 * refuses more links than fit. */
+	{
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > FD_SETSIZE) {
+			rl.rlim_cur = FD_SETSIZE;
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+				fatal("cannot keep descriptors below %d", FD_SETSIZE);
+		}
 	}
 	if ((d.ref = cfref_new(cf)) == NULL) {
 		config_free(cf);

@@ -1017,6 +1017,27 @@ static void
 validate_links(struct parse *ps)
 {
 	struct config *cf = ps->cf;
+	size_t nlinks = 0;
+
+	/* One descriptor per link, and libmodbus waits with select(): past
+	 * FD_SETSIZE less what the daemon needs for itself it cannot work. */
+	for (size_t i = 0; i < cf->ndevices; i++) {
+		struct conf_device *a = cf->devices[i];
+		int first = a->protocol == PROTO_MODBUS_TCP || a->protocol == PROTO_MODBUS_RTU;
+		for (size_t j = 0; first && j < i; j++) {
+			struct conf_device *b = cf->devices[j];
+			if (b->protocol != a->protocol)
+				continue;
+			if (a->protocol == PROTO_MODBUS_TCP && a->host && b->host &&
+			    strcmp(a->host, b->host) == 0 && a->port == b->port)
+				first = 0;
+			if (a->protocol == PROTO_MODBUS_RTU && a->serial && b->serial &&
+			    strcmp(a->serial, b->serial) == 0)
+				first = 0;
+		}
+		if (first && ++nlinks == CONFIG_MAX_LINKS + 1)
+			report(ps, a->file, a->line, "device '%s': Modbus link %zu; one tbmond polls at most %d links (endpoints or serial ports): split the devices over several instances", a->id, nlinks, CONFIG_MAX_LINKS);
+	}
 
 	for (size_t i = 0; i < cf->ndevices; i++) {
 		struct conf_device *a = cf->devices[i];

@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 #define CONF_ID_MAX 64
+/* Modbus links (TCP endpoints and serial ports) one tbmond can poll: one
+ * descriptor each, all below FD_SETSIZE (1024), less what the daemon needs. */
+#define CONFIG_MAX_LINKS 1000
 
 enum protocol { PROTO_NONE = 0, PROTO_MODBUS_TCP, PROTO_MODBUS_RTU, PROTO_MQTT };
 enum reg_table { TABLE_NONE = 0, TABLE_COIL, TABLE_DISCRETE, TABLE_INPUT, TABLE_HOLDING };
