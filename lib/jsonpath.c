@@ -10,10 +10,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* JSON is UTF-8 (RFC 8259) and cJSON does not check it: the offset of the
+ * first byte that is not well-formed UTF-8, or -1. */
+static long
+utf8_invalid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		unsigned int cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3, cp = c & 0x07;
+		else
+			return (long)i;
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xC0) != 0x80)
+				return (long)i;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		/* overlong forms, surrogates and beyond U+10FFFF */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return (long)i;
+		i += n + 1;
+	}
+	return -1;
+}
+
 cJSON *
 jsonpath_parse(const void *payload, size_t len, char *err, size_t errlen)
 {
 	cJSON *root;
+	long bad;
 
 	if (len == 0) {
 		snprintf(err, errlen, "empty payload");
@@ -22,6 +61,10 @@ jsonpath_parse(const void *payload, size_t len, char *err, size_t errlen)
 	if (len > JSONPATH_MAX_PAYLOAD) {
 		snprintf(err, errlen, "payload of %zu bytes is over the limit of %d", len,
 		    JSONPATH_MAX_PAYLOAD);
+		return NULL;
+	}
+	if ((bad = utf8_invalid(payload, len)) >= 0) {
+		snprintf(err, errlen, "not UTF-8 (byte %ld)", bad);
 		return NULL;
 	}
 	if ((root = cJSON_ParseWithLength(payload, len)) == NULL) {
