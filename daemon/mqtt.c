@@ -349,6 +349,7 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *ms
  */
 #define NET_BACKOFF_MIN_MS 1000
 #define NET_BACKOFF_MAX_MS 60000
+#define NET_STABLE_MS 30000
 
 static void
 net_pause(struct mqtt *m, int64_t ms)
@@ -367,7 +368,7 @@ net_main(void *arg)
 {
 	struct mqtt *m = arg;
 	int keepalive = (int)(m->cf->mqtt.keepalive_ms / 1000);
-	int64_t backoff = NET_BACKOFF_MIN_MS;
+	int64_t backoff = NET_BACKOFF_MIN_MS, up_since = 0;
 	int rc, was_connected = 0;
 
 	atomic_store(&m->net_alive, time_mono_ms());
@@ -377,10 +378,14 @@ net_main(void *arg)
 		if (rc == MOSQ_ERR_SUCCESS) {
 			rc = mosquitto_loop(m->mosq, 1000, 1);
 			pthread_mutex_lock(&m->mu);
-			if (m->connected) {
-				backoff = NET_BACKOFF_MIN_MS;
+			if (m->connected && !was_connected) {
 				was_connected = 1;
+				up_since = time_mono_ms();
 			}
+			/* the wait starts over only once a connection has lasted: a
+			 * broker that drops us at every publish is not retried each second */
+			if (m->connected && time_mono_ms() - up_since >= NET_STABLE_MS)
+				backoff = NET_BACKOFF_MIN_MS;
 			pthread_mutex_unlock(&m->mu);
 			if (rc == MOSQ_ERR_SUCCESS)
 				continue;

@@ -91,7 +91,7 @@ daemon_start() {
 	"$TBMOND" -c "$T/tbmond.conf" 2>"$DLOG" &
 	DPID=$!
 	PIDS+=("$DPID")
-	wait_until 20 "tbmond to start" grep -q "started:" "$DLOG"
+	wait_until 20 "tbmond to start" grep -qs "started:" "$DLOG"
 }
 
 # daemon_stop: SIGTERM, and check that it stops cleanly with status 0.
