@@ -45,7 +45,8 @@ CONF
 
 # the bureau's collector: a persistent session, so it also gets what is
 # published while it is cut off
-sub -c -i collector -q 1 -t tbmon/test/events >"$T/events.log" 2>/dev/null &
+# mosquitto_sub itself, not the sub() function: $! must be its pid for the cleanup
+mosquitto_sub -p "$BROKER_PORT" -c -i collector -q 1 -t tbmon/test/events >"$T/events.log" 2>/dev/null &
 PIDS+=($!)
 wait_until 10 "collector subscribed" grep -q "collector" "$T/broker/log"
 
