@@ -400,12 +400,9 @@ int
 store_sync_config(struct store *st, const struct config *cf)
 {
 	sqlite3_stmt *s = NULL;
-	int64_t now = 0;
+	int64_t now = time_now_ms();
 	int rc = -1;
-	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if (begin(st) != 0)
 		return -1;
 	if ((s = prep(st, "INSERT INTO site (one, id, name, timezone) VALUES (1, ?1, ?2, ?3) "
@@ -844,6 +841,25 @@ fault_clear(struct fault *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/*
+ * grow: room for one more row in a result array *vp (any pointer type):
+ * doubles its capacity (first: the capacity of a new one). -1 when out of
+ * memory, with the array as it was, so the caller frees what it holds.
+ */
+static int
+grow(void *vp, size_t *cap, size_t elem, size_t first)
+{
+	size_t ncap = *cap ? *cap * 2 : first;
+	void *v, *nv;
+
+	memcpy(&v, vp, sizeof(v));
+	if ((nv = realloc(v, ncap * elem)) == NULL)
+		return -1;
+	memcpy(vp, &nv, sizeof(nv));
+	*cap = ncap;
+	return 0;
+}
+
 #define FAULT_COLUMNS "id, device, point, kind, source, code, label, lab, assessment, " \
 	"opened_at, cleared_at, acked_at, repaired_at, dismissed_at, classified_at, " \
 	"acked_by, ack_note, repaired_by, action, parts, dismissed_by, dismiss_reason, " \
@@ -930,15 +946,9 @@ store_faults(struct store *st, const struct fault_filter *flt, struct fault **ou
 	sqlite3_bind_int(s, 5, flt->kinds);
 	sqlite3_bind_int(s, 6, flt->unresolved);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct fault *nv = realloc(v, ncap * sizeof(*v));
-			if (nv == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (len == cap && grow(&v, &cap, sizeof(*v), 32) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		if (fault_from_row(s, &v[len]) != 0) {
 			rc = SQLITE_NOMEM;
@@ -1002,15 +1012,9 @@ store_audit_for(struct store *st, int64_t fault_id, struct audit_rec **out, size
 	sqlite3_bind_int64(s, 1, fault_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct audit_rec *r;
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct audit_rec *nv = realloc(v, ncap * sizeof(*v));
-			if (nv == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (len == cap && grow(&v, &cap, sizeof(*v), 8) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		r = &v[len++];
 		memset(r, 0, sizeof(*r));
@@ -1096,15 +1100,9 @@ store_devices(struct store *st, struct device_row **out, size_t *n)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct device_row *r;
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct device_row *nv = realloc(v, ncap * sizeof(*v));
-			if (nv == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (len == cap && grow(&v, &cap, sizeof(*v), 16) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		r = &v[len++];
 		memset(r, 0, sizeof(*r));
@@ -1607,15 +1605,9 @@ store_runs(struct store *st, int64_t from_ms, int64_t to_ms, struct run_row **ou
 	sqlite3_bind_int64(s, 1, from_ms);
 	sqlite3_bind_int64(s, 2, to_ms);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct run_row *nv = realloc(v, ncap * sizeof(*v));
-			if (nv == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (len == cap && grow(&v, &cap, sizeof(*v), 16) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		v[len].id = sqlite3_column_int64(s, 0);
 		v[len].started_at = sqlite3_column_int64(s, 1);
@@ -1657,15 +1649,9 @@ store_period_faults(struct store *st, int64_t from_ms, int64_t to_ms, struct per
 		struct period_fault *f;
 		const char *c;
 		int k;
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct period_fault *nv = realloc(v, ncap * sizeof(*v));
-			if (nv == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (len == cap && grow(&v, &cap, sizeof(*v), 256) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		f = &v[len++];
 		memset(f, 0, sizeof(*f));
