@@ -1,6 +1,7 @@
 /*
- * link.h - Modbus links. A link is one TCP endpoint or one serial port with
- * its own thread; the devices (unit ids) on it are polled in turn. Links
+ * link.h - Modbus links. A link is one TCP endpoint or one serial port; the
+ * devices (unit ids) on it are polled in turn. A serial link has a thread of
+ * its own; the TCP links are state machines in one event-loop thread. Links
  * never wait on each other, and a dead device costs only its own link.
  */
 #ifndef TBMOND_LINK_H
@@ -40,13 +41,28 @@ struct link {
 	const struct conf_device *params;   /* the first device: host/port or serial settings */
 	struct dev_state *devs;
 	size_t ndevs;
-	modbus_t *ctx;
-	uint16_t tid;                /* our TCP transaction ids */
+	modbus_t *ctx;               /* RTU: libmodbus's connection */
+	/* TCP: the loop thread's state machine */
+	int fd;                      /* -1: not connected */
+	int st;                      /* idle, connecting, waiting for a reply */
+	struct dev_state *cur;       /* the device being read, block `blk` */
+	size_t blk;
+	int64_t poll_at;             /* when the poll of `cur` started (monotonic ms) */
+	int64_t deadline;            /* of the connection attempt or the reply */
+	int64_t wake_at;             /* when the loop must look at it again */
+	uint16_t tid;                /* the transaction id in flight */
+	uint8_t rbuf[MODBUS_TCP_MAX_ADU_LENGTH];
+	size_t rlen;
+	int attached;                /* in the loop (under the loop's lock) */
+	int stalled;                 /* TBMOND_TEST_STALL_LINK */
+	size_t rounds;
+	struct tbm_event *held;      /* events the full queue did not take yet */
+	size_t nheld, capheld;
 	int64_t retry_at;            /* no connection attempt before this (monotonic ms) */
 	int64_t conn_backoff_ms;
 	struct queue *q;
-	pthread_t thread;
 	int started;
+	pthread_t thread;            /* RTU */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	atomic_int stop;
@@ -63,9 +79,11 @@ struct links {
 	size_t n;
 };
 
-/* A link thread wakes at least this often, even with nothing to poll, so
- * that the watchdog can tell idle from stuck. */
+/* A link's thread (the loop for TCP) wakes at least this often, even with
+ * nothing to poll, so that the watchdog can tell idle from stuck. */
 #define LINK_WAKE_MS 5000
+/* A TCP link that holds events (the queue was full) tries again this often. */
+#define LINK_HELD_RETRY_MS 50
 
 /* links_build: groups the Modbus devices of the configuration into links
  * (not started). Each link takes a reference to `ref`. */

@@ -23,6 +23,7 @@ queue_init(struct queue *q, size_t cap)
 	q->head = q->len = q->high_water = 0;
 	q->pushed = 0;
 	q->closed = 0;
+	q->full_logged = 0;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -72,18 +73,50 @@ queue_push(struct queue *q, const struct tbm_event *ev)
 }
 
 int
+queue_try_push(struct queue *q, const struct tbm_event *ev)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&q->mu);
+	if (q->closed)
+		rc = -1;
+	else if (q->len == q->cap) {
+		if (!q->full_logged)
+			log_warnx("event queue full (%zu events): waiting for the database", q->cap);
+		q->full_logged = 1;
+		rc = 1;
+	} else {
+		q->ring[(q->head + q->len) % q->cap] = *ev;
+		q->len++;
+		q->pushed++;
+		if (q->len > q->high_water)
+			q->high_water = q->len;
+		pthread_cond_signal(&q->nonempty);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return rc;
+}
+
+void
+queue_fill(struct tbm_event *ev, enum event_type type, enum fault_kind kind, const char *device,
+    const char *point, double code, int64_t at_ms)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->kind = kind;
+	snprintf(ev->device, sizeof(ev->device), "%s", device);
+	snprintf(ev->point, sizeof(ev->point), "%s", point);
+	ev->code = code;
+	ev->at_ms = at_ms;
+}
+
+int
 queue_event(struct queue *q, enum event_type type, enum fault_kind kind, const char *device,
     const char *point, double code, int64_t at_ms)
 {
 	struct tbm_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.kind = kind;
-	snprintf(ev.device, sizeof(ev.device), "%s", device);
-	snprintf(ev.point, sizeof(ev.point), "%s", point);
-	ev.code = code;
-	ev.at_ms = at_ms;
+	queue_fill(&ev, type, kind, device, point, code, at_ms);
 	if (queue_push(q, &ev) != 0) {
 		log_errx("device %s: event for %s lost: the queue is closed", device, point);
 		return -1;
@@ -115,8 +148,10 @@ queue_pop(struct queue *q, struct tbm_event *out, size_t max, long wait_ms)
 		q->head = (q->head + 1) % q->cap;
 		q->len--;
 	}
-	if (n > 0)
+	if (n > 0) {
+		q->full_logged = 0;
 		pthread_cond_broadcast(&q->nonfull);
+	}
 	pthread_mutex_unlock(&q->mu);
 	return n;
 }

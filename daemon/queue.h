@@ -1,8 +1,9 @@
 /*
- * queue.h - the bounded event queue between the detectors (link threads,
- * later the MQTT client) and the writer thread. Fixed capacity: it never
- * allocates after creation; a full queue makes producers wait, so an event
- * is delayed but never dropped.
+ * queue.h - the bounded event queue between the detectors (the Modbus
+ * links, the MQTT client) and the writer thread. Fixed capacity: it never
+ * allocates after creation; a full queue makes producers wait (or, for the
+ * TCP links' event loop, hold their events), so an event is delayed but
+ * never dropped.
  */
 #ifndef TBMOND_QUEUE_H
 #define TBMOND_QUEUE_H
@@ -21,12 +22,18 @@ struct queue {
 	size_t high_water;         /* most events ever waiting at once */
 	unsigned long long pushed;
 	int closed;
+	int full_logged;           /* queue_try_push said so since the last pop */
 };
 
 int queue_init(struct queue *q, size_t cap);
 void queue_destroy(struct queue *q);
 /* queue_push: waits while the queue is full. -1 once the queue is closed. */
 int queue_push(struct queue *q, const struct tbm_event *ev);
+/* queue_try_push: never waits. 0 pushed, 1 full (logged once until the
+ * consumer makes room), -1 closed. */
+int queue_try_push(struct queue *q, const struct tbm_event *ev);
+void queue_fill(struct tbm_event *ev, enum event_type type, enum fault_kind kind,
+    const char *device, const char *point, double code, int64_t at_ms);
 /* queue_event: builds an event and pushes it; logs when it cannot. */
 int queue_event(struct queue *q, enum event_type type, enum fault_kind kind, const char *device,
     const char *point, double code, int64_t at_ms);
