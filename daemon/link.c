@@ -60,6 +60,8 @@ link_flush(struct link *l, int wait)
 {
 	size_t i;
 
+	if (l->nheld == 0)
+		return 0;
 	for (i = 0; i < l->nheld; i++) {
 		int rc = wait ? queue_push(l->q, &l->held[i]) : queue_try_push(l->q, &l->held[i]);
 		if (rc == 1)
