@@ -4,16 +4,21 @@
  * x2) per device on a fixed grid. bench/run compares tbmond's CPU per poll
  * with this one's.
  *
- * usage: tbm-bench-floor [--lean] INTERVAL_MS SPECFILE   (SPECFILE: "HOST PORT UNIT" a line)
+ * usage: tbm-bench-floor [--lean | --evented] INTERVAL_MS SPECFILE
+ * (SPECFILE: "HOST PORT UNIT" a line)
  * --lean: libmodbus only connects; each read is framed here and received
  * with one poll() and (usually) one recv(), instead of libmodbus's
  * select()+recv() for the header and again for the rest: what a poller
  * that receives its own replies would cost.
+ * --evented: the links are served together by one epoll loop, one request
+ * in flight per link (the design of tbmond's TCP links, without its
+ * detectors, database and checks): the least such a poller can cost.
  * Runs until SIGTERM/SIGINT, then prints "floor: N polls, F failed".
  */
 #include <errno.h>
 #include <modbus.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <stdint.h>
@@ -21,11 +26,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct flink {
 	char host[64];
 	int port;
 	modbus_t *ctx;
+	/* --evented */
+	struct fdev **devs;
+	size_t ndevs, cur;
+	int step;                  /* 0: holding 100 x1 in flight, 1: input 10 x2 */
+	int busy;
+	uint16_t tid;
+	uint8_t buf[260];
+	size_t have;
 };
 
 struct fdev {
@@ -35,7 +49,7 @@ struct fdev {
 };
 
 static volatile sig_atomic_t stop;
-static int lean;
+static int lean, evented;
 static uint16_t tid;
 
 static void
@@ -128,6 +142,120 @@ poll_dev(struct fdev *d)
 	return 0;
 }
 
+/* --evented: sends the current request of l (the device l->cur, read l->step) */
+static int
+ev_send(struct flink *l)
+{
+	uint8_t r[12];
+	int unit = l->devs[l->cur]->unit;
+
+	l->tid++;
+	r[0] = (uint8_t)(l->tid >> 8);
+	r[1] = (uint8_t)l->tid;
+	r[2] = r[3] = r[4] = 0;
+	r[5] = 6;
+	r[6] = (uint8_t)unit;
+	r[7] = l->step ? 4 : 3;
+	r[8] = 0;
+	r[9] = l->step ? 10 : 100;
+	r[10] = 0;
+	r[11] = l->step ? 2 : 1;
+	return send(modbus_get_socket(l->ctx), r, sizeof(r), MSG_NOSIGNAL) == (ssize_t)sizeof(r) ? 0 : -1;
+}
+
+static void
+ev_drop(struct flink *l, unsigned long long *failed)
+{
+	modbus_close(l->ctx);
+	modbus_free(l->ctx);
+	l->ctx = NULL;
+	l->busy = 0;
+	l->have = 0;
+	(*failed)++;
+}
+
+/* --evented: every link polls its devices in turn, each round on the grid;
+ * the links at once, one request in flight each. */
+static void
+ev_run(struct flink *links, size_t nlinks, int64_t interval, unsigned long long *polls,
+    unsigned long long *failed)
+{
+	struct epoll_event evs[64];
+	int ep = epoll_create1(0);
+	int64_t next = mono_ms();
+
+	if (ep == -1) {
+		perror("epoll_create1");
+		return;
+	}
+	while (!stop) {
+		int64_t now = mono_ms();
+		int n;
+
+		if (now >= next) {
+			for (size_t i = 0; i < nlinks; i++) {
+				struct flink *l = &links[i];
+				if (l->busy)
+					continue;      /* still in last round's reads */
+				if (l->ctx == NULL) {
+					struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l };
+					l->ctx = modbus_new_tcp(l->host, l->port);
+					if (l->ctx == NULL || modbus_connect(l->ctx) == -1 ||
+					    epoll_ctl(ep, EPOLL_CTL_ADD, modbus_get_socket(l->ctx), &ev) == -1) {
+						if (l->ctx != NULL)
+							modbus_free(l->ctx);
+						l->ctx = NULL;
+						(*failed)++;
+						continue;
+					}
+				}
+				l->cur = 0;
+				l->step = 0;
+				l->busy = 1;
+				if (ev_send(l) != 0)
+					ev_drop(l, failed);
+			}
+			next += interval;
+			if (next <= now)
+				next = now + interval;
+		}
+		n = epoll_wait(ep, evs, 64, (int)(next - now > 0 ? next - now : 0));
+		for (int e = 0; e < n; e++) {
+			struct flink *l = evs[e].data.ptr;
+			ssize_t r = recv(modbus_get_socket(l->ctx), l->buf + l->have, sizeof(l->buf) - l->have,
+			    MSG_DONTWAIT);
+			size_t len;
+
+			if (r <= 0) {
+				if (r == 0 || (errno != EAGAIN && errno != EINTR))
+					ev_drop(l, failed);
+				continue;
+			}
+			l->have += (size_t)r;
+			if (l->have < 7 || l->have < (len = 6 + (size_t)(l->buf[4] << 8 | l->buf[5])))
+				continue;
+			if (!l->busy || (l->buf[0] << 8 | l->buf[1]) != l->tid || l->have != len) {
+				ev_drop(l, failed);
+				continue;
+			}
+			l->have = 0;
+			if (l->step == 0)
+				l->step = 1;
+			else {
+				(*polls)++;
+				l->step = 0;
+				if (++l->cur == l->ndevs) {
+					l->busy = 0;
+					continue;
+				}
+			}
+			if (ev_send(l) != 0)
+				ev_drop(l, failed);
+		}
+	}
+	close(ep);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -145,9 +273,13 @@ main(int argc, char **argv)
 		lean = 1;
 		argc--;
 		argv++;
+	} else if (argc > 1 && strcmp(argv[1], "--evented") == 0) {
+		evented = 1;
+		argc--;
+		argv++;
 	}
 	if (argc != 3 || (interval = atoll(argv[1])) <= 0) {
-		fprintf(stderr, "usage: tbm-bench-floor [--lean] INTERVAL_MS SPECFILE\n");
+		fprintf(stderr, "usage: tbm-bench-floor [--lean | --evented] INTERVAL_MS SPECFILE\n");
 		return 2;
 	}
 	if ((f = fopen(argv[2], "r")) == NULL) {
@@ -174,8 +306,16 @@ main(int argc, char **argv)
 		}
 		devs[i].link = &links[j];
 		devs[i].unit = unit;
+		links[j].ndevs++;
 	}
 	fclose(f);
+	for (size_t j = 0; j < nlinks; j++) {
+		if ((links[j].devs = calloc(links[j].ndevs, sizeof(*links[j].devs))) == NULL)
+			return 1;
+		links[j].ndevs = 0;
+	}
+	for (size_t i = 0; i < ndevs; i++)
+		devs[i].link->devs[devs[i].link->ndevs++] = &devs[i];
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -190,7 +330,9 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < ndevs; i++)
 			devs[i].due = start;
 	}
-	while (!stop && ndevs > 0) {
+	if (evented)
+		ev_run(links, nlinks, interval, &polls, &failed);
+	while (!evented && !stop && ndevs > 0) {
 		struct fdev *next = &devs[0];
 		int64_t now;
 
@@ -211,11 +353,13 @@ main(int argc, char **argv)
 			next->due = now + interval;
 	}
 	printf("floor: %llu polls, %llu failed\n", polls, failed);
-	for (size_t i = 0; i < nlinks; i++)
+	for (size_t i = 0; i < nlinks; i++) {
 		if (links[i].ctx != NULL) {
 			modbus_close(links[i].ctx);
 			modbus_free(links[i].ctx);
 		}
+		free(links[i].devs);
+	}
 	free(links);
 	free(devs);
 	return 0;
