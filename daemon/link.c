@@ -34,7 +34,10 @@
 #include "log.h"
 #include "tbmtime.h"
 
-enum { TS_IDLE, TS_CONNECTING, TS_WAIT };
+enum { TS_IDLE, TS_RESOLVING, TS_CONNECTING, TS_WAIT };
+
+/* While a host name is being looked up, the loop looks this often. */
+#define RESOLVE_POLL_MS 20
 
 static int64_t
 link_timeout_ms(const struct link *l)
@@ -507,18 +510,13 @@ tcp_send(struct link *l, int64_t now)
 	l->wake_at = l->deadline;
 }
 
-/* Address of the link's endpoint. A numeric address needs no resolver;
- * a host name is looked up at every connection attempt (the loop waits for
- * the resolver meanwhile). */
+/* A numeric address into ss; -1 for a host name. */
 static int
-tcp_address(const struct link *l, struct sockaddr_storage *ss, socklen_t *len)
+tcp_numeric(const struct link *l, struct sockaddr_storage *ss, socklen_t *len)
 {
 	const struct conf_device *p = l->params;
 	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	struct addrinfo hints, *ai = NULL;
-	char port[16];
-	int rc;
 
 	memset(ss, 0, sizeof(*ss));
 	if (inet_pton(AF_INET, p->host, &in4->sin_addr) == 1) {
@@ -533,37 +531,17 @@ tcp_address(const struct link *l, struct sockaddr_storage *ss, socklen_t *len)
 		*len = sizeof(*in6);
 		return 0;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-	snprintf(port, sizeof(port), "%d", p->port);
-	if ((rc = getaddrinfo(p->host, port, &hints, &ai)) != 0) {
-		if (l->conn_backoff_ms == 0)
-			log_warnx("link %s: cannot resolve %s: %s", l->name, p->host, gai_strerror(rc));
-		errno = EHOSTUNREACH;
-		return -1;
-	}
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
+	return -1;
 }
 
-/* Starts a connection: 0 connected or on its way (TS_CONNECTING), -1 not
- * now (backoff) or failed. */
+/* Opens a non-blocking connection: TS_CONNECTING, or -1 with errno. */
 static int
-tcp_connect(struct link *l, int64_t now)
+tcp_open(struct link *l, const struct sockaddr *sa, socklen_t len, int64_t now)
 {
-	struct sockaddr_storage ss;
 	struct epoll_event ev;
-	socklen_t len;
 	int one = 1;
 
-	if (now < l->retry_at)
-		return -1;
-	if (tcp_address(l, &ss, &len) != 0)
-		goto fail;
-	if ((l->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+	if ((l->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		goto fail;
 	setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	memset(&ev, 0, sizeof(ev));
@@ -571,7 +549,7 @@ tcp_connect(struct link *l, int64_t now)
 	ev.data.ptr = l;
 	if (epoll_ctl(loop.epfd, EPOLL_CTL_ADD, l->fd, &ev) == -1)
 		goto fail;
-	if (connect(l->fd, (struct sockaddr *)&ss, len) == -1 && errno != EINPROGRESS)
+	if (connect(l->fd, sa, len) == -1 && errno != EINPROGRESS)
 		goto fail;
 	l->st = TS_CONNECTING;
 	l->deadline = now + link_timeout_ms(l);
@@ -581,9 +559,125 @@ fail:
 	{
 		int e = errno;
 		tcp_close(l);
-		connect_failed(l, now, e);
+		errno = e;
 	}
 	return -1;
+}
+
+static void
+tcp_addrs_free(struct link *l)
+{
+	if (l->ai != NULL)
+		freeaddrinfo(l->ai);
+	l->ai = l->ai_cur = NULL;
+}
+
+/* A host name's addresses from l->ai_cur on, in turn: TS_CONNECTING, or -1
+ * when none is left (the attempt failed: backoff). */
+static int
+tcp_try(struct link *l, int64_t now, int e)
+{
+	for (; l->ai_cur != NULL; l->ai_cur = l->ai_cur->ai_next) {
+		if (tcp_open(l, l->ai_cur->ai_addr, l->ai_cur->ai_addrlen, now) == 0)
+			return 0;
+		e = errno;
+	}
+	tcp_addrs_free(l);
+	connect_failed(l, now, e);
+	return -1;
+}
+
+/*
+ * Starts a connection: 0 on its way (TS_RESOLVING or TS_CONNECTING), -1 not
+ * now (backoff) or failed. A host name is looked up without waiting
+ * (getaddrinfo_a), at every connection attempt, so a slow or dead name
+ * server holds up only its own link; a lookup that outlasts the attempt
+ * goes on and is used by the next one.
+ */
+static int
+tcp_connect(struct link *l, int64_t now)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (now < l->retry_at)
+		return -1;
+	if (tcp_numeric(l, &ss, &len) == 0) {
+		if (tcp_open(l, (struct sockaddr *)&ss, len, now) == 0)
+			return 0;
+		connect_failed(l, now, errno);
+		return -1;
+	}
+	if (!l->gai_busy) {
+		struct gaicb *list[1] = { &l->gai };
+		int rc;
+
+		memset(&l->gai, 0, sizeof(l->gai));
+		memset(&l->gai_hints, 0, sizeof(l->gai_hints));
+		l->gai_hints.ai_socktype = SOCK_STREAM;
+		l->gai_hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+		snprintf(l->gai_port, sizeof(l->gai_port), "%d", l->params->port);
+		l->gai.ar_name = l->params->host;
+		l->gai.ar_service = l->gai_port;
+		l->gai.ar_request = &l->gai_hints;
+		if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
+			log_warnx("link %s: cannot look up %s: %s", l->name, l->params->host, gai_strerror(rc));
+			connect_failed(l, now, EHOSTUNREACH);
+			return -1;
+		}
+		l->gai_busy = 1;
+	}
+	l->st = TS_RESOLVING;
+	l->deadline = now + link_timeout_ms(l);
+	l->wake_at = now;
+	return 0;
+}
+
+/* A link in TS_RESOLVING: 1 while the lookup goes on, 0 when it is over
+ * (connecting, or the poll failed). */
+static int
+tcp_resolving(struct link *l, int64_t now)
+{
+	int rc = gai_error(&l->gai);
+
+	if (rc == EAI_INPROGRESS) {
+		if (now < l->deadline)
+			return 1;
+		l->st = TS_IDLE;
+		connect_failed(l, now, ETIMEDOUT);
+		tcp_finish(l, 0);
+		return 0;
+	}
+	l->gai_busy = 0;
+	l->st = TS_IDLE;
+	if (rc == 0) {
+		l->ai = l->ai_cur = l->gai.ar_result;
+		l->gai.ar_result = NULL;
+		if (tcp_try(l, now, EHOSTUNREACH) != 0)
+			tcp_finish(l, 0);
+		return 0;
+	}
+	if (l->conn_backoff_ms == 0)
+		log_warnx("link %s: cannot resolve %s: %s", l->name, l->params->host, gai_strerror(rc));
+	connect_failed(l, now, EHOSTUNREACH);
+	tcp_finish(l, 0);
+	return 0;
+}
+
+/* A lookup still going on when the link is freed is cancelled or waited for. */
+static void
+tcp_resolve_end(struct link *l)
+{
+	if (!l->gai_busy)
+		return;
+	if (gai_cancel(&l->gai) != EAI_CANCELED) {
+		const struct gaicb *list[1] = { &l->gai };
+		while (gai_error(&l->gai) == EAI_INPROGRESS)
+			gai_suspend(list, 1, NULL);
+	}
+	if (gai_error(&l->gai) == 0 && l->gai.ar_result != NULL)
+		freeaddrinfo(l->gai.ar_result);
+	l->gai_busy = 0;
 }
 
 /* Starts the poll of d: connects if need be, sends the first request. */
@@ -600,7 +694,7 @@ tcp_begin(struct link *l, struct dev_state *d, int64_t now)
 	if (l->fd < 0) {
 		if (tcp_connect(l, now) != 0)
 			tcp_finish(l, 0);
-		return;       /* tcp_ready() sends when connected */
+		return;       /* tcp_connected() sends when connected */
 	}
 	tcp_send(l, now);
 }
@@ -624,10 +718,19 @@ tcp_connected(struct link *l, int64_t now)
 	}
 	if (err != 0) {
 		tcp_close(l);
-		connect_failed(l, now, err);
+		if (l->ai_cur != NULL && l->ai_cur->ai_next != NULL) {
+			/* a host name's next address */
+			l->ai_cur = l->ai_cur->ai_next;
+			if (tcp_try(l, now, err) == 0)
+				return;
+		} else {
+			tcp_addrs_free(l);
+			connect_failed(l, now, err);
+		}
 		tcp_finish(l, 0);
 		return;
 	}
+	tcp_addrs_free(l);
 	connect_done(l);
 	tcp_send(l, now);
 }
@@ -739,8 +842,11 @@ tcp_step(struct link *l, int64_t now)
 
 	if (l->stalled)
 		return INT64_MAX;
+	if (l->st == TS_RESOLVING && tcp_resolving(l, now))
+		return l->deadline < now + RESOLVE_POLL_MS ? l->deadline : now + RESOLVE_POLL_MS;
 	if (l->st == TS_CONNECTING && now >= l->deadline) {
 		tcp_close(l);
+		tcp_addrs_free(l);
 		connect_failed(l, now, ETIMEDOUT);
 		tcp_finish(l, 0);
 	} else if (l->st == TS_WAIT && now >= l->deadline)
@@ -755,7 +861,7 @@ tcp_step(struct link *l, int64_t now)
 			return d->next_due;
 		tcp_begin(l, d, now);
 	}
-	return l->deadline;
+	return l->st == TS_RESOLVING ? now : l->deadline;
 }
 
 /* Links attached since the last look, and links asked to stop. */
@@ -1045,6 +1151,10 @@ link_free(struct link *l)
 	free(l->devs);
 	free(l->held);
 	free(l->sig);
+	if (l->proto == PROTO_MODBUS_TCP) {
+		tcp_resolve_end(l);
+		tcp_addrs_free(l);
+	}
 	link_close(l);
 	cfref_put(l->ref);
 	free(l);

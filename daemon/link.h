@@ -8,6 +8,7 @@
 #define TBMOND_LINK_H
 
 #include <modbus.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -53,6 +54,11 @@ struct link {
 	uint16_t tid;                /* the transaction id in flight */
 	uint8_t rbuf[MODBUS_TCP_MAX_ADU_LENGTH];
 	size_t rlen;
+	struct gaicb gai;            /* a host name's lookup (getaddrinfo_a) */
+	struct addrinfo gai_hints;
+	char gai_port[8];
+	int gai_busy;                /* gai is in use until its lookup is over */
+	struct addrinfo *ai, *ai_cur;   /* a host name's addresses; the one being tried */
 	int attached;                /* in the loop (under the loop's lock) */
 	int stalled;                 /* TBMOND_TEST_STALL_LINK */
 	size_t rounds;
