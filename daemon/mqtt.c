@@ -88,15 +88,7 @@ static void
 add_event(struct tbm_event *v, size_t *n, enum event_type type, enum fault_kind kind,
     const char *device, const char *point, double code, int64_t at)
 {
-	struct tbm_event *e = &v[(*n)++];
-
-	memset(e, 0, sizeof(*e));
-	e->type = type;
-	e->kind = kind;
-	snprintf(e->device, sizeof(e->device), "%s", device);
-	snprintf(e->point, sizeof(e->point), "%s", point);
-	e->code = code;
-	e->at_ms = at;
+	queue_fill(&v[(*n)++], type, kind, device, point, code, at);
 }
 
 static void

@@ -45,6 +45,18 @@ queue_destroy(struct queue *q)
 	q->ring = NULL;
 }
 
+/* Appends ev; q->mu is held and there is room. */
+static void
+append_locked(struct queue *q, const struct tbm_event *ev)
+{
+	q->ring[(q->head + q->len) % q->cap] = *ev;
+	q->len++;
+	q->pushed++;
+	if (q->len > q->high_water)
+		q->high_water = q->len;
+	pthread_cond_signal(&q->nonempty);
+}
+
 int
 queue_push(struct queue *q, const struct tbm_event *ev)
 {
@@ -62,12 +74,7 @@ queue_push(struct queue *q, const struct tbm_event *ev)
 		pthread_mutex_unlock(&q->mu);
 		return -1;
 	}
-	q->ring[(q->head + q->len) % q->cap] = *ev;
-	q->len++;
-	q->pushed++;
-	if (q->len > q->high_water)
-		q->high_water = q->len;
-	pthread_cond_signal(&q->nonempty);
+	append_locked(q, ev);
 	pthread_mutex_unlock(&q->mu);
 	return 0;
 }
@@ -85,14 +92,8 @@ queue_try_push(struct queue *q, const struct tbm_event *ev)
 			log_warnx("event queue full (%zu events): waiting for the database", q->cap);
 		q->full_logged = 1;
 		rc = 1;
-	} else {
-		q->ring[(q->head + q->len) % q->cap] = *ev;
-		q->len++;
-		q->pushed++;
-		if (q->len > q->high_water)
-			q->high_water = q->len;
-		pthread_cond_signal(&q->nonempty);
-	}
+	} else
+		append_locked(q, ev);
 	pthread_mutex_unlock(&q->mu);
 	return rc;
 }
