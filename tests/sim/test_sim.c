@@ -490,6 +490,70 @@ test_eof_and_sigterm(const char *scenario)
 	CHECK(rc == 0, "SIGTERM exits 0 (%d)", rc);
 }
 
+/* file_has: the file at path contains needle. */
+static int
+file_has(const char *path, const char *needle)
+{
+	char text[8192];
+	size_t n;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return 0;
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	text[n] = '\0';
+	fclose(fp);
+	return strstr(text, needle) != NULL;
+}
+
+/*
+ * Nobody reads its stdout: a timeline that prints about 30 KB a second fills
+ * the pipe (64 KB) within seconds. tbm-sim must drop the lines (and say so
+ * once on stderr) and go on answering, not block in write().
+ */
+static void
+test_unread_stdout(void)
+{
+	char path[300], errpath[300], text[8192];
+	size_t len = 0;
+	int64_t deadline;
+	struct sim s;
+	modbus_t *c;
+	uint16_t r;
+	int errfd, rc, dropped = 0;
+
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+	    "[sim]\nloop = 100ms\n[server s]\nlisten = 127.0.0.1:0\n[device d]\nserver = s\n");
+	for (int a = 0; a < 10; a++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "holding %d = 0\n", a);
+	for (int t = 0; t < 10; t++) {
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "[at %dms]\n", t * 10);
+		for (int a = 0; a < 10; a++)
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "d.holding.%d = %d\n", a, t);
+	}
+	snprintf(path, sizeof(path), "%s/chatty.sim", dir);
+	snprintf(errpath, sizeof(errpath), "%s/chatty.err", dir);
+	write_file(path, text);
+	errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	rc = sim_start(&s, path, NULL, errfd);
+	close(errfd);
+	CHECK(rc == 0, "chatty scenario ready");
+	if (rc != 0)
+		return;
+	/* its stdout is not read from here on */
+	deadline = time_mono_ms() + 30000;
+	while (!(dropped = file_has(errpath, "timeline lines are dropped")) && time_mono_ms() < deadline)
+		poll(NULL, 0, 20);
+	CHECK(dropped, "the full stdout is noticed and said on stderr");
+	c = tcp_client(s.port, 1, 1000);
+	CHECK(c != NULL && modbus_read_registers(c, 0, 1, &r) == 1, "still answering with stdout full");
+	client_free(c);
+	kill(s.pid, SIGTERM);
+	rc = sim_wait(&s);
+	CHECK(rc == 0, "SIGTERM exits 0 with stdout full (%d)", rc);
+	CHECK(file_has(errpath, "timeline lines dropped: nobody read stdout"), "the dropped lines counted at exit");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -526,6 +590,7 @@ main(int argc, char **argv)
 	test_log(reqlog);
 	test_bad_scenario();
 	test_eof_and_sigterm(scenario);
+	test_unread_stdout();
 
 	if (failures == 0) {
 		char rm[400];

@@ -38,7 +38,8 @@ usage(FILE *fp)
 	    "Serves the scenario's simulated devices over Modbus TCP and RTU, and\n"
 	    "publishes its MQTT devices' JSON states to the scenario's brokers.\n"
 	    "stdout: 'listening NAME ADDRESS' per server and per broker (once connected),\n"
-	    "then 'ready'; 'at T ...' as the timeline changes things.\n"
+	    "then 'ready'; 'at T ...' as the timeline changes things (dropped, and\n"
+	    "counted, while nobody reads stdout).\n"
 	    "stdin: set|get|behave|publish|stats|quit, one line each, answered with one\n"
 	    "line 'ok [VALUE]' or 'error: message'.\n"
 	    "Exit status: 0 after quit or SIGTERM, 1 when a server or broker cannot be\n"
@@ -173,6 +174,8 @@ run(struct scenario *sc, int exit_on_eof, const sigset_t *during_poll)
 		mqtt_handle(pfd + off + nsrv, n - (size_t)off - nsrv, now);
 	}
 	fflush(stdout);
+	if (timeline_dropped() > 0)
+		log_warnx("%llu timeline lines dropped: nobody read stdout", timeline_dropped());
 	free(pfd);
 	return rc;
 }

@@ -259,6 +259,8 @@ void timeline_start(struct scenario *sc, int64_t now);
 /* timeline_run: applies every step due at `now`, printing "at T ..." lines. */
 void timeline_run(int64_t now);
 int64_t timeline_next_deadline(void);
+/* Timeline lines dropped because nobody read stdout. */
+unsigned long long timeline_dropped(void);
 
 /* command.c: one stdin command line -> one reply line on stdout.
  * Returns 1 when the command was quit. */

@@ -5,12 +5,46 @@
  */
 #include "sim.h"
 
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "log.h"
 #include "tbmtime.h"
 
 static struct scenario *tl_sc;
 static int64_t tl_base;      /* monotonic ms of the current pass's time 0 */
 static size_t tl_next;       /* the next step to apply */
 static unsigned long tl_pass;
+static unsigned long long tl_dropped;   /* announcements nobody could take */
+
+/*
+ * An announcement is news, not an answer: when nobody reads stdout (a pipe
+ * that is full, or whose reader has gone) it is dropped and counted instead
+ * of stopping the simulator, whose devices must go on answering. A line of
+ * less than a page never blocks once poll() says the pipe has room.
+ */
+static void
+announce(const char *fmt, ...)
+{
+	struct pollfd p = { STDOUT_FILENO, POLLOUT, 0 };
+	va_list ap;
+
+	fflush(stdout);
+	if (poll(&p, 1, 0) != 1 || (p.revents & (POLLERR | POLLHUP | POLLNVAL)) || !(p.revents & POLLOUT)) {
+		if (tl_dropped++ == 0)
+			log_warnx("nobody reads stdout: timeline lines are dropped (counted at exit)");
+		return;
+	}
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+unsigned long long
+timeline_dropped(void)
+{
+	return tl_dropped;
+}
 
 void
 timeline_start(struct scenario *sc, int64_t now)
@@ -29,7 +63,7 @@ apply_step(const struct step *st)
 	time_format_duration(st->at_ms, when, sizeof(when));
 	for (size_t i = 0; i < st->nassigns; i++) {
 		assign_apply(&st->assigns[i]);
-		printf("at %s %s\n", when, st->assigns[i].text);
+		announce("at %s %s\n", when, st->assigns[i].text);
 	}
 }
 
@@ -50,7 +84,7 @@ timeline_run(int64_t now)
 		tl_pass++;
 		for (size_t i = 0; i < tl_sc->ndevices; i++)
 			device_reset(tl_sc->devices[i]);
-		printf("loop %lu\n", tl_pass);
+		announce("loop %lu\n", tl_pass);
 	}
 }
 
