@@ -154,6 +154,25 @@ test_bom_quotes_and_lines(void **state)
 	assert_int_equal(t.rows[2].line, 7);
 	csvin_free(&t);
 
+	/* bare CR line ends (old Mac): the same rows, the same line numbers */
+	scratch_write(s, "m.csv", "三级指标,实际完成值\r"
+	    "甲,\"1,5\"\r\"乙\r续\",\"说\"\"明\"\r\r,\r丙,3\r");
+	assert_int_equal(csvin_read(scratch_path(s, "m.csv"), need, 2, NULL, 0, 0, &t, col, &d), 0);
+	assert_int_equal(d.count, 0);
+	assert_int_equal(t.nrows, 3);
+	assert_int_equal(t.rows[0].line, 2);
+	assert_string_equal(t.rows[1].f[0], "乙\r续");
+	assert_int_equal(t.rows[1].line, 3);
+	assert_string_equal(t.rows[2].f[0], "丙");
+	assert_int_equal(t.rows[2].line, 7);
+	csvin_free(&t);
+	scratch_write(s, "m.csv", "三级指标,实际完成值\r甲,1\r乙,2,3\r");
+	csvin_read(scratch_path(s, "m.csv"), need, 2, NULL, 0, 0, &t, col, &d);
+	assert_non_null(d.text);
+	assert_non_null(strstr(d.text, "m.csv:3: 3 fields, the header has 2"));
+	csvin_free(&t);
+	diag_free(&d);
+
 	/* a BOM in the middle is text, not a BOM: the column is not found */
 	scratch_write(s, "y.csv", "三级指标,\xEF\xBB\xBF实际完成值\n");
 	assert_int_equal(csvin_read(scratch_path(s, "y.csv"), need, 2, NULL, 0, 1, &t, col, &d),

@@ -150,6 +150,20 @@ reset:
 	r->nfields = r->cap = 0;
 }
 
+/* The length of the physical line at s, with its end: LF, CRLF, or a bare
+ * CR (old Mac files; libcsv ends records there too). */
+static size_t
+line_length(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			return i + 1;
+		if (s[i] == '\r')
+			return i + 1 < n && s[i + 1] == '\n' ? i + 2 : i + 1;
+	}
+	return n;
+}
+
 static int
 blank_line(const char *s, size_t n)
 {
@@ -263,8 +277,7 @@ csvin_read(const char *path, const char *const *need, size_t nneed, const char *
 	parser = 1;
 	/* One physical line at a time, so that every record knows where it began. */
 	while (n > 0) {
-		char *nl = memchr(s, '\n', n);
-		size_t len = nl ? (size_t)(nl - s) + 1 : n;
+		size_t len = line_length(s, n);
 		line++;
 		if (!utf8_valid((const unsigned char *)s, len)) {
 			diag_add(d, path, line, "not UTF-8 text (save it as \"CSV UTF-8\")");
