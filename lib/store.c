@@ -116,7 +116,15 @@ fault_kind_parse(const char *s)
 const char *
 store_errmsg(struct store *st)
 {
-	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+	if (st == NULL || st->db == NULL)
+		return "no database";
+	/* A read-only connection cannot create the -wal and -shm files that
+	 * reading a WAL database needs; SQLite only says "attempt to write". */
+	if (st->readonly && (sqlite3_errcode(st->db) & 0xff) == SQLITE_READONLY)
+		return "this user may not write the database's directory, so it can read the database "
+		    "only while its -wal and -shm files exist (tbmond creates and keeps them: start "
+		    "tbmond once, or run this as the tbmon user)";
+	return sqlite3_errmsg(st->db);
 }
 
 /*
@@ -262,12 +270,18 @@ store_open(const char *path, int readonly, struct store **out, char *err, size_t
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 1);
 	if (!readonly) {
+		int persist = 1;
+
 		if (exec(st, "PRAGMA journal_mode = WAL") != 0 ||
 		    exec(st, "PRAGMA synchronous = NORMAL") != 0 ||
 		    exec(st, "PRAGMA foreign_keys = ON") != 0) {
 			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
 			goto fail;
 		}
+		/* The -wal and -shm files stay when the last writer closes: a
+		 * reader who may only read (the tbmon group) can open a WAL
+		 * database only while they exist. */
+		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 		if (migrate(st, err, errlen) != 0) {
 			size_t l = strlen(err);
 			char tmp[256];
@@ -279,7 +293,7 @@ store_open(const char *path, int readonly, struct store **out, char *err, size_t
 	} else {
 		int v = user_version(st);
 		if (v < 0) {
-			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+			snprintf(err, errlen, "%s: %s", path, store_errmsg(st));
 			goto fail;
 		}
 		if (v == 0) {

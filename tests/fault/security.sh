@@ -10,7 +10,9 @@
 # 4. tbmctl run as a user who cannot write the database (nobody) refuses a
 #    write command with exit 1 and a one-line message that says so; with no
 #    access at all, every command does. `security.sh messages` also wants
-#    the message to say why (fault.security_messages).
+#    the message to say why (fault.security_messages). A reader through the
+#    group reads while the -wal and -shm files exist, which tbmond keeps
+#    after it stops; without them it is told why it cannot.
 . "$(dirname "$0")/lib.sh"
 STRICT_MSG=0
 [ "${1:-}" != messages ] || STRICT_MSG=1
@@ -158,10 +160,15 @@ echo "tbmctl ack as nobody, no access: exit $rc: $(cat "$T/ctl.err")"
 expect_eq "exit status (no access)" "$rc" 1
 expect_eq "lines on stderr" "$(wc -l <"$T/ctl.err")" 1
 why "$T/ctl.err" "permission|access" "that the user may not open it"
-# b) readable through the group, not writable: a read works, a write is refused
+# b) readable through the group, not writable, no -wal and -shm files: a
+# read cannot open the WAL and says why; a write is refused
 chgrp "$(id -g nobody)" "$P/tbmon.db"
-as_nobody "$TBMCTL" -d "$P/tbmon.db" faults --all >/dev/null 2>"$T/ctl.err" ||
-	echo "note: tbmctl faults as a reader failed: $(cat "$T/ctl.err")"
+rc=0
+as_nobody "$TBMCTL" -d "$P/tbmon.db" faults --all >/dev/null 2>"$T/ctl.err" || rc=$?
+echo "tbmctl faults as a reader, no -wal/-shm: exit $rc: $(cat "$T/ctl.err")"
+expect_eq "exit status (reader, no -wal/-shm)" "$rc" 1
+expect_eq "lines on stderr" "$(wc -l <"$T/ctl.err")" 1
+why "$T/ctl.err" "wal and -shm files" "which files a reader needs"
 rc=0
 as_nobody "$TBMCTL" -d "$P/tbmon.db" ack "$id1" --by nobody >"$T/ctl.out" 2>"$T/ctl.err" || rc=$?
 echo "tbmctl ack as nobody, read-only: exit $rc: $(cat "$T/ctl.err")"
@@ -169,4 +176,15 @@ expect_eq "exit status (read-only)" "$rc" 1
 expect_eq "lines on stderr" "$(wc -l <"$T/ctl.err")" 1
 why "$T/ctl.err" "permission|read-?only|cannot write|not writable" "that the user cannot write it"
 expect_eq "acknowledged by nobody" "$(sqlite3 "$P/tbmon.db" "select count(*) from faults where acked_by = 'nobody'")" 0
+# c) the database tbmond uses, after tbmond stopped: its -wal and -shm are
+# kept, so a reader through the group reads
+daemon_start
+daemon_stop
+for f in "$T/tbmon.db" "$T/tbmon.db-wal" "$T/tbmon.db-shm"; do
+	[ -f "$f" ] || fail "$f is not there after tbmond stopped"
+	chgrp "$(id -g nobody)" "$f"
+done
+as_nobody "$TBMCTL" -d "$T/tbmon.db" faults --all >"$T/ctl.out" 2>"$T/ctl.err" ||
+	fail "tbmctl faults as a reader after tbmond stopped: $(cat "$T/ctl.err")"
+expect_eq "faults read by the reader" "$(grep -c . "$T/ctl.out")" "$(($(sqlite3 "$T/tbmon.db" "select count(*) from faults") + 1))"
 echo PASS
