@@ -5,6 +5,8 @@
  */
 #include "indicators.h"
 
+#include <cjson/cJSON.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -441,4 +443,73 @@ indicators_free(struct indicators *ind)
 	}
 	free(ind->unrepaired);
 	memset(ind, 0, sizeof(*ind));
+}
+
+static void
+add_num(cJSON *o, const char *key, double v)
+{
+	cJSON_AddItemToObject(o, key, isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(v));
+}
+
+static void
+add_str(cJSON *o, const char *key, const char *v)
+{
+	cJSON_AddItemToObject(o, key, v ? cJSON_CreateString(v) : cJSON_CreateNull());
+}
+
+void
+indicators_json_add(cJSON *o, const struct indicators *in)
+{
+	cJSON *x, *a;
+
+	x = cJSON_AddObjectToObject(o, "fault_repair_rate");
+	cJSON_AddNumberToObject(x, "faults", in->repair.faults);
+	cJSON_AddNumberToObject(x, "repaired", in->repair.repaired);
+	cJSON_AddNumberToObject(x, "rate", in->repair.rate);
+	cJSON_AddBoolToObject(x, "no_faults", in->repair.no_faults);
+	cJSON_AddNumberToObject(x, "within_24h", in->repair.within_24h);
+	cJSON_AddNumberToObject(x, "within_72h", in->repair.within_72h);
+	add_num(x, "mttr_hours", in->repair.mttr_mean_hours);
+	add_num(x, "mttr_median_hours", in->repair.mttr_median_hours);
+	cJSON_AddNumberToObject(x, "repeats", in->repair.repeats);
+	x = cJSON_AddObjectToObject(o, "safety");
+	cJSON_AddNumberToObject(x, "accidents", in->safety.accidents);
+	cJSON_AddNumberToObject(x, "near_misses", in->safety.near_misses);
+	cJSON_AddNumberToObject(x, "drills", in->safety.drills);
+	cJSON_AddNumberToObject(x, "none", in->safety.none);
+	cJSON_AddNumberToObject(x, "unclassified", in->safety.unclassified);
+	cJSON_AddBoolToObject(x, "provisional", in->safety.provisional);
+	add_num(x, "coverage", in->safety.safety_points ? in->safety.coverage : NAN);
+	cJSON_AddNumberToObject(x, "safety_points", in->safety.safety_points);
+	a = cJSON_AddArrayToObject(o, "labs");
+	for (size_t i = 0; i < in->nlabs; i++) {
+		const struct ind_lab *l = &in->labs[i];
+		cJSON *y = cJSON_CreateObject();
+		cJSON_AddStringToObject(y, "lab", l->lab);
+		cJSON_AddNumberToObject(y, "devices", l->devices);
+		cJSON_AddNumberToObject(y, "faults", l->faults);
+		cJSON_AddNumberToObject(y, "repaired", l->repaired);
+		add_num(y, "mttr_hours", l->mttr_hours);
+		cJSON_AddNumberToObject(y, "availability", l->availability);
+		cJSON_AddBoolToObject(y, "normal", l->normal);
+		cJSON_AddNumberToObject(y, "safety_events", l->safety_events);
+		add_num(y, "coverage", l->safety_points ? l->coverage : NAN);
+		cJSON_AddNumberToObject(y, "safety_points", l->safety_points);
+		cJSON_AddItemToArray(a, y);
+	}
+	a = cJSON_AddArrayToObject(o, "devices");
+	for (size_t i = 0; i < in->ndevices; i++) {
+		const struct ind_device *dv = &in->devices[i];
+		cJSON *y = cJSON_CreateObject();
+		cJSON_AddStringToObject(y, "id", dv->id);
+		add_str(y, "name", dv->name);
+		add_str(y, "lab", dv->lab);
+		cJSON_AddBoolToObject(y, "assessment", dv->assessment);
+		cJSON_AddNumberToObject(y, "faults", dv->faults);
+		cJSON_AddNumberToObject(y, "repaired", dv->repaired);
+		cJSON_AddNumberToObject(y, "availability", dv->availability);
+		add_num(y, "mtbf_hours", dv->mtbf_hours);
+		cJSON_AddItemToArray(a, y);
+	}
+	cJSON_AddItemToObject(o, "faults_per_month", cJSON_CreateIntArray(in->faults_per_month, 12));
 }

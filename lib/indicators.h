@@ -83,4 +83,13 @@ int indicators_compute_opts(struct store *st, int64_t from_ms, int64_t to_ms, in
     const struct ind_opts *o, struct indicators *out, char *err, size_t errlen);
 void indicators_free(struct indicators *ind);
 
+/* indicators_json_add: the figures into o, under DESIGN.md's keys and more:
+ * fault_repair_rate, safety, labs, devices, faults_per_month. Rates and
+ * availability as fractions, absent values null (a coverage without safety
+ * points too). The callers add what only they know: site, period, the
+ * unrepaired faults. One builder, so that tbmctl's and tbm-report's JSON
+ * say the same things by the same names. */
+struct cJSON;
+void indicators_json_add(struct cJSON *o, const struct indicators *in);
+
 #endif

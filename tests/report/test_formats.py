@@ -2,9 +2,11 @@
 """test_formats.py - tbm-report run as a program on the fixture evaluation
 (tests/report/data plus two bases built by report_mkbases): the xlsx read
 back with openpyxl cell by cell, the html checked for the table and both SVG
-charts, md/csv/json checked to carry the same scores, and the exit codes.
+charts, md/csv/json checked to carry the same scores, each base's figures in
+the json equal to `tbmctl indicators --json` on its database, and the exit
+codes.
 
-usage: test_formats.py TBM_REPORT MKBASES DATA_DIR
+usage: test_formats.py TBM_REPORT MKBASES DATA_DIR [TBMCTL]
 """
 import csv
 import io
@@ -30,6 +32,7 @@ except ImportError:
     sys.exit(77)
 
 TBM, MKBASES, DATA = sys.argv[1:4]
+TBMCTL = sys.argv[4] if len(sys.argv) > 4 else None
 failures = []
 
 
@@ -71,6 +74,20 @@ try:
           "json faults_per_month")
     check([s["site_id"] for s in js["equipment"]["sites"]] == ["pudong", "minhang"], "json sites")
     expected = {r["level3"] or r["level1"]: r for r in rows}
+
+    # each base's figures: the same keys and values as tbmctl's for its database
+    for site in js["equipment"]["sites"] if TBMCTL else []:
+        p = subprocess.run([TBMCTL, "-d", site["database"], "indicators", "--from", site["from"],
+                            "--to", site["to"], "--cutoff", site["cutoff"], "--normal", "0.95",
+                            "--json"], capture_output=True)
+        check(p.returncode == 0, "tbmctl indicators on %s: %s" % (site["site_id"], p.stderr))
+        if p.returncode != 0:
+            continue
+        ctl = json.loads(p.stdout)
+        for k in ("from", "to", "cutoff", "fault_repair_rate", "safety", "labs", "devices",
+                  "faults_per_month", "unrepaired"):
+            check(ctl.get(k) == site.get(k), "%s: tbmctl's %s %r, the report's %r" %
+                  (site["site_id"], k, ctl.get(k), site.get(k)))
 
     # md: every row's score, the total and the grade
     md = run(ini).stdout.decode()

@@ -86,6 +86,9 @@ load_base(const char *efpath, int line, const char *path, const struct period_sp
 	time_format_local(from, bs->from, sizeof(bs->from));
 	time_format_local(to, bs->to, sizeof(bs->to));
 	time_format_local(cutoff, bs->cutoff, sizeof(bs->cutoff));
+	time_format_iso(from, bs->from_iso, sizeof(bs->from_iso));
+	time_format_iso(to, bs->to_iso, sizeof(bs->to_iso));
+	time_format_iso(cutoff, bs->cutoff_iso, sizeof(bs->cutoff_iso));
 	if (bs->ind.nunrepaired &&
 	    (bs->unrepaired = calloc(bs->ind.nunrepaired, sizeof(*bs->unrepaired))) == NULL)
 		goto oom;
@@ -96,6 +99,7 @@ load_base(const char *efpath, int line, const char *path, const struct period_sp
 		x->device = strdup(u->device ? u->device : "");
 		x->label = u->label ? strdup(u->label) : NULL;
 		time_format_local(u->opened_at, x->opened, sizeof(x->opened));
+		time_format_iso(u->opened_at, x->opened_iso, sizeof(x->opened_iso));
 		if (x->device == NULL || (u->label && x->label == NULL))
 			goto oom;
 	}

@@ -74,12 +74,14 @@ struct rep_unrepaired {
 	int64_t id;
 	char *device, *label;
 	char opened[40];           /* local time of its base */
+	char opened_iso[40];       /* ISO 8601 with the base's offset (JSON) */
 };
 
 struct rep_base {
 	char *path;                /* the database, as resolved from the evaluation file */
 	char *site_id, *site_name, *timezone;
 	char from[40], to[40], cutoff[40];   /* local times of the base */
+	char from_iso[40], to_iso[40], cutoff_iso[40];   /* ISO 8601 with its offset (JSON) */
 	struct indicators ind;
 	struct rep_unrepaired *unrepaired;
 	size_t nunrepaired;

@@ -1,7 +1,8 @@
 /*
  * render_json.c - the machine form of the report (cJSON): the same table,
  * totals and appendix, numbers as numbers, rates as fractions (0.9 = 90%),
- * absent values null; keys in snake_case like tbmctl's.
+ * absent values null, times ISO 8601 with the base's offset; a base's
+ * figures built by the same function as tbmctl's (indicators_json_add).
  */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -79,64 +80,16 @@ static cJSON *
 json_base(const struct rep_base *bs)
 {
 	const struct indicators *in = &bs->ind;
-	cJSON *o = cJSON_CreateObject(), *x, *a;
+	cJSON *o = cJSON_CreateObject(), *a;
 
 	cJSON_AddStringToObject(o, "site_id", bs->site_id);
 	cJSON_AddStringToObject(o, "site_name", bs->site_name);
 	cJSON_AddStringToObject(o, "database", bs->path);
 	cJSON_AddStringToObject(o, "timezone", bs->timezone);
-	cJSON_AddStringToObject(o, "from", bs->from);
-	cJSON_AddStringToObject(o, "to", bs->to);
-	cJSON_AddStringToObject(o, "cutoff", bs->cutoff);
-	x = cJSON_AddObjectToObject(o, "fault_repair_rate");
-	cJSON_AddNumberToObject(x, "faults", in->repair.faults);
-	cJSON_AddNumberToObject(x, "repaired", in->repair.repaired);
-	cJSON_AddNumberToObject(x, "rate", in->repair.rate);
-	cJSON_AddNumberToObject(x, "within_24h", in->repair.within_24h);
-	cJSON_AddNumberToObject(x, "within_72h", in->repair.within_72h);
-	add_num(x, "mttr_hours", in->repair.mttr_mean_hours);
-	add_num(x, "mttr_median_hours", in->repair.mttr_median_hours);
-	cJSON_AddNumberToObject(x, "repeats", in->repair.repeats);
-	x = cJSON_AddObjectToObject(o, "safety");
-	cJSON_AddNumberToObject(x, "accidents", in->safety.accidents);
-	cJSON_AddNumberToObject(x, "near_misses", in->safety.near_misses);
-	cJSON_AddNumberToObject(x, "drills", in->safety.drills);
-	cJSON_AddNumberToObject(x, "unclassified", in->safety.unclassified);
-	cJSON_AddNumberToObject(x, "safety_points", in->safety.safety_points);
-	add_num(x, "coverage", in->safety.safety_points ? in->safety.coverage : NAN);
-	a = cJSON_AddArrayToObject(o, "labs");
-	for (size_t i = 0; i < in->nlabs; i++) {
-		const struct ind_lab *l = &in->labs[i];
-		cJSON *y = cJSON_CreateObject();
-		cJSON_AddStringToObject(y, "lab", l->lab);
-		cJSON_AddNumberToObject(y, "devices", l->devices);
-		cJSON_AddNumberToObject(y, "faults", l->faults);
-		cJSON_AddNumberToObject(y, "repaired", l->repaired);
-		add_num(y, "mttr_hours", l->mttr_hours);
-		cJSON_AddNumberToObject(y, "availability", l->availability);
-		cJSON_AddBoolToObject(y, "normal", l->normal);
-		cJSON_AddNumberToObject(y, "safety_events", l->safety_events);
-		add_num(y, "coverage", l->safety_points ? l->coverage : NAN);
-		cJSON_AddNumberToObject(y, "safety_points", l->safety_points);
-		cJSON_AddItemToArray(a, y);
-	}
-	a = cJSON_AddArrayToObject(o, "devices");
-	for (size_t i = 0; i < in->ndevices; i++) {
-		const struct ind_device *dv = &in->devices[i];
-		cJSON *y = cJSON_CreateObject();
-		cJSON_AddStringToObject(y, "id", dv->id);
-		if (dv->name)
-			cJSON_AddStringToObject(y, "name", dv->name);
-		else
-			cJSON_AddNullToObject(y, "name");
-		cJSON_AddStringToObject(y, "lab", dv->lab ? dv->lab : "");
-		cJSON_AddBoolToObject(y, "assessment", dv->assessment);
-		cJSON_AddNumberToObject(y, "faults", dv->faults);
-		cJSON_AddNumberToObject(y, "repaired", dv->repaired);
-		cJSON_AddNumberToObject(y, "availability", dv->availability);
-		add_num(y, "mtbf_hours", dv->mtbf_hours);
-		cJSON_AddItemToArray(a, y);
-	}
+	cJSON_AddStringToObject(o, "from", bs->from_iso);
+	cJSON_AddStringToObject(o, "to", bs->to_iso);
+	cJSON_AddStringToObject(o, "cutoff", bs->cutoff_iso);
+	indicators_json_add(o, in);
 	a = cJSON_AddArrayToObject(o, "unrepaired");
 	for (size_t i = 0; i < bs->nunrepaired; i++) {
 		cJSON *y = cJSON_CreateObject();
@@ -146,10 +99,9 @@ json_base(const struct rep_base *bs)
 			cJSON_AddStringToObject(y, "label", bs->unrepaired[i].label);
 		else
 			cJSON_AddNullToObject(y, "label");
-		cJSON_AddStringToObject(y, "opened_at", bs->unrepaired[i].opened);
+		cJSON_AddStringToObject(y, "opened_at", bs->unrepaired[i].opened_iso);
 		cJSON_AddItemToArray(a, y);
 	}
-	cJSON_AddItemToObject(o, "faults_per_month", cJSON_CreateIntArray(in->faults_per_month, 12));
 	return o;
 }
 

@@ -131,15 +131,9 @@ cmd_incidents(struct ctl *ctl, int argc, char **argv)
 /* ---- indicators ---- */
 
 static cJSON *
-num_or_null(double v)
-{
-	return isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(v);
-}
-
-static cJSON *
 ind_json(const struct indicators *ind)
 {
-	cJSON *o = cJSON_CreateObject(), *r, *s, *labs, *devs, *unrep, *months;
+	cJSON *o = cJSON_CreateObject(), *unrep;
 
 	if (o == NULL)
 		return NULL;
@@ -148,56 +142,7 @@ ind_json(const struct indicators *ind)
 	cJSON_AddItemToObject(o, "from", json_time(ind->from_ms));
 	cJSON_AddItemToObject(o, "to", json_time(ind->to_ms));
 	cJSON_AddItemToObject(o, "cutoff", json_time(ind->cutoff_ms));
-	r = cJSON_AddObjectToObject(o, "fault_repair_rate");
-	cJSON_AddNumberToObject(r, "faults", ind->repair.faults);
-	cJSON_AddNumberToObject(r, "repaired", ind->repair.repaired);
-	cJSON_AddNumberToObject(r, "rate", ind->repair.rate);
-	cJSON_AddBoolToObject(r, "no_faults", ind->repair.no_faults);
-	cJSON_AddNumberToObject(r, "within_24h", ind->repair.within_24h);
-	cJSON_AddNumberToObject(r, "within_72h", ind->repair.within_72h);
-	cJSON_AddItemToObject(r, "mttr_hours", num_or_null(ind->repair.mttr_mean_hours));
-	cJSON_AddItemToObject(r, "mttr_median_hours", num_or_null(ind->repair.mttr_median_hours));
-	cJSON_AddNumberToObject(r, "repeats", ind->repair.repeats);
-	s = cJSON_AddObjectToObject(o, "safety");
-	cJSON_AddNumberToObject(s, "accidents", ind->safety.accidents);
-	cJSON_AddNumberToObject(s, "near_misses", ind->safety.near_misses);
-	cJSON_AddNumberToObject(s, "drills", ind->safety.drills);
-	cJSON_AddNumberToObject(s, "none", ind->safety.none);
-	cJSON_AddNumberToObject(s, "unclassified", ind->safety.unclassified);
-	cJSON_AddBoolToObject(s, "provisional", ind->safety.provisional);
-	cJSON_AddNumberToObject(s, "coverage", ind->safety.coverage);
-	cJSON_AddNumberToObject(s, "safety_devices", ind->safety.safety_points);
-	labs = cJSON_AddArrayToObject(o, "labs");
-	for (size_t i = 0; i < ind->nlabs; i++) {
-		cJSON *l = cJSON_CreateObject();
-		cJSON_AddStringToObject(l, "lab", ind->labs[i].lab);
-		cJSON_AddNumberToObject(l, "availability", ind->labs[i].availability);
-		cJSON_AddBoolToObject(l, "normal", ind->labs[i].normal);
-		cJSON_AddNumberToObject(l, "devices", ind->labs[i].devices);
-		cJSON_AddNumberToObject(l, "faults", ind->labs[i].faults);
-		cJSON_AddNumberToObject(l, "repaired", ind->labs[i].repaired);
-		cJSON_AddItemToObject(l, "mttr_hours", num_or_null(ind->labs[i].mttr_hours));
-		cJSON_AddNumberToObject(l, "safety_events", ind->labs[i].safety_events);
-		if (ind->labs[i].safety_points)
-			cJSON_AddNumberToObject(l, "coverage", ind->labs[i].coverage);
-		else
-			cJSON_AddNullToObject(l, "coverage");
-		cJSON_AddItemToArray(labs, l);
-	}
-	devs = cJSON_AddArrayToObject(o, "devices");
-	for (size_t i = 0; i < ind->ndevices; i++) {
-		cJSON *d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "id", ind->devices[i].id);
-		cJSON_AddItemToObject(d, "lab", json_string_or_null(ind->devices[i].lab));
-		cJSON_AddBoolToObject(d, "assessment", ind->devices[i].assessment);
-		cJSON_AddNumberToObject(d, "faults", ind->devices[i].faults);
-		cJSON_AddNumberToObject(d, "availability", ind->devices[i].availability);
-		cJSON_AddItemToObject(d, "mtbf_hours", num_or_null(ind->devices[i].mtbf_hours));
-		cJSON_AddItemToArray(devs, d);
-	}
-	months = cJSON_AddArrayToObject(o, "faults_per_month");
-	for (int m = 0; m < 12; m++)
-		cJSON_AddItemToArray(months, cJSON_CreateNumber(ind->faults_per_month[m]));
+	indicators_json_add(o, ind);
 	unrep = cJSON_AddArrayToObject(o, "unrepaired");
 	for (size_t i = 0; i < ind->nunrepaired; i++) {
 		cJSON *u = cJSON_CreateObject();
