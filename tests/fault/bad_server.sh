@@ -1,7 +1,8 @@
 #!/bin/bash
 # Servers that misbehave below the Modbus level (tests/fault/badserver.py):
-# one that accepts connections and never answers (nor reads), and one that
-# resets the connection in the middle of a reply. For each: a comm fault
+# one that accepts connections and never answers (nor reads), one that
+# resets the connection in the middle of a reply, and one whose connect()
+# hangs (SYNs dropped: the connection attempt times out). For each: a comm fault
 # after offline_after; no value taken from half a reply (0x2a would open a
 # fault); no crash; retries back off once the device is offline (the
 # server counts the connections: their spacing must grow); a healthy device
@@ -21,17 +22,19 @@ server() {
 }
 server mute
 server reset
+server deaf
 sim_healthy >"$T/base.sim"
 sim_start "$T/base.sim"
 {
 	conf_head
 	conf_modbus mute "$PORT_mute" 1 100ms 200ms 3
 	conf_modbus reset "$PORT_reset" 1 100ms 200ms 3
+	conf_modbus deaf "$PORT_deaf" 1 100ms 200ms 3
 	conf_healthy
 } >"$T/tbmond.conf"
 
 daemon_start
-for dev in mute reset; do
+for dev in mute reset deaf; do
 	wait_until 20 "$dev: comm fault" q_is "$(comm_open $dev)" 1
 done
 # connections over the next 6 s: polled every 100 ms that would be 60; with
@@ -57,5 +60,8 @@ kill -0 "$DPID" || fail "tbmond died"
 daemon_stop
 expect_eq "faults of the mute server's device" "$(q "select group_concat(point) from faults where device = 'mute'")" comm
 expect_eq "faults of the resetting server's device" "$(q "select group_concat(point) from faults where device = 'reset'")" comm
+expect_eq "faults of the deaf server's device" "$(q "select group_concat(point) from faults where device = 'deaf'")" comm
+expect_eq "connection timeouts to the deaf server logged (once, then quietly)" \
+	"$(grep -c "link 127.0.0.1:$PORT_deaf: cannot connect: Connection timed out" "$DLOG")" 1
 check_healthy
 echo PASS

@@ -6,6 +6,9 @@ tbm-sim can do. Prints "listening PORT" once it listens on 127.0.0.1; logs
   mute   accepts and never reads or answers anything
   reset  reads a request, sends the first 5 bytes of a valid reply (holding
          registers, all 0x2a), then resets the connection (RST, SO_LINGER 0)
+  deaf   never accepts: its backlog is filled by its own connections, so the
+         kernel drops every further SYN and a connect() hangs (a gateway
+         that is powered but stuck, or a firewall that drops)
 """
 import os
 import selectors
@@ -21,6 +24,20 @@ def main():
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))
+    if mode == "deaf":
+        srv.listen(0)
+        fill = []
+        for _ in range(3):
+            c = socket.socket()
+            c.setblocking(False)
+            try:
+                c.connect(srv.getsockname())
+            except BlockingIOError:
+                pass
+            fill.append(c)
+        print("listening", srv.getsockname()[1], flush=True)
+        while True:
+            time.sleep(3600)
     srv.listen(64)
     print("listening", srv.getsockname()[1], flush=True)
     sel = selectors.DefaultSelector()
