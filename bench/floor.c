@@ -68,17 +68,12 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* lean_read: one read, framed and received here; 0 ok, -1 failed. */
-static int
-lean_read(int fd, int unit, int fc, int addr, int count)
+/* A Modbus TCP read request (12 bytes). */
+static void
+put_request(uint8_t *req, uint16_t t, int unit, int fc, int addr, int count)
 {
-	uint8_t req[12], rsp[260];
-	size_t got = 0, need = 7;
-	ssize_t n;
-
-	tid++;
-	req[0] = (uint8_t)(tid >> 8);
-	req[1] = (uint8_t)tid;
+	req[0] = (uint8_t)(t >> 8);
+	req[1] = (uint8_t)t;
 	req[2] = req[3] = req[4] = 0;
 	req[5] = 6;
 	req[6] = (uint8_t)unit;
@@ -87,6 +82,17 @@ lean_read(int fd, int unit, int fc, int addr, int count)
 	req[9] = (uint8_t)addr;
 	req[10] = (uint8_t)(count >> 8);
 	req[11] = (uint8_t)count;
+}
+
+/* lean_read: one read, framed and received here; 0 ok, -1 failed. */
+static int
+lean_read(int fd, int unit, int fc, int addr, int count)
+{
+	uint8_t req[12], rsp[260];
+	size_t got = 0, need = 7;
+	ssize_t n;
+
+	put_request(req, ++tid, unit, fc, addr, count);
 	if (send(fd, req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req))
 		return -1;
 	while (got < need) {
@@ -147,19 +153,9 @@ static int
 ev_send(struct flink *l)
 {
 	uint8_t r[12];
-	int unit = l->devs[l->cur]->unit;
 
-	l->tid++;
-	r[0] = (uint8_t)(l->tid >> 8);
-	r[1] = (uint8_t)l->tid;
-	r[2] = r[3] = r[4] = 0;
-	r[5] = 6;
-	r[6] = (uint8_t)unit;
-	r[7] = l->step ? 4 : 3;
-	r[8] = 0;
-	r[9] = l->step ? 10 : 100;
-	r[10] = 0;
-	r[11] = l->step ? 2 : 1;
+	put_request(r, ++l->tid, l->devs[l->cur]->unit, l->step ? 4 : 3, l->step ? 10 : 100,
+	    l->step ? 2 : 1);
 	return send(modbus_get_socket(l->ctx), r, sizeof(r), MSG_NOSIGNAL) == (ssize_t)sizeof(r) ? 0 : -1;
 }
 

@@ -572,8 +572,19 @@ tcp_addrs_free(struct link *l)
 	l->ai = l->ai_cur = NULL;
 }
 
+/* The connection attempt for the poll of l->cur failed with e: the link
+ * backs off and the poll fails. */
+static void
+tcp_attempt_failed(struct link *l, int64_t now, int e)
+{
+	tcp_close(l);
+	tcp_addrs_free(l);
+	connect_failed(l, now, e);
+	tcp_finish(l, 0);
+}
+
 /* A host name's addresses from l->ai_cur on, in turn: TS_CONNECTING, or -1
- * when none is left (the attempt failed: backoff). */
+ * with errno when none is left (e when there were none). */
 static int
 tcp_try(struct link *l, int64_t now, int e)
 {
@@ -582,8 +593,7 @@ tcp_try(struct link *l, int64_t now, int e)
 			return 0;
 		e = errno;
 	}
-	tcp_addrs_free(l);
-	connect_failed(l, now, e);
+	errno = e;
 	return -1;
 }
 
@@ -643,9 +653,7 @@ tcp_resolving(struct link *l, int64_t now)
 	if (rc == EAI_INPROGRESS) {
 		if (now < l->deadline)
 			return 1;
-		l->st = TS_IDLE;
-		connect_failed(l, now, ETIMEDOUT);
-		tcp_finish(l, 0);
+		tcp_attempt_failed(l, now, ETIMEDOUT);
 		return 0;
 	}
 	l->gai_busy = 0;
@@ -654,13 +662,12 @@ tcp_resolving(struct link *l, int64_t now)
 		l->ai = l->ai_cur = l->gai.ar_result;
 		l->gai.ar_result = NULL;
 		if (tcp_try(l, now, EHOSTUNREACH) != 0)
-			tcp_finish(l, 0);
+			tcp_attempt_failed(l, now, errno);
 		return 0;
 	}
 	if (l->conn_backoff_ms == 0)
 		log_warnx("link %s: cannot resolve %s: %s", l->name, l->params->host, gai_strerror(rc));
-	connect_failed(l, now, EHOSTUNREACH);
-	tcp_finish(l, 0);
+	tcp_attempt_failed(l, now, EHOSTUNREACH);
 	return 0;
 }
 
@@ -718,16 +725,13 @@ tcp_connected(struct link *l, int64_t now)
 	}
 	if (err != 0) {
 		tcp_close(l);
-		if (l->ai_cur != NULL && l->ai_cur->ai_next != NULL) {
-			/* a host name's next address */
-			l->ai_cur = l->ai_cur->ai_next;
+		/* a host name's next address, if it has one */
+		if (l->ai_cur != NULL && (l->ai_cur = l->ai_cur->ai_next) != NULL) {
 			if (tcp_try(l, now, err) == 0)
 				return;
-		} else {
-			tcp_addrs_free(l);
-			connect_failed(l, now, err);
+			err = errno;
 		}
-		tcp_finish(l, 0);
+		tcp_attempt_failed(l, now, err);
 		return;
 	}
 	tcp_addrs_free(l);
@@ -844,12 +848,9 @@ tcp_step(struct link *l, int64_t now)
 		return INT64_MAX;
 	if (l->st == TS_RESOLVING && tcp_resolving(l, now))
 		return l->deadline < now + RESOLVE_POLL_MS ? l->deadline : now + RESOLVE_POLL_MS;
-	if (l->st == TS_CONNECTING && now >= l->deadline) {
-		tcp_close(l);
-		tcp_addrs_free(l);
-		connect_failed(l, now, ETIMEDOUT);
-		tcp_finish(l, 0);
-	} else if (l->st == TS_WAIT && now >= l->deadline)
+	if (l->st == TS_CONNECTING && now >= l->deadline)
+		tcp_attempt_failed(l, now, ETIMEDOUT);
+	else if (l->st == TS_WAIT && now >= l->deadline)
 		tcp_fail(l, ETIMEDOUT);
 	/* the devices due now, one after the other while they answer at once */
 	while (l->st == TS_IDLE) {

@@ -64,6 +64,22 @@ write_file(const char *path, const char *text)
 	return fclose(fp);
 }
 
+/* read_text: the file at path into buf (cut at cap - 1 bytes); "" when it
+ * cannot be read. */
+static const char *
+read_text(const char *path, char *buf, size_t cap)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+
+	if (fp != NULL) {
+		n = fread(buf, 1, cap - 1, fp);
+		fclose(fp);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 /* sim_start: runs tbm-sim; with wait_ready, reads its stdout up to "ready". */
 static int
 sim_start(struct sim *s, const char *scenario, const char *reqlog, int errfd)
@@ -442,8 +458,6 @@ test_bad_scenario(void)
 	char path[300], errpath[300], text[4096] = "", expect[320];
 	struct sim s;
 	int errfd, rc;
-	size_t n;
-	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/bad.sim", dir);
 	snprintf(errpath, sizeof(errpath), "%s/bad.err", dir);
@@ -454,11 +468,7 @@ test_bad_scenario(void)
 	CHECK(rc == -1, "a bad scenario never gets ready");
 	rc = sim_wait(&s);
 	CHECK(rc == 2, "a bad scenario exits 2 (%d)", rc);
-	if ((fp = fopen(errpath, "r")) != NULL) {
-		n = fread(text, 1, sizeof(text) - 1, fp);
-		text[n] = '\0';
-		fclose(fp);
-	}
+	read_text(errpath, text, sizeof(text));
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		snprintf(expect, sizeof(expect), "%s:%d: ", path, lines[i]);
 		CHECK(strstr(text, expect) != NULL, "error reported at line %d", lines[i]);
@@ -495,15 +505,8 @@ static int
 file_has(const char *path, const char *needle)
 {
 	char text[8192];
-	size_t n;
-	FILE *fp = fopen(path, "r");
 
-	if (fp == NULL)
-		return 0;
-	n = fread(text, 1, sizeof(text) - 1, fp);
-	text[n] = '\0';
-	fclose(fp);
-	return strstr(text, needle) != NULL;
+	return strstr(read_text(path, text, sizeof(text)), needle) != NULL;
 }
 
 /*

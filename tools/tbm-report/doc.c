@@ -438,6 +438,17 @@ doc_cell(const struct block *b, size_t row, size_t col)
 	return &b->cells[row * b->ncols + col];
 }
 
+int
+doc_same_above(const struct block *b, size_t r, size_t c)
+{
+	if (r == 0 || (b->total_row && r == b->nrows - 1))
+		return 0;
+	for (size_t k = 0; k <= c; k++)
+		if (strcmp(doc_cell(b, r, k)->text, doc_cell(b, r - 1, k)->text) != 0)
+			return 0;
+	return *doc_cell(b, r, c)->text != '\0';
+}
+
 void
 doc_free(struct doc *d)
 {

@@ -37,17 +37,6 @@ static const char css[] =
     "svg.chart{display:block;margin:.5em 0 1.5em 0}\n"
     "@media print{body{margin:0}h2{page-break-before:auto}table,svg{page-break-inside:avoid}}\n";
 
-static int
-same_above(const struct block *b, size_t r, size_t c)
-{
-	if (r == 0 || (b->total_row && r == b->nrows - 1))
-		return 0;
-	for (size_t k = 0; k <= c; k++)
-		if (strcmp(doc_cell(b, r, k)->text, doc_cell(b, r - 1, k)->text) != 0)
-			return 0;
-	return *doc_cell(b, r, c)->text != '\0';
-}
-
 static void
 html_table(FILE *fp, const struct block *b)
 {
@@ -69,9 +58,9 @@ html_table(FILE *fp, const struct block *b)
 			size_t span = 1;
 			if (b->indicators && c < 2) {
 				/* the form's merged 一级/二级 cells */
-				if (same_above(b, r, c))
+				if (doc_same_above(b, r, c))
 					continue;
-				while (r + span < b->nrows && same_above(b, r + span, c))
+				while (r + span < b->nrows && doc_same_above(b, r + span, c))
 					span++;
 			}
 			fputs(x->fmt != CF_TEXT ? "<td class=\"n\"" : "<td", fp);

@@ -71,17 +71,6 @@ put(lxw_worksheet *ws, int row, int col, const struct cell *c, const struct fmts
 		worksheet_write_blank(ws, (lxw_row_t)row, (lxw_col_t)col, fm);
 }
 
-static int
-same_above(const struct block *b, size_t r, size_t c)
-{
-	if (r == 0 || (b->total_row && r == b->nrows - 1))
-		return 0;
-	for (size_t k = 0; k <= c; k++)
-		if (strcmp(doc_cell(b, r, k)->text, doc_cell(b, r - 1, k)->text) != 0)
-			return 0;
-	return *doc_cell(b, r, c)->text != '\0';
-}
-
 /* The form's table: a two-row header with 绩效指标 over the three levels. */
 static int
 indicator_table(lxw_worksheet *ws, int row, const struct block *b, const struct fmts *f)
@@ -98,9 +87,9 @@ indicator_table(lxw_worksheet *ws, int row, const struct block *b, const struct 
 		for (size_t c = 0; c < b->ncols; c++) {
 			size_t span = 1;
 			if (c < 2) {
-				if (same_above(b, r, c))
+				if (doc_same_above(b, r, c))
 					continue;
-				while (r + span < b->nrows && same_above(b, r + span, c))
+				while (r + span < b->nrows && doc_same_above(b, r + span, c))
 					span++;
 			}
 			if (span > 1)

@@ -151,6 +151,10 @@ struct doc {
 int doc_build(const struct report *r, struct doc *d);
 void doc_free(struct doc *d);
 const struct cell *doc_cell(const struct block *b, size_t row, size_t col);
+/* doc_same_above: the cell repeats the one above it, and so do the cells to
+ * its left (html and xlsx merge such runs into one cell); never for the
+ * first row or a total row. */
+int doc_same_above(const struct block *b, size_t r, size_t c);
 
 /* render_*.c */
 int render_md(const struct report *r, FILE *fp);

@@ -27,19 +27,6 @@ next_word(char **s)
 	return w;
 }
 
-static char *
-rest_of(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 static uint32_t
 join32(const uint16_t *r, const char *order)
 {
@@ -121,7 +108,7 @@ static void
 cmd_set(struct scenario *sc, char *args)
 {
 	const char *ref = next_word(&args);
-	const char *val = rest_of(args);
+	const char *val = sim_trim(args);
 	struct sim_device *d;
 	struct value v;
 	enum reg_table t;
@@ -164,7 +151,7 @@ static void
 cmd_behave(struct scenario *sc, char *args)
 {
 	const char *name = next_word(&args);
-	const char *b = rest_of(args);
+	const char *b = sim_trim(args);
 	struct sim_device *d;
 	char err[256];
 

@@ -90,8 +90,8 @@ valid_name(const char *s)
 	return 1;
 }
 
-static char *
-trim(char *s)
+char *
+sim_trim(char *s)
 {
 	char *e;
 
@@ -182,7 +182,7 @@ begin_section(struct parser *ps, char *hdr)
 		rest++;
 	if (*rest)
 		*rest++ = '\0';
-	rest = trim(rest);
+	rest = sim_trim(rest);
 
 	if (strcmp(word, "sim") == 0) {
 		if (*rest)
@@ -617,7 +617,7 @@ parse_line(struct parser *ps, char *s)
 	char *eq, *key, *val;
 
 	strip_comment(s);
-	s = trim(s);
+	s = sim_trim(s);
 	if (*s == '\0')
 		return;
 	if (*s == '[') {
@@ -628,7 +628,7 @@ parse_line(struct parser *ps, char *s)
 			return;
 		}
 		*e = '\0';
-		begin_section(ps, trim(s + 1));
+		begin_section(ps, sim_trim(s + 1));
 		return;
 	}
 	if ((eq = strchr(s, '=')) == NULL) {
@@ -636,8 +636,8 @@ parse_line(struct parser *ps, char *s)
 		return;
 	}
 	*eq = '\0';
-	key = trim(s);
-	val = trim(eq + 1);
+	key = sim_trim(s);
+	val = sim_trim(eq + 1);
 	switch (ps->sec) {
 	case SEC_NONE:
 		perror_at(ps, ps->line, "key '%s' outside of any section", key);

@@ -165,6 +165,8 @@ struct scenario {
 /* scenario.c: the scenario file. Reports every error as FILE:LINE: message
  * on stderr; NULL when there was any (*nerrors gets the count). */
 struct scenario *scenario_load(const char *path, int *nerrors);
+/* sim_trim: s without leading and trailing white space (ends it in place). */
+char *sim_trim(char *s);
 void scenario_free(struct scenario *sc);
 struct sim_device *scenario_device(const struct scenario *sc, const char *name);
 /* scenario_ref: "DEVICE.TABLE.ADDR" -> 0 with d, t, addr; "DEVICE.behaviour"
