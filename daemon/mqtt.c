@@ -1,11 +1,10 @@
 /*
- * mqtt.c - the MQTT client. libmosquitto's own thread runs the network and
- * the callbacks, which only parse a message and feed the detectors (quick,
- * never touching the database). A second thread of ours watches for silent
- * devices and publishes the outbox: audit records after the watermark kept
- * in the database, each acknowledged (QoS 1) before the watermark moves, so
- * that events recorded while the broker or tbmond was down go out later, in
- * order, and none twice while tbmond runs.
+ * mqtt.c - the MQTT connection (libmosquitto): URL, credentials, TLS, the
+ * retained status and its last will. Our network thread runs
+ * mosquitto_loop() and the callbacks, which only parse a message and feed
+ * the detectors (mqtt_devices.c; quick, never touching the database), and
+ * reconnects with a backoff. A second thread of ours watches for silent
+ * devices and publishes the outbox (mqtt_outbox.c).
  */
 #include "mqtt_int.h"
 
