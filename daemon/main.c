@@ -447,6 +447,8 @@ stop:
 	log_notice("%llu events written in %llu transactions",
 	    (unsigned long long)atomic_load(&d.w->written),
 	    (unsigned long long)atomic_load(&d.w->transactions));
+	writer_free(d.w);
+	d.w = NULL;
 	if (store_run_stop(d.st, d.run_id, time_now_ms()) != 0)
 		log_warnx("%s: %s", d.ref->cf->daemon.database, store_errmsg(d.st));
 out:

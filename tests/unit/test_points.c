@@ -52,7 +52,7 @@ setup(void **state)
 	for (int i = 0; i < 2; i++) {
 		struct conf_point *p = &fx->p[i];
 		snprintf(p->name, sizeof(p->name), i == 0 ? "alarm" : "estop");
-		snprintf(p->id, sizeof(p->id), "cnc-01.%s", p->name);
+		snprintf(p->id, sizeof(p->id), "cnc-01.%s", i == 0 ? "alarm" : "estop");
 		p->device = &fx->dev;
 		p->kind = i == 0 ? KIND_FAULT : KIND_SAFETY;
 		p->bit = -1;
