@@ -82,7 +82,7 @@ event_open(struct store *st, const struct tbm_event *ev)
 	}
 	sqlite3_reset(s);
 	if (ev->kind == FK_COMM && label == NULL)
-		label = strdup("通信中断");
+		label = strdup(CONF_LABEL_COMM);
 	rep = store_events_repeat_of(st, ev->device, ev->point, ev->at_ms);
 
 	cv[n++] = CV_S("device", ev->device);
