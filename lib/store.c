@@ -418,16 +418,13 @@ store_run_start(struct store *st, int64_t now_ms, int64_t *run_id)
 static int
 run_update(struct store *st, const char *sql, int64_t run_id, int64_t now_ms)
 {
-	sqlite3_stmt *s;
-	int rc;
+	sqlite3_stmt *s = store_prep(st, sql);
 
-	if ((s = store_prep(st, sql)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, run_id);
-	sqlite3_bind_int64(s, 2, now_ms);
-	rc = store_step_done(st, s);
-	sqlite3_finalize(s);
-	return rc;
+	if (s != NULL) {
+		sqlite3_bind_int64(s, 1, run_id);
+		sqlite3_bind_int64(s, 2, now_ms);
+	}
+	return store_once(st, s);
 }
 
 int
@@ -442,6 +439,7 @@ store_run_stop(struct store *st, int64_t run_id, int64_t now_ms)
 	return run_update(st, "UPDATE runs SET alive_at = ?2, stopped_at = ?2 WHERE id = ?1",
 	    run_id, now_ms);
 }
+
 /* A statement for generated SQL, kept in a small cache by its text. */
 sqlite3_stmt *
 store_dyn_stmt(struct store *st, const char *sql)
@@ -470,34 +468,145 @@ store_dyn_stmt(struct store *st, const char *sql)
 	return st->dyn[k].stmt;
 }
 
-/*
- * grow: room for one more row in a result array *vp (any pointer type):
- * doubles its capacity (first: the capacity of a new one). -1 when out of
- * memory, with the array as it was, so the caller frees what it holds.
- */
-int
-store_grow(void *vp, size_t *cap, size_t elem, size_t first)
+void
+store_row_clear(void *row, const struct store_col *cols)
 {
-	size_t ncap = *cap ? *cap * 2 : first;
-	void *v, *nv;
+	for (; cols->type != COL_END; cols++)
+		if (cols->type == COL_STR) {
+			char **p = (char **)((char *)row + cols->off);
+			free(*p);
+			*p = NULL;
+		}
+}
 
-	memcpy(&v, vp, sizeof(v));
-	if ((nv = realloc(v, ncap * elem)) == NULL)
-		return -1;
-	memcpy(vp, &nv, sizeof(nv));
-	*cap = ncap;
+/* Column i of the current row into its place in row; -1 out of memory. */
+static int
+col_fill(sqlite3_stmt *s, int i, const struct store_col *c, void *row)
+{
+	char *field = (char *)row + c->off;
+	const char *text = (const char *)sqlite3_column_text(s, i);
+	int v;
+
+	switch (c->type) {
+	case COL_INT64:
+		*(int64_t *)field = sqlite3_column_int64(s, i);
+		break;
+	case COL_TIME:
+		*(int64_t *)field = sqlite3_column_type(s, i) == SQLITE_NULL ? STORE_NOTIME :
+		    sqlite3_column_int64(s, i);
+		break;
+	case COL_INT:
+		*(int *)field = sqlite3_column_int(s, i);
+		break;
+	case COL_DOUBLE:
+		*(double *)field = sqlite3_column_double(s, i);
+		break;
+	case COL_STR:
+		if (text != NULL && (*(char **)field = strdup(text)) == NULL)
+			return -1;
+		break;
+	case COL_BUF:
+		snprintf(field, c->size, "%s", text ? text : "");
+		break;
+	case COL_KIND:
+		v = fault_kind_parse(text);
+		*(enum fault_kind *)field = v < 0 ? FK_FAULT : (enum fault_kind)v;
+		break;
+	case COL_CLASS:
+		*(enum safety_class *)field = (enum safety_class)safety_class_parse(text);
+		break;
+	case COL_END:
+		break;
+	}
 	return 0;
 }
-char *
-store_col_str(sqlite3_stmt *s, int i)
+
+/* The current row into row, cleared first; -1 (nothing held) out of memory. */
+static int
+row_fill(sqlite3_stmt *s, const struct store_col *cols, void *row, size_t elem)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? strdup((const char *)t) : NULL;
+	memset(row, 0, elem);
+	for (int i = 0; cols[i].type != COL_END; i++)
+		if (col_fill(s, i, &cols[i], row) != 0) {
+			store_row_clear(row, cols);
+			return -1;
+		}
+	return 0;
 }
 
-int64_t
-store_col_time(sqlite3_stmt *s, int i)
+int
+store_rows(struct store *st, sqlite3_stmt *s, size_t elem, size_t first,
+    const struct store_col *cols, void *outp, size_t *n)
 {
-	return sqlite3_column_type(s, i) == SQLITE_NULL ? STORE_NOTIME : sqlite3_column_int64(s, i);
+	char *v = NULL, *nv;
+	size_t len = 0, cap = 0;
+	int rc = SQLITE_ERROR;
+
+	memset(outp, 0, sizeof(void *));
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : first;
+			if ((nv = realloc(v, ncap * elem)) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if (row_fill(s, cols, v + len * elem, elem) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		len++;
+	}
+	if (rc != SQLITE_DONE)
+		log_debug("database: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_rows_free(v, len, elem, cols);
+		return -1;
+	}
+	memcpy(outp, &v, sizeof(v));
+	*n = len;
+	return 0;
 }
 
+void
+store_rows_free(void *v, size_t n, size_t elem, const struct store_col *cols)
+{
+	for (size_t i = 0; i < n; i++)
+		store_row_clear((char *)v + i * elem, cols);
+	free(v);
+}
+
+int
+store_row(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row, size_t elem)
+{
+	int rc, found = 0;
+
+	if (s == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		found = row_fill(s, cols, row, elem) == 0 ? 1 : -1;
+	else if (rc != SQLITE_DONE) {
+		log_debug("database: %s", sqlite3_errmsg(st->db));
+		found = -1;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+int
+store_once(struct store *st, sqlite3_stmt *s)
+{
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = store_step_done(st, s);
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -200,13 +200,23 @@ store_classify(struct store *st, int64_t id, const char *cls, const char *by, co
 	return change_fault(st, id, check_classify, NULL, "classify", by, now, cv, 4, err, len);
 }
 
+/* What a manual report copies from its device. */
+struct report_device {
+	char *lab;
+	int assessment;
+};
+static const struct store_col report_device_cols[] = {
+	STORE_COL(COL_STR, struct report_device, lab),
+	STORE_COL(COL_INT, struct report_device, assessment), STORE_COL_END
+};
+
 int
 store_report(struct store *st, const char *device, enum fault_kind kind, const char *by,
     const char *note, int64_t at, int64_t now, int64_t *id, char *err, size_t len)
 {
-	char *lab = NULL;
-	int assessment = 0, found = 0, r;
+	struct report_device dev = { NULL, 0 };
 	int64_t rep;
+	int r;
 	sqlite3_stmt *s;
 	struct colval cv[14];
 	size_t n = 0;
@@ -220,18 +230,11 @@ store_report(struct store *st, const char *device, enum fault_kind kind, const c
 	}
 	if (store_begin(st) != 0)
 		return db_error(st, err, len);
-	if ((s = store_prep(st, "SELECT lab, assessment FROM devices WHERE id = ?1")) == NULL)
+	if ((s = store_prep(st, "SELECT lab, assessment FROM devices WHERE id = ?1")) != NULL)
+		store_bind_text(s, 1, device);
+	if ((r = store_row(st, s, report_device_cols, &dev, sizeof(dev))) < 0)
 		return db_error(st, err, len);
-	store_bind_text(s, 1, device);
-	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		found = 1;
-		lab = store_col_str(s, 0);
-		assessment = sqlite3_column_int(s, 1);
-	}
-	sqlite3_finalize(s);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return db_error(st, err, len);
-	if (!found) {
+	if (r == 0) {
 		store_rollback(st);
 		return refuse(err, len, "no device '%s' in the database", device);
 	}
@@ -241,13 +244,13 @@ store_report(struct store *st, const char *device, enum fault_kind kind, const c
 	cv[n++] = CV_S("kind", fault_kind_name(kind));
 	cv[n++] = CV_S("source", "manual");
 	cv[n++] = CV_S("label", note);
-	cv[n++] = CV_S("lab", lab);
-	cv[n++] = CV_I("assessment", assessment);
+	cv[n++] = CV_S("lab", dev.lab);
+	cv[n++] = CV_I("assessment", dev.assessment);
 	cv[n++] = CV_I("opened_at", at);
 	cv[n++] = CV_S("note", note);
 	cv[n++] = rep ? CV_I("repeat_of", rep) : CV_N("repeat_of");
 	r = store_change_apply(st, 0, "report", by, now, cv, n, id);
-	free(lab);
+	free(dev.lab);
 	if (r != 0 || store_commit(st) != 0)
 		return db_error(st, err, len);
 	return 0;
