@@ -38,6 +38,9 @@ struct store {
  * them, with store_errmsg(), once. */
 int store_exec(struct store *st, const char *sql);
 sqlite3_stmt *store_prep(struct store *st, const char *sql);
+/* store_prep, then binds ?1, ?2, ... from the arguments, one per letter of
+ * types: i an int, I an int64_t, s a string (NULL binds NULL). */
+sqlite3_stmt *store_prepare(struct store *st, const char *sql, const char *types, ...);
 /* A statement of the write path, reset and unbound; NULL on error. */
 sqlite3_stmt *store_cached(struct store *st, enum stmt_id id);
 /* A statement for generated SQL, kept in a small cache by its text. */

@@ -23,13 +23,9 @@ store_outbox(struct store *st, int64_t after_seq, size_t limit, struct outbox_re
 	*n = 0;
 	if (limit == 0)
 		return 0;
-	s = store_prep(st, "SELECT a.seq, a.at, a.fault_id, a.action, a.actor, a.detail, f.device, f.point, "
+	s = store_prepare(st, "SELECT a.seq, a.at, a.fault_id, a.action, a.actor, a.detail, f.device, f.point, "
 	    "f.kind, f.label, f.lab FROM audit a LEFT JOIN faults f ON f.id = a.fault_id "
-	    "WHERE a.seq > ?1 ORDER BY a.seq LIMIT ?2");
-	if (s != NULL) {
-		sqlite3_bind_int64(s, 1, after_seq);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
-	}
+	    "WHERE a.seq > ?1 ORDER BY a.seq LIMIT ?2", "II", after_seq, (int64_t)limit);
 	/* room for the whole batch at once: LIMIT caps the rows */
 	return store_rows(st, s, sizeof(**out), limit, outbox_cols, out, n);
 }
@@ -45,23 +41,13 @@ static const struct store_col meta_cols[] = { { COL_INT64, 0, sizeof(int64_t) },
 int
 store_meta_int(struct store *st, const char *key, int64_t *v)
 {
-	sqlite3_stmt *s = store_prep(st, "SELECT value FROM meta WHERE key = ?1");
-
-	if (s != NULL)
-		store_bind_text(s, 1, key);
-	return store_row(st, s, meta_cols, v, sizeof(*v));
+	return store_row(st, store_prepare(st, "SELECT value FROM meta WHERE key = ?1", "s", key),
+	    meta_cols, v, sizeof(*v));
 }
 
 int
 store_set_meta_int(struct store *st, const char *key, int64_t v)
 {
-	sqlite3_stmt *s;
-
-	s = store_prep(st, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
-	    "ON CONFLICT (key) DO UPDATE SET value = ?2");
-	if (s != NULL) {
-		store_bind_text(s, 1, key);
-		sqlite3_bind_int64(s, 2, v);
-	}
-	return store_once(st, s);
+	return store_once(st, store_prepare(st, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT (key) DO UPDATE SET value = ?2", "sI", key, v));
 }

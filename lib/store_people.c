@@ -230,8 +230,7 @@ store_report(struct store *st, const char *device, enum fault_kind kind, const c
 	}
 	if (store_begin(st) != 0)
 		return db_error(st, err, len);
-	if ((s = store_prep(st, "SELECT lab, assessment FROM devices WHERE id = ?1")) != NULL)
-		store_bind_text(s, 1, device);
+	s = store_prepare(st, "SELECT lab, assessment FROM devices WHERE id = ?1", "s", device);
 	if ((r = store_row(st, s, report_device_cols, &dev, sizeof(dev))) < 0)
 		return db_error(st, err, len);
 	if (r == 0) {

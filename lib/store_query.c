@@ -51,7 +51,7 @@ store_faults(struct store *st, const struct fault_filter *flt, struct fault **ou
 {
 	sqlite3_stmt *s;
 
-	s = store_prep(st, "SELECT " FAULT_COLUMNS " FROM faults WHERE "
+	s = store_prepare(st, "SELECT " FAULT_COLUMNS " FROM faults WHERE "
 	    "(?1 = 0 OR (cleared_at IS NULL AND repaired_at IS NULL AND dismissed_at IS NULL)) "
 	    "AND (?2 IS NULL OR device = ?2) AND (?3 = 0 OR opened_at >= ?3) "
 	    "AND (?4 = 0 OR opened_at < ?4) "
@@ -59,15 +59,8 @@ store_faults(struct store *st, const struct fault_filter *flt, struct fault **ou
 	    "ELSE 2 END) & 1) "
 	    "AND (?6 = 0 OR (repaired_at IS NULL AND dismissed_at IS NULL "
 	    "     AND (cleared_at IS NULL OR kind <> '" FK_COMM_NAME "'))) "
-	    "ORDER BY opened_at, id");
-	if (s != NULL) {
-		sqlite3_bind_int(s, 1, flt->open_only);
-		store_bind_text(s, 2, flt->device);
-		sqlite3_bind_int64(s, 3, flt->from_ms);
-		sqlite3_bind_int64(s, 4, flt->to_ms);
-		sqlite3_bind_int(s, 5, flt->kinds);
-		sqlite3_bind_int(s, 6, flt->unresolved);
-	}
+	    "ORDER BY opened_at, id", "isIIii", flt->open_only, flt->device, flt->from_ms, flt->to_ms,
+	    flt->kinds, flt->unresolved);
 	return store_rows(st, s, sizeof(**out), 32, fault_cols, out, n);
 }
 
@@ -80,11 +73,8 @@ store_faults_free(struct fault *v, size_t n)
 int
 store_fault_get(struct store *st, int64_t id, struct fault *out)
 {
-	sqlite3_stmt *s = store_prep(st, "SELECT " FAULT_COLUMNS " FROM faults WHERE id = ?1");
-
-	if (s != NULL)
-		sqlite3_bind_int64(s, 1, id);
-	return store_row(st, s, fault_cols, out, sizeof(*out));
+	return store_row(st, store_prepare(st, "SELECT " FAULT_COLUMNS " FROM faults WHERE id = ?1",
+	    "I", id), fault_cols, out, sizeof(*out));
 }
 
 #define A(type, field) STORE_COL(type, struct audit_rec, field)
@@ -100,10 +90,8 @@ store_audit_for(struct store *st, int64_t fault_id, struct audit_rec **out, size
 {
 	sqlite3_stmt *s;
 
-	s = store_prep(st, "SELECT seq, at, fault_id, action, actor, detail, prev_hash, hash FROM audit "
-	    "WHERE fault_id = ?1 ORDER BY seq");
-	if (s != NULL)
-		sqlite3_bind_int64(s, 1, fault_id);
+	s = store_prepare(st, "SELECT seq, at, fault_id, action, actor, detail, prev_hash, hash "
+	    "FROM audit WHERE fault_id = ?1 ORDER BY seq", "I", fault_id);
 	return store_rows(st, s, sizeof(**out), 8, audit_cols, out, n);
 }
 
@@ -185,12 +173,9 @@ store_runs(struct store *st, int64_t from_ms, int64_t to_ms, struct run_row **ou
 {
 	sqlite3_stmt *s;
 
-	s = store_prep(st, "SELECT id, started_at, alive_at, stopped_at FROM runs WHERE started_at < ?2 "
-	    "AND coalesce(stopped_at, alive_at) >= ?1 ORDER BY started_at");
-	if (s != NULL) {
-		sqlite3_bind_int64(s, 1, from_ms);
-		sqlite3_bind_int64(s, 2, to_ms);
-	}
+	s = store_prepare(st, "SELECT id, started_at, alive_at, stopped_at FROM runs "
+	    "WHERE started_at < ?2 AND coalesce(stopped_at, alive_at) >= ?1 ORDER BY started_at",
+	    "II", from_ms, to_ms);
 	return store_rows(st, s, sizeof(**out), 16, run_cols, out, n);
 }
 
@@ -209,14 +194,11 @@ store_period_faults(struct store *st, int64_t from_ms, int64_t to_ms, struct per
 {
 	sqlite3_stmt *s;
 
-	s = store_prep(st, "SELECT id, opened_at, cleared_at, repaired_at, dismissed_at, repeat_of, kind, "
+	s = store_prepare(st, "SELECT id, opened_at, cleared_at, repaired_at, dismissed_at, repeat_of, kind, "
 	    "source = 'manual', assessment, classification, device, label FROM faults WHERE opened_at < ?2 "
 	    "AND (opened_at >= ?1 OR coalesce(cleared_at, repaired_at, dismissed_at) IS NULL "
-	    "     OR coalesce(cleared_at, repaired_at, dismissed_at) > ?1) ORDER BY device, opened_at");
-	if (s != NULL) {
-		sqlite3_bind_int64(s, 1, from_ms);
-		sqlite3_bind_int64(s, 2, to_ms);
-	}
+	    "     OR coalesce(cleared_at, repaired_at, dismissed_at) > ?1) ORDER BY device, opened_at",
+	    "II", from_ms, to_ms);
 	return store_rows(st, s, sizeof(**out), 256, period_fault_cols, out, n);
 }
 
