@@ -7,7 +7,7 @@
  */
 #include "mqtt_int.h"
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <string.h>
 
 #include "tbmtime.h"
