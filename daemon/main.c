@@ -288,6 +288,7 @@ main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
 	int check = 0, debug = 0, nerr = 0, ch, rc = 1, mq_failed = 0;
+	int64_t stop_at = 0;
 	struct config *cf = NULL;
 	struct daemon d;
 	struct adopt_ctx adopt = { 0 };
@@ -433,8 +434,10 @@ stop:
 		mq = d.mq;
 		d.mq = NULL;
 		pthread_mutex_unlock(&d.mq_mu);
+		stop_at = time_now_ms();
 		if (mq) {
 			struct mqtt_stats ms;
+			mqtt_run_stopping(mq, d.run_id, stop_at);
 			mqtt_stop(mq);
 			mqtt_stats(mq, &ms);
 			log_notice("MQTT: %llu messages (%llu bad payloads), %llu events published",
@@ -449,7 +452,7 @@ stop:
 	    (unsigned long long)atomic_load(&d.w->transactions));
 	writer_free(d.w);
 	d.w = NULL;
-	if (store_run_stop(d.st, d.run_id, time_now_ms()) != 0)
+	if (store_run_stop(d.st, d.run_id, stop_at) != 0)
 		log_warnx("%s: %s", d.ref->cf->daemon.database, store_errmsg(d.st));
 out:
 	mqtt_free(d.mq);

@@ -119,9 +119,15 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 	if (m->ndevs > 0 && mosquitto_subscribe_multiple(mosq, &mid, (int)m->ndevs, m->topics, 1, 0,
 	    NULL) != MOSQ_ERR_SUCCESS)
 		log_warnx("mqtt: cannot subscribe to the device topics");
+	if (m->resend_topic && mosquitto_subscribe(mosq, &mid, m->resend_topic, 1) != MOSQ_ERR_SUCCESS)
+		log_warnx("mqtt: cannot subscribe to %s", m->resend_topic);
 	if (mc->status_topic)
 		mosquitto_publish(mosq, NULL, mc->status_topic, 6, "online", 1, true);
 	pthread_mutex_lock(&m->mu);
+	/* the retained device list again, and resends counted afresh: the
+	 * session's messages in flight are libmosquitto's to send again */
+	m->config_due = 1;
+	m->resend_unacked = 0;
 	log_notice("mqtt: connected to %s:%d%s", m->host, m->port,
 	    m->ever_connected ? " again" : "");
 	m->connected = 1;
@@ -156,9 +162,17 @@ on_publish(struct mosquitto *mosq, void *arg, int mid)
 	pthread_mutex_lock(&m->mu);
 	/* the retained "offline" at the stop, or an event of the outbox */
 	m->status_acked |= mid == m->status_mid;
-	mqtt_outbox_acked(m, mid);
+	if (mid != m->status_mid && !mqtt_outbox_acked(m, mid))
+		mqtt_central_acked(m, mid);
 	pthread_cond_signal(&m->cv);
 	pthread_mutex_unlock(&m->mu);
+}
+
+static void
+on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *msg)
+{
+	if (!mqtt_central_message(arg, msg))
+		mqtt_devices_message(mosq, arg, msg);
 }
 
 /* ---- our network thread ---- */
@@ -262,6 +276,15 @@ mqtt_main(void *arg)
 			}
 			if (last_pump + OUTBOX_POLL_MS < next)
 				next = last_pump + OUTBOX_POLL_MS;
+			/* after the live events: the device list and resends */
+			if (m->connected) {
+				int64_t wake;
+				pthread_mutex_unlock(&m->mu);
+				wake = mqtt_central_pump(m, now);
+				pthread_mutex_lock(&m->mu);
+				if (wake < next)
+					next = wake;
+			}
 		}
 		/* kicked again while pumping (acknowledgements): go round once more */
 		if (m->kicked || m->stop)
@@ -308,7 +331,7 @@ mqtt_new(struct cfref *ref, struct queue *q, int *failed)
 		log_errx("mqtt: url '%s' is not mqtt://HOST[:PORT] or mqtts://HOST[:PORT]", mc->url);
 		goto fail;
 	}
-	if (mqtt_devices_init(m) != 0)
+	if (mqtt_devices_init(m) != 0 || mqtt_central_init(m) != 0)
 		goto fail;
 	mosquitto_lib_init();
 	/* a fixed client id and a persistent session: the broker keeps our QoS 1
@@ -321,7 +344,7 @@ mqtt_new(struct cfref *ref, struct queue *q, int *failed)
 	mosquitto_log_callback_set(m->mosq, on_log);
 	mosquitto_connect_callback_set(m->mosq, on_connect);
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
-	mosquitto_message_callback_set(m->mosq, mqtt_devices_message);
+	mosquitto_message_callback_set(m->mosq, on_message);
 	mosquitto_publish_callback_set(m->mosq, on_publish);
 	mosquitto_threaded_set(m->mosq, true);
 	if (mc->username || mc->password_file) {
@@ -403,6 +426,33 @@ mqtt_kick(void *arg)
 }
 
 void
+mqtt_run_stopping(struct mqtt *m, int64_t run_id, int64_t at)
+{
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->stop_run = run_id;
+	m->stop_at = at;
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* Gives the broker a moment to acknowledge a message of the stop. Mutex held. */
+static void
+wait_acked(struct mqtt *m, const int *acked, int64_t deadline)
+{
+	while (!*acked && m->connected && time_mono_ms() < deadline) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 50 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&m->cv, &m->mu, &ts);
+	}
+}
+
+void
 mqtt_stop(struct mqtt *m)
 {
 	if (m == NULL)
@@ -419,21 +469,19 @@ mqtt_stop(struct mqtt *m)
 	}
 	if (m->net_started) {
 		int64_t deadline = time_mono_ms() + STOP_WAIT_MS;
+		/* the device list with this run's end, so that the centre counts
+		 * the same observed time as the base */
+		if (m->stop_at != 0 && mqtt_central_config(m) == 0) {
+			pthread_mutex_lock(&m->mu);
+			wait_acked(m, &m->config_acked, deadline);
+			pthread_mutex_unlock(&m->mu);
+		}
 		pthread_mutex_lock(&m->mu);
 		if (m->connected && m->cf->mqtt.status_topic) {
 			mosquitto_publish(m->mosq, &m->status_mid, m->cf->mqtt.status_topic, 7,
 			    "offline", 1, true);
 			/* give the broker a moment to take the retained "offline" */
-			while (!m->status_acked && m->connected && time_mono_ms() < deadline) {
-				struct timespec ts;
-				clock_gettime(CLOCK_MONOTONIC, &ts);
-				ts.tv_nsec += 50 * 1000000L;
-				if (ts.tv_nsec >= 1000000000L) {
-					ts.tv_sec++;
-					ts.tv_nsec -= 1000000000L;
-				}
-				pthread_cond_timedwait(&m->cv, &m->mu, &ts);
-			}
+			wait_acked(m, &m->status_acked, deadline);
 		}
 		pthread_mutex_unlock(&m->mu);
 		if (m->st)
@@ -456,6 +504,8 @@ mqtt_free(struct mqtt *m)
 	}
 	mqtt_devices_free(m);
 	free(m->host);
+	free(m->config_topic);
+	free(m->resend_topic);
 	store_close(m->st);
 	cfref_put(m->ref);
 	pthread_cond_destroy(&m->cv);

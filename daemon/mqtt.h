@@ -32,7 +32,10 @@ int mqtt_adopt(struct mqtt *m, const char *device, const char *point, enum fault
 int mqtt_start(struct mqtt *m);
 /* mqtt_kick: new events were committed; publish them soon. */
 void mqtt_kick(void *m);
-/* mqtt_stop: "offline" on the status topic, disconnect, join. */
+/* mqtt_run_stopping: the daemon's run ends at `at` (the time store_run_stop
+ * records): the last config published at the stop says so. */
+void mqtt_run_stopping(struct mqtt *m, int64_t run_id, int64_t at);
+/* mqtt_stop: the last config, "offline" on the status topic, disconnect, join. */
 void mqtt_stop(struct mqtt *m);
 void mqtt_free(struct mqtt *m);
 

@@ -58,6 +58,15 @@ struct mqtt {
 	struct inflight inflight[INFLIGHT_MAX];
 	size_t ninflight;
 	int status_mid, status_acked;
+	/* the central collection (mqtt_central.c) */
+	char *config_topic, *resend_topic;
+	int config_due, config_mid, config_acked;
+	int64_t config_at;           /* monotonic ms of the last config published */
+	int64_t resend_next;         /* next seq to send again; 0: none asked */
+	int64_t resend_at;           /* monotonic ms of the last resend slice */
+	size_t resend_unacked;
+	int64_t stop_run, stop_at;   /* the run that stops, and when, for the last config */
+	unsigned long long resent;
 	unsigned long long messages, bad, published;
 	/* Events are pushed after the mutex is released: a full queue waits for
 	 * the writer, which may be waiting for mqtt_kick(). */
@@ -78,12 +87,28 @@ int64_t mqtt_devices_silence(struct mqtt *m, int64_t now);
 /* Queues the events in v (waiting for room) and empties it. No mutex held. */
 void mqtt_devices_push(struct mqtt *m, struct tbm_event *v, size_t *n);
 
+/* mqtt_central.c */
+/* The config and resend topics of the site (only with events_topic). */
+int mqtt_central_init(struct mqtt *m);
+/* libmosquitto's message callback for a resend request: 1 handled, 0 not ours. */
+int mqtt_central_message(struct mqtt *m, const struct mosquitto_message *msg);
+/* Publishes the config when due and a slice of a requested resend; returns
+ * the next moment it wants to run. Called without the mutex. */
+int64_t mqtt_central_pump(struct mqtt *m, int64_t now);
+/* The broker acknowledged mid: 1 if it was ours. Mutex held. */
+int mqtt_central_acked(struct mqtt *m, int mid);
+/* The device list and runs as the retained config. Without the mutex. */
+int mqtt_central_config(struct mqtt *m);
+
 /* mqtt_outbox.c */
+/* The event JSON of one record: today's readable fields, and the record
+ * exactly as hashed under "audit". Free with cJSON_free(). */
+char *mqtt_outbox_payload(const struct mqtt *m, const struct outbox_rec *r);
 int mqtt_outbox_open(struct mqtt *m);
 /* Publishes what the outbox holds beyond what is in flight, and saves the
  * acknowledged position. Called without the mutex (it reads the database). */
 void mqtt_outbox_pump(struct mqtt *m);
-/* The broker acknowledged message mid. Mutex held. */
-void mqtt_outbox_acked(struct mqtt *m, int mid);
+/* The broker acknowledged message mid: 1 if it was one of the outbox's. Mutex held. */
+int mqtt_outbox_acked(struct mqtt *m, int mid);
 
 #endif

@@ -32,8 +32,31 @@ mqtt_outbox_open(struct mqtt *m)
 	return 0;
 }
 
-static char *
-event_payload(const struct mqtt *m, const struct outbox_rec *r)
+/* The record exactly as its hash covers it, so that a collector can check
+ * it against the chain it holds: the detail as the text that was hashed. */
+static void
+audit_object(cJSON *o, const struct mqtt *m, const struct outbox_rec *r)
+{
+	cJSON *a = cJSON_AddObjectToObject(o, "audit");
+
+	if (a == NULL)
+		return;
+	cJSON_AddStringToObject(a, "site", m->cf->site.id);
+	cJSON_AddNumberToObject(a, "seq", (double)r->seq);
+	cJSON_AddNumberToObject(a, "at_ms", (double)r->at);
+	if (r->fault_id > 0)
+		cJSON_AddNumberToObject(a, "fault_id", (double)r->fault_id);
+	else
+		cJSON_AddNullToObject(a, "fault_id");
+	cJSON_AddStringToObject(a, "action", r->action ? r->action : "");
+	cJSON_AddStringToObject(a, "actor", r->actor ? r->actor : "");
+	cJSON_AddStringToObject(a, "detail", r->detail ? r->detail : "");
+	cJSON_AddStringToObject(a, "prev_hash", r->prev_hash);
+	cJSON_AddStringToObject(a, "hash", r->hash);
+}
+
+char *
+mqtt_outbox_payload(const struct mqtt *m, const struct outbox_rec *r)
 {
 	cJSON *o = cJSON_CreateObject(), *detail;
 	char at[64], *out;
@@ -60,19 +83,22 @@ event_payload(const struct mqtt *m, const struct outbox_rec *r)
 	if ((detail = cJSON_Parse(r->detail ? r->detail : "{}")) == NULL)
 		detail = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "detail", detail);
+	audit_object(o, m, r);
 	out = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return out;
 }
 
-void
+int
 mqtt_outbox_acked(struct mqtt *m, int mid)
 {
 	for (size_t i = 0; i < m->ninflight; i++)
 		if (m->inflight[i].mid == mid) {
 			m->inflight[i].acked = 1;
 			m->kicked = 1;
+			return 1;
 		}
+	return 0;
 }
 
 /* Moves the watermark over the acknowledged prefix. Mutex held. */
@@ -96,7 +122,7 @@ advance(struct mqtt *m)
 static int
 publish_one(struct mqtt *m, const struct outbox_rec *r)
 {
-	char *payload = event_payload(m, r);
+	char *payload = mqtt_outbox_payload(m, r);
 	int mid = 0, rc = MOSQ_ERR_NOMEM;
 
 	if (payload == NULL)

@@ -115,6 +115,14 @@ struct device_row {
 int store_devices(struct store *st, struct device_row **out, size_t *n);
 void store_devices_free(struct device_row *v, size_t n);
 
+struct point_row {
+	char *device, *name, *kind, *label;
+	int in_config;
+};
+/* Every point the configuration's mirror holds, by device and name. */
+int store_points(struct store *st, struct point_row **out, size_t *n);
+void store_points_free(struct point_row *v, size_t n);
+
 struct run_row {
 	int64_t id, started_at, alive_at, stopped_at;
 };
@@ -175,6 +183,7 @@ int store_verify(struct store *st, unsigned long *records, unsigned long *faults
 struct outbox_rec {
 	int64_t seq, at, fault_id;
 	char *action, *actor, *detail;
+	char prev_hash[65], hash[65];
 	char *device, *point, *kind, *label, *lab;
 };
 int store_outbox(struct store *st, int64_t after_seq, size_t limit, struct outbox_rec **out,

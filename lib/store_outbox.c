@@ -9,7 +9,7 @@
 #define O(type, field) STORE_COL(type, struct outbox_rec, field)
 static const struct store_col outbox_cols[] = {
 	O(COL_INT64, seq), O(COL_INT64, at), O(COL_INT64, fault_id), O(COL_STR, action),
-	O(COL_STR, actor), O(COL_STR, detail), O(COL_STR, device), O(COL_STR, point),
+	O(COL_STR, actor), O(COL_STR, detail), O(COL_BUF, prev_hash), O(COL_BUF, hash), O(COL_STR, device), O(COL_STR, point),
 	O(COL_STR, kind), O(COL_STR, label), O(COL_STR, lab), STORE_COL_END
 };
 #undef O
@@ -23,7 +23,7 @@ store_outbox(struct store *st, int64_t after_seq, size_t limit, struct outbox_re
 	*n = 0;
 	if (limit == 0)
 		return 0;
-	s = store_prepare(st, "SELECT a.seq, a.at, a.fault_id, a.action, a.actor, a.detail, f.device, f.point, "
+	s = store_prepare(st, "SELECT a.seq, a.at, a.fault_id, a.action, a.actor, a.detail, a.prev_hash, a.hash, f.device, f.point, "
 	    "f.kind, f.label, f.lab FROM audit a LEFT JOIN faults f ON f.id = a.fault_id "
 	    "WHERE a.seq > ?1 ORDER BY a.seq LIMIT ?2", "II", after_seq, (int64_t)limit);
 	/* room for the whole batch at once: LIMIT caps the rows */

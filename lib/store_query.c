@@ -151,6 +151,26 @@ store_devices_free(struct device_row *v, size_t n)
 	store_rows_free(v, n, sizeof(*v), device_cols);
 }
 
+#define P(type, field) STORE_COL(type, struct point_row, field)
+static const struct store_col point_cols[] = {
+	P(COL_STR, device), P(COL_STR, name), P(COL_STR, kind), P(COL_STR, label), P(COL_INT, in_config),
+	STORE_COL_END
+};
+#undef P
+
+int
+store_points(struct store *st, struct point_row **out, size_t *n)
+{
+	return store_rows(st, store_prep(st, "SELECT device, name, kind, label, in_config FROM points "
+	    "ORDER BY device, name"), sizeof(**out), 64, point_cols, out, n);
+}
+
+void
+store_points_free(struct point_row *v, size_t n)
+{
+	store_rows_free(v, n, sizeof(*v), point_cols);
+}
+
 #define R(type, field) STORE_COL(type, struct run_row, field)
 static const struct store_col run_cols[] = {
 	R(COL_INT64, id), R(COL_INT64, started_at), R(COL_INT64, alive_at), R(COL_TIME, stopped_at),

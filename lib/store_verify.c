@@ -1,6 +1,7 @@
 /*
  * store_verify.c - tbmctl verify: the audit hash chain, then every fault row
- * against the audit trail replayed.
+ * against the audit trail replayed (lib/replay.c, the code tbm-collect
+ * replays with too).
  */
 #include "store_int.h"
 
@@ -10,11 +11,29 @@
 #include <string.h>
 
 #include "audit.h"
+#include "replay.h"
+
+/* One row of the audit table as a record; the strings stay the statement's. */
+static void
+row_record(sqlite3_stmt *s, struct audit_rec *r)
+{
+	const char *ph = (const char *)sqlite3_column_text(s, 6);
+	const char *hh = (const char *)sqlite3_column_text(s, 7);
+
+	r->seq = sqlite3_column_int64(s, 0);
+	r->at = sqlite3_column_int64(s, 1);
+	r->fault_id = sqlite3_column_int64(s, 2);
+	r->action = (char *)sqlite3_column_text(s, 3);
+	r->actor = (char *)sqlite3_column_text(s, 4);
+	r->detail = (char *)sqlite3_column_text(s, 5);
+	snprintf(r->prev_hash, sizeof(r->prev_hash), "%s", ph ? ph : "");
+	snprintf(r->hash, sizeof(r->hash), "%s", hh ? hh : "");
+}
 
 static int
 verify_chain(struct store *st, unsigned long *checked, char *err, size_t len)
 {
-	char prev[AUDIT_HASH_LEN + 1] = AUDIT_GENESIS, h[AUDIT_HASH_LEN + 1];
+	char prev[AUDIT_HASH_LEN + 1] = AUDIT_GENESIS;
 	int64_t expect = 1;
 	sqlite3_stmt *s;
 	int rc, bad = 0;
@@ -24,35 +43,35 @@ verify_chain(struct store *st, unsigned long *checked, char *err, size_t len)
 	if (s == NULL)
 		return -1;
 	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(s, 0);
-		const char *ph = (const char *)sqlite3_column_text(s, 6);
-		const char *hh = (const char *)sqlite3_column_text(s, 7);
+		struct audit_rec r;
 
-		if (seq != expect) {
+		row_record(s, &r);
+		if (r.seq != expect) {
 			snprintf(err, len, "audit record %" PRId64 " is missing (deleted outside the tools); next is %" PRId64,
-			    expect, seq);
+			    expect, r.seq);
 			bad = 1;
 			break;
 		}
-		if (ph == NULL || strcmp(ph, prev) != 0) {
+		switch (replay_link(&r, prev)) {
+		case REPLAY_OK:
+			break;
+		case REPLAY_BAD_PREV:
 			snprintf(err, len, "audit record %" PRId64 " does not follow record %" PRId64
-			    " (inserted or replaced outside the tools)", seq, seq - 1);
+			    " (inserted or replaced outside the tools)", r.seq, r.seq - 1);
 			bad = 1;
 			break;
-		}
-		if (audit_hash(seq, sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
-		    (const char *)sqlite3_column_text(s, 3), (const char *)sqlite3_column_text(s, 4),
-		    (const char *)sqlite3_column_text(s, 5), ph, h) != 0) {
+		case REPLAY_BAD_HASH:
+			snprintf(err, len, "audit record %" PRId64 " was edited outside the tools (its hash does not match its content)", r.seq);
+			bad = 1;
+			break;
+		default:
 			sqlite3_finalize(s);
 			snprintf(err, len, "cannot compute SHA-256");
 			return -1;
 		}
-		if (hh == NULL || strcmp(h, hh) != 0) {
-			snprintf(err, len, "audit record %" PRId64 " was edited outside the tools (its hash does not match its content)", seq);
-			bad = 1;
+		if (bad)
 			break;
-		}
-		snprintf(prev, sizeof(prev), "%s", hh);
+		snprintf(prev, sizeof(prev), "%s", r.hash);
 		expect++;
 		(*checked)++;
 	}
@@ -140,19 +159,10 @@ verify_rows(struct store *st, unsigned long *faults, char *err, size_t len)
 			state = cJSON_CreateObject();
 			cur = fid;
 		}
-		{
-			cJSON *d = cJSON_Parse((const char *)sqlite3_column_text(a, 2)), *it;
-			if (d == NULL || state == NULL) {
-				snprintf(err, len, "audit record %" PRId64 ": detail is not JSON", (int64_t)sqlite3_column_int64(a, 1));
-				cJSON_Delete(d);
-				bad = 1;
-				break;
-			}
-			cJSON_ArrayForEach(it, d) {
-				cJSON_DeleteItemFromObjectCaseSensitive(state, it->string);
-				cJSON_AddItemToObject(state, it->string, cJSON_Duplicate(it, 1));
-			}
-			cJSON_Delete(d);
+		if (state == NULL || replay_fault(state, (const char *)sqlite3_column_text(a, 2)) != 0) {
+			snprintf(err, len, "audit record %" PRId64 ": detail is not JSON", (int64_t)sqlite3_column_int64(a, 1));
+			bad = 1;
+			break;
 		}
 	}
 	cJSON_Delete(state);

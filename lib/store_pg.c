@@ -1,0 +1,857 @@
+/*
+ * store_pg.c - the central store in PostgreSQL: schema and migrations,
+ * records in batches (COPY into a session table, then INSERT ... ON
+ * CONFLICT DO NOTHING), each site's progress, fault rows from replay, what
+ * was kept aside, and the reads tbm-report makes of one site. Parameters
+ * are always bound; COPY carries data, escaped for its text format.
+ */
+#include "store_pg.h"
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+struct pgstore {
+	PGconn *c;
+	char *conninfo;
+	char err[512];
+};
+
+/*
+ * Migrations: migrations[i] takes the schema from version i to i + 1.
+ * Never edit a released step; append a new one.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE sites (site text PRIMARY KEY, name text, timezone text, config text,"
+	"  config_at bigint, contiguous bigint NOT NULL DEFAULT 0, highest bigint NOT NULL DEFAULT 0,"
+	"  last_seen bigint);"
+	"CREATE TABLE audit (site text NOT NULL REFERENCES sites (site), seq bigint NOT NULL,"
+	"  at bigint NOT NULL, fault_id bigint, action text NOT NULL, actor text NOT NULL,"
+	"  detail text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL,"
+	"  received_at bigint NOT NULL, PRIMARY KEY (site, seq));"
+	"CREATE INDEX audit_fault ON audit (site, fault_id) WHERE fault_id IS NOT NULL;"
+	"CREATE TABLE faults (site text NOT NULL, id bigint NOT NULL, device text, point text,"
+	"  kind text, source text, code double precision, label text, lab text, assessment integer,"
+	"  opened_at bigint, cleared_at bigint, acked_at bigint, acked_by text, ack_note text,"
+	"  repaired_at bigint, repaired_by text, action text, parts text, repair_logged_at bigint,"
+	"  dismissed_at bigint, dismissed_by text, dismiss_reason text, classification text,"
+	"  classified_at bigint, classified_by text, note text, repeat_of bigint,"
+	"  PRIMARY KEY (site, id));"
+	"CREATE INDEX faults_opened ON faults (site, opened_at);"
+	"CREATE TABLE devices (site text NOT NULL, id text NOT NULL, name text, lab text,"
+	"  protocol text, assessment integer NOT NULL DEFAULT 0, in_config integer NOT NULL DEFAULT 1,"
+	"  PRIMARY KEY (site, id));"
+	"CREATE TABLE points (site text NOT NULL, device text NOT NULL, name text NOT NULL,"
+	"  kind text NOT NULL, label text, in_config integer NOT NULL DEFAULT 1,"
+	"  PRIMARY KEY (site, device, name));"
+	"CREATE TABLE runs (site text NOT NULL, id bigint NOT NULL, started_at bigint NOT NULL,"
+	"  alive_at bigint NOT NULL, stopped_at bigint, PRIMARY KEY (site, id));"
+	/* tamper alarms and rejected input: only ever inserted */
+	"CREATE TABLE aside (id bigserial PRIMARY KEY, at bigint NOT NULL, site text, seq bigint,"
+	"  kind text NOT NULL, message text NOT NULL, payload text);"
+	"CREATE INDEX aside_site ON aside (site, kind);",
+};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+#define MIGRATE_LOCK "7261626d6f6e"   /* the advisory lock of migrations */
+
+/* ---- parameters and results ---- */
+
+#define PARAMS_MAX 32
+struct params {
+	const char *v[PARAMS_MAX];
+	char buf[PARAMS_MAX][32];
+	int n;
+};
+
+static void
+p_str(struct params *p, const char *s)
+{
+	p->v[p->n++] = s;
+}
+
+static void
+p_int(struct params *p, int64_t i)
+{
+	snprintf(p->buf[p->n], sizeof(p->buf[p->n]), "%" PRId64, i);
+	p->v[p->n] = p->buf[p->n];
+	p->n++;
+}
+
+static void
+p_time(struct params *p, int64_t t)
+{
+	if (t == STORE_NOTIME)
+		p->v[p->n++] = NULL;
+	else
+		p_int(p, t);
+}
+
+static void
+set_err(struct pgstore *ps, const PGresult *r)
+{
+	const char *m = r ? PQresultErrorMessage(r) : NULL;
+
+	if (m == NULL || *m == '\0')
+		m = PQerrorMessage(ps->c);
+	snprintf(ps->err, sizeof(ps->err), "%s", m && *m ? m : "PostgreSQL error");
+	ps->err[strcspn(ps->err, "\n")] = '\0';
+}
+
+/* Runs sql with the parameters; the result when its status is `want`,
+ * else NULL with the error kept. */
+static PGresult *
+run(struct pgstore *ps, const char *sql, const struct params *p, ExecStatusType want)
+{
+	/* without parameters: the simple protocol, which takes several statements (migrations) */
+	PGresult *r = p ? PQexecParams(ps->c, sql, p->n, NULL, p->v, NULL, NULL, 0) : PQexec(ps->c, sql);
+
+	if (r == NULL || PQresultStatus(r) != want) {
+		set_err(ps, r);
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+static int
+run_cmd(struct pgstore *ps, const char *sql, const struct params *p)
+{
+	PGresult *r = run(ps, sql, p, PGRES_COMMAND_OK);
+
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
+static int64_t
+get_int(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? STORE_NOTIME : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* Every row of r into a new array, by the same column tables as the SQLite reads. */
+static int
+rows(struct pgstore *ps, PGresult *r, size_t elem, const struct store_col *cols, void *outp,
+    size_t *n)
+{
+	int nr;
+	char *v;
+
+	*(void **)outp = NULL;
+	*n = 0;
+	if (r == NULL)
+		return -1;
+	nr = PQntuples(r);
+	if ((v = calloc(nr ? (size_t)nr : 1, elem)) == NULL) {
+		PQclear(r);
+		snprintf(ps->err, sizeof(ps->err), "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < nr; i++) {
+		char *row = v + (size_t)i * elem;
+		for (int j = 0; cols[j].type != COL_END; j++) {
+			char *f = row + cols[j].off;
+			const char *t = PQgetisnull(r, i, j) ? NULL : PQgetvalue(r, i, j);
+			int k;
+			switch (cols[j].type) {
+			case COL_INT64:
+			case COL_TIME:
+				*(int64_t *)f = get_int(r, i, j);
+				break;
+			case COL_INT:
+				*(int *)f = t ? atoi(t) : 0;
+				break;
+			case COL_DOUBLE:
+				*(double *)f = t ? strtod(t, NULL) : 0;
+				break;
+			case COL_STR:
+				if (t && (*(char **)f = strdup(t)) == NULL)
+					goto oom;
+				break;
+			case COL_BUF:
+				snprintf(f, cols[j].size, "%s", t ? t : "");
+				break;
+			case COL_KIND:
+				k = fault_kind_parse(t);
+				*(enum fault_kind *)f = k < 0 ? FK_FAULT : (enum fault_kind)k;
+				break;
+			case COL_CLASS:
+				*(enum safety_class *)f = (enum safety_class)safety_class_parse(t);
+				break;
+			case COL_END:
+				break;
+			}
+		}
+		(*n)++;
+	}
+	PQclear(r);
+	*(void **)outp = v;
+	return 0;
+oom:
+	PQclear(r);
+	store_rows_free(v, *n + 1, elem, cols);
+	*n = 0;
+	snprintf(ps->err, sizeof(ps->err), "out of memory");
+	return -1;
+}
+
+/* ---- the connection ---- */
+
+static int
+session_setup(struct pgstore *ps)
+{
+	/* the staging table of a batch, private to this connection */
+	return run_cmd(ps, "SET client_min_messages = warning; "
+	    "CREATE TEMP TABLE IF NOT EXISTS incoming (seq bigint, at bigint, fault_id bigint, "
+	    "action text, actor text, detail text, prev_hash text, hash text)", NULL);
+}
+
+static int
+migrate(struct pgstore *ps)
+{
+	int v;
+	PGresult *r;
+
+	if (run_cmd(ps, "BEGIN", NULL) != 0)
+		return -1;
+	/* two collectors starting together: one migrates, the other waits */
+	if ((r = run(ps, "SELECT pg_advisory_xact_lock(x'" MIGRATE_LOCK "'::bigint)", NULL,
+	    PGRES_TUPLES_OK)) == NULL)
+		goto abort;
+	PQclear(r);
+	if (run_cmd(ps, "CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text)", NULL) != 0)
+		goto abort;
+	if ((r = run(ps, "SELECT value FROM meta WHERE key = 'schema_version'", NULL,
+	    PGRES_TUPLES_OK)) == NULL)
+		goto abort;
+	v = PQntuples(r) ? atoi(PQgetvalue(r, 0, 0)) : 0;
+	PQclear(r);
+	if (v > SCHEMA_VERSION) {
+		snprintf(ps->err, sizeof(ps->err), "database schema version %d is newer than this "
+		    "program's %d", v, SCHEMA_VERSION);
+		goto abort;
+	}
+	for (; v < SCHEMA_VERSION; v++) {
+		struct params p = { 0 };
+		if (run_cmd(ps, migrations[v], NULL) != 0)
+			goto abort;
+		p_int(&p, v + 1);
+		if (run_cmd(ps, "INSERT INTO meta (key, value) VALUES ('schema_version', $1) "
+		    "ON CONFLICT (key) DO UPDATE SET value = $1", &p) != 0)
+			goto abort;
+	}
+	return run_cmd(ps, "COMMIT", NULL);
+abort:
+	{
+		char keep[sizeof(ps->err)];
+		memcpy(keep, ps->err, sizeof(keep));
+		run_cmd(ps, "ROLLBACK", NULL);
+		memcpy(ps->err, keep, sizeof(keep));
+	}
+	return -1;
+}
+
+int
+pgstore_open(const char *conninfo, int do_migrate, struct pgstore **out, char *err, size_t len)
+{
+	struct pgstore *ps;
+
+	*out = NULL;
+	if ((ps = calloc(1, sizeof(*ps))) == NULL || (ps->conninfo = strdup(conninfo)) == NULL) {
+		free(ps);
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
+	ps->c = PQconnectdb(conninfo);
+	if (PQstatus(ps->c) != CONNECTION_OK) {
+		set_err(ps, NULL);
+		goto fail;
+	}
+	if ((do_migrate && migrate(ps) != 0) || session_setup(ps) != 0)
+		goto fail;
+	*out = ps;
+	return 0;
+fail:
+	snprintf(err, len, "%s", ps->err);
+	pgstore_close(ps);
+	return -1;
+}
+
+void
+pgstore_close(struct pgstore *ps)
+{
+	if (ps == NULL)
+		return;
+	PQfinish(ps->c);
+	free(ps->conninfo);
+	free(ps);
+}
+
+const char *
+pgstore_errmsg(struct pgstore *ps)
+{
+	return ps ? ps->err : "no database";
+}
+
+int
+pgstore_up(struct pgstore *ps)
+{
+	return PQstatus(ps->c) == CONNECTION_OK;
+}
+
+int
+pgstore_reconnect(struct pgstore *ps)
+{
+	PQreset(ps->c);
+	if (PQstatus(ps->c) != CONNECTION_OK) {
+		set_err(ps, NULL);
+		return -1;
+	}
+	return session_setup(ps);
+}
+
+int
+pgstore_schema_version(struct pgstore *ps)
+{
+	PGresult *r = run(ps, "SELECT value FROM meta WHERE key = 'schema_version'", NULL,
+	    PGRES_TUPLES_OK);
+	int v = -1;
+
+	if (r && PQntuples(r))
+		v = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+int
+pgstore_begin(struct pgstore *ps)
+{
+	return run_cmd(ps, "BEGIN", NULL);
+}
+
+int
+pgstore_commit(struct pgstore *ps)
+{
+	return run_cmd(ps, "COMMIT", NULL);
+}
+
+void
+pgstore_rollback(struct pgstore *ps)
+{
+	char keep[sizeof(ps->err)];
+
+	if (PQtransactionStatus(ps->c) == PQTRANS_IDLE)
+		return;
+	memcpy(keep, ps->err, sizeof(keep));
+	run_cmd(ps, "ROLLBACK", NULL);
+	memcpy(ps->err, keep, sizeof(keep));
+}
+
+/* ---- a site's config ---- */
+
+int
+pgstore_put_config(struct pgstore *ps, const struct pg_config *c, int64_t now)
+{
+	struct params p = { 0 };
+
+	p_str(&p, c->site);
+	p_str(&p, c->name);
+	p_str(&p, c->timezone);
+	p_str(&p, c->raw);
+	p_int(&p, now);
+	if (run_cmd(ps, "INSERT INTO sites (site, name, timezone, config, config_at, last_seen) "
+	    "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (site) DO UPDATE SET name = $2, "
+	    "timezone = $3, config = $4, config_at = $5, last_seen = $5", &p) != 0)
+		return -1;
+	p.n = 1;
+	/* the list replaces the one before; runs only grow (the base sends its latest) */
+	if (run_cmd(ps, "UPDATE devices SET in_config = 0 WHERE site = $1", &p) != 0 ||
+	    run_cmd(ps, "UPDATE points SET in_config = 0 WHERE site = $1", &p) != 0)
+		return -1;
+	for (size_t i = 0; i < c->ndevices; i++) {
+		const struct device_row *d = &c->devices[i];
+		p.n = 1;
+		p_str(&p, d->id);
+		p_str(&p, d->name);
+		p_str(&p, d->lab);
+		p_str(&p, d->protocol);
+		p_int(&p, d->assessment);
+		p_int(&p, d->in_config);
+		if (run_cmd(ps, "INSERT INTO devices (site, id, name, lab, protocol, assessment, in_config) "
+		    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (site, id) DO UPDATE SET name = $3, "
+		    "lab = $4, protocol = $5, assessment = $6, in_config = $7", &p) != 0)
+			return -1;
+	}
+	for (size_t i = 0; i < c->npoints; i++) {
+		const struct point_row *x = &c->points[i];
+		p.n = 1;
+		p_str(&p, x->device);
+		p_str(&p, x->name);
+		p_str(&p, x->kind);
+		p_str(&p, x->label);
+		p_int(&p, x->in_config);
+		if (run_cmd(ps, "INSERT INTO points (site, device, name, kind, label, in_config) "
+		    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site, device, name) DO UPDATE SET "
+		    "kind = $4, label = $5, in_config = $6", &p) != 0)
+			return -1;
+	}
+	for (size_t i = 0; i < c->nruns; i++) {
+		const struct run_row *r = &c->runs[i];
+		p.n = 1;
+		p_int(&p, r->id);
+		p_int(&p, r->started_at);
+		p_int(&p, r->alive_at);
+		p_time(&p, r->stopped_at);
+		/* a run's end never moves back: an older message arriving late */
+		if (run_cmd(ps, "INSERT INTO runs (site, id, started_at, alive_at, stopped_at) "
+		    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site, id) DO UPDATE SET "
+		    "alive_at = greatest(runs.alive_at, $4), stopped_at = coalesce(runs.stopped_at, $5)",
+		    &p) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- sites ---- */
+
+#define S(type, field) STORE_COL(type, struct pg_site, field)
+static const struct store_col site_cols[] = {
+	S(COL_STR, site), S(COL_STR, name), S(COL_INT, has_config), S(COL_INT64, contiguous),
+	S(COL_INT64, highest), S(COL_INT64, held_above), S(COL_TIME, last_seen), S(COL_INT64, lag_ms),
+	S(COL_INT64, alarms), S(COL_INT64, rejected), STORE_COL_END
+};
+#undef S
+
+int
+pgstore_sites(struct pgstore *ps, struct pg_site **out, size_t *n)
+{
+	return rows(ps, run(ps, "SELECT s.site, s.name, (s.config IS NOT NULL)::int, s.contiguous, "
+	    "s.highest, (SELECT count(*) FROM audit a WHERE a.site = s.site AND a.seq > s.contiguous), "
+	    "s.last_seen, coalesce((SELECT a.received_at - a.at FROM audit a WHERE a.site = s.site "
+	    "  ORDER BY a.seq DESC LIMIT 1), 0), "
+	    "(SELECT count(*) FROM aside x WHERE x.site = s.site AND x.kind = 'tamper'), "
+	    "(SELECT count(*) FROM aside x WHERE x.site = s.site AND x.kind <> 'tamper') "
+	    "FROM sites s ORDER BY s.site", NULL, PGRES_TUPLES_OK),
+	    sizeof(**out), site_cols, out, n);
+}
+
+void
+pgstore_sites_free(struct pg_site *v, size_t n)
+{
+	store_rows_free(v, n, sizeof(*v), site_cols);
+}
+
+int
+pgstore_site_state(struct pgstore *ps, const char *site, int64_t *contiguous, int64_t *highest)
+{
+	struct params p = { 0 };
+	PGresult *r;
+	int k;
+
+	*contiguous = *highest = 0;
+	p_str(&p, site);
+	if ((r = run(ps, "SELECT contiguous, highest FROM sites WHERE site = $1 AND config IS NOT NULL",
+	    &p, PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	if ((k = PQntuples(r) > 0)) {
+		*contiguous = get_int(r, 0, 0);
+		*highest = get_int(r, 0, 1);
+	}
+	PQclear(r);
+	return k;
+}
+
+/* ---- records ---- */
+
+#define A(type, field) STORE_COL(type, struct audit_rec, field)
+static const struct store_col audit_cols[] = {
+	A(COL_INT64, seq), A(COL_INT64, at), A(COL_INT64, fault_id), A(COL_STR, action),
+	A(COL_STR, actor), A(COL_STR, detail), A(COL_BUF, prev_hash), A(COL_BUF, hash),
+	STORE_COL_END
+};
+#undef A
+
+/* "{1,2,3}": an array parameter of numbers */
+static char *
+int_array(const int64_t *v, size_t n)
+{
+	char *s = malloc(n * 21 + 3), *q = s;
+
+	if (s == NULL)
+		return NULL;
+	*q++ = '{';
+	for (size_t i = 0; i < n; i++)
+		q += sprintf(q, "%s%" PRId64, i ? "," : "", v[i]);
+	*q++ = '}';
+	*q = '\0';
+	return s;
+}
+
+int
+pgstore_held(struct pgstore *ps, const char *site, const int64_t *seqs, size_t n,
+    struct audit_rec **out, size_t *nout)
+{
+	struct params p = { 0 };
+	char *arr = int_array(seqs, n);
+	int rc;
+
+	if (arr == NULL)
+		return -1;
+	p_str(&p, site);
+	p_str(&p, arr);
+	rc = rows(ps, run(ps, "SELECT seq, at, coalesce(fault_id, 0), action, actor, detail, prev_hash, "
+	    "hash FROM audit WHERE site = $1 AND seq = ANY ($2::bigint[]) ORDER BY seq", &p,
+	    PGRES_TUPLES_OK), sizeof(**out), audit_cols, out, nout);
+	free(arr);
+	return rc;
+}
+
+/* One field in COPY's text format: \N for NULL, backslash escapes. */
+static void
+copy_field(FILE *f, const char *s)
+{
+	if (s == NULL) {
+		fputs("\\N", f);
+		return;
+	}
+	for (; *s; s++)
+		switch (*s) {
+		case '\\': fputs("\\\\", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+int
+pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, size_t n,
+    int64_t received_at, size_t *dup)
+{
+	struct params p = { 0 };
+	PGresult *r;
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *f;
+	int rc = -1;
+
+	*dup = 0;
+	if (n == 0)
+		return 0;
+	if ((f = open_memstream(&buf, &blen)) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%" PRId64 "\t%" PRId64 "\t", v[i].seq, v[i].at);
+		if (v[i].fault_id > 0)
+			fprintf(f, "%" PRId64, v[i].fault_id);
+		else
+			fputs("\\N", f);
+		fputc('\t', f);
+		copy_field(f, v[i].action);
+		fputc('\t', f);
+		copy_field(f, v[i].actor);
+		fputc('\t', f);
+		copy_field(f, v[i].detail);
+		fprintf(f, "\t%s\t%s\n", v[i].prev_hash, v[i].hash);
+	}
+	if (fclose(f) != 0)
+		goto out;
+	if ((r = run(ps, "COPY incoming FROM STDIN", NULL, PGRES_COPY_IN)) == NULL)
+		goto out;
+	PQclear(r);
+	if (PQputCopyData(ps->c, buf, (int)blen) != 1 || PQputCopyEnd(ps->c, NULL) != 1) {
+		set_err(ps, NULL);
+		goto out;
+	}
+	while ((r = PQgetResult(ps->c)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			set_err(ps, r);
+			PQclear(r);
+			while ((r = PQgetResult(ps->c)) != NULL)
+				PQclear(r);
+			goto out;
+		}
+		PQclear(r);
+	}
+	p_str(&p, site);
+	p_int(&p, received_at);
+	if ((r = run(ps, "WITH ins AS (INSERT INTO audit (site, seq, at, fault_id, action, actor, "
+	    "detail, prev_hash, hash, received_at) SELECT $1, seq, at, fault_id, action, actor, detail, "
+	    "prev_hash, hash, $2 FROM incoming ON CONFLICT DO NOTHING RETURNING 1) "
+	    "SELECT count(*) FROM ins", &p, PGRES_TUPLES_OK)) == NULL)
+		goto out;
+	*dup = n - (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	rc = run_cmd(ps, "TRUNCATE incoming", NULL);
+out:
+	free(buf);
+	return rc;
+}
+
+int
+pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t *contiguous,
+    int64_t *highest)
+{
+	struct params p = { 0 };
+	PGresult *r;
+	int64_t c;
+	int more = 1;
+
+	p_str(&p, site);
+	if ((r = run(ps, "SELECT contiguous FROM sites WHERE site = $1", &p, PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	c = PQntuples(r) ? get_int(r, 0, 0) : 0;
+	PQclear(r);
+	/* walk the held seqs after it while they follow each other */
+	while (more) {
+		int nr;
+		p.n = 1;
+		p_int(&p, c);
+		if ((r = run(ps, "SELECT seq FROM audit WHERE site = $1 AND seq > $2 ORDER BY seq "
+		    "LIMIT 10000", &p, PGRES_TUPLES_OK)) == NULL)
+			return -1;
+		nr = PQntuples(r);
+		more = nr == 10000;
+		for (int i = 0; i < nr; i++) {
+			if (get_int(r, i, 0) != c + 1) {
+				more = 0;
+				break;
+			}
+			c++;
+		}
+		PQclear(r);
+	}
+	p.n = 1;
+	if ((r = run(ps, "SELECT coalesce(max(seq), 0) FROM audit WHERE site = $1", &p,
+	    PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	*highest = get_int(r, 0, 0);
+	PQclear(r);
+	*contiguous = c;
+	p.n = 1;
+	p_int(&p, c);
+	p_int(&p, *highest);
+	p_int(&p, now);
+	return run_cmd(ps, "UPDATE sites SET contiguous = greatest(contiguous, $2), "
+	    "highest = greatest(highest, $3), last_seen = $4 WHERE site = $1", &p);
+}
+
+int
+pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *ids, size_t n,
+    struct audit_rec **out, size_t *nout)
+{
+	struct params p = { 0 };
+	char *arr = int_array(ids, n);
+	int rc;
+
+	if (arr == NULL)
+		return -1;
+	p_str(&p, site);
+	p_str(&p, arr);
+	rc = rows(ps, run(ps, "SELECT seq, at, fault_id, action, actor, detail, prev_hash, hash "
+	    "FROM audit WHERE site = $1 AND fault_id = ANY ($2::bigint[]) ORDER BY fault_id, seq",
+	    &p, PGRES_TUPLES_OK), sizeof(**out), audit_cols, out, nout);
+	free(arr);
+	return rc;
+}
+
+int
+pgstore_put_fault(struct pgstore *ps, const char *site, int64_t id, const cJSON *state)
+{
+	static char sql[2048];
+	struct params p = { 0 };
+	char nums[PARAMS_MAX][32];
+
+	if (sql[0] == '\0') {
+		size_t l = 0;
+		/* column names come from store_change_cols only, never from input */
+		l += (size_t)snprintf(sql + l, sizeof(sql) - l, "INSERT INTO faults (site, id");
+		for (int i = 0; store_change_cols[i]; i++)
+			l += (size_t)snprintf(sql + l, sizeof(sql) - l, ", %s", store_change_cols[i]);
+		l += (size_t)snprintf(sql + l, sizeof(sql) - l, ") VALUES ($1, $2");
+		for (int i = 0; store_change_cols[i]; i++)
+			l += (size_t)snprintf(sql + l, sizeof(sql) - l, ", $%d", i + 3);
+		l += (size_t)snprintf(sql + l, sizeof(sql) - l, ") ON CONFLICT (site, id) DO UPDATE SET ");
+		for (int i = 0; store_change_cols[i]; i++)
+			l += (size_t)snprintf(sql + l, sizeof(sql) - l, "%s%s = EXCLUDED.%s", i ? ", " : "",
+			    store_change_cols[i], store_change_cols[i]);
+	}
+	p_str(&p, site);
+	p_int(&p, id);
+	for (int i = 0; store_change_cols[i] && p.n < PARAMS_MAX; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(state, store_change_cols[i]);
+		if (cJSON_IsString(v))
+			p_str(&p, v->valuestring);
+		else if (cJSON_IsNumber(v)) {
+			snprintf(nums[i], sizeof(nums[i]), "%.17g", v->valuedouble);
+			p_str(&p, nums[i]);
+		} else
+			p_str(&p, NULL);
+	}
+	return run_cmd(ps, sql, &p);
+}
+
+/* ---- kept aside ---- */
+
+int
+pgstore_keep_aside(struct pgstore *ps, const char *site, int64_t seq, const char *kind,
+    const char *message, const char *payload, int64_t now)
+{
+	struct params p = { 0 };
+
+	p_int(&p, now);
+	p_str(&p, site);
+	if (seq > 0)
+		p_int(&p, seq);
+	else
+		p_str(&p, NULL);
+	p_str(&p, kind);
+	p_str(&p, message);
+	p_str(&p, payload);
+	return run_cmd(ps, "INSERT INTO aside (at, site, seq, kind, message, payload) "
+	    "VALUES ($1, $2, $3, $4, $5, $6)", &p);
+}
+
+#define X(type, field) STORE_COL(type, struct pg_aside, field)
+static const struct store_col aside_cols[] = {
+	X(COL_INT64, id), X(COL_INT64, at), X(COL_TIME, seq), X(COL_STR, site), X(COL_STR, kind),
+	X(COL_STR, message), STORE_COL_END
+};
+#undef X
+
+int
+pgstore_aside(struct pgstore *ps, int tamper_only, size_t limit, struct pg_aside **out, size_t *n)
+{
+	struct params p = { 0 };
+
+	p_int(&p, tamper_only);
+	p_int(&p, (int64_t)limit);
+	return rows(ps, run(ps, "SELECT id, at, seq, site, kind, message FROM aside "
+	    "WHERE $1 = 0 OR kind = 'tamper' ORDER BY id DESC LIMIT $2", &p, PGRES_TUPLES_OK),
+	    sizeof(**out), aside_cols, out, n);
+}
+
+void
+pgstore_aside_free(struct pg_aside *v, size_t n)
+{
+	store_rows_free(v, n, sizeof(*v), aside_cols);
+}
+
+/* ---- a site read like a base's database ---- */
+
+static const struct store_col site_row_cols[] = {
+	STORE_COL(COL_STR, struct site_row, id), STORE_COL(COL_STR, struct site_row, name),
+	STORE_COL(COL_STR, struct site_row, timezone), STORE_COL_END
+};
+
+int
+pgstore_site_row(struct pgstore *ps, const char *site, struct site_row *out)
+{
+	struct params p = { 0 };
+	struct site_row *v;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	p_str(&p, site);
+	if (rows(ps, run(ps, "SELECT site, name, timezone FROM sites WHERE site = $1", &p,
+	    PGRES_TUPLES_OK), sizeof(*v), site_row_cols, &v, &n) != 0)
+		return -1;
+	if (n)
+		*out = v[0];
+	free(v);
+	return n > 0;
+}
+
+#define D(type, field) STORE_COL(type, struct device_row, field)
+static const struct store_col device_cols[] = {
+	D(COL_STR, id), D(COL_STR, name), D(COL_STR, lab), D(COL_STR, protocol),
+	D(COL_INT, assessment), D(COL_INT, in_config), D(COL_INT, open_faults),
+	D(COL_INT, comm_open), D(COL_TIME, comm_since), STORE_COL_END
+};
+#undef D
+
+int
+pgstore_devices(struct pgstore *ps, const char *site, struct device_row **out, size_t *n)
+{
+	struct params p = { 0 };
+
+	p_str(&p, site);
+	return rows(ps, run(ps, "SELECT id, name, lab, protocol, assessment, in_config, open_faults, "
+	    "(comm_since IS NOT NULL)::int, comm_since FROM (SELECT d.id, d.name, d.lab, d.protocol, "
+	    " d.assessment, d.in_config, "
+	    " (SELECT count(*) FROM faults f WHERE f.site = d.site AND f.device = d.id "
+	    "   AND f.kind <> '" FK_COMM_NAME "' AND f.cleared_at IS NULL AND f.dismissed_at IS NULL) "
+	    "   AS open_faults, "
+	    " (SELECT min(opened_at) FROM faults f WHERE f.site = d.site AND f.device = d.id "
+	    "   AND f.kind = '" FK_COMM_NAME "' AND f.cleared_at IS NULL AND f.source = 'auto') "
+	    "   AS comm_since FROM devices d WHERE d.site = $1) x "
+	    "ORDER BY in_config DESC, lab COLLATE \"C\", id COLLATE \"C\"", &p, PGRES_TUPLES_OK),
+	    sizeof(**out), device_cols, out, n);
+}
+
+#define R(type, field) STORE_COL(type, struct run_row, field)
+static const struct store_col run_cols[] = {
+	R(COL_INT64, id), R(COL_INT64, started_at), R(COL_INT64, alive_at), R(COL_TIME, stopped_at),
+	STORE_COL_END
+};
+#undef R
+
+int
+pgstore_runs(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
+    struct run_row **out, size_t *n)
+{
+	struct params p = { 0 };
+
+	p_str(&p, site);
+	p_int(&p, from_ms);
+	p_int(&p, to_ms);
+	return rows(ps, run(ps, "SELECT id, started_at, alive_at, stopped_at FROM runs "
+	    "WHERE site = $1 AND started_at < $3 AND coalesce(stopped_at, alive_at) >= $2 "
+	    "ORDER BY started_at", &p, PGRES_TUPLES_OK), sizeof(**out), run_cols, out, n);
+}
+
+#define P(type, field) STORE_COL(type, struct period_fault, field)
+static const struct store_col period_fault_cols[] = {
+	P(COL_INT64, id), P(COL_INT64, opened_at), P(COL_TIME, cleared_at), P(COL_TIME, repaired_at),
+	P(COL_TIME, dismissed_at), P(COL_TIME, repeat_of), P(COL_KIND, kind), P(COL_INT, manual),
+	P(COL_INT, assessment), P(COL_CLASS, cls), P(COL_BUF, device), P(COL_STR, label),
+	STORE_COL_END
+};
+#undef P
+
+int
+pgstore_period_faults(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
+    struct period_fault **out, size_t *n)
+{
+	struct params p = { 0 };
+
+	p_str(&p, site);
+	p_int(&p, from_ms);
+	p_int(&p, to_ms);
+	/* the same rows, in the same order, as store_period_faults() */
+	return rows(ps, run(ps, "SELECT id, opened_at, cleared_at, repaired_at, dismissed_at, repeat_of, "
+	    "kind, (source = 'manual')::int, assessment, classification, device, label FROM faults "
+	    "WHERE site = $1 AND opened_at < $3 "
+	    "AND (opened_at >= $2 OR coalesce(cleared_at, repaired_at, dismissed_at) IS NULL "
+	    "     OR coalesce(cleared_at, repaired_at, dismissed_at) > $2) "
+	    "ORDER BY device COLLATE \"C\", opened_at", &p, PGRES_TUPLES_OK),
+	    sizeof(**out), period_fault_cols, out, n);
+}
+
+static const struct store_col string_cols[] = { { COL_STR, 0, sizeof(char *) }, STORE_COL_END };
+
+int
+pgstore_safety_devices(struct pgstore *ps, const char *site, char ***ids, size_t *n)
+{
+	struct params p = { 0 };
+
+	p_str(&p, site);
+	return rows(ps, run(ps, "SELECT DISTINCT device COLLATE \"C\" FROM points WHERE site = $1 "
+	    "AND kind = 'safety' AND in_config = 1 ORDER BY 1", &p, PGRES_TUPLES_OK),
+	    sizeof(**ids), string_cols, ids, n);
+}

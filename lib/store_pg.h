@@ -1,0 +1,104 @@
+/*
+ * store_pg.h - the central store in PostgreSQL (libpq): every base's audit
+ * records exactly once (PRIMARY KEY (site, seq)), their fault rows rebuilt
+ * by replay, each base's device list and daemon runs, and what was kept
+ * aside (tamper alarms, rejected input). tbm-collect writes it; tbm-report
+ * reads a site of it like a base's database. All its SQL is here, with
+ * bound parameters only.
+ */
+#ifndef TBM_STORE_PG_H
+#define TBM_STORE_PG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct pgstore;
+struct cJSON;
+
+/* pgstore_open: connects with a libpq connection string; with migrate,
+ * creates or migrates the schema (one collector at a time, under an
+ * advisory lock). -1 with a message in err. */
+int pgstore_open(const char *conninfo, int migrate, struct pgstore **out, char *err, size_t len);
+void pgstore_close(struct pgstore *ps);
+const char *pgstore_errmsg(struct pgstore *ps);
+/* 1 while the connection is up; pgstore_reconnect tries once: 0 or -1. */
+int pgstore_up(struct pgstore *ps);
+int pgstore_reconnect(struct pgstore *ps);
+int pgstore_schema_version(struct pgstore *ps);
+
+int pgstore_begin(struct pgstore *ps);
+int pgstore_commit(struct pgstore *ps);
+void pgstore_rollback(struct pgstore *ps);
+
+/* ---- a site's device list (its retained config message) ---- */
+struct pg_config {
+	const char *site, *name, *timezone, *raw;   /* raw: the message as received */
+	struct device_row *devices;
+	size_t ndevices;
+	struct point_row *points;
+	size_t npoints;
+	struct run_row *runs;
+	size_t nruns;
+};
+int pgstore_put_config(struct pgstore *ps, const struct pg_config *c, int64_t now);
+
+/* ---- sites and their progress ---- */
+struct pg_site {
+	char *site, *name;
+	int has_config;
+	int64_t contiguous;        /* every seq up to this one is held */
+	int64_t highest;           /* the highest seq held */
+	int64_t held_above;        /* records held beyond contiguous */
+	int64_t last_seen;         /* ms: the last record or config received */
+	int64_t lag_ms;            /* received - recorded at the base, of the newest record */
+	int64_t alarms, rejected;
+};
+int pgstore_sites(struct pgstore *ps, struct pg_site **out, size_t *n);
+void pgstore_sites_free(struct pg_site *v, size_t n);
+/* 1 if the site has sent its config (with its contiguous and highest seq),
+ * 0 not, -1 error. */
+int pgstore_site_state(struct pgstore *ps, const char *site, int64_t *contiguous,
+    int64_t *highest);
+
+/* ---- records ---- */
+/* The held records of a site among seqs[0..n), by seq. */
+int pgstore_held(struct pgstore *ps, const char *site, const int64_t *seqs, size_t n,
+    struct audit_rec **out, size_t *nout);
+/* Inserts records (ON CONFLICT DO NOTHING); *lost gets how many were held
+ * already (by another collector meanwhile): the caller checks them again. */
+int pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, size_t n,
+    int64_t received_at, size_t *dup);
+/* Moves the site's contiguous seq over what is held and saves it. */
+int pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t *contiguous,
+    int64_t *highest);
+/* The records of these faults of a site, by fault and seq. */
+int pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *ids, size_t n,
+    struct audit_rec **out, size_t *nout);
+/* A fault row from its replayed state (column -> value, store_change_cols). */
+int pgstore_put_fault(struct pgstore *ps, const char *site, int64_t id, const struct cJSON *state);
+
+/* ---- kept aside ---- */
+/* kind: "tamper" (an alarm: disagrees with what is held), or why input was
+ * rejected ("bad-hash", "future", "invalid", "unknown-site"). site may be NULL. */
+int pgstore_keep_aside(struct pgstore *ps, const char *site, int64_t seq, const char *kind,
+    const char *message, const char *payload, int64_t now);
+struct pg_aside {
+	int64_t id, at, seq;
+	char *site, *kind, *message;
+};
+int pgstore_aside(struct pgstore *ps, int tamper_only, size_t limit, struct pg_aside **out,
+    size_t *n);
+void pgstore_aside_free(struct pg_aside *v, size_t n);
+
+/* ---- a site read like a base's database (tbm-report) ---- */
+int pgstore_site_row(struct pgstore *ps, const char *site, struct site_row *out);
+int pgstore_devices(struct pgstore *ps, const char *site, struct device_row **out, size_t *n);
+int pgstore_runs(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
+    struct run_row **out, size_t *n);
+int pgstore_period_faults(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
+    struct period_fault **out, size_t *n);
+int pgstore_safety_devices(struct pgstore *ps, const char *site, char ***ids, size_t *n);
+
+#endif

@@ -1,0 +1,374 @@
+/*
+ * ingest.c - one batch of event messages: each record checked against the
+ * chain the centre holds (its hash recomputed, prev_hash against the held
+ * seq - 1, its hash against the held seq + 1's prev_hash, a held seq never
+ * replaced), the good ones stored in one transaction, the faults they touch
+ * rebuilt by replaying their records with lib/replay.c (tbmctl verify's
+ * code), and what is not good kept aside, never stored as good.
+ */
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "collect.h"
+#include "log.h"
+#include "replay.h"
+
+#define ASIDE_PAYLOAD_MAX 65536
+
+static int
+rec_cmp(const void *a, const void *b)
+{
+	const struct in_record *x = *(struct in_record *const *)a, *y = *(struct in_record *const *)b;
+	int c = strcmp(x->site, y->site);
+
+	if (c != 0)
+		return c;
+	return x->r.seq < y->r.seq ? -1 : x->r.seq > y->r.seq;
+}
+
+static int
+i64_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static const struct audit_rec *
+held_find(const struct audit_rec *v, size_t n, int64_t seq)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v[mid].seq == seq)
+			return &v[mid];
+		if (v[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int
+aside(struct pgstore *ps, const char *site, int64_t seq, const char *kind, const struct message *m,
+    struct ingest_stats *st, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static int
+aside(struct pgstore *ps, const char *site, int64_t seq, const char *kind, const struct message *m,
+    struct ingest_stats *st, const char *fmt, ...)
+{
+	char msg[512], *payload = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (strcmp(kind, "tamper") == 0) {
+		st->tamper++;
+		log_warnx("TAMPER ALARM: site %s record %" PRId64 ": %s", site ? site : "?", seq, msg);
+	} else {
+		st->rejected++;
+		log_warnx("%s: kept aside (%s): %s", m ? m->topic : "?", kind, msg);
+	}
+	if (m && (payload = strndup(m->payload, m->len > ASIDE_PAYLOAD_MAX ? ASIDE_PAYLOAD_MAX : m->len))
+	    == NULL)
+		return -1;
+	rc = pgstore_keep_aside(ps, site, seq, kind, msg, payload, m ? m->at : 0);
+	free(payload);
+	return rc;
+}
+
+/* The faults of the accepted records, replayed from every record held. */
+static int
+replay_faults(struct pgstore *ps, const char *site, struct in_record **acc, size_t n,
+    struct ingest_stats *st)
+{
+	int64_t *ids = malloc((n ? n : 1) * sizeof(*ids));
+	struct audit_rec *v = NULL;
+	size_t nid = 0, nv = 0, i = 0;
+	int rc = -1;
+
+	if (ids == NULL)
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		if (acc[k]->r.fault_id > 0)
+			ids[nid++] = acc[k]->r.fault_id;
+	if (nid == 0) {
+		free(ids);
+		return 0;
+	}
+	qsort(ids, nid, sizeof(*ids), i64_cmp);
+	{
+		size_t u = 0;
+		for (size_t k = 0; k < nid; k++)
+			if (u == 0 || ids[u - 1] != ids[k])
+				ids[u++] = ids[k];
+		nid = u;
+	}
+	if (pgstore_fault_records(ps, site, ids, nid, &v, &nv) != 0)
+		goto out;
+	while (i < nv) {
+		int64_t fid = v[i].fault_id;
+		cJSON *state = cJSON_CreateObject();
+		int bad = state == NULL;
+		for (; i < nv && v[i].fault_id == fid; i++)
+			if (!bad && replay_fault(state, v[i].detail) != 0) {
+				log_warnx("site %s record %" PRId64 ": its detail is not a JSON object; fault %"
+				    PRId64 " is not rebuilt", site, v[i].seq, fid);
+				bad = 1;
+			}
+		if (!bad && pgstore_put_fault(ps, site, fid, state) != 0) {
+			cJSON_Delete(state);
+			goto out;
+		}
+		if (!bad)
+			st->faults++;
+		cJSON_Delete(state);
+	}
+	rc = 0;
+out:
+	store_audit_free(v, nv);
+	free(ids);
+	return rc;
+}
+
+/* One site's records, sorted by seq: checked, stored, replayed. */
+static int
+ingest_site(struct pgstore *ps, struct in_record **v, struct message **msg, size_t n,
+    struct ingest_stats *st, struct gap *gap)
+{
+	const char *site = v[0]->site;
+	int64_t contiguous, highest, *seqs = NULL;
+	struct audit_rec *held = NULL, *acc_rec = NULL;
+	struct in_record **acc = NULL;
+	size_t nheld = 0, nacc = 0, ns = 0, dup = 0;
+	int known, rc = -1;
+
+	if ((known = pgstore_site_state(ps, site, &contiguous, &highest)) < 0)
+		return -1;
+	if (!known) {
+		for (size_t i = 0; i < n; i++)
+			if (aside(ps, site, v[i]->r.seq, "unknown-site", msg[i], st, "site %s has not "
+			    "published its config yet; asked again once it has", site) != 0)
+				return -1;
+		return 0;
+	}
+	seqs = malloc(3 * n * sizeof(*seqs));
+	acc = malloc(n * sizeof(*acc));
+	acc_rec = malloc(n * sizeof(*acc_rec));
+	if (seqs == NULL || acc == NULL || acc_rec == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		seqs[ns++] = v[i]->r.seq - 1;
+		seqs[ns++] = v[i]->r.seq;
+		seqs[ns++] = v[i]->r.seq + 1;
+	}
+	if (pgstore_held(ps, site, seqs, ns, &held, &nheld) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct audit_rec *r = &v[i]->r, *same, *before, *after;
+		const char *expect_prev = NULL;
+		enum replay_link l = replay_link(r, NULL);
+		int64_t top = contiguous > highest ? contiguous : highest;
+
+		if (l == REPLAY_ERROR)
+			goto out;
+		if (l == REPLAY_BAD_HASH) {
+			if (aside(ps, site, r->seq, "bad-hash", msg[i], st, "its hash does not match its "
+			    "content") != 0)
+				goto out;
+			continue;
+		}
+		if (r->seq > top + INGEST_MAX_AHEAD) {
+			if (aside(ps, site, r->seq, "future", msg[i], st, "seq %" PRId64 " is more than %d "
+			    "beyond the highest held (%" PRId64 ")", r->seq, INGEST_MAX_AHEAD, top) != 0)
+				goto out;
+			continue;
+		}
+		/* what is held: in the database, or accepted earlier in this batch */
+		same = held_find(held, nheld, r->seq);
+		if (same == NULL && nacc && acc[nacc - 1]->r.seq == r->seq)
+			same = &acc[nacc - 1]->r;
+		if (same != NULL) {
+			if (strcmp(same->hash, r->hash) == 0) {
+				st->duplicates++;
+				continue;
+			}
+			if (aside(ps, site, r->seq, "tamper", msg[i], st, "differs from the record held "
+			    "(held hash %.12s..., received %.12s...)", same->hash, r->hash) != 0)
+				goto out;
+			continue;
+		}
+		before = nacc && acc[nacc - 1]->r.seq == r->seq - 1 ? &acc[nacc - 1]->r :
+		    held_find(held, nheld, r->seq - 1);
+		if (r->seq == 1)
+			expect_prev = AUDIT_GENESIS;
+		else if (before != NULL)
+			expect_prev = before->hash;
+		if (expect_prev && strcmp(expect_prev, r->prev_hash) != 0) {
+			if (aside(ps, site, r->seq, "tamper", msg[i], st, "does not follow the held record "
+			    "%" PRId64 " (its prev_hash %.12s..., held hash %.12s...)", r->seq - 1,
+			    r->prev_hash, expect_prev) != 0)
+				goto out;
+			continue;
+		}
+		after = held_find(held, nheld, r->seq + 1);
+		if (after != NULL && strcmp(after->prev_hash, r->hash) != 0) {
+			if (aside(ps, site, r->seq, "tamper", msg[i], st, "the held record %" PRId64
+			    " does not follow it (held prev_hash %.12s..., received hash %.12s...)",
+			    r->seq + 1, after->prev_hash, r->hash) != 0)
+				goto out;
+			continue;
+		}
+		acc_rec[nacc] = *r;
+		acc[nacc++] = v[i];
+	}
+	if (pgstore_insert(ps, site, acc_rec, nacc, msg[0]->at, &dup) != 0)
+		goto out;
+	if (dup > 0) {
+		/* another collector stored some of these meanwhile: the same ones? */
+		struct audit_rec *h2 = NULL;
+		size_t nh2 = 0;
+		ns = 0;
+		for (size_t i = 0; i < nacc; i++)
+			seqs[ns++] = acc[i]->r.seq;
+		if (pgstore_held(ps, site, seqs, ns, &h2, &nh2) != 0)
+			goto out;
+		for (size_t i = 0; i < nacc; i++) {
+			const struct audit_rec *h = held_find(h2, nh2, acc[i]->r.seq);
+			if (h && strcmp(h->hash, acc[i]->r.hash) != 0 &&
+			    aside(ps, site, acc[i]->r.seq, "tamper", NULL, st, "differs from the record "
+			    "another collector stored") != 0) {
+				store_audit_free(h2, nh2);
+				goto out;
+			}
+		}
+		store_audit_free(h2, nh2);
+		st->duplicates += dup;
+	}
+	st->stored += nacc - dup;
+	if (replay_faults(ps, site, acc, nacc, st) != 0)
+		goto out;
+	if (pgstore_progress(ps, site, msg[n - 1]->at, &gap->contiguous, &gap->highest) != 0)
+		goto out;
+	snprintf(gap->site, sizeof(gap->site), "%s", site);
+	rc = 0;
+out:
+	store_audit_free(held, nheld);
+	free(seqs);
+	free(acc);
+	free(acc_rec);
+	return rc;
+}
+
+int
+ingest_batch(struct pgstore *ps, struct message *m, size_t n, struct ingest_stats *st,
+    struct gap **gaps, size_t *ngaps)
+{
+	struct in_record *recs = calloc(n ? n : 1, sizeof(*recs));
+	struct in_record **order = calloc(n ? n : 1, sizeof(*order));
+	struct message **omsg = calloc(n ? n : 1, sizeof(*omsg));
+	struct ingest_stats s = *st;
+	size_t nr = 0, i = 0;
+	int rc = -1;
+
+	*gaps = NULL;
+	*ngaps = 0;
+	if (recs == NULL || order == NULL || omsg == NULL || (*gaps = calloc(n ? n : 1,
+	    sizeof(**gaps))) == NULL)
+		goto out;
+	if (pgstore_begin(ps) != 0)
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		char err[160], tsite[COLLECT_SITE_MAX];
+		if (record_parse(m[k].payload, m[k].len, &recs[k], err, sizeof(err)) != 0) {
+			if (aside(ps, record_topic_site(m[k].topic, tsite, sizeof(tsite)) == 0 ? tsite : NULL,
+			    0, "invalid", &m[k], &s, "%s", err) != 0)
+				goto fail;
+			continue;
+		}
+		if (record_topic_site(m[k].topic, tsite, sizeof(tsite)) != 0 ||
+		    strcmp(tsite, recs[k].site) != 0) {
+			if (aside(ps, NULL, recs[k].r.seq, "invalid", &m[k], &s, "a record of site %s on "
+			    "topic %s", recs[k].site, m[k].topic) != 0)
+				goto fail;
+			continue;
+		}
+		order[nr++] = &recs[k];
+	}
+	/* by site, then seq; each record's message travels with it */
+	qsort(order, nr, sizeof(*order), rec_cmp);
+	for (size_t k = 0; k < nr; k++)
+		omsg[k] = &m[order[k] - recs];
+	while (i < nr) {
+		size_t j = i;
+		while (j < nr && strcmp(order[j]->site, order[i]->site) == 0)
+			j++;
+		if (ingest_site(ps, order + i, omsg + i, j - i, &s, &(*gaps)[*ngaps]) != 0)
+			goto fail;
+		if ((*gaps)[*ngaps].site[0])
+			(*ngaps)++;
+		i = j;
+	}
+	if (pgstore_commit(ps) != 0)
+		goto fail;
+	*st = s;
+	rc = 0;
+	goto out;
+fail:
+	pgstore_rollback(ps);
+out:
+	for (size_t k = 0; k < n && recs; k++)
+		record_clear(&recs[k]);
+	free(recs);
+	free(order);
+	free(omsg);
+	if (rc != 0) {
+		free(*gaps);
+		*gaps = NULL;
+		*ngaps = 0;
+	}
+	return rc;
+}
+
+int
+ingest_config(struct pgstore *ps, const struct message *m, struct ingest_stats *st, char *site,
+    size_t len)
+{
+	struct pg_config c;
+	cJSON *json = NULL;
+	char err[160] = "", tsite[COLLECT_SITE_MAX];
+	char *raw;
+	int rc = -1;
+
+	site[0] = '\0';
+	if (record_config(m->payload, m->len, &c, &json, err, sizeof(err)) != 0 ||
+	    record_topic_site(m->topic, tsite, sizeof(tsite)) != 0 || strcmp(tsite, c.site) != 0) {
+		rc = aside(ps, NULL, 0, "invalid", m, st, "config: %s", json ? "a config of another "
+		    "site, or on a topic that is not tbmon/SITE/config" : err);
+		record_config_free(&c);
+		cJSON_Delete(json);
+		return rc;
+	}
+	if ((raw = strndup(m->payload, m->len)) == NULL)
+		goto out;
+	c.raw = raw;
+	if (pgstore_begin(ps) != 0 || pgstore_put_config(ps, &c, m->at) != 0 || pgstore_commit(ps) != 0) {
+		pgstore_rollback(ps);
+		goto out;
+	}
+	snprintf(site, len, "%s", c.site);
+	rc = 0;
+out:
+	free(raw);
+	record_config_free(&c);
+	cJSON_Delete(json);
+	return rc;
+}
