@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "source.h"
 #include "tbmtime.h"
 
 #define HOUR_MS 3600000.0
@@ -208,6 +209,16 @@ int
 indicators_compute_opts(struct store *st, int64_t from, int64_t to, int64_t cutoff,
     const struct ind_opts *o, struct indicators *ind, char *err, size_t errlen)
 {
+	struct source src;
+
+	source_of_store(&src, st);
+	return indicators_compute_src(&src, from, to, cutoff, o, ind, err, errlen);
+}
+
+int
+indicators_compute_src(const struct source *st, int64_t from, int64_t to, int64_t cutoff,
+    const struct ind_opts *o, struct indicators *ind, char *err, size_t errlen)
+{
 	double normal_availability = o->normal_availability;
 	struct period_fault *f = NULL;
 	struct device_row *devs = NULL;
@@ -231,15 +242,15 @@ indicators_compute_opts(struct store *st, int64_t from, int64_t to, int64_t cuto
 	/* Time after now has not happened: availability and coverage end here. */
 	end = to < now ? to : now;
 
-	if (store_site(st, &site) > 0) {
+	if (source_site(st, &site) > 0) {
 		ind->site_id = site.id;
 		ind->site_name = site.name;
 		free(site.timezone);
 	}
-	if (store_period_faults(st, from, to, &f, &nf) != 0 || store_devices(st, &devs, &ndevs) != 0 ||
-	    store_runs(st, from, to, &runs, &nruns) != 0 ||
-	    store_safety_devices(st, &safety, &nsafety) != 0) {
-		snprintf(err, errlen, "database: %s", store_errmsg(st));
+	if (source_period_faults(st, from, to, &f, &nf) != 0 || source_devices(st, &devs, &ndevs) != 0 ||
+	    source_runs(st, from, to, &runs, &nruns) != 0 ||
+	    source_safety_devices(st, &safety, &nsafety) != 0) {
+		snprintf(err, errlen, "database: %s", source_errmsg(st));
 		goto out;
 	}
 	if ((ttr = calloc(nf ? nf : 1, sizeof(*ttr))) == NULL ||

@@ -81,6 +81,11 @@ struct ind_opts {
 };
 int indicators_compute_opts(struct store *st, int64_t from_ms, int64_t to_ms, int64_t cutoff_ms,
     const struct ind_opts *o, struct indicators *out, char *err, size_t errlen);
+/* The same from either home of a base's records (lib/source.h): its SQLite
+ * database or its site in the central PostgreSQL store. */
+struct source;
+int indicators_compute_src(const struct source *src, int64_t from_ms, int64_t to_ms,
+    int64_t cutoff_ms, const struct ind_opts *o, struct indicators *out, char *err, size_t errlen);
 void indicators_free(struct indicators *ind);
 
 /* indicators_json_add: the figures into o, under DESIGN.md's keys and more:

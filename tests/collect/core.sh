@@ -42,6 +42,7 @@ wait_until 20 "records of b" pg_has "select 1 from audit where site = 'b' and se
 fid=$(sqlite_q a "select id from faults where kind = 'fault' order by id limit 1")
 "$TBMCTL" -c "$T/a/tbmond.conf" ack "$fid" --by 张三 >/dev/null || fail "tbmctl ack"
 "$TBMCTL" -c "$T/a/tbmond.conf" repair "$fid" --by 张三 --action "换主轴编码器" --parts "编码器 x1" >/dev/null || fail "tbmctl repair"
+wait_until 20 "the repair at the centre" pg_has "select 1 from faults where site = 'a' and id = $fid and repaired_by is not null"
 
 # bad input from a known site: a bad hash, a seq from the future
 head=$(psql_q "select hash from audit where site = 'a' order by seq desc limit 1")
@@ -72,5 +73,44 @@ grep -q "future" "$T/status.txt" || fail "status does not show what was kept asi
 "$TBMCOLLECT" -c "$T/collect.conf" status --json >"$T/status.json" || fail "status --json"
 expect_eq "status --json" "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted((s["site"], s["missing"]) for s in d["sites"] if s["config"]), len(d["kept_aside"]))' "$T/status.json")" \
 	"[('a', 0), ('b', 0)] 4"
+
+# tbm-report: the same figures for both bases from PostgreSQL as from their SQLite files
+EVAL=$COLLECT_DIR/../../config/evaluation/2023
+mkdir -p "$T/eval"
+# a period that has ended: figures of a running year move with the clock
+now_iso() { date -u +%Y-%m-%dT%H:%M:%S+00:00; }
+passed() { [ "$(now_iso)" != "$1" ]; }
+TO=$(now_iso)
+wait_until 5 "the period's end to pass" passed "$TO"
+cp "$EVAL"/*.csv "$T/eval/"
+for src in sqlite pg; do
+	if [ $src = sqlite ]; then dbs="$T/a/tbmon.db, $T/b/tbmon.db"
+	else dbs="$DB&site=a, $DB&site=b"; fi
+	dbs=${dbs//&/\\&}   # & in a sed replacement is the match
+	sed -e "s|^databases = .*|databases = $dbs|" "$EVAL/evaluation.ini" >"$T/eval/$src.ini"
+	"$TBMREPORT" "$T/eval/$src.ini" --from "$(date +%Y)-01-01" --to "$TO" --format json -o "$T/eval/$src.json" 2>"$T/eval/$src.err" ||
+		fail "tbm-report from $src: $(cat "$T/eval/$src.err")"
+done
+# what differs is only where each base was read from
+$PY - "$T/eval/sqlite.json" "$T/eval/pg.json" <<'PY' || fail "tbm-report differs between SQLite and PostgreSQL"
+import json, sys
+def load(p):
+    d = json.load(open(p))
+    def strip(o):
+        if isinstance(o, dict):
+            return {k: strip(v) for k, v in o.items() if k not in ("path", "database", "generated_at")}
+        if isinstance(o, list):
+            return [strip(v) for v in o]
+        return o
+    return strip(d)
+a, b = load(sys.argv[1]), load(sys.argv[2])
+if a != b:
+    for k in a:
+        if a.get(k) != b.get(k):
+            print("differs:", k, json.dumps(a.get(k), ensure_ascii=False)[:300], "|", json.dumps(b.get(k), ensure_ascii=False)[:300])
+    sys.exit(1)
+PY
+grep -q '"faults"' "$T/eval/pg.json" || fail "no equipment figures in the report"
+echo "ok: tbm-report gives the same figures from PostgreSQL as from the SQLite files"
 collect_stop collect
 echo "PASS"

@@ -3,7 +3,7 @@
 # mosquitto broker with one bridged broker per base, tbmond bases on one
 # tbm-sim, and tbm-collect. Environment: TBMOND, TBMSIM, TBMCTL, TBMCOLLECT.
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
-: "${TBMCOLLECT:?}" "${TBMCTL:?}"
+: "${TBMCOLLECT:?}" "${TBMCTL:?}" "${TBMREPORT:?}"
 COLLECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3
 

@@ -1,6 +1,7 @@
 /*
  * equipment.c - the equipment rows from the bases' databases: each opened
- * read only (a running tbmond is not disturbed), its period taken in its
+ * read only (a running tbmond is not disturbed) - a base's SQLite file or
+ * its site in the central PostgreSQL store (lib/source.h) -, its period taken in its
  * own site's time zone, its figures from indicators_compute() - the same
  * function as `tbmctl indicators` - and the bases merged:
  *   repair rate  = sum of repaired / sum of faults (not a mean of rates);
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "source.h"
 #include "tbmreport.h"
 #include "tbmtime.h"
 
@@ -42,7 +44,7 @@ static int
 load_base(const char *efpath, int line, const char *path, const struct period_spec *p,
     const struct ind_opts *io, struct rep_base *bs, struct diag *d)
 {
-	struct store *st = NULL;
+	struct source src = { 0 };
 	struct site_row site;
 	struct stat sb;
 	int64_t from, to, cutoff;
@@ -52,16 +54,17 @@ load_base(const char *efpath, int line, const char *path, const struct period_sp
 	memset(&site, 0, sizeof(site));
 	if ((bs->path = strdup(path)) == NULL)
 		goto oom;
-	if (stat(path, &sb) != 0) {
+	if (!source_is_pg(path) && stat(path, &sb) != 0) {
 		diag_add(d, efpath, line, "database %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (store_open(path, 1, &st, err, sizeof(err)) != 0) {
+	/* a base's SQLite file, or its site in the central PostgreSQL store */
+	if (source_open(path, &src, err, sizeof(err)) != 0) {
 		diag_add(d, efpath, line, "database %s", err);
 		goto out;
 	}
-	if ((found = store_site(st, &site)) < 0) {
-		diag_add(d, efpath, line, "database %s: %s", path, store_errmsg(st));
+	if ((found = source_site(&src, &site)) < 0) {
+		diag_add(d, efpath, line, "database %s: %s", path, source_errmsg(&src));
 		goto out;
 	}
 	if (found && site.timezone && *site.timezone && !time_zone_valid(site.timezone)) {
@@ -74,7 +77,7 @@ load_base(const char *efpath, int line, const char *path, const struct period_sp
 		diag_add(d, efpath, 0, "%s", err);
 		goto out;
 	}
-	if (indicators_compute_opts(st, from, to, cutoff, io, &bs->ind, err, sizeof(err)) != 0) {
+	if (indicators_compute_src(&src, from, to, cutoff, io, &bs->ind, err, sizeof(err)) != 0) {
 		diag_add(d, efpath, line, "database %s: %s", path, err);
 		goto out;
 	}
@@ -109,7 +112,7 @@ oom:
 	diag_add(d, efpath, line, "database %s: out of memory", path);
 out:
 	store_site_clear(&site);
-	store_close(st);
+	source_close(&src);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "source.h"
 #include "tbmreport.h"
 #include "tbmtime.h"
 
@@ -58,7 +59,8 @@ struct parse {
 static char *
 resolve(const struct parse *ps, const char *v)
 {
-	if (v[0] == '/' || ps->dir == NULL)
+	/* a site of the central store is a connection, not a file */
+	if (v[0] == '/' || ps->dir == NULL || source_is_pg(v))
 		return strdup(v);
 	return xasprintf("%s/%s", ps->dir, v);
 }

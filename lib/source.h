@@ -1,0 +1,41 @@
+/*
+ * source.h - a base's records as the indicators read them, from either of
+ * their homes: the base's own SQLite database, or one site of the central
+ * PostgreSQL store (postgresql://HOST/DB?site=ID, filled by tbm-collect).
+ * The same questions, the same rows, so the same figures.
+ */
+#ifndef TBM_SOURCE_H
+#define TBM_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "store_pg.h"
+
+struct source {
+	struct store *st;          /* a base's database, or */
+	struct pgstore *pg;        /* the central store */
+	char *site;                /* and the site read from it */
+	int owned;                 /* source_close closes the connection */
+};
+
+/* 1 if spec names a site of a PostgreSQL store (postgresql:// or postgres://). */
+int source_is_pg(const char *spec);
+/* source_open: a SQLite file (read only) or postgresql://...?site=ID.
+ * -1 with a message in err. */
+int source_open(const char *spec, struct source *out, char *err, size_t len);
+/* A source over a database already open (not closed by source_close). */
+void source_of_store(struct source *src, struct store *st);
+void source_close(struct source *src);
+const char *source_errmsg(const struct source *src);
+
+int source_site(const struct source *src, struct site_row *out);   /* 1 found, 0 none, -1 error */
+int source_period_faults(const struct source *src, int64_t from_ms, int64_t to_ms,
+    struct period_fault **out, size_t *n);
+int source_devices(const struct source *src, struct device_row **out, size_t *n);
+int source_runs(const struct source *src, int64_t from_ms, int64_t to_ms, struct run_row **out,
+    size_t *n);
+int source_safety_devices(const struct source *src, char ***ids, size_t *n);
+
+#endif
