@@ -269,7 +269,13 @@ mqtt_main(void *arg)
 				m->kicked = 0;
 				last_pump = now;
 				if (m->connected) {
+					int config_first = m->config_due;
 					pthread_mutex_unlock(&m->mu);
+					/* after a connection the device list goes before the
+					 * events: the centre takes a site's records once it
+					 * knows the site */
+					if (config_first)
+						mqtt_central_pump(m, now);
 					mqtt_outbox_pump(m);
 					pthread_mutex_lock(&m->mu);
 				}

@@ -638,7 +638,8 @@ pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t *con
 	p_int(&p, *highest);
 	p_int(&p, now);
 	return run_cmd(ps, "UPDATE sites SET contiguous = greatest(contiguous, $2), "
-	    "highest = greatest(highest, $3), last_seen = $4 WHERE site = $1", &p);
+	    "highest = greatest(highest, $3), last_seen = greatest(last_seen, nullif($4::bigint, 0)) "
+	    "WHERE site = $1", &p);
 }
 
 int

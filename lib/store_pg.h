@@ -70,7 +70,9 @@ int pgstore_held(struct pgstore *ps, const char *site, const int64_t *seqs, size
  * already (by another collector meanwhile): the caller checks them again. */
 int pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, size_t n,
     int64_t received_at, size_t *dup);
-/* Moves the site's contiguous seq over what is held and saves it. */
+/* Moves the site's contiguous seq over what is held and saves it (with
+ * now as the site's last seen, unless 0). Outside a batch's transaction it
+ * sees what every collector has committed. */
 int pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t *contiguous,
     int64_t *highest);
 /* The records of these faults of a site, by fault and seq. */

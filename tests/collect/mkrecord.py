@@ -32,4 +32,5 @@ def main():
     print(json.dumps({"site": site, "seq": seq, "action": "report", "audit": rec}))
 
 
-main()
+if __name__ == "__main__":
+    main()

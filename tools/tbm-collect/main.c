@@ -102,8 +102,10 @@ resync(struct loop *l, const char *why)
 		if (!v[i].has_config)
 			continue;
 		s = site_get(l, v[i].site);
-		s->contiguous = v[i].contiguous;
-		s->highest = v[i].highest;
+		if (pgstore_progress(l->ps, s->site, 0, &s->contiguous, &s->highest) != 0) {
+			log_warnx("database: %s", pgstore_errmsg(l->ps));
+			break;
+		}
 		ask(l, s, now, why);
 	}
 	pgstore_sites_free(v, n);
@@ -137,6 +139,15 @@ gaps_ask(struct loop *l)
 		if (s->gap_since == 0 || now - s->gap_since < l->c->gap_wait_ms ||
 		    now - s->asked_at < l->c->gap_wait_ms)
 			continue;
+		/* another collector may have stored the missing ones meanwhile */
+		if (pgstore_progress(l->ps, s->site, 0, &s->contiguous, &s->highest) != 0) {
+			log_warnx("database: %s", pgstore_errmsg(l->ps));
+			continue;
+		}
+		if (s->highest <= s->contiguous) {
+			s->gap_since = 0;
+			continue;
+		}
 		log_notice("site %s: records %" PRId64 " to %" PRId64 " are missing", s->site,
 		    s->contiguous + 1, s->highest);
 		ask(l, s, now, "a gap");

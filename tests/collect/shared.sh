@@ -1,0 +1,42 @@
+#!/bin/bash
+# Two collectors on one shared subscription ($share/collectors/...) split
+# the work and store every record of both bases exactly once.
+. "$(dirname "$0")/lib.sh"
+
+pg_start
+CENTRAL_PORT=$(free_port)
+broker central "$CENTRAL_PORT" true
+PORT_BA=$(free_port)
+PORT_BB=$(free_port)
+base_broker a "$PORT_BA"
+base_broker b "$PORT_BB"
+wait_until 10 "bridge a connected" grep -q "bridge-a" "$T/central/log"
+wait_until 10 "bridge b connected" grep -q "bridge-b" "$T/central/log"
+CLIENT_ID=tbm-collect-1 collect_conf "$T/c1.conf" "share = collectors"
+CLIENT_ID=tbm-collect-2 collect_conf "$T/c2.conf" "share = collectors"
+collect_start c1
+collect_start c2
+sim_scenario
+sim_start "$T/bases.sim"
+base_conf a "$PORT_BA" "$PORT_a"
+base_conf b "$PORT_BB" "$PORT_b"
+base_start a
+base_start b
+wait_until 60 "records of a" pg_has "select 1 from audit where site = 'a' and seq >= 40"
+wait_until 60 "records of b" pg_has "select 1 from audit where site = 'b' and seq >= 40"
+base_stop a
+base_stop b
+wait_until 60 "the centre has a's whole chain" caught_up a
+wait_until 60 "the centre has b's whole chain" caught_up b
+same_chain a
+same_chain b
+same_faults a
+same_faults b
+collect_stop c1
+collect_stop c2
+s1=$(sed -n 's/.*stopping: \([0-9]*\) records stored.*/\1/p' "$T/c1.1.log")
+s2=$(sed -n 's/.*stopping: \([0-9]*\) records stored.*/\1/p' "$T/c2.1.log")
+[ "${s1:-0}" -gt 0 ] && [ "${s2:-0}" -gt 0 ] || fail "the work was not split: $s1 and $s2 records stored"
+expect_eq "records stored by the two collectors" "$((s1 + s2))" "$(psql_q "select count(*) from audit")"
+expect_eq "no tamper alarm, nothing kept aside" "$(psql_q "select count(*) from aside")" 0
+echo "PASS"
