@@ -10,11 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* JSON is UTF-8 (RFC 8259) and cJSON does not check it: the offset of the
- * first byte that is not well-formed UTF-8, or -1. */
-static long
-utf8_invalid(const unsigned char *s, size_t len)
+long
+jsonpath_utf8_invalid(const void *p, size_t len)
 {
+	const unsigned char *s = p;
 	size_t i = 0;
 
 	while (i < len) {
@@ -63,7 +62,7 @@ jsonpath_parse(const void *payload, size_t len, char *err, size_t errlen)
 		    JSONPATH_MAX_PAYLOAD);
 		return NULL;
 	}
-	if ((bad = utf8_invalid(payload, len)) >= 0) {
+	if ((bad = jsonpath_utf8_invalid(payload, len)) >= 0) {
 		snprintf(err, errlen, "not UTF-8 (byte %ld)", bad);
 		return NULL;
 	}

@@ -12,6 +12,9 @@
 
 #define JSONPATH_MAX_PAYLOAD (64 * 1024)
 
+/* JSON is UTF-8 (RFC 8259) and cJSON does not check it: the offset of the
+ * first byte that is not well-formed UTF-8, or -1. */
+long jsonpath_utf8_invalid(const void *s, size_t len);
 /* jsonpath_parse: the payload as JSON (NULL-terminated or not). NULL with a
  * reason in err when it is too large, not UTF-8 JSON, or empty. */
 cJSON *jsonpath_parse(const void *payload, size_t len, char *err, size_t errlen);

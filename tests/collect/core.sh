@@ -24,8 +24,11 @@ collect_start collect
 # bad input before any base is known: kept aside
 pubc() { mosquitto_pub -p "$CENTRAL_PORT" -q 1 "$@"; }
 pubc -t tbmon/a/events -m 'not json {'
+printf '{"audit": "\xff\xfe"}' >"$T/notutf8"
+pubc -t tbmon/a/events -f "$T/notutf8"
 pubc -t tbmon/ghost/events -m "$($PY "$COLLECT_DIR/mkrecord.py" ghost 1 "$(printf '0%.0s' {1..64})")"
 wait_until 10 "invalid JSON kept aside" pg_has "select 1 from aside where kind = 'invalid' and site = 'a'"
+wait_until 10 "a message that is not UTF-8 kept aside" pg_has "select 1 from aside where kind = 'invalid' and message like '%not UTF-8%'"
 wait_until 10 "unknown site kept aside" pg_has "select 1 from aside where kind = 'unknown-site' and site = 'ghost'"
 
 sim_scenario
@@ -72,7 +75,7 @@ grep -Eq "^a +$(sqlite_q a "select max(seq) from audit") +[0-9]+ +0 " "$T/status
 grep -q "future" "$T/status.txt" || fail "status does not show what was kept aside"
 "$TBMCOLLECT" -c "$T/collect.conf" status --json >"$T/status.json" || fail "status --json"
 expect_eq "status --json" "$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted((s["site"], s["missing"]) for s in d["sites"] if s["config"]), len(d["kept_aside"]))' "$T/status.json")" \
-	"[('a', 0), ('b', 0)] 4"
+	"[('a', 0), ('b', 0)] 5"
 
 # tbm-report: the same figures for both bases from PostgreSQL as from their SQLite files
 EVAL=$COLLECT_DIR/../../config/evaluation/2023

@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "collect.h"
+#include "jsonpath.h"
 #include "log.h"
 #include "replay.h"
 
@@ -55,6 +56,21 @@ held_find(const struct audit_rec *v, size_t n, int64_t seq)
 	return NULL;
 }
 
+/* What is kept aside may be anything: its bytes that are not UTF-8 become
+ * '?', so that PostgreSQL takes the text (and the rest is still there to see). */
+static void
+utf8_clean(char *s)
+{
+	size_t len = strlen(s);
+	long bad;
+
+	while ((bad = jsonpath_utf8_invalid(s, len)) >= 0) {
+		s[bad] = '?';
+		s += bad + 1;
+		len -= (size_t)bad + 1;
+	}
+}
+
 static int
 aside(struct pgstore *ps, const char *site, int64_t seq, const char *kind, const struct message *m,
     struct ingest_stats *st, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
@@ -70,6 +86,7 @@ aside(struct pgstore *ps, const char *site, int64_t seq, const char *kind, const
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	utf8_clean(msg);
 	if (strcmp(kind, "tamper") == 0) {
 		st->tamper++;
 		log_warnx("TAMPER ALARM: site %s record %" PRId64 ": %s", site ? site : "?", seq, msg);
@@ -80,6 +97,8 @@ aside(struct pgstore *ps, const char *site, int64_t seq, const char *kind, const
 	if (m && (payload = strndup(m->payload, m->len > ASIDE_PAYLOAD_MAX ? ASIDE_PAYLOAD_MAX : m->len))
 	    == NULL)
 		return -1;
+	if (payload)
+		utf8_clean(payload);
 	rc = pgstore_keep_aside(ps, site, seq, kind, msg, payload, m ? m->at : 0);
 	free(payload);
 	return rc;

@@ -179,6 +179,46 @@ is_config(const struct message *m)
 	return n > 7 && strcmp(m->topic + n - 7, "/config") == 0;
 }
 
+#define BATCH_TRIES 3
+
+/* Stores a batch, waiting for the database while it is away. A batch the
+ * database keeps refusing while it is up (a deadlock between collectors
+ * is retried; something in it the database cannot take is not) is split
+ * into single messages, so that one bad message holds up no other; a
+ * single one refused every time is logged and left to the base's resend. */
+static void
+store_events(struct loop *l, struct message *ev, size_t nev, int may_split)
+{
+	int tries = 0;
+
+	while (!stop_flag) {
+		struct gap *g = NULL;
+		size_t ng = 0;
+		if (ingest_batch(l->ps, ev, nev, &l->st, &g, &ng) == 0) {
+			gaps_seen(l, g, ng);
+			free(g);
+			return;
+		}
+		log_warnx("database: %s", pgstore_errmsg(l->ps));
+		if (!pgstore_up(l->ps)) {
+			pg_wait(l);
+			continue;
+		}
+		if (++tries < BATCH_TRIES)
+			continue;
+		if (may_split && nev > 1) {
+			log_warnx("database: a batch of %zu refused %d times; storing its messages one by one",
+			    nev, tries);
+			for (size_t i = 0; i < nev && !stop_flag; i++)
+				store_events(l, &ev[i], 1, 0);
+			return;
+		}
+		log_errx("%s: a message the database refuses (%s); not stored, left to the base to "
+		    "send again", ev[0].topic, pgstore_errmsg(l->ps));
+		return;
+	}
+}
+
 /* One batch: configs first (a site's records need its config), then the
  * events; nothing is dropped while the database is away. */
 static void
@@ -208,17 +248,8 @@ handle(struct loop *l, struct message *m, size_t n)
 		}
 		net_message_free(&m[i]);
 	}
-	while (!stop_flag && nev > 0) {
-		struct gap *g = NULL;
-		size_t ng = 0;
-		if (ingest_batch(l->ps, ev, nev, &l->st, &g, &ng) == 0) {
-			gaps_seen(l, g, ng);
-			free(g);
-			break;
-		}
-		log_warnx("database: %s", pgstore_errmsg(l->ps));
-		pg_wait(l);
-	}
+	if (nev > 0)
+		store_events(l, ev, nev, 1);
 	for (size_t i = 0; i < nev; i++)
 		net_message_free(&ev[i]);
 	free(ev);

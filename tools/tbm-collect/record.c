@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "collect.h"
+#include "jsonpath.h"
 
 #define SEQ_MAX 9007199254740991.0   /* 2^53 - 1: exact in a JSON number */
 
@@ -77,10 +78,8 @@ record_parse(const char *payload, size_t len, struct in_record *out, char *err, 
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if ((o = cJSON_ParseWithLength(payload, len)) == NULL) {
-		snprintf(err, errlen, "not JSON");
+	if ((o = jsonpath_parse(payload, len, err, errlen)) == NULL)
 		return -1;
-	}
 	a = cJSON_GetObjectItemCaseSensitive(o, "audit");
 	if (!cJSON_IsObject(a)) {
 		snprintf(err, errlen, "no \"audit\" object (a base older than the central collection?)");
@@ -112,6 +111,13 @@ record_parse(const char *payload, size_t len, struct in_record *out, char *err, 
 	if (action == NULL || actor == NULL || detail == NULL) {
 		snprintf(err, errlen, "audit.%s is missing or not a string",
 		    action == NULL ? "action" : actor == NULL ? "actor" : "detail");
+		goto out;
+	}
+	/* \u escapes can still decode to what is not UTF-8 (a lone surrogate) */
+	if (jsonpath_utf8_invalid(action, strlen(action)) >= 0 ||
+	    jsonpath_utf8_invalid(actor, strlen(actor)) >= 0 ||
+	    jsonpath_utf8_invalid(detail, strlen(detail)) >= 0) {
+		snprintf(err, errlen, "audit.action, actor or detail is not UTF-8");
 		goto out;
 	}
 	if (ph == NULL || !hash_ok(ph) || h == NULL || !hash_ok(h)) {
@@ -163,6 +169,11 @@ record_config(const char *payload, size_t len, struct pg_config *c, cJSON **json
 
 	memset(c, 0, sizeof(*c));
 	*json = NULL;
+	/* no size limit here: a base's device list may be larger than a device's message */
+	if (jsonpath_utf8_invalid(payload, len) >= 0) {
+		snprintf(err, errlen, "not UTF-8");
+		return -1;
+	}
 	if ((o = cJSON_ParseWithLength(payload, len)) == NULL) {
 		snprintf(err, errlen, "not JSON");
 		return -1;
