@@ -20,6 +20,7 @@ struct pgstore {
 	PGconn *c;
 	char *conninfo;
 	char err[512];
+	char state[6];             /* the SQLSTATE of the last error */
 };
 
 /*
@@ -31,10 +32,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE sites (site text PRIMARY KEY, name text, timezone text, config text,"
 	"  config_at bigint, contiguous bigint NOT NULL DEFAULT 0, highest bigint NOT NULL DEFAULT 0,"
 	"  last_seen bigint);"
-	"CREATE TABLE audit (site text NOT NULL REFERENCES sites (site), seq bigint NOT NULL,"
+	"CREATE TABLE audit (site text NOT NULL, seq bigint NOT NULL,"
 	"  at bigint NOT NULL, fault_id bigint, action text NOT NULL, actor text NOT NULL,"
 	"  detail text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL,"
-	"  received_at bigint NOT NULL, PRIMARY KEY (site, seq));"
+	"  received_at bigint NOT NULL,"
+	/* when the row was written: the end of the base-to-centre delay */
+	"  stored_at bigint NOT NULL DEFAULT (extract(epoch FROM clock_timestamp()) * 1000)::bigint,"
+	"  PRIMARY KEY (site, seq));"
 	"CREATE INDEX audit_fault ON audit (site, fault_id) WHERE fault_id IS NOT NULL;"
 	"CREATE TABLE faults (site text NOT NULL, id bigint NOT NULL, device text, point text,"
 	"  kind text, source text, code double precision, label text, lab text, assessment integer,"
@@ -96,6 +100,9 @@ static void
 set_err(struct pgstore *ps, const PGresult *r)
 {
 	const char *m = r ? PQresultErrorMessage(r) : NULL;
+	const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	snprintf(ps->state, sizeof(ps->state), "%s", code ? code : "");
 
 	if (m == NULL || *m == '\0')
 		m = PQerrorMessage(ps->c);
@@ -208,7 +215,9 @@ session_setup(struct pgstore *ps)
 	/* the staging table of a batch, private to this connection */
 	return run_cmd(ps, "SET client_min_messages = warning; "
 	    "CREATE TEMP TABLE IF NOT EXISTS incoming (seq bigint, at bigint, fault_id bigint, "
-	    "action text, actor text, detail text, prev_hash text, hash text)", NULL);
+	    "action text, actor text, detail text, prev_hash text, hash text, site text, "
+	    "received_at bigint); "
+	    "CREATE TEMP TABLE IF NOT EXISTS incoming_faults (LIKE faults)", NULL);
 }
 
 static int
@@ -497,12 +506,25 @@ pgstore_held(struct pgstore *ps, const char *site, const int64_t *seqs, size_t n
     struct audit_rec **out, size_t *nout)
 {
 	struct params p = { 0 };
-	char *arr = int_array(seqs, n);
+	int64_t lo = INT64_MAX, hi = 0;
+	char *arr = NULL;
 	int rc;
 
-	if (arr == NULL)
-		return -1;
+	for (size_t i = 0; i < n; i++) {
+		lo = seqs[i] < lo ? seqs[i] : lo;
+		hi = seqs[i] > hi ? seqs[i] : hi;
+	}
 	p_str(&p, site);
+	/* a batch is mostly a run of seqs: a range scan; scattered ones by list */
+	if (n == 0 || hi - lo < 2 * (int64_t)n) {
+		p_int(&p, n ? lo : 0);
+		p_int(&p, n ? hi : -1);
+		return rows(ps, run(ps, "SELECT seq, at, coalesce(fault_id, 0), action, actor, detail, "
+		    "prev_hash, hash FROM audit WHERE site = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq", &p,
+		    PGRES_TUPLES_OK), sizeof(**out), audit_cols, out, nout);
+	}
+	if ((arr = int_array(seqs, n)) == NULL)
+		return -1;
 	p_str(&p, arr);
 	rc = rows(ps, run(ps, "SELECT seq, at, coalesce(fault_id, 0), action, actor, detail, prev_hash, "
 	    "hash FROM audit WHERE site = $1 AND seq = ANY ($2::bigint[]) ORDER BY seq", &p,
@@ -519,21 +541,52 @@ copy_field(FILE *f, const char *s)
 		fputs("\\N", f);
 		return;
 	}
-	for (; *s; s++)
+	while (*s) {
+		size_t n = strcspn(s, "\\\t\n\r");
+		fwrite(s, 1, n, f);
+		s += n;
 		switch (*s) {
 		case '\\': fputs("\\\\", f); break;
 		case '\t': fputs("\\t", f); break;
 		case '\n': fputs("\\n", f); break;
 		case '\r': fputs("\\r", f); break;
-		default: fputc(*s, f);
+		default: return;
 		}
+		s++;
+	}
 }
+
+/* Runs COPY table FROM STDIN with the rows in buf (text format). */
+static int
+copy_in(struct pgstore *ps, const char *sql, const char *buf, size_t len)
+{
+	PGresult *r;
+	int rc = 0;
+
+	if ((r = run(ps, sql, NULL, PGRES_COPY_IN)) == NULL)
+		return -1;
+	PQclear(r);
+	if (PQputCopyData(ps->c, buf, (int)len) != 1 || PQputCopyEnd(ps->c, NULL) != 1) {
+		set_err(ps, NULL);
+		rc = -1;
+	}
+	while ((r = PQgetResult(ps->c)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
+			set_err(ps, r);
+			rc = -1;
+		}
+		PQclear(r);
+	}
+	return rc;
+}
+
+/* a batch's rows, in this order, in COPY's text format */
+#define COPY_COLS "seq, at, fault_id, action, actor, detail, prev_hash, hash, site, received_at"
 
 int
 pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, size_t n,
     int64_t received_at, size_t *dup)
 {
-	struct params p = { 0 };
 	PGresult *r;
 	char *buf = NULL;
 	size_t blen = 0;
@@ -557,33 +610,32 @@ pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, 
 		copy_field(f, v[i].actor);
 		fputc('\t', f);
 		copy_field(f, v[i].detail);
-		fprintf(f, "\t%s\t%s\n", v[i].prev_hash, v[i].hash);
+		fprintf(f, "\t%s\t%s\t", v[i].prev_hash, v[i].hash);
+		copy_field(f, site);
+		fprintf(f, "\t%" PRId64 "\n", received_at);
 	}
 	if (fclose(f) != 0)
 		goto out;
-	if ((r = run(ps, "COPY incoming FROM STDIN", NULL, PGRES_COPY_IN)) == NULL)
+	/*
+	 * The records were checked against what is held in this transaction,
+	 * so they are new unless another collector stored some meanwhile:
+	 * straight into the table (as fast as a plain COPY), and only when
+	 * that meets a held one, through the session table with ON CONFLICT
+	 * DO NOTHING.
+	 */
+	if (run_cmd(ps, "SAVEPOINT direct", NULL) != 0)
 		goto out;
-	PQclear(r);
-	if (PQputCopyData(ps->c, buf, (int)blen) != 1 || PQputCopyEnd(ps->c, NULL) != 1) {
-		set_err(ps, NULL);
+	if (copy_in(ps, "COPY audit (" COPY_COLS ") FROM STDIN", buf, blen) == 0) {
+		rc = run_cmd(ps, "RELEASE SAVEPOINT direct", NULL);
 		goto out;
 	}
-	while ((r = PQgetResult(ps->c)) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			set_err(ps, r);
-			PQclear(r);
-			while ((r = PQgetResult(ps->c)) != NULL)
-				PQclear(r);
-			goto out;
-		}
-		PQclear(r);
-	}
-	p_str(&p, site);
-	p_int(&p, received_at);
-	if ((r = run(ps, "WITH ins AS (INSERT INTO audit (site, seq, at, fault_id, action, actor, "
-	    "detail, prev_hash, hash, received_at) SELECT $1, seq, at, fault_id, action, actor, detail, "
-	    "prev_hash, hash, $2 FROM incoming ON CONFLICT DO NOTHING RETURNING 1) "
-	    "SELECT count(*) FROM ins", &p, PGRES_TUPLES_OK)) == NULL)
+	if (strcmp(ps->state, "23505") != 0 || run_cmd(ps, "ROLLBACK TO SAVEPOINT direct", NULL) != 0)
+		goto out;
+	if (copy_in(ps, "COPY incoming (" COPY_COLS ") FROM STDIN", buf, blen) != 0)
+		goto out;
+	if ((r = run(ps, "WITH ins AS (INSERT INTO audit (" COPY_COLS ") SELECT " COPY_COLS
+	    " FROM incoming ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM ins", NULL,
+	    PGRES_TUPLES_OK)) == NULL)
 		goto out;
 	*dup = n - (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
@@ -644,7 +696,7 @@ pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t *con
 
 int
 pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *ids, size_t n,
-    struct audit_rec **out, size_t *nout)
+    int64_t skip_lo, int64_t skip_hi, struct audit_rec **out, size_t *nout)
 {
 	struct params p = { 0 };
 	char *arr = int_array(ids, n);
@@ -654,47 +706,68 @@ pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *ids, 
 		return -1;
 	p_str(&p, site);
 	p_str(&p, arr);
+	p_int(&p, skip_lo);
+	p_int(&p, skip_hi);
 	rc = rows(ps, run(ps, "SELECT seq, at, fault_id, action, actor, detail, prev_hash, hash "
-	    "FROM audit WHERE site = $1 AND fault_id = ANY ($2::bigint[]) ORDER BY fault_id, seq",
+	    "FROM audit WHERE site = $1 AND fault_id = ANY ($2::bigint[]) "
+	    "AND NOT (seq BETWEEN $3 AND $4) ORDER BY fault_id, seq",
 	    &p, PGRES_TUPLES_OK), sizeof(**out), audit_cols, out, nout);
 	free(arr);
 	return rc;
 }
 
 int
-pgstore_put_fault(struct pgstore *ps, const char *site, int64_t id, const cJSON *state)
+pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
+    struct cJSON *const *states, size_t n)
 {
-	static char sql[2048];
-	struct params p = { 0 };
-	char nums[PARAMS_MAX][32];
+	static char sql[2048], copy[1024];
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *f;
+	int rc = -1;
 
+	if (n == 0)
+		return 0;
 	if (sql[0] == '\0') {
-		size_t l = 0;
+		size_t l = 0, c = 0;
+		c += (size_t)snprintf(copy + c, sizeof(copy) - c, "COPY incoming_faults (site, id");
+		for (int i = 0; store_change_cols[i]; i++)
+			c += (size_t)snprintf(copy + c, sizeof(copy) - c, ", %s", store_change_cols[i]);
+		snprintf(copy + c, sizeof(copy) - c, ") FROM STDIN");
 		/* column names come from store_change_cols only, never from input */
-		l += (size_t)snprintf(sql + l, sizeof(sql) - l, "INSERT INTO faults (site, id");
-		for (int i = 0; store_change_cols[i]; i++)
-			l += (size_t)snprintf(sql + l, sizeof(sql) - l, ", %s", store_change_cols[i]);
-		l += (size_t)snprintf(sql + l, sizeof(sql) - l, ") VALUES ($1, $2");
-		for (int i = 0; store_change_cols[i]; i++)
-			l += (size_t)snprintf(sql + l, sizeof(sql) - l, ", $%d", i + 3);
-		l += (size_t)snprintf(sql + l, sizeof(sql) - l, ") ON CONFLICT (site, id) DO UPDATE SET ");
+		l += (size_t)snprintf(sql + l, sizeof(sql) - l, "INSERT INTO faults SELECT * FROM "
+		    "incoming_faults ON CONFLICT (site, id) DO UPDATE SET ");
 		for (int i = 0; store_change_cols[i]; i++)
 			l += (size_t)snprintf(sql + l, sizeof(sql) - l, "%s%s = EXCLUDED.%s", i ? ", " : "",
 			    store_change_cols[i], store_change_cols[i]);
 	}
-	p_str(&p, site);
-	p_int(&p, id);
-	for (int i = 0; store_change_cols[i] && p.n < PARAMS_MAX; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(state, store_change_cols[i]);
-		if (cJSON_IsString(v))
-			p_str(&p, v->valuestring);
-		else if (cJSON_IsNumber(v)) {
-			snprintf(nums[i], sizeof(nums[i]), "%.17g", v->valuedouble);
-			p_str(&p, nums[i]);
-		} else
-			p_str(&p, NULL);
+	if ((f = open_memstream(&buf, &blen)) == NULL)
+		return -1;
+	/* the staging table is LIKE faults: COPY reads each column by its type */
+	for (size_t k = 0; k < n; k++) {
+		copy_field(f, site);
+		fprintf(f, "\t%" PRId64, ids[k]);
+		for (int i = 0; store_change_cols[i]; i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(states[k], store_change_cols[i]);
+			fputc('\t', f);
+			if (cJSON_IsString(v))
+				copy_field(f, v->valuestring);
+			else if (cJSON_IsNumber(v))
+				fprintf(f, "%.17g", v->valuedouble);
+			else
+				copy_field(f, NULL);
+		}
+		fputc('\n', f);
 	}
-	return run_cmd(ps, sql, &p);
+	if (fclose(f) != 0)
+		goto out;
+	if (copy_in(ps, copy, buf, blen) != 0 ||
+	    run_cmd(ps, sql, NULL) != 0)
+		goto out;
+	rc = run_cmd(ps, "TRUNCATE incoming_faults", NULL);
+out:
+	free(buf);
+	return rc;
 }
 
 /* ---- kept aside ---- */

@@ -75,11 +75,13 @@ int pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec 
  * sees what every collector has committed. */
 int pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t *contiguous,
     int64_t *highest);
-/* The records of these faults of a site, by fault and seq. */
+/* The records of these faults of a site, by fault and seq, but those with
+ * a seq in [skip_lo, skip_hi] (the caller has them; an empty range: 0, -1). */
 int pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *ids, size_t n,
-    struct audit_rec **out, size_t *nout);
-/* A fault row from its replayed state (column -> value, store_change_cols). */
-int pgstore_put_fault(struct pgstore *ps, const char *site, int64_t id, const struct cJSON *state);
+    int64_t skip_lo, int64_t skip_hi, struct audit_rec **out, size_t *nout);
+/* Fault rows from their replayed states (column -> value, store_change_cols). */
+int pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
+    struct cJSON *const *states, size_t n);
 
 /* ---- kept aside ---- */
 /* kind: "tamper" (an alarm: disagrees with what is held), or why input was

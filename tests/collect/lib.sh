@@ -30,6 +30,14 @@ PGSOCK=$T/pgsock
 PGDATA=$T/pgdata
 DB="postgresql:///tbmon?host=$PGSOCK&user=$PGUSER_OS"
 
+# PostgreSQL is not a child of the test (pg_ctl starts it in the
+# background): stop it before the scratch directory goes.
+collect_cleanup() {
+	[ ! -f "$PGDATA/postmaster.pid" ] || as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
+	cleanup
+}
+trap collect_cleanup EXIT
+
 pg_start() {
 	if [ ! -d "$PGDATA" ]; then
 		mkdir -p "$PGDATA" "$PGSOCK"

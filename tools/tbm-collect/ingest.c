@@ -104,14 +104,32 @@ aside(struct pgstore *ps, const char *site, int64_t seq, const char *kind, const
 	return rc;
 }
 
-/* The faults of the accepted records, replayed from every record held. */
+static int
+rec_fault_cmp(const void *a, const void *b)
+{
+	const struct audit_rec *x = *(const struct audit_rec *const *)a;
+	const struct audit_rec *y = *(const struct audit_rec *const *)b;
+
+	if (x->fault_id != y->fault_id)
+		return x->fault_id < y->fault_id ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * The faults of the accepted records, replayed from every record held. When
+ * the accepted ones are a run of seqs, every record in that run is one of
+ * them (a held one would have been a duplicate): those come from memory,
+ * the fault's older records from the database.
+ */
 static int
 replay_faults(struct pgstore *ps, const char *site, struct in_record **acc, size_t n,
     struct ingest_stats *st)
 {
-	int64_t *ids = malloc((n ? n : 1) * sizeof(*ids));
+	int64_t *ids = malloc((n ? n : 1) * sizeof(*ids)), *sid = NULL, lo = 0, hi = -1;
 	struct audit_rec *v = NULL;
-	size_t nid = 0, nv = 0, i = 0;
+	const struct audit_rec **all = NULL;
+	cJSON **states = NULL;
+	size_t nid = 0, nv = 0, nall = 0, i = 0, ns = 0;
 	int rc = -1;
 
 	if (ids == NULL)
@@ -131,28 +149,50 @@ replay_faults(struct pgstore *ps, const char *site, struct in_record **acc, size
 				ids[u++] = ids[k];
 		nid = u;
 	}
-	if (pgstore_fault_records(ps, site, ids, nid, &v, &nv) != 0)
+	/* acc is sorted by seq */
+	if (acc[n - 1]->r.seq - acc[0]->r.seq + 1 == (int64_t)n) {
+		lo = acc[0]->r.seq;
+		hi = acc[n - 1]->r.seq;
+	}
+	if (pgstore_fault_records(ps, site, ids, nid, lo, hi, &v, &nv) != 0)
 		goto out;
-	while (i < nv) {
-		int64_t fid = v[i].fault_id;
+	if ((all = calloc(nv + n, sizeof(*all))) == NULL)
+		goto out;
+	for (size_t k = 0; k < nv; k++)
+		all[nall++] = &v[k];
+	for (size_t k = 0; lo <= hi && k < n; k++)
+		if (acc[k]->r.fault_id > 0)
+			all[nall++] = &acc[k]->r;
+	qsort(all, nall, sizeof(*all), rec_fault_cmp);
+	if ((states = calloc(nid, sizeof(*states))) == NULL || (sid = calloc(nid, sizeof(*sid))) == NULL)
+		goto out;
+	while (i < nall) {
+		int64_t fid = all[i]->fault_id;
 		cJSON *state = cJSON_CreateObject();
 		int bad = state == NULL;
-		for (; i < nv && v[i].fault_id == fid; i++)
-			if (!bad && replay_fault(state, v[i].detail) != 0) {
+		for (; i < nall && all[i]->fault_id == fid; i++)
+			if (!bad && replay_fault(state, all[i]->detail) != 0) {
 				log_warnx("site %s record %" PRId64 ": its detail is not a JSON object; fault %"
-				    PRId64 " is not rebuilt", site, v[i].seq, fid);
+				    PRId64 " is not rebuilt", site, all[i]->seq, fid);
 				bad = 1;
 			}
-		if (!bad && pgstore_put_fault(ps, site, fid, state) != 0) {
+		if (bad) {
 			cJSON_Delete(state);
-			goto out;
+			continue;
 		}
-		if (!bad)
-			st->faults++;
-		cJSON_Delete(state);
+		sid[ns] = fid;
+		states[ns++] = state;
 	}
+	if (pgstore_put_faults(ps, site, sid, states, ns) != 0)
+		goto out;
+	st->faults += ns;
 	rc = 0;
 out:
+	for (size_t k = 0; k < ns; k++)
+		cJSON_Delete(states[k]);
+	free(states);
+	free(sid);
+	free(all);
 	store_audit_free(v, nv);
 	free(ids);
 	return rc;
