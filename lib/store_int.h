@@ -89,6 +89,11 @@ int store_row(struct store *st, sqlite3_stmt *s, const struct store_col *cols, v
 /* Frees the COL_STR fields of one row. */
 void store_row_clear(void *row, const struct store_col *cols);
 
+/* ---- store_query.c: the column tables of what the tools read, shared with
+ * store_pg.c, which reads the same rows from the central store ---- */
+extern const struct store_col store_site_cols[], store_device_cols[], store_run_cols[],
+    store_period_fault_cols[], store_string_cols[];
+
 /* ---- store_change.c: a change to a fault row and its audit record ---- */
 
 /* The columns of a fault row a change may set, NULL-terminated; verify

@@ -363,6 +363,52 @@ pgstore_rollback(struct pgstore *ps)
 
 /* ---- a site's config ---- */
 
+/* The rows of a config as the parameters $2... of sql ($1 the site), one
+ * column table each: one loop for devices, points and runs. */
+#define D(type, field) STORE_COL(type, struct device_row, field)
+static const struct store_col device_put[] = {
+	D(COL_STR, id), D(COL_STR, name), D(COL_STR, lab), D(COL_STR, protocol), D(COL_INT, assessment),
+	D(COL_INT, in_config), STORE_COL_END
+};
+#undef D
+#define P(type, field) STORE_COL(type, struct point_row, field)
+static const struct store_col point_put[] = {
+	P(COL_STR, device), P(COL_STR, name), P(COL_STR, kind), P(COL_STR, label), P(COL_INT, in_config),
+	STORE_COL_END
+};
+#undef P
+
+static int
+put_rows(struct pgstore *ps, const char *site, const char *sql, const void *v, size_t n,
+    size_t elem, const struct store_col *cols)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *row = (const char *)v + i * elem;
+		struct params p = { 0 };
+		p_str(&p, site);
+		for (int j = 0; cols[j].type != COL_END; j++) {
+			const char *f = row + cols[j].off;
+			switch (cols[j].type) {
+			case COL_STR:
+				p_str(&p, *(char *const *)f);
+				break;
+			case COL_INT:
+				p_int(&p, *(const int *)f);
+				break;
+			case COL_TIME:
+				p_time(&p, *(const int64_t *)f);
+				break;
+			default:
+				p_int(&p, *(const int64_t *)f);
+				break;
+			}
+		}
+		if (run_cmd(ps, sql, &p) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 pgstore_put_config(struct pgstore *ps, const struct pg_config *c, int64_t now)
 {
@@ -382,47 +428,20 @@ pgstore_put_config(struct pgstore *ps, const struct pg_config *c, int64_t now)
 	if (run_cmd(ps, "UPDATE devices SET in_config = 0 WHERE site = $1", &p) != 0 ||
 	    run_cmd(ps, "UPDATE points SET in_config = 0 WHERE site = $1", &p) != 0)
 		return -1;
-	for (size_t i = 0; i < c->ndevices; i++) {
-		const struct device_row *d = &c->devices[i];
-		p.n = 1;
-		p_str(&p, d->id);
-		p_str(&p, d->name);
-		p_str(&p, d->lab);
-		p_str(&p, d->protocol);
-		p_int(&p, d->assessment);
-		p_int(&p, d->in_config);
-		if (run_cmd(ps, "INSERT INTO devices (site, id, name, lab, protocol, assessment, in_config) "
-		    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (site, id) DO UPDATE SET name = $3, "
-		    "lab = $4, protocol = $5, assessment = $6, in_config = $7", &p) != 0)
-			return -1;
-	}
-	for (size_t i = 0; i < c->npoints; i++) {
-		const struct point_row *x = &c->points[i];
-		p.n = 1;
-		p_str(&p, x->device);
-		p_str(&p, x->name);
-		p_str(&p, x->kind);
-		p_str(&p, x->label);
-		p_int(&p, x->in_config);
-		if (run_cmd(ps, "INSERT INTO points (site, device, name, kind, label, in_config) "
-		    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site, device, name) DO UPDATE SET "
-		    "kind = $4, label = $5, in_config = $6", &p) != 0)
-			return -1;
-	}
-	for (size_t i = 0; i < c->nruns; i++) {
-		const struct run_row *r = &c->runs[i];
-		p.n = 1;
-		p_int(&p, r->id);
-		p_int(&p, r->started_at);
-		p_int(&p, r->alive_at);
-		p_time(&p, r->stopped_at);
-		/* a run's end never moves back: an older message arriving late */
-		if (run_cmd(ps, "INSERT INTO runs (site, id, started_at, alive_at, stopped_at) "
-		    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site, id) DO UPDATE SET "
-		    "alive_at = greatest(runs.alive_at, $4), stopped_at = coalesce(runs.stopped_at, $5)",
-		    &p) != 0)
-			return -1;
-	}
+	if (put_rows(ps, c->site, "INSERT INTO devices (site, id, name, lab, protocol, assessment, "
+	    "in_config) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (site, id) DO UPDATE SET "
+	    "name = $3, lab = $4, protocol = $5, assessment = $6, in_config = $7",
+	    c->devices, c->ndevices, sizeof(*c->devices), device_put) != 0 ||
+	    put_rows(ps, c->site, "INSERT INTO points (site, device, name, kind, label, in_config) "
+	    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site, device, name) DO UPDATE SET "
+	    "kind = $4, label = $5, in_config = $6", c->points, c->npoints, sizeof(*c->points),
+	    point_put) != 0 ||
+	    /* a run's end never moves back: an older message arriving late */
+	    put_rows(ps, c->site, "INSERT INTO runs (site, id, started_at, alive_at, stopped_at) "
+	    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site, id) DO UPDATE SET "
+	    "alive_at = greatest(runs.alive_at, $4), stopped_at = coalesce(runs.stopped_at, $5)",
+	    c->runs, c->nruns, sizeof(*c->runs), store_run_cols) != 0)
+		return -1;
 	return 0;
 }
 
@@ -818,11 +837,6 @@ pgstore_aside_free(struct pg_aside *v, size_t n)
 
 /* ---- a site read like a base's database ---- */
 
-static const struct store_col site_row_cols[] = {
-	STORE_COL(COL_STR, struct site_row, id), STORE_COL(COL_STR, struct site_row, name),
-	STORE_COL(COL_STR, struct site_row, timezone), STORE_COL_END
-};
-
 int
 pgstore_site_row(struct pgstore *ps, const char *site, struct site_row *out)
 {
@@ -833,21 +847,13 @@ pgstore_site_row(struct pgstore *ps, const char *site, struct site_row *out)
 	memset(out, 0, sizeof(*out));
 	p_str(&p, site);
 	if (rows(ps, run(ps, "SELECT site, name, timezone FROM sites WHERE site = $1", &p,
-	    PGRES_TUPLES_OK), sizeof(*v), site_row_cols, &v, &n) != 0)
+	    PGRES_TUPLES_OK), sizeof(*v), store_site_cols, &v, &n) != 0)
 		return -1;
 	if (n)
 		*out = v[0];
 	free(v);
 	return n > 0;
 }
-
-#define D(type, field) STORE_COL(type, struct device_row, field)
-static const struct store_col device_cols[] = {
-	D(COL_STR, id), D(COL_STR, name), D(COL_STR, lab), D(COL_STR, protocol),
-	D(COL_INT, assessment), D(COL_INT, in_config), D(COL_INT, open_faults),
-	D(COL_INT, comm_open), D(COL_TIME, comm_since), STORE_COL_END
-};
-#undef D
 
 int
 pgstore_devices(struct pgstore *ps, const char *site, struct device_row **out, size_t *n)
@@ -865,15 +871,8 @@ pgstore_devices(struct pgstore *ps, const char *site, struct device_row **out, s
 	    "   AND f.kind = '" FK_COMM_NAME "' AND f.cleared_at IS NULL AND f.source = 'auto') "
 	    "   AS comm_since FROM devices d WHERE d.site = $1) x "
 	    "ORDER BY in_config DESC, lab COLLATE \"C\", id COLLATE \"C\"", &p, PGRES_TUPLES_OK),
-	    sizeof(**out), device_cols, out, n);
+	    sizeof(**out), store_device_cols, out, n);
 }
-
-#define R(type, field) STORE_COL(type, struct run_row, field)
-static const struct store_col run_cols[] = {
-	R(COL_INT64, id), R(COL_INT64, started_at), R(COL_INT64, alive_at), R(COL_TIME, stopped_at),
-	STORE_COL_END
-};
-#undef R
 
 int
 pgstore_runs(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
@@ -886,17 +885,8 @@ pgstore_runs(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_m
 	p_int(&p, to_ms);
 	return rows(ps, run(ps, "SELECT id, started_at, alive_at, stopped_at FROM runs "
 	    "WHERE site = $1 AND started_at < $3 AND coalesce(stopped_at, alive_at) >= $2 "
-	    "ORDER BY started_at", &p, PGRES_TUPLES_OK), sizeof(**out), run_cols, out, n);
+	    "ORDER BY started_at", &p, PGRES_TUPLES_OK), sizeof(**out), store_run_cols, out, n);
 }
-
-#define P(type, field) STORE_COL(type, struct period_fault, field)
-static const struct store_col period_fault_cols[] = {
-	P(COL_INT64, id), P(COL_INT64, opened_at), P(COL_TIME, cleared_at), P(COL_TIME, repaired_at),
-	P(COL_TIME, dismissed_at), P(COL_TIME, repeat_of), P(COL_KIND, kind), P(COL_INT, manual),
-	P(COL_INT, assessment), P(COL_CLASS, cls), P(COL_BUF, device), P(COL_STR, label),
-	STORE_COL_END
-};
-#undef P
 
 int
 pgstore_period_faults(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
@@ -914,10 +904,8 @@ pgstore_period_faults(struct pgstore *ps, const char *site, int64_t from_ms, int
 	    "AND (opened_at >= $2 OR coalesce(cleared_at, repaired_at, dismissed_at) IS NULL "
 	    "     OR coalesce(cleared_at, repaired_at, dismissed_at) > $2) "
 	    "ORDER BY device COLLATE \"C\", opened_at", &p, PGRES_TUPLES_OK),
-	    sizeof(**out), period_fault_cols, out, n);
+	    sizeof(**out), store_period_fault_cols, out, n);
 }
-
-static const struct store_col string_cols[] = { { COL_STR, 0, sizeof(char *) }, STORE_COL_END };
 
 int
 pgstore_safety_devices(struct pgstore *ps, const char *site, char ***ids, size_t *n)
@@ -927,5 +915,5 @@ pgstore_safety_devices(struct pgstore *ps, const char *site, char ***ids, size_t
 	p_str(&p, site);
 	return rows(ps, run(ps, "SELECT DISTINCT device COLLATE \"C\" FROM points WHERE site = $1 "
 	    "AND kind = 'safety' AND in_config = 1 ORDER BY 1", &p, PGRES_TUPLES_OK),
-	    sizeof(**ids), string_cols, ids, n);
+	    sizeof(**ids), store_string_cols, ids, n);
 }

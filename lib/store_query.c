@@ -101,7 +101,7 @@ store_audit_free(struct audit_rec *v, size_t n)
 	store_rows_free(v, n, sizeof(*v), audit_cols);
 }
 
-static const struct store_col site_cols[] = {
+const struct store_col store_site_cols[] = {
 	STORE_COL(COL_STR, struct site_row, id), STORE_COL(COL_STR, struct site_row, name),
 	STORE_COL(COL_STR, struct site_row, timezone), STORE_COL_END
 };
@@ -111,17 +111,17 @@ store_site(struct store *st, struct site_row *out)
 {
 	memset(out, 0, sizeof(*out));
 	return store_row(st, store_prep(st, "SELECT id, name, timezone FROM site WHERE one = 1"),
-	    site_cols, out, sizeof(*out));
+	    store_site_cols, out, sizeof(*out));
 }
 
 void
 store_site_clear(struct site_row *s)
 {
-	store_row_clear(s, site_cols);
+	store_row_clear(s, store_site_cols);
 }
 
 #define D(type, field) STORE_COL(type, struct device_row, field)
-static const struct store_col device_cols[] = {
+const struct store_col store_device_cols[] = {
 	D(COL_STR, id), D(COL_STR, name), D(COL_STR, lab), D(COL_STR, protocol),
 	D(COL_INT, assessment), D(COL_INT, in_config), D(COL_INT, open_faults),
 	D(COL_INT, comm_open), D(COL_TIME, comm_since), STORE_COL_END
@@ -142,13 +142,13 @@ store_devices(struct store *st, struct device_row **out, size_t *n)
 	    " (SELECT min(opened_at) FROM faults f WHERE f.device = d.id AND f.kind = '" FK_COMM_NAME "' "
 	    "   AND f.cleared_at IS NULL AND f.source = 'auto') AS comm_since "
 	    "FROM devices d) ORDER BY in_config DESC, lab, id");
-	return store_rows(st, s, sizeof(**out), 16, device_cols, out, n);
+	return store_rows(st, s, sizeof(**out), 16, store_device_cols, out, n);
 }
 
 void
 store_devices_free(struct device_row *v, size_t n)
 {
-	store_rows_free(v, n, sizeof(*v), device_cols);
+	store_rows_free(v, n, sizeof(*v), store_device_cols);
 }
 
 #define P(type, field) STORE_COL(type, struct point_row, field)
@@ -172,7 +172,7 @@ store_points_free(struct point_row *v, size_t n)
 }
 
 #define R(type, field) STORE_COL(type, struct run_row, field)
-static const struct store_col run_cols[] = {
+const struct store_col store_run_cols[] = {
 	R(COL_INT64, id), R(COL_INT64, started_at), R(COL_INT64, alive_at), R(COL_TIME, stopped_at),
 	STORE_COL_END
 };
@@ -183,7 +183,7 @@ store_last_run(struct store *st, struct run_row *out)
 {
 	memset(out, 0, sizeof(*out));
 	return store_row(st, store_prep(st, "SELECT id, started_at, alive_at, stopped_at FROM runs "
-	    "ORDER BY id DESC LIMIT 1"), run_cols, out, sizeof(*out));
+	    "ORDER BY id DESC LIMIT 1"), store_run_cols, out, sizeof(*out));
 }
 
 /* ---- what the indicators read ---- */
@@ -196,11 +196,11 @@ store_runs(struct store *st, int64_t from_ms, int64_t to_ms, struct run_row **ou
 	s = store_prepare(st, "SELECT id, started_at, alive_at, stopped_at FROM runs "
 	    "WHERE started_at < ?2 AND coalesce(stopped_at, alive_at) >= ?1 ORDER BY started_at",
 	    "II", from_ms, to_ms);
-	return store_rows(st, s, sizeof(**out), 16, run_cols, out, n);
+	return store_rows(st, s, sizeof(**out), 16, store_run_cols, out, n);
 }
 
 #define P(type, field) STORE_COL(type, struct period_fault, field)
-static const struct store_col period_fault_cols[] = {
+const struct store_col store_period_fault_cols[] = {
 	P(COL_INT64, id), P(COL_INT64, opened_at), P(COL_TIME, cleared_at), P(COL_TIME, repaired_at),
 	P(COL_TIME, dismissed_at), P(COL_TIME, repeat_of), P(COL_KIND, kind), P(COL_INT, manual),
 	P(COL_INT, assessment), P(COL_CLASS, cls), P(COL_BUF, device), P(COL_STR, label),
@@ -219,26 +219,26 @@ store_period_faults(struct store *st, int64_t from_ms, int64_t to_ms, struct per
 	    "AND (opened_at >= ?1 OR coalesce(cleared_at, repaired_at, dismissed_at) IS NULL "
 	    "     OR coalesce(cleared_at, repaired_at, dismissed_at) > ?1) ORDER BY device, opened_at",
 	    "II", from_ms, to_ms);
-	return store_rows(st, s, sizeof(**out), 256, period_fault_cols, out, n);
+	return store_rows(st, s, sizeof(**out), 256, store_period_fault_cols, out, n);
 }
 
 void
 store_period_faults_free(struct period_fault *v, size_t n)
 {
-	store_rows_free(v, n, sizeof(*v), period_fault_cols);
+	store_rows_free(v, n, sizeof(*v), store_period_fault_cols);
 }
 
-static const struct store_col string_cols[] = { { COL_STR, 0, sizeof(char *) }, STORE_COL_END };
+const struct store_col store_string_cols[] = { { COL_STR, 0, sizeof(char *) }, STORE_COL_END };
 
 int
 store_safety_devices(struct store *st, char ***ids, size_t *n)
 {
 	return store_rows(st, store_prep(st, "SELECT DISTINCT device FROM points WHERE kind = 'safety' "
-	    "AND in_config = 1 ORDER BY device"), sizeof(**ids), 16, string_cols, ids, n);
+	    "AND in_config = 1 ORDER BY device"), sizeof(**ids), 16, store_string_cols, ids, n);
 }
 
 void
 store_strings_free(char **v, size_t n)
 {
-	store_rows_free(v, n, sizeof(*v), string_cols);
+	store_rows_free(v, n, sizeof(*v), store_string_cols);
 }

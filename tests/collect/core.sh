@@ -7,15 +7,7 @@
 # kept aside and shown, never stored as good.
 . "$(dirname "$0")/lib.sh"
 
-pg_start
-CENTRAL_PORT=$(free_port)
-broker central "$CENTRAL_PORT" true
-PORT_BA=$(free_port)
-PORT_BB=$(free_port)
-base_broker a "$PORT_BA"
-base_broker b "$PORT_BB"
-wait_until 10 "bridges connected" grep -q "bridge-b" "$T/central/log"
-wait_until 10 "bridges connected" grep -q "bridge-a" "$T/central/log"
+centre_start a b
 
 collect_conf "$T/collect.conf"
 "$TBMCOLLECT" -n -c "$T/collect.conf" | grep -q "configuration OK" || fail "tbm-collect -n"
@@ -31,12 +23,7 @@ wait_until 10 "invalid JSON kept aside" pg_has "select 1 from aside where kind =
 wait_until 10 "a message that is not UTF-8 kept aside" pg_has "select 1 from aside where kind = 'invalid' and message like '%not UTF-8%'"
 wait_until 10 "unknown site kept aside" pg_has "select 1 from aside where kind = 'unknown-site' and site = 'ghost'"
 
-sim_scenario
-sim_start "$T/bases.sim"
-base_conf a "$PORT_BA" "$PORT_a"
-base_conf b "$PORT_BB" "$PORT_b"
-base_start a
-base_start b
+bases_start a b
 wait_until 20 "site a's config at the centre" pg_has "select 1 from sites where site = 'a' and config is not null"
 wait_until 20 "records of a" pg_has "select 1 from audit where site = 'a' and seq > 30"
 wait_until 20 "records of b" pg_has "select 1 from audit where site = 'b' and seq > 30"

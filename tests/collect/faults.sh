@@ -6,23 +6,10 @@
 # once, in the chain: 0 lost, 0 duplicated.
 . "$(dirname "$0")/lib.sh"
 
-pg_start
-CENTRAL_PORT=$(free_port)
-broker central "$CENTRAL_PORT" false
-PORT_BA=$(free_port)
-PORT_BB=$(free_port)
-base_broker a "$PORT_BA"
-base_broker b "$PORT_BB"
-wait_until 10 "bridge a connected" grep -q "bridge-a" "$T/central/log"
-wait_until 10 "bridge b connected" grep -q "bridge-b" "$T/central/log"
+CENTRAL_PERSIST=false centre_start a b
 RESYNC=3s collect_conf "$T/collect.conf"
 collect_start collect
-sim_scenario
-sim_start "$T/bases.sim"
-base_conf a "$PORT_BA" "$PORT_a"
-base_conf b "$PORT_BB" "$PORT_b"
-base_start a
-base_start b
+bases_start a b
 
 head_of() { sqlite_q "$1" "select coalesce(max(seq), 0) from audit"; }
 # grown SITE N: the base has recorded N more than when asked

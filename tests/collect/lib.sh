@@ -111,6 +111,36 @@ topic tbmon/$1/config out 1
 topic tbmon/$1/resend in 1"
 }
 
+# centre_start SITE...: PostgreSQL, the central broker (persistent unless
+# CENTRAL_PERSIST=false) and a bridged broker per base, the bridges
+# connected; sets CENTRAL_PORT and PORT_B<SITE>.
+centre_start() {
+	local site port
+	pg_start
+	CENTRAL_PORT=$(free_port)
+	broker central "$CENTRAL_PORT" "${CENTRAL_PERSIST:-true}"
+	for site in "$@"; do
+		port=$(free_port)
+		declare -g "PORT_B$site=$port"
+		base_broker "$site" "$port"
+	done
+	for site in "$@"; do
+		wait_until 10 "bridge $site connected" grep -q "bridge-$site" "$T/central/log"
+	done
+}
+
+# bases_start SITE...: the simulated devices and a tbmond for each base.
+bases_start() {
+	local site port_sim port_b
+	sim_scenario
+	sim_start "$T/bases.sim"
+	for site in "$@"; do
+		port_sim=PORT_$site port_b=PORT_B$site
+		base_conf "$site" "${!port_b}" "${!port_sim}"
+		base_start "$site"
+	done
+}
+
 # base_conf SITE BROKERPORT SIMPORT: tbmond.conf of a base in $T/SITE.
 base_conf() {
 	mkdir -p "$T/$1"

@@ -3,25 +3,12 @@
 # the work and store every record of both bases exactly once.
 . "$(dirname "$0")/lib.sh"
 
-pg_start
-CENTRAL_PORT=$(free_port)
-broker central "$CENTRAL_PORT" true
-PORT_BA=$(free_port)
-PORT_BB=$(free_port)
-base_broker a "$PORT_BA"
-base_broker b "$PORT_BB"
-wait_until 10 "bridge a connected" grep -q "bridge-a" "$T/central/log"
-wait_until 10 "bridge b connected" grep -q "bridge-b" "$T/central/log"
+centre_start a b
 CLIENT_ID=tbm-collect-1 collect_conf "$T/c1.conf" "share = collectors"
 CLIENT_ID=tbm-collect-2 collect_conf "$T/c2.conf" "share = collectors"
 collect_start c1
 collect_start c2
-sim_scenario
-sim_start "$T/bases.sim"
-base_conf a "$PORT_BA" "$PORT_a"
-base_conf b "$PORT_BB" "$PORT_b"
-base_start a
-base_start b
+bases_start a b
 wait_until 60 "records of a" pg_has "select 1 from audit where site = 'a' and seq >= 40"
 wait_until 60 "records of b" pg_has "select 1 from audit where site = 'b' and seq >= 40"
 base_stop a

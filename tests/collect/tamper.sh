@@ -5,18 +5,10 @@
 # holds is never overwritten; `tbm-collect status` shows the alarms.
 . "$(dirname "$0")/lib.sh"
 
-pg_start
-CENTRAL_PORT=$(free_port)
-broker central "$CENTRAL_PORT" true
-PORT_BA=$(free_port)
-base_broker a "$PORT_BA"
-wait_until 10 "bridge a connected" grep -q "bridge-a" "$T/central/log"
+centre_start a
 collect_conf "$T/collect.conf"
 collect_start collect
-sim_scenario
-sim_start "$T/bases.sim"
-base_conf a "$PORT_BA" "$PORT_a"
-base_start a
+bases_start a
 wait_until 30 "records of a at the centre" pg_has "select 1 from audit where site = 'a' and seq >= 12"
 base_stop a
 wait_until 30 "the centre has a's whole chain" caught_up a
