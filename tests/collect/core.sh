@@ -41,15 +41,8 @@ pubc -t tbmon/a/events -m "$($PY "$COLLECT_DIR/mkrecord.py" a 5 "$head" --bad-ha
 wait_until 10 "a seq from the future kept aside" pg_has "select 1 from aside where kind = 'future' and seq = 1000000000"
 wait_until 10 "a bad hash kept aside" pg_has "select 1 from aside where kind = 'bad-hash' and site = 'a'"
 
-base_stop a
-base_stop b
-wait_until 30 "the centre has a's whole chain" caught_up a
-wait_until 30 "the centre has b's whole chain" caught_up b
-same_chain a
-same_chain b
+bases_stop_and_compare a b
 wait_until 10 "a's last run at the centre" pg_has "select 1 from runs where site = 'a' and stopped_at is not null"
-same_faults a
-same_faults b
 expect_eq "runs of a as the base has them" "$(psql_q "select string_agg(id || ':' || started_at || ':' || stopped_at, ',' order by id) from runs where site = 'a'")" \
 	"$(sqlite_q a "select group_concat(id || ':' || started_at || ':' || stopped_at, ',') from (select * from runs order by id)")"
 expect_eq "the repair replayed" "$(psql_q "select repaired_by || '/' || action from faults where site = 'a' and id = $fid")" "张三/换主轴编码器"

@@ -48,14 +48,7 @@ wait_until 60 "a's lost records filled by resend" centre_has a $((n + 8))
 grep -q "site a: asked for the records from" "$T/collect.${CRUNS[collect]}.log" || fail "no resend asked"
 echo "ok: the records lost in the broker were asked for again"
 
-base_stop a
-base_stop b
-wait_until 60 "the centre has a's whole chain" caught_up a
-wait_until 60 "the centre has b's whole chain" caught_up b
-same_chain a
-same_chain b
-same_faults a
-same_faults b
+bases_stop_and_compare a b
 expect_eq "no tamper alarm, nothing kept aside" "$(psql_q "select count(*) from aside")" 0
 collect_stop collect
 echo "PASS"

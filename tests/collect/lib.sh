@@ -297,6 +297,18 @@ same_chain() {
 lag(hash, 1, repeat('0', 64)) over (order by seq) as h from audit where site = '$1') x where prev_hash <> h")" 0
 }
 
+# bases_stop_and_compare SITE...: stops the bases, waits until the centre
+# holds each whole chain, and compares records and fault rows.
+bases_stop_and_compare() {
+	local site
+	for site in "$@"; do base_stop "$site"; done
+	for site in "$@"; do wait_until 60 "the centre has $site's whole chain" caught_up "$site"; done
+	for site in "$@"; do
+		same_chain "$site"
+		same_faults "$site"
+	done
+}
+
 # same_faults SITE: the fault rows rebuilt at the centre equal the base's.
 FAULT_COLS="id, device, point, kind, source, code, label, lab, assessment, opened_at, cleared_at, acked_at, acked_by, repaired_at, repaired_by, action, parts, dismissed_at, classification, repeat_of"
 same_faults() {

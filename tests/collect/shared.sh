@@ -11,14 +11,7 @@ collect_start c2
 bases_start a b
 wait_until 60 "records of a" pg_has "select 1 from audit where site = 'a' and seq >= 40"
 wait_until 60 "records of b" pg_has "select 1 from audit where site = 'b' and seq >= 40"
-base_stop a
-base_stop b
-wait_until 60 "the centre has a's whole chain" caught_up a
-wait_until 60 "the centre has b's whole chain" caught_up b
-same_chain a
-same_chain b
-same_faults a
-same_faults b
+bases_stop_and_compare a b
 collect_stop c1
 collect_stop c2
 s1=$(sed -n 's/.*stopping: \([0-9]*\) records stored.*/\1/p' "$T/c1.1.log")
