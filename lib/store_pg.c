@@ -31,7 +31,7 @@ static const char *const migrations[] = {
 	/* 0 -> 1 */
 	"CREATE TABLE sites (site text PRIMARY KEY, name text, timezone text, config text,"
 	"  config_at bigint, contiguous bigint NOT NULL DEFAULT 0, highest bigint NOT NULL DEFAULT 0,"
-	"  last_seen bigint);"
+	"  max_fault_id bigint NOT NULL DEFAULT 0, last_seen bigint);"
 	"CREATE TABLE audit (site text NOT NULL, seq bigint NOT NULL,"
 	"  at bigint NOT NULL, fault_id bigint, action text NOT NULL, actor text NOT NULL,"
 	"  detail text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL,"
@@ -475,20 +475,39 @@ pgstore_sites_free(struct pg_site *v, size_t n)
 }
 
 int
-pgstore_site_state(struct pgstore *ps, const char *site, int64_t *contiguous, int64_t *highest)
+pgstore_lock_site(struct pgstore *ps, const char *site)
+{
+	struct params p = { 0 };
+	PGresult *r;
+
+	p_str(&p, site);
+	if ((r = run(ps, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &p,
+	    PGRES_TUPLES_OK)) == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int
+pgstore_site_state(struct pgstore *ps, const char *site, int64_t *contiguous, int64_t *highest,
+    int64_t *max_fault)
 {
 	struct params p = { 0 };
 	PGresult *r;
 	int k;
 
 	*contiguous = *highest = 0;
+	if (max_fault)
+		*max_fault = 0;
 	p_str(&p, site);
-	if ((r = run(ps, "SELECT contiguous, highest FROM sites WHERE site = $1 AND config IS NOT NULL",
-	    &p, PGRES_TUPLES_OK)) == NULL)
+	if ((r = run(ps, "SELECT contiguous, highest, max_fault_id FROM sites WHERE site = $1 "
+	    "AND config IS NOT NULL", &p, PGRES_TUPLES_OK)) == NULL)
 		return -1;
 	if ((k = PQntuples(r) > 0)) {
 		*contiguous = get_int(r, 0, 0);
 		*highest = get_int(r, 0, 1);
+		if (max_fault)
+			*max_fault = get_int(r, 0, 2);
 	}
 	PQclear(r);
 	return k;
@@ -665,8 +684,8 @@ out:
 }
 
 int
-pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t *contiguous,
-    int64_t *highest)
+pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t max_fault,
+    int64_t *contiguous, int64_t *highest)
 {
 	struct params p = { 0 };
 	PGresult *r;
@@ -708,9 +727,10 @@ pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t *con
 	p_int(&p, c);
 	p_int(&p, *highest);
 	p_int(&p, now);
+	p_int(&p, max_fault);
 	return run_cmd(ps, "UPDATE sites SET contiguous = greatest(contiguous, $2), "
-	    "highest = greatest(highest, $3), last_seen = greatest(last_seen, nullif($4::bigint, 0)) "
-	    "WHERE site = $1", &p);
+	    "highest = greatest(highest, $3), last_seen = greatest(last_seen, nullif($4::bigint, 0)), "
+	    "max_fault_id = greatest(max_fault_id, $5) WHERE site = $1", &p);
 }
 
 int

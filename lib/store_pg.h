@@ -57,10 +57,14 @@ struct pg_site {
 };
 int pgstore_sites(struct pgstore *ps, struct pg_site **out, size_t *n);
 void pgstore_sites_free(struct pg_site *v, size_t n);
-/* 1 if the site has sent its config (with its contiguous and highest seq),
+/* 1 if the site has sent its config (with its contiguous and highest seq,
+ * and the highest fault id of its records held; max_fault may be NULL),
  * 0 not, -1 error. */
 int pgstore_site_state(struct pgstore *ps, const char *site, int64_t *contiguous,
-    int64_t *highest);
+    int64_t *highest, int64_t *max_fault);
+/* One collector at a time works on a site, until its transaction ends:
+ * what it replays and counts is then everything committed. */
+int pgstore_lock_site(struct pgstore *ps, const char *site);
 
 /* ---- records ---- */
 /* The held records of a site among seqs[0..n), by seq. */
@@ -71,10 +75,11 @@ int pgstore_held(struct pgstore *ps, const char *site, const int64_t *seqs, size
 int pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, size_t n,
     int64_t received_at, size_t *dup);
 /* Moves the site's contiguous seq over what is held and saves it (with
- * now as the site's last seen, unless 0). Outside a batch's transaction it
- * sees what every collector has committed. */
-int pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t *contiguous,
-    int64_t *highest);
+ * now as the site's last seen, unless 0, and max_fault as the highest
+ * fault id held if higher). Outside a batch's transaction it sees what
+ * every collector has committed. */
+int pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t max_fault,
+    int64_t *contiguous, int64_t *highest);
 /* The records of these faults of a site, by fault and seq, but those with
  * a seq in [skip_lo, skip_hi] (the caller has them; an empty range: 0, -1). */
 int pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *ids, size_t n,

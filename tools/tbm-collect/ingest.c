@@ -116,14 +116,16 @@ rec_fault_cmp(const void *a, const void *b)
 }
 
 /*
- * The faults of the accepted records, replayed from every record held. When
- * the accepted ones are a run of seqs, every record in that run is one of
- * them (a held one would have been a duplicate): those come from memory,
- * the fault's older records from the database.
+ * The faults of the accepted records, replayed from every record held. A
+ * fault above the highest fault id held before this batch has no other
+ * records than these (the site is locked); for the others, when the
+ * accepted ones are a run of seqs, every record in that run is one of them
+ * (a held one would have been a duplicate): those come from memory, the
+ * fault's older records from the database.
  */
 static int
 replay_faults(struct pgstore *ps, const char *site, struct in_record **acc, size_t n,
-    struct ingest_stats *st)
+    int64_t max_fault, struct ingest_stats *st)
 {
 	int64_t *ids = malloc((n ? n : 1) * sizeof(*ids)), *sid = NULL, lo = 0, hi = -1;
 	struct audit_rec *v = NULL;
@@ -154,14 +156,21 @@ replay_faults(struct pgstore *ps, const char *site, struct in_record **acc, size
 		lo = acc[0]->r.seq;
 		hi = acc[n - 1]->r.seq;
 	}
-	if (pgstore_fault_records(ps, site, ids, nid, lo, hi, &v, &nv) != 0)
-		goto out;
+	{
+		/* ids is sorted: the older faults first */
+		size_t old = 0;
+		while (old < nid && ids[old] <= max_fault)
+			old++;
+		if (old > 0 && pgstore_fault_records(ps, site, ids, old, lo, hi, &v, &nv) != 0)
+			goto out;
+	}
 	if ((all = calloc(nv + n, sizeof(*all))) == NULL)
 		goto out;
 	for (size_t k = 0; k < nv; k++)
 		all[nall++] = &v[k];
-	for (size_t k = 0; lo <= hi && k < n; k++)
-		if (acc[k]->r.fault_id > 0)
+	/* from memory: the new faults' records, and with a run all of them */
+	for (size_t k = 0; k < n; k++)
+		if (acc[k]->r.fault_id > 0 && (lo <= hi || acc[k]->r.fault_id > max_fault))
 			all[nall++] = &acc[k]->r;
 	qsort(all, nall, sizeof(*all), rec_fault_cmp);
 	if ((states = calloc(nid, sizeof(*states))) == NULL || (sid = calloc(nid, sizeof(*sid))) == NULL)
@@ -204,13 +213,16 @@ ingest_site(struct pgstore *ps, struct in_record **v, struct message **msg, size
     struct ingest_stats *st, struct gap *gap)
 {
 	const char *site = v[0]->site;
-	int64_t contiguous, highest, *seqs = NULL;
+	int64_t contiguous, highest, max_fault, top_fault = 0, *seqs = NULL;
 	struct audit_rec *held = NULL, *acc_rec = NULL;
 	struct in_record **acc = NULL;
 	size_t nheld = 0, nacc = 0, ns = 0, dup = 0;
 	int known, rc = -1;
 
-	if ((known = pgstore_site_state(ps, site, &contiguous, &highest)) < 0)
+	/* two collectors sharing the work take turns on a site: each replays
+	 * and counts what the other has committed */
+	if (pgstore_lock_site(ps, site) != 0 ||
+	    (known = pgstore_site_state(ps, site, &contiguous, &highest, &max_fault)) < 0)
 		return -1;
 	if (!known) {
 		for (size_t i = 0; i < n; i++)
@@ -313,9 +325,12 @@ ingest_site(struct pgstore *ps, struct in_record **v, struct message **msg, size
 		st->duplicates += dup;
 	}
 	st->stored += nacc - dup;
-	if (replay_faults(ps, site, acc, nacc, st) != 0)
+	if (replay_faults(ps, site, acc, nacc, max_fault, st) != 0)
 		goto out;
-	if (pgstore_progress(ps, site, msg[n - 1]->at, &gap->contiguous, &gap->highest) != 0)
+	for (size_t i = 0; i < nacc; i++)
+		if (acc[i]->r.fault_id > top_fault)
+			top_fault = acc[i]->r.fault_id;
+	if (pgstore_progress(ps, site, msg[n - 1]->at, top_fault, &gap->contiguous, &gap->highest) != 0)
 		goto out;
 	snprintf(gap->site, sizeof(gap->site), "%s", site);
 	rc = 0;
