@@ -31,7 +31,8 @@ static const char *const migrations[] = {
 	/* 0 -> 1 */
 	"CREATE TABLE sites (site text PRIMARY KEY, name text, timezone text, config text,"
 	"  config_at bigint, contiguous bigint NOT NULL DEFAULT 0, highest bigint NOT NULL DEFAULT 0,"
-	"  max_fault_id bigint NOT NULL DEFAULT 0, last_seen bigint);"
+	"  max_fault_id bigint NOT NULL DEFAULT 0, announced bigint NOT NULL DEFAULT 0,"
+	"  last_seen bigint);"
 	"CREATE TABLE audit (site text NOT NULL, seq bigint NOT NULL,"
 	"  at bigint NOT NULL, fault_id bigint, action text NOT NULL, actor text NOT NULL,"
 	"  detail text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL,"
@@ -419,9 +420,11 @@ pgstore_put_config(struct pgstore *ps, const struct pg_config *c, int64_t now)
 	p_str(&p, c->timezone);
 	p_str(&p, c->raw);
 	p_int(&p, now);
-	if (run_cmd(ps, "INSERT INTO sites (site, name, timezone, config, config_at, last_seen) "
-	    "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (site) DO UPDATE SET name = $2, "
-	    "timezone = $3, config = $4, config_at = $5, last_seen = $5", &p) != 0)
+	p_int(&p, c->head);
+	if (run_cmd(ps, "INSERT INTO sites (site, name, timezone, config, config_at, last_seen, announced) "
+	    "VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (site) DO UPDATE SET name = $2, "
+	    "timezone = $3, config = $4, config_at = $5, last_seen = $5, "
+	    "announced = greatest(sites.announced, $6)", &p) != 0)
 		return -1;
 	p.n = 1;
 	/* the list replaces the one before; runs only grow (the base sends its latest) */
@@ -500,8 +503,9 @@ pgstore_site_state(struct pgstore *ps, const char *site, int64_t *contiguous, in
 	if (max_fault)
 		*max_fault = 0;
 	p_str(&p, site);
-	if ((r = run(ps, "SELECT contiguous, highest, max_fault_id FROM sites WHERE site = $1 "
-	    "AND config IS NOT NULL", &p, PGRES_TUPLES_OK)) == NULL)
+	/* what the base said it had sent counts as held for "how far ahead" */
+	if ((r = run(ps, "SELECT contiguous, greatest(highest, announced), max_fault_id FROM sites "
+	    "WHERE site = $1 AND config IS NOT NULL", &p, PGRES_TUPLES_OK)) == NULL)
 		return -1;
 	if ((k = PQntuples(r) > 0)) {
 		*contiguous = get_int(r, 0, 0);

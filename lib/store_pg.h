@@ -35,6 +35,7 @@ void pgstore_rollback(struct pgstore *ps);
 /* ---- a site's device list (its retained config message) ---- */
 struct pg_config {
 	const char *site, *name, *timezone, *raw;   /* raw: the message as received */
+	int64_t head;              /* the last seq the base had sent when it said this */
 	struct device_row *devices;
 	size_t ndevices;
 	struct point_row *points;
@@ -57,8 +58,9 @@ struct pg_site {
 };
 int pgstore_sites(struct pgstore *ps, struct pg_site **out, size_t *n);
 void pgstore_sites_free(struct pg_site *v, size_t n);
-/* 1 if the site has sent its config (with its contiguous and highest seq,
- * and the highest fault id of its records held; max_fault may be NULL),
+/* 1 if the site has sent its config (with its contiguous seq, the highest
+ * seq held or announced by the base, and the highest fault id of its
+ * records held; max_fault may be NULL),
  * 0 not, -1 error. */
 int pgstore_site_state(struct pgstore *ps, const char *site, int64_t *contiguous,
     int64_t *highest, int64_t *max_fault);

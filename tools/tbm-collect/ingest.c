@@ -259,7 +259,8 @@ ingest_site(struct pgstore *ps, struct in_record **v, struct message **msg, size
 		}
 		if (r->seq > top + INGEST_MAX_AHEAD) {
 			if (aside(ps, site, r->seq, "future", msg[i], st, "seq %" PRId64 " is more than %d "
-			    "beyond the highest held (%" PRId64 ")", r->seq, INGEST_MAX_AHEAD, top) != 0)
+			    "beyond the highest held or announced by the base (%" PRId64 ")", r->seq,
+			    INGEST_MAX_AHEAD, top) != 0)
 				goto out;
 			continue;
 		}

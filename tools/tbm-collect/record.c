@@ -187,6 +187,8 @@ record_config(const char *payload, size_t len, struct pg_config *c, cJSON **json
 		snprintf(err, errlen, "site is missing or not [a-z0-9-]+");
 		goto fail;
 	}
+	if (get_int(o, "sent", 0, 1, &c->head) != 0)
+		c->head = 0;   /* optional */
 	if (!cJSON_IsArray(devs) || !cJSON_IsArray(runs)) {
 		snprintf(err, errlen, "devices or runs is not a list");
 		goto fail;
