@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "store_int.h"
 
 struct pgstore {
@@ -266,6 +267,15 @@ abort:
 	return -1;
 }
 
+/* The server's notices ("relation ... already exists, skipping") are not
+ * the user's business: debug level. */
+static void
+notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_debug("database: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
 int
 pgstore_open(const char *conninfo, int do_migrate, struct pgstore **out, char *err, size_t len)
 {
@@ -282,6 +292,7 @@ pgstore_open(const char *conninfo, int do_migrate, struct pgstore **out, char *e
 		set_err(ps, NULL);
 		goto fail;
 	}
+	PQsetNoticeProcessor(ps->c, notice, NULL);
 	if ((do_migrate && migrate(ps) != 0) || session_setup(ps) != 0)
 		goto fail;
 	*out = ps;
