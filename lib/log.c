@@ -36,12 +36,6 @@ log_set_level(int level)
 }
 
 int
-log_get_level(void)
-{
-	return log_threshold;
-}
-
-int
 log_level_parse(const char *s)
 {
 	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
