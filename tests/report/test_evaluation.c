@@ -119,7 +119,7 @@ test_full_evaluation(void **state)
 	    "未修复：浦东基地 cnc-01（主轴报警，2023-09-05 08:00:00）"));
 	assert_string_equal(row(&r, "实训室日常运作情况")->actual_text,
 	    "未全部正常运转（4/5 个实训室可用率 ≥95%）");
-	assert_non_null(strstr(row(&r, "实训室日常运作情况")->deviation, "闵行基地 PLC实训室 94.52%"));
+	assert_non_null(strstr(row(&r, "实训室日常运作情况")->deviation, "闵行基地 PLC实训室 94.01%"));
 	x = row(&r, "设备安全事故发生数");
 	assert_string_equal(x->actual_text, "0（暂定）");
 	assert_non_null(strstr(x->deviation, "尚有 1 起安全事件未分类"));
@@ -182,12 +182,19 @@ test_period_override(void **state)
 	struct report_opts o = { .period = "2022" };
 	struct report r;
 
-	/* nothing happened in 2022: no faults is 100%, said so */
+	/* nobody watched in 2022: no faults is no data, never 100%; every
+	 * equipment row scores 0 and is named in a warning */
 	build(*state, &o, &r);
 	assert_string_equal(r.period_text, "2022年01月-2022年12月");
 	assert_int_equal(r.eq.faults, 0);
-	assert_string_equal(row(&r, "实训鉴定设备故障修复率")->actual_text, "100%（期内无故障）");
-	near(row(&r, "实训鉴定设备故障修复率")->score, 10);
+	assert_string_equal(row(&r, "实训鉴定设备故障修复率")->actual_text, "数据不足（监测覆盖率 0%）");
+	near(row(&r, "实训鉴定设备故障修复率")->score, 0);
+	assert_string_equal(row(&r, "设备安全事故发生数")->actual_text, "数据不足（监测覆盖率 0%）");
+	near(row(&r, "设备安全事故发生数")->score, 0);
+	assert_true(row(&r, "实训室日常运作情况")->no_data);
+	near(row(&r, "实训室日常运作情况")->score, 0);
+	assert_int_equal(r.eq.nwarnings, 3);
+	assert_non_null(strstr(r.eq.warnings[0], "「实训鉴定设备故障修复率」数据不足"));
 	report_free(&r);
 
 	o.period = NULL;
