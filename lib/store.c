@@ -603,8 +603,11 @@ store_rows_free(void *v, size_t n, size_t elem, const struct store_col *cols)
 	free(v);
 }
 
+const struct store_col store_int64_col[] = { { COL_INT64, 0, sizeof(int64_t) }, STORE_COL_END };
+
 int
-store_row(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row, size_t elem)
+store_row_cached(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row,
+    size_t elem)
 {
 	int rc, found = 0;
 
@@ -616,6 +619,15 @@ store_row(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void 
 		log_debug("database: %s", sqlite3_errmsg(st->db));
 		found = -1;
 	}
+	sqlite3_reset(s);
+	return found;
+}
+
+int
+store_row(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row, size_t elem)
+{
+	int found = store_row_cached(st, s, cols, row, elem);
+
 	sqlite3_finalize(s);
 	return found;
 }

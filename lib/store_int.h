@@ -86,6 +86,19 @@ void store_rows_free(void *v, size_t n, size_t elem, const struct store_col *col
  * finalizes s. 1 found, 0 no row (row untouched), -1 error. */
 int store_row(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row,
     size_t elem);
+/* The same for a statement of the cache (store_cached): reset, not finalized. */
+int store_row_cached(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row,
+    size_t elem);
+/* One int64_t column: ids, counts, meta values. */
+extern const struct store_col store_int64_col[];
+/* What a new fault copies from its device and point (label: NULL for a
+ * manual report, which takes the reporter's note). */
+struct store_origin {
+	char *lab;
+	int assessment;
+	char *label;
+};
+extern const struct store_col store_origin_cols[];   /* lab, assessment, label */
 /* Frees the COL_STR fields of one row. */
 void store_row_clear(void *row, const struct store_col *cols);
 

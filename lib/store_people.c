@@ -57,8 +57,7 @@ load_fault(struct store *st, int64_t id, struct fault *f, char *err, size_t len)
 }
 
 /* Runs one change: begin, check (a callback that may refuse), apply, commit. */
-typedef int (*change_check_fn)(struct store *st, const struct fault *f, void *arg, char *err,
-    size_t len);
+typedef int (*change_check_fn)(const struct fault *f, void *arg, char *err, size_t len);
 
 static int
 change_fault(struct store *st, int64_t id, change_check_fn check, void *arg, const char *action,
@@ -71,7 +70,7 @@ change_fault(struct store *st, int64_t id, change_check_fn check, void *arg, con
 		return db_error(st, err, len);
 	if ((r = load_fault(st, id, &f, err, len)) != 0)
 		return r;
-	r = check(st, &f, arg, err, len);
+	r = check(&f, arg, err, len);
 	fault_clear(&f);
 	if (r != 0) {
 		store_rollback(st);
@@ -83,11 +82,10 @@ change_fault(struct store *st, int64_t id, change_check_fn check, void *arg, con
 }
 
 static int
-check_ack(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+check_ack(const struct fault *f, void *arg, char *err, size_t len)
 {
 	char t[64];
 
-	(void)st;
 	(void)arg;
 	if (f->dismissed_at)
 		return refuse(err, len, "fault %" PRId64 " is dismissed", f->id);
@@ -115,12 +113,11 @@ struct repair_arg {
 };
 
 static int
-check_repair(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+check_repair(const struct fault *f, void *arg, char *err, size_t len)
 {
 	const struct repair_arg *a = arg;
 	char t1[64], t2[64];
 
-	(void)st;
 	if (f->dismissed_at)
 		return refuse(err, len, "fault %" PRId64 " was dismissed (%s); a dismissed fault cannot be repaired",
 		    f->id, f->dismiss_reason ? f->dismiss_reason : "no reason");
@@ -154,9 +151,8 @@ store_repair(struct store *st, int64_t id, const char *by, const char *action, c
 }
 
 static int
-check_dismiss(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+check_dismiss(const struct fault *f, void *arg, char *err, size_t len)
 {
-	(void)st;
 	(void)arg;
 	if (f->dismissed_at)
 		return refuse(err, len, "fault %" PRId64 " is already dismissed", f->id);
@@ -176,9 +172,8 @@ store_dismiss(struct store *st, int64_t id, const char *by, const char *reason, 
 }
 
 static int
-check_classify(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+check_classify(const struct fault *f, void *arg, char *err, size_t len)
 {
-	(void)st;
 	(void)arg;
 	if (f->kind != FK_SAFETY)
 		return refuse(err, len, "fault %" PRId64 " is %s, not a safety event", f->id,
@@ -200,21 +195,11 @@ store_classify(struct store *st, int64_t id, const char *cls, const char *by, co
 	return change_fault(st, id, check_classify, NULL, "classify", by, now, cv, 4, err, len);
 }
 
-/* What a manual report copies from its device. */
-struct report_device {
-	char *lab;
-	int assessment;
-};
-static const struct store_col report_device_cols[] = {
-	STORE_COL(COL_STR, struct report_device, lab),
-	STORE_COL(COL_INT, struct report_device, assessment), STORE_COL_END
-};
-
 int
 store_report(struct store *st, const char *device, enum fault_kind kind, const char *by,
     const char *note, int64_t at, int64_t now, int64_t *id, char *err, size_t len)
 {
-	struct report_device dev = { NULL, 0 };
+	struct store_origin dev = { NULL, 0, NULL };
 	int64_t rep;
 	int r;
 	sqlite3_stmt *s;
@@ -230,8 +215,8 @@ store_report(struct store *st, const char *device, enum fault_kind kind, const c
 	}
 	if (store_begin(st) != 0)
 		return db_error(st, err, len);
-	s = store_prepare(st, "SELECT lab, assessment FROM devices WHERE id = ?1", "s", device);
-	if ((r = store_row(st, s, report_device_cols, &dev, sizeof(dev))) < 0)
+	s = store_prepare(st, "SELECT lab, assessment, NULL FROM devices WHERE id = ?1", "s", device);
+	if ((r = store_row(st, s, store_origin_cols, &dev, sizeof(dev))) < 0)
 		return db_error(st, err, len);
 	if (r == 0) {
 		store_rollback(st);
@@ -249,7 +234,7 @@ store_report(struct store *st, const char *device, enum fault_kind kind, const c
 	cv[n++] = CV_S("note", note);
 	cv[n++] = rep ? CV_I("repeat_of", rep) : CV_N("repeat_of");
 	r = store_change_apply(st, 0, "report", by, now, cv, n, id);
-	free(dev.lab);
+	store_row_clear(&dev, store_origin_cols);
 	if (r != 0 || store_commit(st) != 0)
 		return db_error(st, err, len);
 	return 0;
