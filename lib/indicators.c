@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -513,84 +514,147 @@ indicators_free(struct indicators *ind)
 	memset(ind, 0, sizeof(*ind));
 }
 
-static void
-add_num(cJSON *o, const char *key, double v)
+/* How a figure goes into JSON: one row per key (the object it belongs to,
+ * its type, where it is), in the order the keys are written. */
+enum jobj { J_REPAIR, J_SAFETY, J_LAB, J_DEVICE };
+enum jtype {
+	J_INT,        /* int */
+	J_BOOL,       /* int, as true/false */
+	J_NUM,        /* double */
+	J_OPT,        /* double, NAN as null */
+	J_COVERAGE,   /* double, null when its object's "safety_points" is 0 */
+	J_TEXT,       /* char * */
+	J_STR,        /* char *, NULL as null */
+};
+struct jfield {
+	enum jobj obj;
+	const char *key;
+	enum jtype type;
+	size_t off;
+};
+#define IN(f) offsetof(struct indicators, f)
+#define LAB(f) offsetof(struct ind_lab, f)
+#define DEV(f) offsetof(struct ind_device, f)
+
+static const struct jfield json_fields[] = {
+	{ J_REPAIR, "faults", J_INT, IN(repair.faults) },
+	{ J_REPAIR, "repaired", J_INT, IN(repair.repaired) },
+	{ J_REPAIR, "rate", J_OPT, IN(repair.rate) },   /* NAN: no data */
+	{ J_REPAIR, "observed", J_NUM, IN(repair.observed) },
+	{ J_REPAIR, "no_faults", J_BOOL, IN(repair.no_faults) },
+	{ J_REPAIR, "within_24h", J_INT, IN(repair.within_24h) },
+	{ J_REPAIR, "within_72h", J_INT, IN(repair.within_72h) },
+	{ J_REPAIR, "mttr_hours", J_OPT, IN(repair.mttr_mean_hours) },
+	{ J_REPAIR, "mttr_median_hours", J_OPT, IN(repair.mttr_median_hours) },
+	{ J_REPAIR, "repeats", J_INT, IN(repair.repeats) },
+	{ J_SAFETY, "accidents", J_INT, IN(safety.accidents) },
+	{ J_SAFETY, "observed", J_NUM, IN(safety.observed) },
+	{ J_SAFETY, "near_misses", J_INT, IN(safety.near_misses) },
+	{ J_SAFETY, "drills", J_INT, IN(safety.drills) },
+	{ J_SAFETY, "none", J_INT, IN(safety.none) },
+	{ J_SAFETY, "unclassified", J_INT, IN(safety.unclassified) },
+	{ J_SAFETY, "provisional", J_BOOL, IN(safety.provisional) },
+	{ J_SAFETY, "coverage", J_COVERAGE, IN(safety.coverage) },
+	{ J_SAFETY, "safety_points", J_INT, IN(safety.safety_points) },
+	{ J_LAB, "lab", J_TEXT, LAB(lab) },
+	{ J_LAB, "devices", J_INT, LAB(devices) },
+	{ J_LAB, "faults", J_INT, LAB(faults) },
+	{ J_LAB, "repaired", J_INT, LAB(repaired) },
+	{ J_LAB, "mttr_hours", J_OPT, LAB(mttr_hours) },
+	{ J_LAB, "availability", J_OPT, LAB(availability) },   /* NAN: never observed */
+	{ J_LAB, "observed", J_NUM, LAB(observed) },
+	{ J_LAB, "normal", J_BOOL, LAB(normal) },
+	{ J_LAB, "safety_events", J_INT, LAB(safety_events) },
+	{ J_LAB, "coverage", J_COVERAGE, LAB(coverage) },
+	{ J_LAB, "safety_points", J_INT, LAB(safety_points) },
+	{ J_DEVICE, "id", J_TEXT, DEV(id) },
+	{ J_DEVICE, "name", J_STR, DEV(name) },
+	{ J_DEVICE, "lab", J_STR, DEV(lab) },
+	{ J_DEVICE, "assessment", J_BOOL, DEV(assessment) },
+	{ J_DEVICE, "faults", J_INT, DEV(faults) },
+	{ J_DEVICE, "repaired", J_INT, DEV(repaired) },
+	{ J_DEVICE, "availability", J_OPT, DEV(availability) },
+	{ J_DEVICE, "observed", J_NUM, DEV(observed) },
+	{ J_DEVICE, "mtbf_hours", J_OPT, DEV(mtbf_hours) },
+};
+#undef IN
+#undef LAB
+#undef DEV
+
+/* A J_COVERAGE share means nothing without safety points: the value of the
+ * "safety_points" key of the same object. */
+static int
+json_points(const char *base, enum jobj which)
 {
-	cJSON_AddItemToObject(o, key, isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(v));
+	for (size_t i = 0; i < sizeof(json_fields) / sizeof(json_fields[0]); i++)
+		if (json_fields[i].obj == which && strcmp(json_fields[i].key, "safety_points") == 0)
+			return *(const int *)(base + json_fields[i].off);
+	return 0;
 }
 
-static void
-add_str(cJSON *o, const char *key, const char *v)
+/* One figure as JSON. */
+static cJSON *
+json_value(const char *base, const struct jfield *f)
 {
-	cJSON_AddItemToObject(o, key, v ? cJSON_CreateString(v) : cJSON_CreateNull());
+	const char *p = base + f->off;
+	const char *s = f->type >= J_TEXT ? *(char *const *)p : NULL;
+	double d = f->type <= J_BOOL ? *(const int *)p : f->type < J_TEXT ? *(const double *)p : 0;
+
+	if (f->type == J_BOOL)
+		return cJSON_CreateBool(d != 0);
+	if (f->type == J_COVERAGE && json_points(base, f->obj) == 0)
+		d = NAN;
+	if ((f->type == J_OPT || f->type == J_COVERAGE) && isnan(d))
+		return cJSON_CreateNull();
+	if (f->type == J_STR && s == NULL)
+		return cJSON_CreateNull();
+	/* J_TEXT without text: no key, as cJSON_AddStringToObject does */
+	return f->type >= J_TEXT ? cJSON_CreateString(s) : cJSON_CreateNumber(d);
+}
+
+/* The keys of one kind of object (which) from obj into o. */
+static void
+add_fields(cJSON *o, const void *obj, enum jobj which)
+{
+	for (size_t i = 0; i < sizeof(json_fields) / sizeof(json_fields[0]); i++)
+		if (json_fields[i].obj == which)
+			cJSON_AddItemToObject(o, json_fields[i].key, json_value(obj, &json_fields[i]));
+}
+
+/* An array of n objects of `size` bytes each, every one through its table. */
+static void
+add_array(cJSON *o, const char *key, const void *v, size_t n, size_t size, enum jobj which)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, key), *y;
+
+	for (size_t i = 0; i < n; i++)
+		if ((y = cJSON_CreateObject()) != NULL) {
+			add_fields(y, (const char *)v + i * size, which);
+			cJSON_AddItemToArray(a, y);
+		}
 }
 
 void
 indicators_json_add(cJSON *o, const struct indicators *in)
 {
-	cJSON *x, *a;
+	cJSON *x;
 
-	add_num(o, "observed", in->observed);
+	cJSON_AddNumberToObject(o, "observed", in->observed);
 	cJSON_AddNumberToObject(o, "min_coverage", in->min_coverage);
 	x = cJSON_AddObjectToObject(o, "fault_repair_rate");
-	cJSON_AddNumberToObject(x, "faults", in->repair.faults);
-	cJSON_AddNumberToObject(x, "repaired", in->repair.repaired);
-	/* no faults and no observation: no figure at all, never 1.0 */
-	add_num(x, "rate", in->repair.rate);
-	add_num(x, "observed", in->repair.observed);
+	add_fields(x, in, J_REPAIR);
+	/* no faults and no observation: no figure at all (rate null), never 1.0 */
 	if (in->repair.no_data)
 		cJSON_AddStringToObject(x, "no_data", "no faults and no observation in the period "
 		    "(tbmond did not run, or the devices were offline)");
-	cJSON_AddBoolToObject(x, "no_faults", in->repair.no_faults);
-	cJSON_AddNumberToObject(x, "within_24h", in->repair.within_24h);
-	cJSON_AddNumberToObject(x, "within_72h", in->repair.within_72h);
-	add_num(x, "mttr_hours", in->repair.mttr_mean_hours);
-	add_num(x, "mttr_median_hours", in->repair.mttr_median_hours);
-	cJSON_AddNumberToObject(x, "repeats", in->repair.repeats);
 	x = cJSON_AddObjectToObject(o, "safety");
-	add_num(x, "accidents", in->safety.no_data ? NAN : in->safety.accidents);
-	add_num(x, "observed", in->safety.observed);
-	if (in->safety.no_data)
+	add_fields(x, in, J_SAFETY);
+	if (in->safety.no_data) {
+		cJSON_ReplaceItemInObjectCaseSensitive(x, "accidents", cJSON_CreateNull());
 		cJSON_AddStringToObject(x, "no_data", "no safety events and no observation in the "
 		    "period: zero accidents would mean nothing");
-	cJSON_AddNumberToObject(x, "near_misses", in->safety.near_misses);
-	cJSON_AddNumberToObject(x, "drills", in->safety.drills);
-	cJSON_AddNumberToObject(x, "none", in->safety.none);
-	cJSON_AddNumberToObject(x, "unclassified", in->safety.unclassified);
-	cJSON_AddBoolToObject(x, "provisional", in->safety.provisional);
-	add_num(x, "coverage", in->safety.safety_points ? in->safety.coverage : NAN);
-	cJSON_AddNumberToObject(x, "safety_points", in->safety.safety_points);
-	a = cJSON_AddArrayToObject(o, "labs");
-	for (size_t i = 0; i < in->nlabs; i++) {
-		const struct ind_lab *l = &in->labs[i];
-		cJSON *y = cJSON_CreateObject();
-		cJSON_AddStringToObject(y, "lab", l->lab);
-		cJSON_AddNumberToObject(y, "devices", l->devices);
-		cJSON_AddNumberToObject(y, "faults", l->faults);
-		cJSON_AddNumberToObject(y, "repaired", l->repaired);
-		add_num(y, "mttr_hours", l->mttr_hours);
-		add_num(y, "availability", l->availability);
-		add_num(y, "observed", l->observed);
-		cJSON_AddBoolToObject(y, "normal", l->normal);
-		cJSON_AddNumberToObject(y, "safety_events", l->safety_events);
-		add_num(y, "coverage", l->safety_points ? l->coverage : NAN);
-		cJSON_AddNumberToObject(y, "safety_points", l->safety_points);
-		cJSON_AddItemToArray(a, y);
 	}
-	a = cJSON_AddArrayToObject(o, "devices");
-	for (size_t i = 0; i < in->ndevices; i++) {
-		const struct ind_device *dv = &in->devices[i];
-		cJSON *y = cJSON_CreateObject();
-		cJSON_AddStringToObject(y, "id", dv->id);
-		add_str(y, "name", dv->name);
-		add_str(y, "lab", dv->lab);
-		cJSON_AddBoolToObject(y, "assessment", dv->assessment);
-		cJSON_AddNumberToObject(y, "faults", dv->faults);
-		cJSON_AddNumberToObject(y, "repaired", dv->repaired);
-		add_num(y, "availability", dv->availability);
-		add_num(y, "observed", dv->observed);
-		add_num(y, "mtbf_hours", dv->mtbf_hours);
-		cJSON_AddItemToArray(a, y);
-	}
+	add_array(o, "labs", in->labs, in->nlabs, sizeof(*in->labs), J_LAB);
+	add_array(o, "devices", in->devices, in->ndevices, sizeof(*in->devices), J_DEVICE);
 	cJSON_AddItemToObject(o, "faults_per_month", cJSON_CreateIntArray(in->faults_per_month, 12));
 }

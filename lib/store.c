@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,31 @@ store_prep(struct store *st, const char *sql)
 		log_debug("database: %s", sqlite3_errmsg(st->db));
 		return NULL;
 	}
+	return s;
+}
+
+sqlite3_stmt *
+store_prepare(struct store *st, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *s = store_prep(st, sql);
+	va_list ap;
+
+	if (s == NULL)
+		return NULL;
+	va_start(ap, types);
+	for (int i = 0; types[i] != '\0'; i++)
+		switch (types[i]) {
+		case 'i':
+			sqlite3_bind_int(s, i + 1, va_arg(ap, int));
+			break;
+		case 'I':
+			sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+			break;
+		default:
+			store_bind_text(s, i + 1, va_arg(ap, const char *));
+			break;
+		}
+	va_end(ap);
 	return s;
 }
 
@@ -327,67 +353,73 @@ store_commit(struct store *st)
 	return 0;
 }
 
+/* Binds the configuration's i-th device or point to an upsert. */
+typedef void (*sync_bind_fn)(sqlite3_stmt *s, const struct config *cf, size_t i, int64_t now);
+
+static void
+sync_bind_device(sqlite3_stmt *s, const struct config *cf, size_t i, int64_t now)
+{
+	const struct conf_device *d = cf->devices[i];
+
+	store_bind_text(s, 1, d->id);
+	store_bind_text(s, 2, d->name ? d->name : d->id);
+	store_bind_text(s, 3, d->lab);
+	store_bind_text(s, 4, config_protocol_name(d->protocol));
+	sqlite3_bind_int(s, 5, d->assessment);
+	sqlite3_bind_int64(s, 6, now);
+}
+
+static void
+sync_bind_point(sqlite3_stmt *s, const struct config *cf, size_t i, int64_t now)
+{
+	const struct conf_point *p = cf->points[i];
+
+	(void)now;
+	store_bind_text(s, 1, p->device->id);
+	store_bind_text(s, 2, p->name);
+	store_bind_text(s, 3, config_kind_name(p->kind));
+	store_bind_text(s, 4, p->label ? p->label : p->name);
+}
+
+/* Runs one upsert for each of n objects of the configuration. */
+static int
+sync_each(struct store *st, const char *sql, size_t n, sync_bind_fn bind, const struct config *cf,
+    int64_t now)
+{
+	sqlite3_stmt *s = store_prep(st, sql);
+	int rc = s == NULL ? -1 : 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		sqlite3_reset(s);
+		bind(s, cf, i, now);
+		rc = store_step_done(st, s);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int
 store_sync_config(struct store *st, const struct config *cf)
 {
-	sqlite3_stmt *s = NULL;
 	int64_t now = time_now_ms();
-	int rc = -1;
 
 	if (store_begin(st) != 0)
 		return -1;
-	if ((s = store_prep(st, "INSERT INTO site (one, id, name, timezone) VALUES (1, ?1, ?2, ?3) "
-	    "ON CONFLICT (one) DO UPDATE SET id = ?1, name = ?2, timezone = ?3")) == NULL)
-		goto out;
-	store_bind_text(s, 1, cf->site.id);
-	store_bind_text(s, 2, cf->site.name);
-	store_bind_text(s, 3, cf->site.timezone);
-	if (store_step_done(st, s) != 0)
-		goto out;
-	sqlite3_finalize(s);
-	if (store_exec(st, "UPDATE devices SET in_config = 0; UPDATE points SET in_config = 0") != 0)
-		goto out;
-	s = store_prep(st, "INSERT INTO devices (id, name, lab, protocol, assessment, in_config, added_at) "
+	if (store_once(st, store_prepare(st, "INSERT INTO site (one, id, name, timezone) "
+	    "VALUES (1, ?1, ?2, ?3) ON CONFLICT (one) DO UPDATE SET id = ?1, name = ?2, timezone = ?3",
+	    "sss", cf->site.id, cf->site.name, cf->site.timezone)) != 0 ||
+	    store_exec(st, "UPDATE devices SET in_config = 0; UPDATE points SET in_config = 0") != 0 ||
+	    sync_each(st, "INSERT INTO devices (id, name, lab, protocol, assessment, in_config, added_at) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6) ON CONFLICT (id) DO UPDATE SET name = ?2, lab = ?3, "
-	    "protocol = ?4, assessment = ?5, in_config = 1");
-	if (s == NULL)
-		goto out;
-	for (size_t i = 0; i < cf->ndevices; i++) {
-		const struct conf_device *d = cf->devices[i];
-		sqlite3_reset(s);
-		store_bind_text(s, 1, d->id);
-		store_bind_text(s, 2, d->name ? d->name : d->id);
-		store_bind_text(s, 3, d->lab);
-		store_bind_text(s, 4, config_protocol_name(d->protocol));
-		sqlite3_bind_int(s, 5, d->assessment);
-		sqlite3_bind_int64(s, 6, now);
-		if (store_step_done(st, s) != 0)
-			goto out;
-	}
-	sqlite3_finalize(s);
-	s = store_prep(st, "INSERT INTO points (device, name, kind, label, in_config) "
+	    "protocol = ?4, assessment = ?5, in_config = 1", cf->ndevices, sync_bind_device, cf, now) != 0 ||
+	    sync_each(st, "INSERT INTO points (device, name, kind, label, in_config) "
 	    "VALUES (?1, ?2, ?3, ?4, 1) ON CONFLICT (device, name) DO UPDATE SET kind = ?3, "
-	    "label = ?4, in_config = 1");
-	if (s == NULL)
-		goto out;
-	for (size_t i = 0; i < cf->npoints; i++) {
-		const struct conf_point *p = cf->points[i];
-		sqlite3_reset(s);
-		store_bind_text(s, 1, p->device->id);
-		store_bind_text(s, 2, p->name);
-		store_bind_text(s, 3, config_kind_name(p->kind));
-		store_bind_text(s, 4, p->label ? p->label : p->name);
-		if (store_step_done(st, s) != 0)
-			goto out;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	rc = store_commit(st);
-out:
-	sqlite3_finalize(s);
-	if (rc != 0)
+	    "label = ?4, in_config = 1", cf->npoints, sync_bind_point, cf, now) != 0 ||
+	    store_commit(st) != 0) {
 		store_rollback(st);
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -404,35 +436,21 @@ int
 store_run_start(struct store *st, int64_t now_ms, int64_t *run_id)
 {
 	sqlite3_stmt *s;
-	int rc = -1;
+	int rc;
 
 	/* A run that never said it stopped (a crash) ends at its last heartbeat. */
 	if (store_exec(st, "UPDATE runs SET stopped_at = alive_at WHERE stopped_at IS NULL") != 0)
 		return -1;
-	if ((s = store_prep(st, "INSERT INTO runs (started_at, alive_at) VALUES (?1, ?1)")) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, now_ms);
-	if (store_step_done(st, s) == 0) {
+	s = store_prepare(st, "INSERT INTO runs (started_at, alive_at) VALUES (?1, ?1)", "I", now_ms);
+	if ((rc = store_once(st, s)) == 0)
 		*run_id = sqlite3_last_insert_rowid(st->db);
-		rc = 0;
-	}
-	sqlite3_finalize(s);
 	return rc;
 }
 
 static int
 run_update(struct store *st, const char *sql, int64_t run_id, int64_t now_ms)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((s = store_prep(st, sql)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, run_id);
-	sqlite3_bind_int64(s, 2, now_ms);
-	rc = store_step_done(st, s);
-	sqlite3_finalize(s);
-	return rc;
+	return store_once(st, store_prepare(st, sql, "II", run_id, now_ms));
 }
 
 int
@@ -447,6 +465,7 @@ store_run_stop(struct store *st, int64_t run_id, int64_t now_ms)
 	return run_update(st, "UPDATE runs SET alive_at = ?2, stopped_at = ?2 WHERE id = ?1",
 	    run_id, now_ms);
 }
+
 /* A statement for generated SQL, kept in a small cache by its text. */
 sqlite3_stmt *
 store_dyn_stmt(struct store *st, const char *sql)
@@ -475,34 +494,157 @@ store_dyn_stmt(struct store *st, const char *sql)
 	return st->dyn[k].stmt;
 }
 
-/*
- * grow: room for one more row in a result array *vp (any pointer type):
- * doubles its capacity (first: the capacity of a new one). -1 when out of
- * memory, with the array as it was, so the caller frees what it holds.
- */
-int
-store_grow(void *vp, size_t *cap, size_t elem, size_t first)
+void
+store_row_clear(void *row, const struct store_col *cols)
 {
-	size_t ncap = *cap ? *cap * 2 : first;
-	void *v, *nv;
+	for (; cols->type != COL_END; cols++)
+		if (cols->type == COL_STR) {
+			char **p = (char **)((char *)row + cols->off);
+			free(*p);
+			*p = NULL;
+		}
+}
 
-	memcpy(&v, vp, sizeof(v));
-	if ((nv = realloc(v, ncap * elem)) == NULL)
-		return -1;
-	memcpy(vp, &nv, sizeof(nv));
-	*cap = ncap;
+/* Column i of the current row into its place in row; -1 out of memory. */
+static int
+col_fill(sqlite3_stmt *s, int i, const struct store_col *c, void *row)
+{
+	char *field = (char *)row + c->off;
+	const char *text = (const char *)sqlite3_column_text(s, i);
+	int v;
+
+	switch (c->type) {
+	case COL_INT64:
+		*(int64_t *)field = sqlite3_column_int64(s, i);
+		break;
+	case COL_TIME:
+		*(int64_t *)field = sqlite3_column_type(s, i) == SQLITE_NULL ? STORE_NOTIME :
+		    sqlite3_column_int64(s, i);
+		break;
+	case COL_INT:
+		*(int *)field = sqlite3_column_int(s, i);
+		break;
+	case COL_DOUBLE:
+		*(double *)field = sqlite3_column_double(s, i);
+		break;
+	case COL_STR:
+		if (text != NULL && (*(char **)field = strdup(text)) == NULL)
+			return -1;
+		break;
+	case COL_BUF:
+		snprintf(field, c->size, "%s", text ? text : "");
+		break;
+	case COL_KIND:
+		v = fault_kind_parse(text);
+		*(enum fault_kind *)field = v < 0 ? FK_FAULT : (enum fault_kind)v;
+		break;
+	case COL_CLASS:
+		*(enum safety_class *)field = (enum safety_class)safety_class_parse(text);
+		break;
+	case COL_END:
+		break;
+	}
 	return 0;
 }
-char *
-store_col_str(sqlite3_stmt *s, int i)
+
+/* The current row into row, cleared first; -1 (nothing held) out of memory. */
+static int
+row_fill(sqlite3_stmt *s, const struct store_col *cols, void *row, size_t elem)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? strdup((const char *)t) : NULL;
+	memset(row, 0, elem);
+	for (int i = 0; cols[i].type != COL_END; i++)
+		if (col_fill(s, i, &cols[i], row) != 0) {
+			store_row_clear(row, cols);
+			return -1;
+		}
+	return 0;
 }
 
-int64_t
-store_col_time(sqlite3_stmt *s, int i)
+int
+store_rows(struct store *st, sqlite3_stmt *s, size_t elem, size_t first,
+    const struct store_col *cols, void *outp, size_t *n)
 {
-	return sqlite3_column_type(s, i) == SQLITE_NULL ? STORE_NOTIME : sqlite3_column_int64(s, i);
+	char *v = NULL, *nv;
+	size_t len = 0, cap = 0;
+	int rc = SQLITE_ERROR;
+
+	memset(outp, 0, sizeof(void *));
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : first;
+			if ((nv = realloc(v, ncap * elem)) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if (row_fill(s, cols, v + len * elem, elem) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		len++;
+	}
+	if (rc != SQLITE_DONE)
+		log_debug("database: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_rows_free(v, len, elem, cols);
+		return -1;
+	}
+	memcpy(outp, &v, sizeof(v));
+	*n = len;
+	return 0;
 }
 
+void
+store_rows_free(void *v, size_t n, size_t elem, const struct store_col *cols)
+{
+	for (size_t i = 0; i < n; i++)
+		store_row_clear((char *)v + i * elem, cols);
+	free(v);
+}
+
+const struct store_col store_int64_col[] = { { COL_INT64, 0, sizeof(int64_t) }, STORE_COL_END };
+
+int
+store_row_cached(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row,
+    size_t elem)
+{
+	int rc, found = 0;
+
+	if (s == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		found = row_fill(s, cols, row, elem) == 0 ? 1 : -1;
+	else if (rc != SQLITE_DONE) {
+		log_debug("database: %s", sqlite3_errmsg(st->db));
+		found = -1;
+	}
+	sqlite3_reset(s);
+	return found;
+}
+
+int
+store_row(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row, size_t elem)
+{
+	int found = store_row_cached(st, s, cols, row, elem);
+
+	sqlite3_finalize(s);
+	return found;
+}
+
+int
+store_once(struct store *st, sqlite3_stmt *s)
+{
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = store_step_done(st, s);
+	sqlite3_finalize(s);
+	return rc;
+}

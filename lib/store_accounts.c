@@ -23,6 +23,15 @@ db_error(struct store *st, char *err, size_t len)
 	return -1;
 }
 
+/* A text column, strdup'ed; NULL for NULL (the account rows are read by
+ * hand: role and labs are parsed, not copied). */
+static char *
+col_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
 #define ACCOUNT_COLUMNS "id, name, display, role, disabled, labs, os_user"
 
 static int
@@ -88,12 +97,12 @@ account_from_row(sqlite3_stmt *s, struct account *a)
 
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(s, 0);
-	a->name = store_col_str(s, 1);
-	a->display = store_col_str(s, 2);
+	a->name = col_str(s, 1);
+	a->display = col_str(s, 2);
 	r = role_parse((const char *)sqlite3_column_text(s, 3));
 	a->role = r < 0 ? ROLE_VIEWER : (enum role)r;
 	a->disabled = sqlite3_column_int(s, 4);
-	a->os_user = store_col_str(s, 6);
+	a->os_user = col_str(s, 6);
 	if (a->name == NULL || labs_parse((const char *)sqlite3_column_text(s, 5), a) != 0) {
 		account_clear(a);
 		return -1;
@@ -118,7 +127,7 @@ account_where(struct store *st, const char *sql, const char *v, struct account *
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		found = account_from_row(s, out) == 0 ? 1 : -1;
 		if (found == 1 && pw_hash)
-			*pw_hash = store_col_str(s, 7);
+			*pw_hash = col_str(s, 7);
 	} else if (rc != SQLITE_DONE)
 		found = -1;
 	sqlite3_finalize(s);

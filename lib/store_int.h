@@ -39,6 +39,9 @@ struct store {
  * them, with store_errmsg(), once. */
 int store_exec(struct store *st, const char *sql);
 sqlite3_stmt *store_prep(struct store *st, const char *sql);
+/* store_prep, then binds ?1, ?2, ... from the arguments, one per letter of
+ * types: i an int, I an int64_t, s a string (NULL binds NULL). */
+sqlite3_stmt *store_prepare(struct store *st, const char *sql, const char *types, ...);
 /* A statement of the write path, reset and unbound; NULL on error. */
 sqlite3_stmt *store_cached(struct store *st, enum stmt_id id);
 /* A statement for generated SQL, kept in a small cache by its text. */
@@ -48,9 +51,57 @@ int store_step_done(struct store *st, sqlite3_stmt *s);
 int store_begin(struct store *st);      /* BEGIN IMMEDIATE */
 void store_rollback(struct store *st);  /* only when a transaction is still open */
 int store_commit(struct store *st);     /* rolls back when COMMIT fails */
-int store_grow(void *vp, size_t *cap, size_t elem, size_t first);
-char *store_col_str(sqlite3_stmt *s, int i);      /* strdup'ed, NULL for NULL */
-int64_t store_col_time(sqlite3_stmt *s, int i);   /* STORE_NOTIME for NULL */
+/* Steps a one-shot statement (NULL: its prepare failed) to its end and
+ * finalizes it; 0 or -1. */
+int store_once(struct store *st, sqlite3_stmt *s);
+/*
+ * Reading rows into structs: a table of where each column of the statement
+ * goes (column i -> cols[i]), ended by COL_END. The row helpers fill the
+ * struct from it and free its COL_STR fields.
+ */
+enum store_col_type {
+	COL_END = 0,
+	COL_INT64,     /* int64_t */
+	COL_TIME,      /* int64_t, STORE_NOTIME for NULL */
+	COL_INT,       /* int */
+	COL_DOUBLE,    /* double */
+	COL_STR,       /* char *, strdup'ed; NULL for NULL */
+	COL_BUF,       /* char[size], "" for NULL */
+	COL_KIND,      /* enum fault_kind (unknown: FK_FAULT) */
+	COL_CLASS,     /* enum safety_class (NULL or unknown: SC_UNCLASSIFIED) */
+};
+struct store_col {
+	enum store_col_type type;
+	size_t off, size;
+};
+#define STORE_COL(type, st, field) { (type), offsetof(st, field), sizeof(((st *)0)->field) }
+#define STORE_COL_END { COL_END, 0, 0 }
+
+/* Every row of s (NULL: its prepare failed) into a new array *outp of n
+ * elements of elem bytes (first: the room a new array starts with);
+ * finalizes s. 0, or -1 with nothing in *outp. */
+int store_rows(struct store *st, sqlite3_stmt *s, size_t elem, size_t first,
+    const struct store_col *cols, void *outp, size_t *n);
+void store_rows_free(void *v, size_t n, size_t elem, const struct store_col *cols);
+/* The first row of s (NULL: its prepare failed) into *row (elem bytes);
+ * finalizes s. 1 found, 0 no row (row untouched), -1 error. */
+int store_row(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row,
+    size_t elem);
+/* The same for a statement of the cache (store_cached): reset, not finalized. */
+int store_row_cached(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row,
+    size_t elem);
+/* One int64_t column: ids, counts, meta values. */
+extern const struct store_col store_int64_col[];
+/* What a new fault copies from its device and point (label: NULL for a
+ * manual report, which takes the reporter's note). */
+struct store_origin {
+	char *lab;
+	int assessment;
+	char *label;
+};
+extern const struct store_col store_origin_cols[];   /* lab, assessment, label */
+/* Frees the COL_STR fields of one row. */
+void store_row_clear(void *row, const struct store_col *cols);
 
 /* ---- store_change.c: a change to a fault row and its audit record ---- */
 

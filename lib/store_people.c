@@ -150,8 +150,8 @@ change_finish(struct store *st, int64_t id, const char *action, const struct acc
 /* Runs one change: begin, the rights and the fault's own checks (a callback
  * that may refuse and may add to the detail), apply, commit. The account's
  * name fills the columns named in by_cols. */
-typedef int (*change_check_fn)(struct store *st, const struct fault *f, void *arg, cJSON **extra,
-    char *err, size_t len);
+typedef int (*change_check_fn)(const struct fault *f, void *arg, cJSON **extra, char *err,
+    size_t len);
 
 static int
 change_fault(struct store *st, int64_t id, enum right right, change_check_fn check, void *arg,
@@ -167,7 +167,7 @@ change_fault(struct store *st, int64_t id, enum right right, change_check_fn che
 		return r;
 	r = rights_check(&acct, right, &f, NULL, now, err, len);
 	if (r == 0)
-		r = check(st, &f, arg, &extra, err, len);
+		r = check(&f, arg, &extra, err, len);
 	fault_clear(&f);
 	if (r != 0) {
 		cJSON_Delete(extra);
@@ -187,11 +187,10 @@ change_fault(struct store *st, int64_t id, enum right right, change_check_fn che
 #define CV_ACTOR(c) ((struct colval){ (c), CV_TEXT, 0, 0, NULL })
 
 static int
-check_ack(struct store *st, const struct fault *f, void *arg, cJSON **extra, char *err, size_t len)
+check_ack(const struct fault *f, void *arg, cJSON **extra, char *err, size_t len)
 {
 	char t[64];
 
-	(void)st;
 	(void)arg;
 	(void)extra;
 	if (f->dismissed_at)
@@ -239,13 +238,12 @@ check_repair_time(const struct fault *f, int64_t at, int64_t now, char *err, siz
 }
 
 static int
-check_repair(struct store *st, const struct fault *f, void *arg, cJSON **extra, char *err,
+check_repair(const struct fault *f, void *arg, cJSON **extra, char *err,
     size_t len)
 {
 	const struct repair_arg *a = arg;
 	char t1[64];
 
-	(void)st;
 	(void)extra;
 	if (f->dismissed_at)
 		return refuse(err, len, "fault %" PRId64 " was dismissed (%s); a dismissed fault cannot be repaired",
@@ -273,10 +271,9 @@ store_repair(struct store *st, int64_t id, const struct actor *who, const char *
 }
 
 static int
-check_dismiss(struct store *st, const struct fault *f, void *arg, cJSON **extra, char *err,
+check_dismiss(const struct fault *f, void *arg, cJSON **extra, char *err,
     size_t len)
 {
-	(void)st;
 	(void)arg;
 	(void)extra;
 	if (f->dismissed_at)
@@ -300,10 +297,9 @@ store_dismiss(struct store *st, int64_t id, const struct actor *who, const char 
 }
 
 static int
-check_classify(struct store *st, const struct fault *f, void *arg, cJSON **extra, char *err,
+check_classify(const struct fault *f, void *arg, cJSON **extra, char *err,
     size_t len)
 {
-	(void)st;
 	(void)arg;
 	if (f->kind != FK_SAFETY)
 		return refuse(err, len, "fault %" PRId64 " is %s, not a safety event", f->id,
@@ -341,8 +337,8 @@ store_report(struct store *st, const char *device, enum fault_kind kind, const s
     const char *note, int64_t at, int64_t now, int64_t *id, char *err, size_t len)
 {
 	struct account acct;
-	char *lab = NULL;
-	int assessment = 0, found = 0, r;
+	struct store_origin dev = { NULL, 0, NULL };
+	int r;
 	int64_t rep;
 	sqlite3_stmt *s;
 	struct colval cv[14];
@@ -365,29 +361,19 @@ store_report(struct store *st, const char *device, enum fault_kind kind, const s
 		store_rollback(st);
 		return r;
 	}
-	if ((s = store_prep(st, "SELECT lab, assessment FROM devices WHERE id = ?1")) == NULL) {
+	s = store_prepare(st, "SELECT lab, assessment, NULL FROM devices WHERE id = ?1", "s", device);
+	if ((r = store_row(st, s, store_origin_cols, &dev, sizeof(dev))) < 0) {
 		account_clear(&acct);
 		return db_error(st, err, len);
 	}
-	store_bind_text(s, 1, device);
-	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		found = 1;
-		lab = store_col_str(s, 0);
-		assessment = sqlite3_column_int(s, 1);
-	}
-	sqlite3_finalize(s);
-	if (r != SQLITE_ROW && r != SQLITE_DONE) {
-		account_clear(&acct);
-		return db_error(st, err, len);
-	}
-	if (!found) {
+	if (r == 0) {
 		account_clear(&acct);
 		store_rollback(st);
 		return refuse(err, len, "no device '%s' in the database", device);
 	}
-	if ((r = rights_check(&acct, RIGHT_REPORT, NULL, lab, now, err, len)) != 0) {
+	if ((r = rights_check(&acct, RIGHT_REPORT, NULL, dev.lab, now, err, len)) != 0) {
 		account_clear(&acct);
-		free(lab);
+		store_row_clear(&dev, store_origin_cols);
 		store_rollback(st);
 		return r;
 	}
@@ -397,13 +383,13 @@ store_report(struct store *st, const char *device, enum fault_kind kind, const s
 	cv[n++] = CV_S("kind", fault_kind_name(kind));
 	cv[n++] = CV_S("source", "manual");
 	cv[n++] = CV_S("label", note);
-	cv[n++] = CV_S("lab", lab);
-	cv[n++] = CV_I("assessment", assessment);
+	cv[n++] = CV_S("lab", dev.lab);
+	cv[n++] = CV_I("assessment", dev.assessment);
 	cv[n++] = CV_I("opened_at", at);
 	cv[n++] = CV_S("note", note);
 	cv[n++] = rep ? CV_I("repeat_of", rep) : CV_N("repeat_of");
 	r = store_change_apply(st, 0, "report", acct.name, now, cv, n, id, store_people_who_json(who));
-	free(lab);
+	store_row_clear(&dev, store_origin_cols);
 	account_clear(&acct);
 	if (r != 0 || store_commit(st) != 0)
 		return db_error(st, err, len);
