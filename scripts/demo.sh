@@ -77,8 +77,10 @@ if [ -n "$estop" ]; then
 	"${as_root[@]}" "${ctl[@]}" classify "$estop" near-miss --by 张主任 --note "学员误触急停, 无人员受伤"
 fi
 echo; echo "== tbmctl verify (write the head down: it pins this record) =="; "${ctl[@]}" verify
-echo; echo "== tbmctl indicators --from '$from' --to '$to' =="
-"${ctl[@]}" indicators --from "$from" --to "$to"
+# repairs logged after the window count up to now (--cutoff)
+cutoff=$(TZ=Asia/Shanghai date -d '+1 minute' '+%Y-%m-%d %H:%M:00')
+echo; echo "== tbmctl indicators --from '$from' --to '$to' --cutoff '$cutoff' =="
+"${ctl[@]}" indicators --from "$from" --to "$to" --cutoff "$cutoff"
 # The annual evaluation from the demo database, over the window tbmond
 # watched. First the example as it is: equipment rows watched less than
 # min_coverage (cnc-02 is offline most of the window, by the script) are
@@ -87,15 +89,16 @@ echo; echo "== tbmctl indicators --from '$from' --to '$to' =="
 report=build/tools/tbm-report/tbm-report
 eval=config/evaluation/2023/evaluation.ini
 mkdir -p demo-out
-echo; echo "== tbm-report $eval --from '$from' --to '$to' =="
-"$report" "$eval" --from "$from" --to "$to"
+echo; echo "== tbm-report $eval --from '$from' --to '$to' --cutoff '$cutoff' =="
+"$report" "$eval" --from "$from" --to "$to" --cutoff "$cutoff"
 dir=$PWD/config/evaluation/2023
 sed -E "s#^(targets|figures|budget|file|databases) = #\1 = $dir/#" "$eval" |
 	sed '/^\[evaluation\]/a accept_low_coverage = 演示基地只运行了几分钟，cnc-02 按脚本离线大半时间' \
 	>demo-out/evaluation-demo.ini
 echo; echo "== tbm-report demo-out/evaluation-demo.ini (accept_low_coverage) =="
-"$report" demo-out/evaluation-demo.ini --from "$from" --to "$to"
+"$report" demo-out/evaluation-demo.ini --from "$from" --to "$to" --cutoff "$cutoff"
 for fmt in html xlsx csv json; do
-	"$report" demo-out/evaluation-demo.ini --from "$from" --to "$to" --format $fmt -o "demo-out/evaluation-demo.$fmt"
+	"$report" demo-out/evaluation-demo.ini --from "$from" --to "$to" --cutoff "$cutoff" \
+		--format $fmt -o "demo-out/evaluation-demo.$fmt"
 done
 echo; echo "report written: $(ls demo-out/evaluation-demo.* | tr '\n' ' ')"
