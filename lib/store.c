@@ -648,3 +648,22 @@ store_once(struct store *st, sqlite3_stmt *s)
 	sqlite3_finalize(s);
 	return rc;
 }
+
+int
+store_refuse(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return STORE_REFUSED;
+}
+
+int
+store_db_error(struct store *st, char *err, size_t len)
+{
+	snprintf(err, len, "database: %s", sqlite3_errmsg(st->db));
+	store_rollback(st);
+	return -1;
+}

@@ -7,21 +7,12 @@
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rights.h"
 #include "store_int.h"
-
-static int
-db_error(struct store *st, char *err, size_t len)
-{
-	snprintf(err, len, "database: %s", sqlite3_errmsg(st->db));
-	store_rollback(st);
-	return -1;
-}
 
 /* A text column, strdup'ed; NULL for NULL (the account rows are read by
  * hand: role and labs are parsed, not copied). */
@@ -33,20 +24,6 @@ col_str(sqlite3_stmt *s, int i)
 }
 
 #define ACCOUNT_COLUMNS "id, name, display, role, disabled, labs, os_user"
-
-static int
-refuse(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return STORE_REFUSED;
-}
 
 /* labs as stored: a JSON array of strings, NULL for none (all labs) */
 static char *
@@ -273,7 +250,7 @@ may_manage(struct store *st, const struct actor *who, const char *target, char *
 		account_clear(&me);
 	}
 	if (r < 0)
-		return db_error(st, err, len);
+		return store_db_error(st, err, len);
 	if (r != 0)
 		store_rollback(st);
 	return r;
@@ -287,7 +264,7 @@ check_password(const char *password, char *err, size_t len)
 	for (const unsigned char *p = (const unsigned char *)password; *p; p++)
 		chars += (*p & 0xc0) != 0x80;
 	if (chars < ACCOUNT_PASSWORD_MIN)
-		return refuse(err, len, "a password needs at least %d characters", ACCOUNT_PASSWORD_MIN);
+		return store_refuse(err, len, "a password needs at least %d characters", ACCOUNT_PASSWORD_MIN);
 	return 0;
 }
 
@@ -304,15 +281,15 @@ store_account_add(struct store *st, const struct actor *who, const struct accoun
 	if (account_name_check(a->name, err, len) != 0)
 		return STORE_REFUSED;
 	if (role_parse(role_name(a->role)) < 0)
-		return refuse(err, len, "unknown role");
+		return store_refuse(err, len, "unknown role");
 	if (a->nlabs && a->role != ROLE_TECHNICIAN)
-		return refuse(err, len, "only a technician is limited to labs (%s is a %s)", a->name,
+		return store_refuse(err, len, "only a technician is limited to labs (%s is a %s)", a->name,
 		    role_name(a->role));
 	for (size_t i = 0; i < a->nlabs; i++)
 		if (a->labs[i] == NULL || *a->labs[i] == '\0')
-			return refuse(err, len, "a lab name must not be empty");
+			return store_refuse(err, len, "a lab name must not be empty");
 	if (a->os_user && (*a->os_user == '\0' || strpbrk(a->os_user, " \t\n:/") != NULL))
-		return refuse(err, len, "'%s' is not an OS user name", a->os_user);
+		return store_refuse(err, len, "'%s' is not an OS user name", a->os_user);
 	if (password && (r = check_password(password, err, len)) != 0)
 		return r;
 	/* hash before the transaction: yescrypt takes a while, the daemon writes meanwhile */
@@ -326,14 +303,14 @@ store_account_add(struct store *st, const struct actor *who, const struct accoun
 	}
 	if (store_begin(st) != 0) {
 		cJSON_free(labs);
-		return db_error(st, err, len);
+		return store_db_error(st, err, len);
 	}
 	if (who == NULL || who->acct == NULL) {
 		r = store_account_managers(st);
 		if (r < 0)
 			goto dberr;
 		if (r > 0 || a->role != ROLE_MANAGER) {
-			r = refuse(err, len, r > 0 ? "a manager adds accounts (--by NAME): the base has "
+			r = store_refuse(err, len, r > 0 ? "a manager adds accounts (--by NAME): the base has "
 			    "its first manager already" : "the first account of a base is a manager "
 			    "(--role manager)");
 			goto refused;
@@ -346,13 +323,13 @@ store_account_add(struct store *st, const struct actor *who, const struct accoun
 		if (r < 0)
 			goto dberr;
 		account_clear(&other);
-		r = refuse(err, len, "account %s exists already", a->name);
+		r = store_refuse(err, len, "account %s exists already", a->name);
 		goto refused;
 	}
 	if (a->os_user && (r = store_account_by_os_user(st, a->os_user, &other)) != 0) {
 		if (r < 0)
 			goto dberr;
-		r = refuse(err, len, "OS user %s is bound to account %s already", a->os_user, other.name);
+		r = store_refuse(err, len, "OS user %s is bound to account %s already", a->os_user, other.name);
 		account_clear(&other);
 		goto refused;
 	}
@@ -387,7 +364,7 @@ dberr:
 	sqlite3_finalize(s);
 	cJSON_free(labs);
 	explicit_bzero(hash, sizeof(hash));
-	return db_error(st, err, len);
+	return store_db_error(st, err, len);
 refused:
 	cJSON_free(labs);
 	explicit_bzero(hash, sizeof(hash));
@@ -426,13 +403,13 @@ store_account_passwd(struct store *st, const struct actor *who, const char *name
 	int r;
 
 	if (password == NULL || (r = check_password(password, err, len)) != 0)
-		return password ? r : refuse(err, len, "no password given");
+		return password ? r : store_refuse(err, len, "no password given");
 	if (account_hash_password(password, hash, sizeof(hash)) != 0) {
 		snprintf(err, len, "cannot hash the password (libcrypt)");
 		return -1;
 	}
 	if (store_begin(st) != 0)
-		return db_error(st, err, len);
+		return store_db_error(st, err, len);
 	if ((r = may_manage(st, who, name, err, len)) != 0)
 		goto out;
 	r = account_update(st, "UPDATE accounts SET pw_hash = ?2 WHERE name = ?1", name, hash, 0);
@@ -440,7 +417,7 @@ store_account_passwd(struct store *st, const struct actor *who, const char *name
 		goto dberr;
 	if (r == 0) {
 		store_rollback(st);
-		r = refuse(err, len, "no account '%s'", name);
+		r = store_refuse(err, len, "no account '%s'", name);
 		goto out;
 	}
 	d = cJSON_CreateObject();
@@ -450,7 +427,7 @@ store_account_passwd(struct store *st, const struct actor *who, const char *name
 	r = 0;
 	goto out;
 dberr:
-	r = db_error(st, err, len);
+	r = store_db_error(st, err, len);
 out:
 	explicit_bzero(hash, sizeof(hash));
 	return r;
@@ -465,35 +442,35 @@ store_account_set_disabled(struct store *st, const struct actor *who, const char
 	int r;
 
 	if (store_begin(st) != 0)
-		return db_error(st, err, len);
+		return store_db_error(st, err, len);
 	if ((r = may_manage(st, who, NULL, err, len)) != 0)
 		return r;
 	if ((r = store_account_get(st, name, &target)) <= 0) {
 		if (r < 0)
-			return db_error(st, err, len);
+			return store_db_error(st, err, len);
 		store_rollback(st);
-		return refuse(err, len, "no account '%s'", name);
+		return store_refuse(err, len, "no account '%s'", name);
 	}
 	if (target.disabled == (disabled != 0)) {
 		account_clear(&target);
 		store_rollback(st);
-		return refuse(err, len, "account %s is %s already", name, disabled ? "disabled" : "enabled");
+		return store_refuse(err, len, "account %s is %s already", name, disabled ? "disabled" : "enabled");
 	}
 	if (disabled && target.role == ROLE_MANAGER && store_account_managers(st) == 1) {
 		account_clear(&target);
 		store_rollback(st);
-		return refuse(err, len, "%s is the last enabled manager: add another manager first", name);
+		return store_refuse(err, len, "%s is the last enabled manager: add another manager first", name);
 	}
 	account_clear(&target);
 	if (account_update(st, "UPDATE accounts SET disabled = ?2 WHERE name = ?1", name, NULL,
 	    disabled != 0) < 0)
-		return db_error(st, err, len);
+		return store_db_error(st, err, len);
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "account", name);
 	cJSON_AddBoolToObject(d, "disabled", disabled != 0);
 	if (account_audit(st, who, disabled ? "account-disable" : "account-enable", now, d) != 0 ||
 	    store_commit(st) != 0)
-		return db_error(st, err, len);
+		return store_db_error(st, err, len);
 	return 0;
 }
 

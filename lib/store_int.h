@@ -51,6 +51,11 @@ int store_step_done(struct store *st, sqlite3_stmt *s);
 int store_begin(struct store *st);      /* BEGIN IMMEDIATE */
 void store_rollback(struct store *st);  /* only when a transaction is still open */
 int store_commit(struct store *st);     /* rolls back when COMMIT fails */
+/* A refusal: the reason into err; returns STORE_REFUSED. */
+int store_refuse(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A database error of a change: its message into err, the transaction
+ * rolled back; returns -1. */
+int store_db_error(struct store *st, char *err, size_t len);
 /* Steps a one-shot statement (NULL: its prepare failed) to its end and
  * finalizes it; 0 or -1. */
 int store_once(struct store *st, sqlite3_stmt *s);
