@@ -191,30 +191,30 @@ coverage_check(const struct evalfile *ef, struct report *r, struct rep_row *row,
 
 	fmt_pct(observed, cov, sizeof(cov));
 	fmt_pct(ef->min_coverage, lim, sizeof(lim));
+	if (observed < ef->min_coverage && ef->accept_low_coverage) {
+		free(row->note);
+		if ((row->note = xasprintf("监测覆盖率 %s，低于 %s；%s", cov, lim,
+		    ef->accept_low_coverage)) == NULL)
+			return -1;
+	} else if (observed < ef->min_coverage) {
+		free(row->actual_text);
+		if ((row->actual_text = xasprintf("数据不足（监测覆盖率 %s）", cov)) == NULL)
+			return -1;
+		row->no_data = 1;
+		row->tier = TIER_UNMET;
+		if (e->nwarnings < (int)(sizeof(e->warnings) / sizeof(e->warnings[0])))
+			snprintf(e->warnings[e->nwarnings++], sizeof(e->warnings[0]),
+			    "「%s」数据不足：监测覆盖率 %s，低于 %s，本项计 0 分。tbmond 须全年运行、设备"
+			    "在线（或在评价文件中以 monitoring_from 注明监测起始日期，或以 "
+			    "accept_low_coverage 说明原因）。", row->level3, cov, lim);
+	}
 	if (ef->monitoring_from) {
-		t = xasprintf("%s（监测自 %s 起）", row->actual_text, ef->monitoring_from);
-		if (t == NULL)
+		if ((t = xasprintf("%s（监测自 %s 起）", row->actual_text, ef->monitoring_from)) == NULL)
 			return -1;
 		free(row->actual_text);
 		row->actual_text = t;
 	}
-	if (observed >= ef->min_coverage)
-		return 0;
-	if (ef->accept_low_coverage) {
-		free(row->note);
-		row->note = xasprintf("监测覆盖率 %s，低于 %s；%s", cov, lim, ef->accept_low_coverage);
-		return row->note ? 0 : -1;
-	}
-	free(row->actual_text);
-	row->actual_text = xasprintf("数据不足（监测覆盖率 %s）", cov);
-	row->no_data = 1;
-	row->tier = TIER_UNMET;
-	if (e->nwarnings < (int)(sizeof(e->warnings) / sizeof(e->warnings[0])))
-		snprintf(e->warnings[e->nwarnings++], sizeof(e->warnings[0]),
-		    "「%s」数据不足：监测覆盖率 %s，低于 %s，本项计 0 分。tbmond 须全年运行、设备在线"
-		    "（或在评价文件中以 monitoring_from 注明监测起始日期，或以 accept_low_coverage "
-		    "说明原因）。", row->level3, cov, lim);
-	return row->actual_text ? 0 : -1;
+	return 0;
 }
 
 static int
