@@ -7,27 +7,37 @@
 #include "config_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tbmtime.h"
 
+/* The one of n structs (vec: an array of pointers to them) whose id, a char
+ * array at id_off, is id; NULL if none. */
+static void *
+find_by_id(const void *vec, size_t n, size_t id_off, const char *id)
+{
+	char *obj;
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&obj, (const char *)vec + i * sizeof(obj), sizeof(obj));
+		if (strcmp(obj + id_off, id) == 0)
+			return obj;
+	}
+	return NULL;
+}
+
 struct conf_device *
 config_device(const struct config *cf, const char *id)
 {
-	for (size_t i = 0; i < cf->ndevices; i++)
-		if (strcmp(cf->devices[i]->id, id) == 0)
-			return cf->devices[i];
-	return NULL;
+	return find_by_id(cf->devices, cf->ndevices, offsetof(struct conf_device, id), id);
 }
 
 struct conf_point *
 config_point(const struct config *cf, const char *id)
 {
-	for (size_t i = 0; i < cf->npoints; i++)
-		if (strcmp(cf->points[i]->id, id) == 0)
-			return cf->points[i];
-	return NULL;
+	return find_by_id(cf->points, cf->npoints, offsetof(struct conf_point, id), id);
 }
 
 static void
@@ -161,6 +171,14 @@ validate_point(struct parse *ps, struct conf_point *p, uint64_t seen)
 		inifile_error(&ps->diag, p->file, p->line, "point '%s': kind %s needs a when condition", p->id, config_kind_name(p->kind));
 	if (GIVEN(seen, SEC_POINT, "clear") && !GIVEN(seen, SEC_POINT, "when"))
 		inifile_error(&ps->diag, p->file, p->line, "point '%s': clear without when", p->id);
+	/* a status point only shows a value: it opens no event, so a condition means nothing */
+	if (p->kind == KIND_STATUS && GIVEN(seen, SEC_POINT, "when"))
+		inifile_error(&ps->diag, p->file, p->line, "point '%s': kind status opens no events, so when has no meaning (use kind = fault or safety)", p->id);
+	else if (p->when.op != OP_NONE && p->clear.op != OP_NONE) {
+		double at;
+		if (condition_overlap(&p->when, &p->clear, &at))
+			inifile_error(&ps->diag, p->file, p->line, "point '%s': when (value %s %g) and clear (value %s %g) both hold at %g: a steady value would open and clear the event on every poll; they must not overlap", p->id, config_op_name(p->when.op), p->when.value, config_op_name(p->clear.op), p->clear.value, at);
+	}
 }
 
 /* Devices sharing a serial port share its settings: they are one bus. */
@@ -288,33 +306,17 @@ config_free(struct config *cf)
 	if (cf == NULL)
 		return;
 	free(cf->path);
-	free(cf->site.id);
-	free(cf->site.name);
-	free(cf->site.timezone);
-	free(cf->daemon.database);
-	free(cf->daemon.devices);
-	free(cf->mqtt.url);
-	free(cf->mqtt.client_id);
-	free(cf->mqtt.username);
-	free(cf->mqtt.password_file);
-	free(cf->mqtt.ca_file);
-	free(cf->mqtt.events_topic);
-	free(cf->mqtt.status_topic);
+	config_keys_free(SEC_SITE, &cf->site);
+	config_keys_free(SEC_DAEMON, &cf->daemon);
+	config_keys_free(SEC_MQTT, &cf->mqtt);
 	for (size_t i = 0; i < cf->ndevices; i++) {
-		struct conf_device *d = cf->devices[i];
-		free(d->name);
-		free(d->lab);
-		free(d->host);
-		free(d->offline_after_raw);
-		free(d->serial);
-		free(d->topic);
-		free(d->points);
-		free(d);
+		config_keys_free(SEC_DEVICE, cf->devices[i]);
+		free(cf->devices[i]->points);
+		free(cf->devices[i]);
 	}
 	free(cf->devices);
 	for (size_t i = 0; i < cf->npoints; i++) {
-		free(cf->points[i]->label);
-		free(cf->points[i]->json);
+		config_keys_free(SEC_POINT, cf->points[i]);
 		free(cf->points[i]);
 	}
 	free(cf->points);

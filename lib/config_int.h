@@ -84,6 +84,8 @@ struct parse {
 
 /* Applies the defaults of a section's keys to a new object of it. */
 void config_keys_defaults(struct parse *ps, enum section sec, void *obj);
+/* Frees the text fields the keys of a section store in obj. */
+void config_keys_free(enum section sec, void *obj);
 
 /* ---- config_value.c ---- */
 

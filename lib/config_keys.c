@@ -5,6 +5,7 @@
 #include "config_int.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct enum_name protocols[] = { { "modbus-tcp", PROTO_MODBUS_TCP },
@@ -162,4 +163,25 @@ config_keys_bit(enum section sec, const char *name)
 		idx++;
 	}
 	return 0;
+}
+
+void
+config_keys_free(enum section sec, void *obj)
+{
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct key *k = &config_keys[i];
+		if (k->sec != sec)
+			continue;
+		switch (k->type) {
+		case K_STR:
+		case K_PATH:
+		case K_SITEID:
+		case K_TZ:
+		case K_RAW:
+			free(*(char **)((char *)obj + k->off));
+			break;
+		default:
+			break;
+		}
+	}
 }

@@ -29,6 +29,7 @@ grow(void *vec, size_t n, size_t elem)
 	return 0;
 }
 
+/* A new device or point with its key defaults; NULL after reporting. */
 static struct conf_device *
 device_new(struct parse *ps, const char *id, int line)
 {
@@ -38,8 +39,10 @@ device_new(struct parse *ps, const char *id, int line)
 	if (grow(&cf->devices, cf->ndevices, sizeof(*cf->devices)) != 0 ||
 	    grow(&ps->dev_seen, cf->ndevices, sizeof(*ps->dev_seen)) != 0 ||
 	    grow(&ps->dev_keyline, cf->ndevices, sizeof(*ps->dev_keyline)) != 0 ||
-	    (d = calloc(1, sizeof(*d))) == NULL)
+	    (d = calloc(1, sizeof(*d))) == NULL) {
+		inifile_error(&ps->diag, ps->file, line, "out of memory");
 		return NULL;
+	}
 	snprintf(d->id, sizeof(d->id), "%s", id);
 	d->file = ps->file;
 	d->line = line;
@@ -59,8 +62,10 @@ point_new(struct parse *ps, const char *id, int line)
 
 	if (grow(&cf->points, cf->npoints, sizeof(*cf->points)) != 0 ||
 	    grow(&ps->pt_seen, cf->npoints, sizeof(*ps->pt_seen)) != 0 ||
-	    (p = calloc(1, sizeof(*p))) == NULL)
+	    (p = calloc(1, sizeof(*p))) == NULL) {
+		inifile_error(&ps->diag, ps->file, line, "out of memory");
 		return NULL;
+	}
 	snprintf(p->id, sizeof(p->id), "%s", id);
 	snprintf(p->name, sizeof(p->name), "%s", dot + 1);
 	p->bit = -1;
@@ -72,16 +77,66 @@ point_new(struct parse *ps, const char *id, int line)
 	return p;
 }
 
+/* The section the following keys belong to (SEC_BAD: ignore them, its
+ * error was reported once). */
+static void
+section_enter(struct parse *ps, enum section sec, void *obj, uint64_t *seen)
+{
+	ps->sec = sec;
+	ps->obj = obj;
+	ps->seen = seen != NULL ? seen : &ps->seen_bad;
+}
+
+/* "[device ID]": a new device, or NULL after reporting why not. */
+static struct conf_device *
+section_device(struct parse *ps, const char *id)
+{
+	struct conf_device *d;
+
+	if (!config_value_id_ok(id, 0))
+		inifile_error(&ps->diag, ps->file, ps->line, "device id '%s' is not valid ([A-Za-z0-9_-]+, at most %d characters)", id, CONF_ID_MAX - 1);
+	else if ((d = config_device(ps->cf, id)) != NULL)
+		inifile_error(&ps->diag, ps->file, ps->line, "duplicate device '%s' (first defined at %s:%d)", id, d->file, d->line);
+	else
+		return device_new(ps, id, ps->line);   /* NULL: reported */
+	return NULL;
+}
+
+/* "[point DEVICE.NAME]": a new point, or NULL after reporting why not. */
+static struct conf_point *
+section_point(struct parse *ps, const char *id)
+{
+	const char *dot = strchr(id, '.');
+	char dev[CONF_ID_MAX];
+	struct conf_point *p;
+
+	if (dot != NULL && dot != id && (size_t)(dot - id) < sizeof(dev))
+		snprintf(dev, sizeof(dev), "%.*s", (int)(dot - id), id);
+	if (dot == NULL || dot == id || (size_t)(dot - id) >= sizeof(dev) ||
+	    !config_value_id_ok(dot + 1, 0) || !config_value_id_ok(dev, 0))
+		inifile_error(&ps->diag, ps->file, ps->line, "point id '%s' is not DEVICE.NAME", id);
+	else if (strcmp(dot + 1, EVENT_POINT_COMM) == 0 || strcmp(dot + 1, EVENT_POINT_MANUAL) == 0)
+		inifile_error(&ps->diag, ps->file, ps->line, "point name '%s' is reserved", dot + 1);
+	else if ((p = config_point(ps->cf, id)) != NULL)
+		inifile_error(&ps->diag, ps->file, ps->line, "duplicate point '%s' (first defined at %s:%d)", id, p->file, p->line);
+	else
+		return point_new(ps, id, ps->line);   /* NULL: reported */
+	return NULL;
+}
+
 /* begin_section: "[device cnc-01]" etc. Sets ps->sec/obj/seen. */
 static void
 begin_section(struct parse *ps, const char *name)
 {
+	static const struct {
+		const char *word;
+		enum section sec;
+	} fixed[] = { { "site", SEC_SITE }, { "daemon", SEC_DAEMON }, { "mqtt", SEC_MQTT } };
 	char word[16], rest[256];
 	int n = 0;
+	void *obj;
 
-	ps->sec = SEC_BAD;
-	ps->obj = NULL;
-	ps->seen = &ps->seen_bad;
+	section_enter(ps, SEC_BAD, NULL, NULL);
 	rest[0] = '\0';
 	if (sscanf(name, "%15s%n", word, &n) != 1) {
 		inifile_error(&ps->diag, ps->file, ps->line, "empty section name");
@@ -91,79 +146,31 @@ begin_section(struct parse *ps, const char *name)
 		n++;
 	snprintf(rest, sizeof(rest), "%s", name + n);
 
-	if (strcmp(word, "site") == 0 || strcmp(word, "daemon") == 0 || strcmp(word, "mqtt") == 0) {
-		if (rest[0] != '\0') {
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		if (strcmp(word, fixed[i].word) != 0)
+			continue;
+		if (rest[0] != '\0')
 			inifile_error(&ps->diag, ps->file, ps->line, "section [%s] takes no name", word);
-			return;
-		}
-		if (ps->dropin) {
+		else if (ps->dropin)
 			inifile_error(&ps->diag, ps->file, ps->line, "section [%s] belongs in the main configuration file, not in the devices directory", word);
-			return;
-		}
-		if (word[0] == 's') {
-			ps->sec = SEC_SITE;
-			ps->obj = &ps->cf->site;
-			ps->seen = &ps->seen_site;
-		} else if (word[0] == 'd') {
-			ps->sec = SEC_DAEMON;
-			ps->obj = &ps->cf->daemon;
-			ps->seen = &ps->seen_daemon;
-		} else {
-			ps->sec = SEC_MQTT;
-			ps->obj = &ps->cf->mqtt;
-			ps->seen = &ps->seen_mqtt;
+		else if (fixed[i].sec == SEC_SITE)
+			section_enter(ps, SEC_SITE, &ps->cf->site, &ps->seen_site);
+		else if (fixed[i].sec == SEC_DAEMON)
+			section_enter(ps, SEC_DAEMON, &ps->cf->daemon, &ps->seen_daemon);
+		else {
+			section_enter(ps, SEC_MQTT, &ps->cf->mqtt, &ps->seen_mqtt);
 			ps->cf->mqtt.present = 1;
 		}
 		return;
 	}
 	if (strcmp(word, "device") == 0) {
-		struct conf_device *d;
-		if (!config_value_id_ok(rest, 0)) {
-			inifile_error(&ps->diag, ps->file, ps->line, "device id '%s' is not valid ([A-Za-z0-9_-]+, at most %d characters)", rest, CONF_ID_MAX - 1);
-			return;
-		}
-		if ((d = config_device(ps->cf, rest)) != NULL) {
-			inifile_error(&ps->diag, ps->file, ps->line, "duplicate device '%s' (first defined at %s:%d)", rest, d->file, d->line);
-			return;
-		}
-		if ((d = device_new(ps, rest, ps->line)) == NULL) {
-			inifile_error(&ps->diag, ps->file, ps->line, "out of memory");
-			return;
-		}
-		ps->sec = SEC_DEVICE;
-		ps->obj = d;
-		ps->seen = &ps->dev_seen[ps->cf->ndevices - 1];
+		if ((obj = section_device(ps, rest)) != NULL)
+			section_enter(ps, SEC_DEVICE, obj, &ps->dev_seen[ps->cf->ndevices - 1]);
 		return;
 	}
 	if (strcmp(word, "point") == 0) {
-		struct conf_point *p;
-		const char *dot = strchr(rest, '.');
-		char dev[CONF_ID_MAX];
-		if (dot == NULL || dot == rest || (size_t)(dot - rest) >= sizeof(dev) || !config_value_id_ok(dot + 1, 0)) {
-			inifile_error(&ps->diag, ps->file, ps->line, "point id '%s' is not DEVICE.NAME", rest);
-			return;
-		}
-		memcpy(dev, rest, (size_t)(dot - rest));
-		dev[dot - rest] = '\0';
-		if (!config_value_id_ok(dev, 0)) {
-			inifile_error(&ps->diag, ps->file, ps->line, "point id '%s' is not DEVICE.NAME", rest);
-			return;
-		}
-		if (strcmp(dot + 1, EVENT_POINT_COMM) == 0 || strcmp(dot + 1, EVENT_POINT_MANUAL) == 0) {
-			inifile_error(&ps->diag, ps->file, ps->line, "point name '%s' is reserved", dot + 1);
-			return;
-		}
-		if ((p = config_point(ps->cf, rest)) != NULL) {
-			inifile_error(&ps->diag, ps->file, ps->line, "duplicate point '%s' (first defined at %s:%d)", rest, p->file, p->line);
-			return;
-		}
-		if ((p = point_new(ps, rest, ps->line)) == NULL) {
-			inifile_error(&ps->diag, ps->file, ps->line, "out of memory");
-			return;
-		}
-		ps->sec = SEC_POINT;
-		ps->obj = p;
-		ps->seen = &ps->pt_seen[ps->cf->npoints - 1];
+		if ((obj = section_point(ps, rest)) != NULL)
+			section_enter(ps, SEC_POINT, obj, &ps->pt_seen[ps->cf->npoints - 1]);
 		return;
 	}
 	inifile_error(&ps->diag, ps->file, ps->line, "unknown section [%s]", name);
@@ -199,9 +206,7 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 	(void)section;   /* sections are recognised by the reader, with their line */
 	if (ps->sec == SEC_NONE) {
 		inifile_error(&ps->diag, ps->file, ps->line, "key '%s' outside of any section", name);
-		ps->sec = SEC_BAD;
-		ps->obj = NULL;
-		ps->seen = &ps->seen_bad;
+		section_enter(ps, SEC_BAD, NULL, NULL);
 		return 1;
 	}
 	if (ps->sec == SEC_BAD || ps->obj == NULL)
@@ -275,9 +280,7 @@ reader(char *buf, int size, void *arg)
 		e = strchr(s, ']');
 		if (e == NULL) {
 			inifile_error(&ps->diag, ps->file, ps->line, "section header without ']'");
-			ps->sec = SEC_BAD;
-			ps->obj = NULL;
-			ps->seen = &ps->seen_bad;
+			section_enter(ps, SEC_BAD, NULL, NULL);
 			buf[0] = '\0';
 			return buf;
 		}

@@ -142,3 +142,10 @@ source_safety_devices(const struct source *src, char ***ids, size_t *n)
 	return src->pg ? pgstore_safety_devices(src->pg, src->site, ids, n) :
 	    store_safety_devices(src->st, ids, n);
 }
+
+int
+source_verify_head(const struct source *src, struct verify_result *res, char *err, size_t len)
+{
+	return src->pg ? pgstore_verify_head(src->pg, src->site, res, err, len) :
+	    store_verify_head(src->st, res, err, len);
+}

@@ -37,5 +37,10 @@ int source_devices(const struct source *src, struct device_row **out, size_t *n)
 int source_runs(const struct source *src, int64_t from_ms, int64_t to_ms, struct run_row **out,
     size_t *n);
 int source_safety_devices(const struct source *src, char ***ids, size_t *n);
+/* The evidence behind the figures: a base's database verified as tbmctl
+ * verify does it; a site of the central store by what tbm-collect found
+ * (its chain is checked as it arrives: the head is the last record held
+ * without a gap, tamper alarms make it 1). 0, 1 with why in err, -1. */
+int source_verify_head(const struct source *src, struct verify_result *res, char *err, size_t len);
 
 #endif

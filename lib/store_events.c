@@ -12,27 +12,27 @@
 #include "log.h"
 
 #define REPEAT_WINDOW_MS (7LL * 24 * 3600 * 1000)
+
+const struct store_col store_origin_cols[] = {
+	STORE_COL(COL_STR, struct store_origin, lab),
+	STORE_COL(COL_INT, struct store_origin, assessment),
+	STORE_COL(COL_STR, struct store_origin, label), STORE_COL_END
+};
+
 /* The id of the open automatic fault of a point, 0 if none, -1 on error. */
 static int64_t
 open_fault_id(struct store *st, const char *device, const char *point)
 {
 	sqlite3_stmt *s = store_cached(st, Q_OPEN_ID);
 	int64_t id = 0;
-	int rc;
 
-	if (s == NULL)
-		return -1;
-	store_bind_text(s, 1, device);
-	store_bind_text(s, 2, point);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE) {
-		log_debug("database: %s", sqlite3_errmsg(st->db));
-		id = -1;
+	if (s != NULL) {
+		store_bind_text(s, 1, device);
+		store_bind_text(s, 2, point);
 	}
-	sqlite3_reset(s);
-	return id;
+	return store_row_cached(st, s, store_int64_col, &id, sizeof(id)) < 0 ? -1 : id;
 }
+
 /* The fault a repair of this point within the last 7 days makes this one a repeat of. */
 int64_t
 store_events_repeat_of(struct store *st, const char *device, const char *point, int64_t at)
@@ -40,23 +40,21 @@ store_events_repeat_of(struct store *st, const char *device, const char *point, 
 	sqlite3_stmt *s = store_cached(st, Q_REPEAT);
 	int64_t id = 0;
 
-	if (s == NULL)
-		return 0;
-	store_bind_text(s, 1, device);
-	store_bind_text(s, 2, point);
-	sqlite3_bind_int64(s, 3, at);
-	sqlite3_bind_int64(s, 4, REPEAT_WINDOW_MS);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return id;
+	if (s != NULL) {
+		store_bind_text(s, 1, device);
+		store_bind_text(s, 2, point);
+		sqlite3_bind_int64(s, 3, at);
+		sqlite3_bind_int64(s, 4, REPEAT_WINDOW_MS);
+	}
+	/* an error here only loses the repeat mark, never the fault */
+	return store_row_cached(st, s, store_int64_col, &id, sizeof(id)) == 1 ? id : 0;
 }
 
 static int
 event_open(struct store *st, const struct tbm_event *ev)
 {
-	char *lab = NULL, *label = NULL;
-	int assessment = 0, rc = -1;
+	struct store_origin o = { NULL, 0, NULL };
+	int rc = -1;
 	int64_t rep, id;
 	sqlite3_stmt *s;
 	struct colval cv[10];
@@ -72,17 +70,10 @@ event_open(struct store *st, const struct tbm_event *ev)
 		return -1;
 	store_bind_text(s, 1, ev->device);
 	store_bind_text(s, 2, ev->point);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		const unsigned char *t;
-		if ((t = sqlite3_column_text(s, 0)) != NULL)
-			lab = strdup((const char *)t);
-		assessment = sqlite3_column_int(s, 1);
-		if ((t = sqlite3_column_text(s, 2)) != NULL)
-			label = strdup((const char *)t);
-	}
-	sqlite3_reset(s);
-	if (ev->kind == FK_COMM && label == NULL)
-		label = strdup(CONF_LABEL_COMM);
+	/* a device or point the database does not know yet: no lab, no label */
+	(void)store_row_cached(st, s, store_origin_cols, &o, sizeof(o));
+	if (ev->kind == FK_COMM && o.label == NULL)
+		o.label = strdup(CONF_LABEL_COMM);
 	rep = store_events_repeat_of(st, ev->device, ev->point, ev->at_ms);
 
 	cv[n++] = CV_S("device", ev->device);
@@ -90,15 +81,14 @@ event_open(struct store *st, const struct tbm_event *ev)
 	cv[n++] = CV_S("kind", fault_kind_name(ev->kind));
 	cv[n++] = CV_S("source", "auto");
 	cv[n++] = ev->kind == FK_COMM ? CV_N("code") : CV_D("code", ev->code);
-	cv[n++] = CV_S("label", label);
-	cv[n++] = CV_S("lab", lab);
-	cv[n++] = CV_I("assessment", assessment);
+	cv[n++] = CV_S("label", o.label);
+	cv[n++] = CV_S("lab", o.lab);
+	cv[n++] = CV_I("assessment", o.assessment);
 	cv[n++] = CV_I("opened_at", ev->at_ms);
 	cv[n++] = rep ? CV_I("repeat_of", rep) : CV_N("repeat_of");
-	if (store_change_apply(st, 0, "open", "tbmond", ev->at_ms, cv, n, NULL) == 0)
+	if (store_change_apply(st, 0, "open", ACCOUNT_DAEMON, ev->at_ms, cv, n, NULL, NULL) == 0)
 		rc = 1;
-	free(lab);
-	free(label);
+	store_row_clear(&o, store_origin_cols);
 	return rc;
 }
 
@@ -110,7 +100,7 @@ event_clear(struct store *st, const struct tbm_event *ev)
 
 	if ((id = open_fault_id(st, ev->device, ev->point)) <= 0)
 		return id == 0 ? 0 : -1;
-	return store_change_apply(st, id, "clear", "tbmond", ev->at_ms, cv, 1, NULL) == 0 ? 1 : -1;
+	return store_change_apply(st, id, "clear", ACCOUNT_DAEMON, ev->at_ms, cv, 1, NULL, NULL) == 0 ? 1 : -1;
 }
 
 int

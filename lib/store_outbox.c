@@ -36,13 +36,11 @@ store_outbox_free(struct outbox_rec *v, size_t n)
 	store_rows_free(v, n, sizeof(*v), outbox_cols);
 }
 
-static const struct store_col meta_cols[] = { { COL_INT64, 0, sizeof(int64_t) }, STORE_COL_END };
-
 int
 store_meta_int(struct store *st, const char *key, int64_t *v)
 {
 	return store_row(st, store_prepare(st, "SELECT value FROM meta WHERE key = ?1", "s", key),
-	    meta_cols, v, sizeof(*v));
+	    store_int64_col, v, sizeof(*v));
 }
 
 int

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "log.h"
 #include "store_int.h"
 
@@ -951,4 +952,44 @@ pgstore_safety_devices(struct pgstore *ps, const char *site, char ***ids, size_t
 	return rows(ps, run(ps, "SELECT DISTINCT device COLLATE \"C\" FROM points WHERE site = $1 "
 	    "AND kind = 'safety' AND in_config = 1 ORDER BY 1", &p, PGRES_TUPLES_OK),
 	    sizeof(**ids), store_string_cols, ids, n);
+}
+
+int
+pgstore_verify_head(struct pgstore *ps, const char *site, struct verify_result *res, char *err,
+    size_t len)
+{
+	struct params p = { 0 };
+	PGresult *r;
+	int64_t alarms;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->head_hash, sizeof(res->head_hash), "%s", AUDIT_GENESIS);
+	p_str(&p, site);
+	if ((r = run(ps, "SELECT s.contiguous, coalesce(a.hash, ''), "
+	    "(SELECT count(*) FROM audit x WHERE x.site = s.site), "
+	    "(SELECT count(*) FROM faults f WHERE f.site = s.site), "
+	    "(SELECT count(*) FROM aside t WHERE t.site = s.site AND t.kind = 'tamper') "
+	    "FROM sites s LEFT JOIN audit a ON a.site = s.site AND a.seq = s.contiguous "
+	    "WHERE s.site = $1", &p, PGRES_TUPLES_OK)) == NULL) {
+		snprintf(err, len, "%s", ps->err);
+		return -1;
+	}
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		snprintf(err, len, "the central store has no site %s", site);
+		return -1;
+	}
+	res->head_seq = get_int(r, 0, 0);
+	if (*PQgetvalue(r, 0, 1))
+		snprintf(res->head_hash, sizeof(res->head_hash), "%s", PQgetvalue(r, 0, 1));
+	res->records = (unsigned long)get_int(r, 0, 2);
+	res->faults = (unsigned long)get_int(r, 0, 3);
+	alarms = get_int(r, 0, 4);
+	PQclear(r);
+	if (alarms > 0) {
+		snprintf(err, len, "%" PRId64 " tamper alarm%s at the centre for site %s (tbm-collect status)",
+		    alarms, alarms == 1 ? "" : "s", site);
+		return 1;
+	}
+	return 0;
 }

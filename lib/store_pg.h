@@ -111,5 +111,10 @@ int pgstore_runs(struct pgstore *ps, const char *site, int64_t from_ms, int64_t 
 int pgstore_period_faults(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
     struct period_fault **out, size_t *n);
 int pgstore_safety_devices(struct pgstore *ps, const char *site, char ***ids, size_t *n);
+/* The site's chain as the centre holds it: records, faults, the head (the
+ * last record held without a gap). 0; 1 when tamper alarms were raised for
+ * the site (how many in err); -1 on error. */
+int pgstore_verify_head(struct pgstore *ps, const char *site, struct verify_result *res, char *err,
+    size_t len);
 
 #endif

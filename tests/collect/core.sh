@@ -30,9 +30,13 @@ wait_until 20 "records of b" pg_has "select 1 from audit where site = 'b' and se
 
 # people's changes travel and replay too
 fid=$(sqlite_q a "select id from faults where kind = 'fault' order by id limit 1")
-"$TBMCTL" -c "$T/a/tbmond.conf" ack "$fid" --by 张三 >/dev/null || fail "tbmctl ack"
-"$TBMCTL" -c "$T/a/tbmond.conf" repair "$fid" --by 张三 --action "换主轴编码器" --parts "编码器 x1" >/dev/null || fail "tbmctl repair"
-wait_until 20 "the repair at the centre" pg_has "select 1 from faults where site = 'a' and id = $fid and repaired_by is not null"
+ctl_a() { "$TBMCTL" -c "$T/a/tbmond.conf" "$@" >/dev/null || fail "tbmctl $*"; }
+ctl_a user add 张主任 --role manager --no-password
+ctl_a user add 张三 --role technician --no-password --by 张主任
+ctl_a ack "$fid" --by 张三
+ctl_a repair "$fid" --by 张三 --action "换编码器" --parts "编码器 x1"
+ctl_a amend "$fid" --by 张三 --action "换主轴编码器" --reason "写错了部件"
+wait_until 20 "the amended repair at the centre" pg_has "select 1 from faults where site = 'a' and id = $fid and action = '换主轴编码器'"
 
 # bad input from a known site: a bad hash, a seq from the future
 head=$(psql_q "select hash from audit where site = 'a' order by seq desc limit 1")
