@@ -26,21 +26,21 @@ replay_link(const struct audit_rec *r, const char *prev_hash)
 int
 replay_fault(cJSON *state, const char *detail)
 {
-	cJSON *d = cJSON_Parse(detail ? detail : ""), *it;
+	cJSON *d = cJSON_Parse(detail ? detail : ""), *it, *next, *old;
 
 	if (d == NULL || !cJSON_IsObject(d)) {
 		cJSON_Delete(d);
 		return -1;
 	}
-	/* a later record's value of a column replaces the earlier one */
-	cJSON_ArrayForEach(it, d) {
-		cJSON *v = cJSON_Duplicate(it, 1);
-		if (v == NULL) {
-			cJSON_Delete(d);
-			return -1;
-		}
-		cJSON_DeleteItemFromObjectCaseSensitive(state, it->string);
-		cJSON_AddItemToObject(state, it->string, v);
+	/* a later record's value of a column replaces the earlier one; the
+	 * items move from the record's object to the state, without copies */
+	for (it = d->child; it != NULL; it = next) {
+		next = it->next;
+		cJSON_DetachItemViaPointer(d, it);
+		if ((old = cJSON_GetObjectItemCaseSensitive(state, it->string)) != NULL)
+			cJSON_ReplaceItemViaPointer(state, old, it);
+		else
+			cJSON_AddItemToObject(state, it->string, it);
 	}
 	cJSON_Delete(d);
 	return 0;

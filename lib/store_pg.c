@@ -802,8 +802,16 @@ pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
 	for (size_t k = 0; k < n; k++) {
 		copy_field(f, site);
 		fprintf(f, "\t%" PRId64, ids[k]);
-		for (int i = 0; store_change_cols[i]; i++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(states[k], store_change_cols[i]);
+		const cJSON *val[64] = { 0 }, *it;
+		/* the state's items to their columns in one pass over the state */
+		cJSON_ArrayForEach(it, states[k])
+			for (int i = 0; i < 64 && store_change_cols[i]; i++)
+				if (strcmp(it->string, store_change_cols[i]) == 0) {
+					val[i] = it;
+					break;
+				}
+		for (int i = 0; i < 64 && store_change_cols[i]; i++) {
+			const cJSON *v = val[i];
 			fputc('\t', f);
 			if (cJSON_IsString(v))
 				copy_field(f, v->valuestring);
