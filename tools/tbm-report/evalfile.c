@@ -548,11 +548,11 @@ period_resolve(const struct period_spec *p, int64_t *from, int64_t *to, int64_t 
 	if (p->cutoff) {
 		if (time_parse(p->cutoff, cutoff) != 0) {
 			snprintf(err, len, "cannot parse the cutoff '%s'", p->cutoff);
-			return -1;
+			return -2;
 		}
 		if (*cutoff < *to) {
 			snprintf(err, len, "the cutoff %s is before the period's end", p->cutoff);
-			return -1;
+			return -2;
 		}
 	}
 	return 0;

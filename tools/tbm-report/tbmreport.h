@@ -67,7 +67,8 @@ struct evalfile {
 };
 int evalfile_load(const char *path, struct evalfile *ef, struct diag *d);
 void evalfile_free(struct evalfile *ef);
-/* period_resolve: in the current time zone; -1 with a message when malformed. */
+/* period_resolve: in the current time zone; with a message when malformed:
+ * -1 the period, -2 the cutoff (so that the message can name whoever set it). */
 int period_resolve(const struct period_spec *p, int64_t *from, int64_t *to, int64_t *cutoff,
     char *err, size_t len);
 /* period_text: 评价时段 as the form writes it, "2023年01月-2023年12月". */
@@ -166,20 +167,31 @@ struct cell {
 	enum cell_fmt fmt;
 	double v;                  /* the number behind it (fraction for CF_PCT); NAN: none */
 };
-enum block_kind { B_TITLE, B_HEADING, B_KV, B_TABLE };
+enum block_kind { B_TITLE, B_SUBTITLE, B_HEADING, B_KV, B_TABLE };
 enum chart_kind { CHART_NONE = 0, CHART_MONTHS, CHART_LABS };
+/* What a table is, for the renderers that do more than print it (the xlsx
+ * writes formulas over the cells its totals and scores come from). */
+enum block_role { ROLE_NONE = 0, ROLE_FUNDS, ROLE_GOALS, ROLE_INDICATORS, ROLE_LEVELS,
+	ROLE_TOTAL, ROLE_BUDGET_DETAIL, ROLE_SURVEY };
+/* The three parts: the form as printed, its equipment summary, and the long
+ * lists (xlsx sheets; html starts each on a new page). */
+enum { SHEET_FORM = 0, SHEET_EQUIPMENT, SHEET_LISTS, NSHEETS };
 struct block {
 	enum block_kind kind;
-	int level;                 /* B_HEADING: 2, 3 */
-	int sheet;                 /* xlsx: 0 the form, 1 the equipment appendix */
-	char *text;                /* B_TITLE, B_HEADING */
+	int level;                 /* B_HEADING: 2, 3, 4 */
+	int sheet;                 /* SHEET_* */
+	int first_of_sheet;        /* html: a page break before it */
+	char *text;                /* B_TITLE, B_SUBTITLE, B_HEADING */
 	size_t ncols, nrows;
 	char **head;               /* B_TABLE; B_KV has none */
 	struct cell *cells;        /* nrows x ncols */
 	int indicators;            /* the indicator table: level columns merged when repeated */
 	int total_row;             /* the last row is a total */
-	enum chart_kind chart;     /* html: a chart drawn from this table */
+	enum chart_kind chart;     /* html: a chart drawn from this table's first row */
+	enum block_role role;
+	const void *ref;           /* ROLE_SURVEY: its struct rep_row */
 };
+extern const char *const doc_sheet_names[NSHEETS];
 struct doc {
 	struct block *b;
 	size_t n;
