@@ -30,8 +30,8 @@ esc(FILE *fp, const char *s)
  * enough for the Chinese headers (一级指标 is four characters, never one). */
 static const char css[] =
     "@page{size:A4 landscape;margin:12mm 10mm}\n"
-    "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"Microsoft YaHei\",SimSun,"
-    "sans-serif;font-size:10pt;margin:1.5em;color:#111}\n"
+    "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"Microsoft YaHei\","
+    "\"WenQuanYi Micro Hei\",SimSun,sans-serif;font-size:10pt;margin:1.5em;color:#111}\n"
     "h1{font-size:18pt;text-align:center;margin:.2em 0}p.sub{text-align:center;margin:0 0 1em 0}\n"
     "h2{font-size:13pt;margin-top:1.2em}h3{font-size:11pt;margin:1em 0 .3em 0}h4{font-size:10pt}\n"
     "table{border-collapse:collapse;margin:.3em 0 .8em 0}\n"
@@ -40,6 +40,7 @@ static const char css[] =
     "tr.total td{font-weight:bold;background:#f6f6f6}\n"
     "table.kv{width:100%}table.kv th{text-align:left;font-weight:normal;background:#f6f6f6;"
     "width:8em;white-space:nowrap}\n"
+    "table.grid th{width:13em}table.grid td{width:auto}\n"
     "table.form{width:100%;table-layout:fixed}\n"
     "thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}\n"
     ".sheet{break-before:page;page-break-before:always}\n"
@@ -107,6 +108,32 @@ html_table(FILE *fp, const struct block *b)
 		fputs("</tr>\n", fp);
 	}
 	fputs("</tbody></table>\n", fp);
+}
+
+/* Label and value pairs; the appendix's long lists of figures three pairs
+ * to a row, so that the summary stays short on paper. */
+static void
+html_kv(FILE *fp, const struct block *b)
+{
+	size_t per = b->sheet != SHEET_FORM && b->nrows > 6 ? 3 : 1;
+
+	fprintf(fp, "<table class=\"kv%s\">\n", per > 1 ? " grid" : "");
+	for (size_t k = 0; k < b->nrows; k += per) {
+		fputs("<tr>", fp);
+		for (size_t j = k; j < k + per; j++) {
+			if (j >= b->nrows) {
+				fputs("<th></th><td></td>", fp);
+				continue;
+			}
+			fputs("<th>", fp);
+			esc(fp, doc_cell(b, j, 0)->text);
+			fputs(doc_cell(b, j, 1)->fmt != CF_TEXT ? "</th><td class=\"n\">" : "</th><td>", fp);
+			esc(fp, doc_cell(b, j, 1)->text);
+			fputs("</td>", fp);
+		}
+		fputs("</tr>\n", fp);
+	}
+	fputs("</table>\n", fp);
 }
 
 static void
@@ -218,16 +245,7 @@ render_html(const struct report *r, FILE *fp)
 			fprintf(fp, "</h%d>\n", b->level);
 			break;
 		case B_KV:
-			fputs("<table class=\"kv\">\n", fp);
-			for (size_t k = 0; k < b->nrows; k++) {
-				fputs("<tr><th>", fp);
-				esc(fp, doc_cell(b, k, 0)->text);
-				fputs(doc_cell(b, k, 1)->fmt != CF_TEXT ? "</th><td class=\"n\">" :
-				    "</th><td>", fp);
-				esc(fp, doc_cell(b, k, 1)->text);
-				fputs("</td></tr>\n", fp);
-			}
-			fputs("</table>\n", fp);
+			html_kv(fp, b);
 			break;
 		case B_TABLE:
 			if (b->nrows == 0) {
