@@ -81,12 +81,13 @@ line_at(const char *s, size_t at)
  * of a character, so quotes, commas and line ends stay where they were and
  * line numbers are those of the original file. */
 static char *
-from_gb18030(const char *in, size_t n, size_t *outlen)
+from_gb18030(const char *in, size_t n, size_t *outlen, size_t *bad)
 {
 	iconv_t cd = iconv_open("UTF-8", "GB18030");
 	size_t cap = n * 2 + 16, left = n, room = cap - 1;
 	char *out, *ip = (char *)in, *op;
 
+	*bad = 0;
 	if (cd == (iconv_t)-1)
 		return NULL;
 	if ((out = malloc(cap)) == NULL) {
@@ -97,6 +98,7 @@ from_gb18030(const char *in, size_t n, size_t *outlen)
 	/* every GB18030 character of 1, 2 or 4 bytes is at most 4 bytes of
 	 * UTF-8, never more than twice its length: one call is enough */
 	if (iconv(cd, &ip, &left, &op, &room) == (size_t)-1 || left != 0) {
+		*bad = (size_t)(ip - in);
 		free(out);
 		iconv_close(cd);
 		return NULL;
@@ -341,13 +343,14 @@ check_header(struct csv_table *t, const char *const *need, size_t nneed, const c
 static int
 decode(const char *path, char **buf, size_t *n, int bom, struct csv_table *t, struct diag *d)
 {
-	size_t ok = utf8_valid_prefix((const unsigned char *)*buf, *n), len;
-	char *u;
+	size_t ok = utf8_valid_prefix((const unsigned char *)*buf, *n), len, bad = 0;
+	char *u = NULL;
 
 	if (ok == *n)
 		return 0;
-	if (bom || (u = from_gb18030(*buf, *n, &len)) == NULL) {
-		diag_add(d, path, line_at(*buf, ok), "既不是 UTF-8 也不是 GB18030（GBK）编码的文本"
+	if (bom || (u = from_gb18030(*buf, *n, &len, &bad)) == NULL) {
+		/* where the more plausible reading of the two broke down */
+		diag_add(d, path, line_at(*buf, bad > ok ? bad : ok), "既不是 UTF-8 也不是 GB18030（GBK）编码的文本"
 		    "（请在 Excel 中另存为“CSV UTF-8”）");
 		return -1;
 	}

@@ -44,7 +44,10 @@ static const char css[] =
     "table.form{width:100%;table-layout:fixed}\n"
     "thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}\n"
     ".sheet{break-before:page;page-break-before:always}\n"
+    "h2,h3,h4{break-after:avoid;page-break-after:avoid}\n"
     "svg.chart{display:block;margin:.3em 0 1em 0;break-inside:avoid}\n"
+    ".with-chart{display:flex;flex-wrap:wrap;gap:0 1.5em;align-items:flex-start;"
+    "break-inside:avoid;page-break-inside:avoid}\n"
     "@media print{body{margin:0}}\n";
 
 /* Column widths of the form's tables, in em of the body font. */
@@ -139,7 +142,7 @@ html_kv(FILE *fp, const struct block *b)
 static void
 chart_months(FILE *fp, const struct block *b)
 {
-	const int w = 640, h = 230, left = 36, bottom = 30, top = 30;
+	const int w = 480, h = 190, left = 30, bottom = 26, top = 30;
 	double max = 1, bw = (double)(w - left - 10) / 12;
 
 	for (int m = 1; m <= 12; m++)
@@ -177,7 +180,7 @@ chart_months(FILE *fp, const struct block *b)
 static void
 chart_labs(FILE *fp, const struct block *b, double normal)
 {
-	const int w = 640, left = 260, bar = 18, gap = 6, top = 10, right = 60;
+	const int w = 560, left = 200, bar = 14, gap = 5, top = 10, right = 60;
 	int h = top + (int)b->nrows * (bar + gap) + 24;
 	double span = w - left - right, nx = left + span * normal;
 
@@ -252,11 +255,16 @@ render_html(const struct report *r, FILE *fp)
 				fputs("<p>（无）</p>\n", fp);
 				break;
 			}
+			/* a chart beside its table: the summary stays short on paper */
+			if (b->chart != CHART_NONE)
+				fputs("<div class=\"with-chart\">\n", fp);
 			html_table(fp, b);
 			if (b->chart == CHART_MONTHS)
 				chart_months(fp, b);
 			else if (b->chart == CHART_LABS)
 				chart_labs(fp, b, r->normal_availability);
+			if (b->chart != CHART_NONE)
+				fputs("</div>\n", fp);
 			break;
 		}
 	}
