@@ -25,7 +25,8 @@ usage(FILE *fp)
 	    "usage: tbm-report EVALUATION.ini [--format md|html|csv|xlsx|json] [-o FILE]\n"
 	    "                  [--period YYYY | --from T --to T] [--cutoff T]\n"
 	    "  --format   output format (default md, or the -o file's extension)\n"
-	    "  -o FILE    write FILE (replaced only when the report is complete)\n"
+	    "  -o FILE    write FILE (replaced only when the report is complete); its\n"
+	    "             extension .md .html .csv .xlsx .json chooses the format\n"
 	    "  --period   the calendar year to evaluate, instead of the file's period\n"
 	    "  --from/--to  another period [from, to), T as 2023-12-31 or \"2023-12-31 23:30\"\n"
 	    "  --cutoff   count repairs recorded up to T (default: the period's end)\n");
