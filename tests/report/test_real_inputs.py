@@ -145,7 +145,7 @@ try:
           "5-best reads the same numbers the other way round: %r" % row3["survey"])
 
     # satisfied = also counts 一般; columns = chooses the questions
-    write(ini, evaluation("scale = 1-best\nsatisfied = 非常满意, 比较满意, 一般\ncolumns = %s\n" %
+    write(ini, evaluation("scale = 1-best\nsatisfied = 非常满意，比较满意, 一般\ncolumns = %s\n" %
                           QUESTIONS[0]))
     js = json.loads(run(ini, "--format", "json").stdout)
     s4 = next(r for r in js["indicators"] if r["level3"] == "实训人员满意度")["survey"]

@@ -82,14 +82,21 @@ period_set_year(struct period_spec *p, const char *s)
 	return 0;
 }
 
+/* A comma-separated list into *out: paths resolved against the file's
+ * directory, or items as written. With wide, the full-width ， separates
+ * too (a list of answer words; never of headers, which may contain it).
+ * -1 out of memory, 1 an empty item (the others are kept), 0 ok. */
 static int
-set_list(struct parse *ps, char ***out, size_t *n, const char *v)
+set_list(struct parse *ps, char ***out, size_t *n, const char *v, int paths, int wide)
 {
-	char *copy = strdup(v), *save = NULL, *tok;
+	char *copy = strdup(v), *save = NULL, *tok, *p;
 	int rc = 0;
 
 	if (copy == NULL)
 		return -1;
+	/* "，" is three bytes: a comma and two spaces, trimmed below */
+	while (wide && (p = strstr(copy, "，")) != NULL)
+		memcpy(p, ",  ", 3);
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *e = tok + strlen(tok), **nv;
 		while (*tok == ' ' || *tok == '\t')
@@ -101,7 +108,7 @@ set_list(struct parse *ps, char ***out, size_t *n, const char *v)
 			continue;
 		}
 		if ((nv = realloc(*out, (*n + 1) * sizeof(*nv))) == NULL ||
-		    (nv[*n] = resolve(ps, tok)) == NULL) {
+		    (nv[*n] = paths ? resolve(ps, tok) : strdup(tok)) == NULL) {
 			if (nv)
 				*out = nv;
 			free(copy);
@@ -141,7 +148,7 @@ apply(struct parse *ps, const struct key *k, const char *v)
 			ps->oom = 1;
 		break;
 	case K_PATHLIST:
-		switch (set_list(ps, &ef->databases, &ef->ndatabases, v)) {
+		switch (set_list(ps, &ef->databases, &ef->ndatabases, v, 1, 0)) {
 		case -1: ps->oom = 1; break;
 		case 1: diag_add(ps->d, ef->path, ps->line, "databases: an empty name in '%s'", v);
 			break;
@@ -212,33 +219,11 @@ survey_key(struct parse *ps, struct eval_survey *s, const char *name, const char
 		if ((s->file = resolve(ps, v)) == NULL)
 			ps->oom = 1;
 	} else if (line == &s->columns_line) {
-		/* header names, taken as written: no path resolution */
-		char *copy = strdup(v), *save = NULL, *tok;
-		if (copy == NULL) {
-			ps->oom = 1;
-			return;
+		/* header names, taken as written */
+		switch (set_list(ps, &s->columns, &s->ncolumns, v, 0, 0)) {
+		case -1: ps->oom = 1; break;
+		case 1: diag_add(ps->d, path, ps->line, "columns: an empty name in '%s'", v); break;
 		}
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			char *e = tok + strlen(tok), **nv;
-			while (*tok == ' ' || *tok == '\t')
-				tok++;
-			while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
-				*--e = '\0';
-			if (*tok == '\0') {
-				diag_add(ps->d, path, ps->line, "columns: an empty name in '%s'", v);
-				continue;
-			}
-			if ((nv = realloc(s->columns, (s->ncolumns + 1) * sizeof(*nv))) == NULL ||
-			    (nv[s->ncolumns] = strdup(tok)) == NULL) {
-				if (nv)
-					s->columns = nv;
-				ps->oom = 1;
-				break;
-			}
-			s->columns = nv;
-			s->ncolumns++;
-		}
-		free(copy);
 	} else if (line == &s->scale_line) {
 		if (strcmp(v, "5-best") == 0)
 			s->scale = SCALE_5_BEST;
@@ -248,27 +233,22 @@ survey_key(struct parse *ps, struct eval_survey *s, const char *name, const char
 			diag_add(ps->d, path, ps->line, "scale: '%s' is not 5-best (5 = 非常满意) or "
 			    "1-best (1 = 非常满意, as 问卷星 numbers its options)", v);
 	} else {
-		char *copy = strdup(v), *save = NULL, *tok;
+		char **w = NULL;
+		size_t nw = 0;
 		unsigned mask = 0;
-		if (copy == NULL) {
+		if (set_list(ps, &w, &nw, v, 0, 1) < 0)
 			ps->oom = 1;
-			return;
-		}
-		for (tok = strtok_r(copy, ",，", &save); tok; tok = strtok_r(NULL, ",，", &save)) {
-			int k;
-			while (*tok == ' ')
-				tok++;
-			for (char *e = tok + strlen(tok); e > tok && e[-1] == ' ';)
-				*--e = '\0';
-			if ((k = survey_word(tok)) < 0) {
+		for (size_t i = 0; i < nw; i++) {
+			int k = survey_word(w[i]);
+			if (k < 0)
 				diag_add(ps->d, path, ps->line, "satisfied: '%s' is not an answer of the "
 				    "five-point scale (非常满意, 满意, 比较满意, 一般, 不满意, 非常不满意 ...)",
-				    tok);
-				continue;
-			}
-			mask |= 1u << k;
+				    w[i]);
+			else
+				mask |= 1u << k;
+			free(w[i]);
 		}
-		free(copy);
+		free(w);
 		if (mask)
 			s->satisfied = mask;
 	}
