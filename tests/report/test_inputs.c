@@ -109,12 +109,12 @@ test_bad_numbers(void **state)
 	scratch_write(s, "figures.csv", "三级指标,实际完成值,等级,说明\n"
 	    "培训人次,八百五十,,\n鉴定场次,30场,,\n技能水平,提高,基本达成,\n");
 	scratch_write(s, "budget.csv", "子项目名称,全年预算数,全年执行数\n甲,100,90\n乙,1O0,5\n");
-	expect(s, "%s/figures.csv:2: 实际完成值 '八百五十' is not a number\n"
-	    "%s/figures.csv:3: 实际完成值 '30场': unit '场' where the target has '次'\n"
-	    "%s/figures.csv:4: 等级 '基本达成' is not 达成, 部分达成 or 未达成\n"
-	    "%s/targets.csv:2: 培训人次: no row in %s/figures.csv\n"
-	    "%s/targets.csv:3: 鉴定场次: no row in %s/figures.csv\n"
-	    "%s/targets.csv:4: 技能水平: no row in %s/figures.csv\n"
+	expect(s, "%s/figures.csv:2: 实际完成值“八百五十”不是数字\n"
+	    "%s/figures.csv:3: 实际完成值“30场”：单位“场”与目标的单位“次”不同\n"
+	    "%s/figures.csv:4: 等级“基本达成”不是达成、部分达成或未达成\n"
+	    "%s/targets.csv:2: 培训人次：%s/figures.csv 中没有这一行\n"
+	    "%s/targets.csv:3: 鉴定场次：%s/figures.csv 中没有这一行\n"
+	    "%s/targets.csv:4: 技能水平：%s/figures.csv 中没有这一行\n"
 	    "%s/budget.csv:3: 全年预算数“1O0”不是金额\n");
 }
 
@@ -252,16 +252,16 @@ test_targets_rows(void **state)
 	    "效益指标,社会效益指标,安全事故,=0,,equipment:safety_accidents\n"
 	    "效益指标,社会效益指标,运转,95%%,,equipment:lab_operation\n"
 	    "满意度指标,服务对象满意度指标,学员满意度,提高,,survey\n");
-	expect(s, "%s/targets.csv:3: 培训人次 appears twice\n"
-	    "%s/targets.csv:4: 指标值 '>=': a number must follow ≥\n"
-	    "%s/targets.csv:5: 分值 '五' is not a number\n"
-	    "%s/targets.csv:5: 来源 'equipment:repair' is not one of figures, survey, "
-	    "equipment:repair_rate, equipment:safety_accidents, equipment:lab_operation\n"
-	    "%s/targets.csv:7: 来源 equipment:lab_operation is judged, not counted: its 指标值 is a "
-	    "text (正常运转), not '95%'\n"
-	    "%s/targets.csv:8: 来源 survey needs a percentage as 指标值, not '提高'\n"
-	    "%s/figures.csv:3: '鉴定场次' is not a 三级指标 of the targets\n"
-	    "%s/figures.csv:4: '技能水平' is not a 三级指标 of the targets\n"
+	expect(s, "%s/targets.csv:3: “培训人次”出现了两次\n"
+	    "%s/targets.csv:4: 指标值“>=”：≥ 后面应是数字\n"
+	    "%s/targets.csv:5: 分值“五”不是数字\n"
+	    "%s/targets.csv:5: 来源“equipment:repair”不是 figures、survey、"
+	    "equipment:repair_rate、equipment:safety_accidents、equipment:lab_operation 之一\n"
+	    "%s/targets.csv:7: 来源 equipment:lab_operation 是评判而不是计数：指标值应为文字"
+	    "（正常运转），而不是“95%”\n"
+	    "%s/targets.csv:8: 来源 survey 的指标值应为百分比，而不是“提高”\n"
+	    "%s/figures.csv:3: “鉴定场次”不是目标表中的三级指标\n"
+	    "%s/figures.csv:4: “技能水平”不是目标表中的三级指标\n"
 	    "%s/evaluation.ini:9: [survey 学员满意度]: no such 三级指标 in the targets\n"
 	    "%s/targets.csv:6: equipment rows need databases = in %s/evaluation.ini\n");
 }

@@ -73,49 +73,49 @@ load_targets(const char *file, struct report *r, struct diag *d)
 		double w = 0;
 
 		if (*f[col[0]] == '\0' || *f[col[2]] == '\0') {
-			diag_add(d, file, line, "一级指标 and 三级指标 must not be empty");
+			diag_add(d, file, line, "一级指标和三级指标不能为空");
 			continue;
 		}
 		if (find_row(r, f[col[2]]) != NULL) {
-			diag_add(d, file, line, "%s appears twice", f[col[2]]);
+			diag_add(d, file, line, "“%s”出现了两次", f[col[2]]);
 			continue;
 		}
 		if (target_parse(f[col[3]], &tg, err, sizeof(err)) != 0) {
-			diag_add(d, file, line, "指标值 %s", err);
+			diag_add(d, file, line, "指标值%s", err);
 			bad = 1;
 		}
 		if (*f[col[4]] != '\0' && number_parse(f[col[4]], &w) != 0) {
-			diag_add(d, file, line, "分值 '%s' is not a number", f[col[4]]);
+			diag_add(d, file, line, "分值“%s”不是数字", f[col[4]]);
 			bad = 1;
 		}
 		for (size_t k = 0; k < sizeof(sources) / sizeof(sources[0]); k++)
 			if (strcmp(f[col[5]], sources[k].name) == 0)
 				src = (int)sources[k].src;
 		if (src < 0) {
-			diag_add(d, file, line, "来源 '%s' is not one of figures, survey, "
-			    "equipment:repair_rate, equipment:safety_accidents, "
-			    "equipment:lab_operation", f[col[5]]);
+			diag_add(d, file, line, "来源“%s”不是 figures、survey、"
+			    "equipment:repair_rate、equipment:safety_accidents、"
+			    "equipment:lab_operation 之一", f[col[5]]);
 			bad = 1;
 		} else if (src >= SRC_EQ_REPAIR && used[src]) {
-			diag_add(d, file, line, "来源 %s is already used on line %d", f[col[5]], used[src]);
+			diag_add(d, file, line, "来源 %s 已用于第 %d 行", f[col[5]], used[src]);
 			bad = 1;
 		}
 		if (bad)
 			continue;
 		if ((src == SRC_SURVEY || src == SRC_EQ_REPAIR) &&
 		    (!tg.quantitative || strcmp(tg.unit, "%") != 0)) {
-			diag_add(d, file, line, "来源 %s needs a percentage as 指标值, not '%s'",
+			diag_add(d, file, line, "来源 %s 的指标值应为百分比，而不是“%s”",
 			    f[col[5]], f[col[3]]);
 			continue;
 		}
 		if (src == SRC_EQ_SAFETY && (!tg.quantitative || strcmp(tg.unit, "%") == 0)) {
-			diag_add(d, file, line, "来源 %s needs a count as 指标值 (=0), not '%s'",
+			diag_add(d, file, line, "来源 %s 的指标值应为次数（=0），而不是“%s”",
 			    f[col[5]], f[col[3]]);
 			continue;
 		}
 		if (src == SRC_EQ_LAB && tg.quantitative) {
-			diag_add(d, file, line, "来源 %s is judged, not counted: its 指标值 is a text "
-			    "(正常运转), not '%s'", f[col[5]], f[col[3]]);
+			diag_add(d, file, line, "来源 %s 是评判而不是计数：指标值应为文字"
+			    "（正常运转），而不是“%s”", f[col[5]], f[col[3]]);
 			continue;
 		}
 		if (src >= SRC_EQ_REPAIR)
@@ -142,7 +142,7 @@ load_targets(const char *file, struct report *r, struct diag *d)
 	}
 	csvin_free(&t);
 	if (r->nrows == 1)
-		diag_add(d, file, 0, "no indicators");
+		diag_add(d, file, 0, "没有指标");
 	return 0;
 }
 
@@ -186,41 +186,41 @@ load_figures(const char *file, struct report *r, struct diag *d)
 		size_t idx;
 
 		if (row == NULL) {
-			diag_add(d, file, line, "'%s' is not a 三级指标 of the targets", f[col[0]]);
+			diag_add(d, file, line, "“%s”不是目标表中的三级指标", f[col[0]]);
 			continue;
 		}
 		idx = (size_t)(row - r->rows);
 		if (row->source != SRC_FIGURES) {
-			diag_add(d, file, line, "%s is measured (来源 %s in the targets), not taken "
-			    "from figures", row->level3, row->source == SRC_SURVEY ? "survey" :
+			diag_add(d, file, line, "%s 是测得的（目标表中的来源为 %s），"
+			    "不取自 figures", row->level3, row->source == SRC_SURVEY ? "survey" :
 			    "equipment");
 			continue;
 		}
 		if (seen[idx]) {
-			diag_add(d, file, line, "%s already has a value on line %d", row->level3,
+			diag_add(d, file, line, "%s 已在第 %d 行给出", row->level3,
 			    seen[idx]);
 			continue;
 		}
 		seen[idx] = line;
 		if (*f[col[1]] == '\0') {
-			diag_add(d, file, line, "%s: empty 实际完成值", row->level3);
+			diag_add(d, file, line, "%s：实际完成值为空", row->level3);
 			continue;
 		}
 		if (row->target.quantitative) {
 			if (actual_parse(f[col[1]], &row->target, &row->value, err, sizeof(err)) != 0) {
-				diag_add(d, file, line, "实际完成值 %s", err);
+				diag_add(d, file, line, "实际完成值%s", err);
 				continue;
 			}
 			if (*f[col[2]] != '\0' || *rate != '\0') {
-				diag_add(d, file, line, "%s has a number as target: 等级 and 得分率 are for "
-				    "qualitative rows", row->level3);
+				diag_add(d, file, line, "%s 的目标是数字：等级和得分率只用于"
+				    "定性指标", row->level3);
 				continue;
 			}
 			row->has_value = 1;
 		} else {
 			int tier = tier_parse(f[col[2]]);
 			if (tier < 0) {
-				diag_add(d, file, line, "等级 '%s' is not 达成, 部分达成 or 未达成",
+				diag_add(d, file, line, "等级“%s”不是达成、部分达成或未达成",
 				    f[col[2]]);
 				continue;
 			}
@@ -228,8 +228,8 @@ load_figures(const char *file, struct report *r, struct diag *d)
 			if (*rate != '\0') {
 				double v;
 				if (parse_rate(rate, &v) != 0 || !score_tier_rate_ok(row->tier, v)) {
-					diag_add(d, file, line, "得分率 '%s' is not within %s's band (达成 "
-					    "0.8–1, 部分达成 0.6–0.8, 未达成 0–0.6)", rate, f[col[2]]);
+					diag_add(d, file, line, "得分率“%s”不在%s的区间内（达成 "
+					    "0.8–1，部分达成 0.6–0.8，未达成 0–0.6）", rate, f[col[2]]);
 					continue;
 				}
 				row->rate_given = v;
@@ -743,7 +743,7 @@ inputs_load(const struct evalfile *ef, struct report *r, struct diag *d)
 	for (size_t i = 1; i < r->nrows; i++) {
 		const struct rep_row *row = &r->rows[i];
 		if (row->source == SRC_FIGURES && ef->figures && row->actual_text == NULL)
-			diag_add(d, ef->targets, row->line, "%s: no row in %s", row->level3,
+			diag_add(d, ef->targets, row->line, "%s：%s 中没有这一行", row->level3,
 			    ef->figures);
 		if (row->source != SRC_SURVEY || row->survey.file)
 			continue;
@@ -752,8 +752,8 @@ inputs_load(const struct evalfile *ef, struct report *r, struct diag *d)
 			for (size_t j = 0; j < ef->nsurveys; j++)
 				declared |= strcmp(ef->surveys[j].name, row->level3) == 0;
 			if (!declared)
-				diag_add(d, ef->targets, row->line, "%s: no [survey %s] in %s",
-				    row->level3, row->level3, ef->path);
+				diag_add(d, ef->targets, row->line, "%s：%s 中没有 [survey %s]",
+				    row->level3, ef->path, row->level3);
 		}
 	}
 	if (load_budget(ef->budget, r, d) != 0)
