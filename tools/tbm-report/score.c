@@ -286,7 +286,7 @@ draft_safety(const struct report *r, const struct rep_row *row, struct strbuf *b
 		sb_add(b, "%s暂定数：尚有 %d 起安全事件未分类，分类后数字可能变化。", b->len ? " " : "",
 		    e->unclassified);
 	if (e->safety_points > 0 && e->coverage < LOW_COVERAGE) {
-		fmt_pct(e->coverage, cov, sizeof(cov));
+		fmt_pct_vs(e->coverage, LOW_COVERAGE, cov, sizeof(cov));
 		fmt_pct(1.0 - e->coverage, gap, sizeof(gap));
 		sb_add(b, "%s监测覆盖率 %s：期内有 %s 的时间并非全部安全点都在监测之中，零事故的说服力"
 		    "相应降低。", b->len ? " " : "", cov, gap);
@@ -307,7 +307,7 @@ draft_labs(const struct report *r, struct strbuf *b)
 			const struct ind_lab *l = &bs->ind.labs[j];
 			if (l->normal)
 				continue;
-			fmt_pct(l->availability, av, sizeof(av));
+			fmt_pct_vs(l->availability, r->normal_availability, av, sizeof(av));
 			if (listed < MAX_LISTED)
 				sb_add(b, "%s%s%s%s %s（故障 %d 起）", listed ? "、" : "；未达到的：",
 				    base_label(r, bs), *base_label(r, bs) ? " " : "", l->lab, av, l->faults);
