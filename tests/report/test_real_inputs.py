@@ -181,6 +181,17 @@ try:
     check("- 实施单位：上海市公共实训基地" in md and "| 完成培训 1000 人次 | 完成培训 1200 人次 |" in md,
           "md 实施单位 and 年度总体目标")
 
+    # 资金来源 as a column instead of rows: the form's rows are its sums
+    write(budget, "子项目名称,全年预算数（元）,全年执行数（元）,资金来源\n甲,\"1,000,000\",900000,当年财政拨款\n"
+          "乙,500000,500000,上年结转\n丙,300000,240000,当年财政拨款\n总计,\"1,800,000\",\"1,640,000\",\n")
+    js = json.loads(run(ini, "--format", "json").stdout)
+    b = js["budget"]
+    check(b["sources"]["current"] == {"initial": None, "budget": 1300000, "spent": 1140000} and
+          b["sources"]["carried_over"]["budget"] == 500000 and b["sources"]["other"] is None and
+          [i["source"] for i in b["items"]] == ["current", "carried_over", "current"] and
+          b["budget"] == 1800000, "资金来源 column %r" % b)
+    write(budget, BUDGET, "gb18030")
+
     # every bad input: one line naming the file and line (after the GBK notice)
     def bad_budget(text, want, encoding="gb18030"):
         write(budget, text, encoding)
