@@ -263,13 +263,12 @@ score_formula(char *buf, size_t len, const struct rep_row *row, int x)
 
 /* The form's table: a two-row header with 绩效指标 over the three levels. */
 static int
-indicator_table(lxw_worksheet *ws, int row, const struct block *b, const struct doc *d,
-    const struct layout *l, const struct report *r, const struct fmts *f)
+indicator_table(lxw_worksheet *ws, int row, const struct block *b, const struct layout *l,
+    const struct report *r, const struct fmts *f)
 {
 	int first, total, ft = l->funds >= 0 ? l->row[l->funds] + 1 : -1;
 	char fm[512], g[256], ref[32];
 
-	(void)d;
 	worksheet_merge_range(ws, (lxw_row_t)row, 0, (lxw_row_t)row, 2, "绩效指标", f->head);
 	for (size_t c = 3; c < b->ncols; c++)
 		worksheet_merge_range(ws, (lxw_row_t)row, (lxw_col_t)c, (lxw_row_t)row + 1,
@@ -399,7 +398,7 @@ detail_table(lxw_worksheet *ws, int row, const struct block *b, const struct fmt
 	size_t cb = head_index(b, "全年预算数"), cs = head_index(b, "全年执行数");
 	size_t ci = head_index(b, "年初预算数"), cr = head_index(b, "执行率");
 	int first = row + 1, t = row + (int)b->nrows;
-	char fm[256], a[16], c[16], x[16];
+	char fm[256], a[16], c[16];
 
 	for (size_t k = 0; k < b->ncols; k++)
 		worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)k, b->head[k], f->head);
@@ -423,8 +422,7 @@ detail_table(lxw_worksheet *ws, int row, const struct block *b, const struct fmt
 		}
 		lxw_rowcol_to_cell(a, (lxw_row_t)y, (lxw_col_t)cb);
 		lxw_rowcol_to_cell(c, (lxw_row_t)y, (lxw_col_t)cs);
-		snprintf(x, sizeof(x), "%s", a);
-		snprintf(fm, sizeof(fm), "=IF(%s>0,%s/%s,0)", x, c, x);
+		snprintf(fm, sizeof(fm), "=IF(%s>0,%s/%s,0)", a, c, a);
 		formula(ws, y, (int)cr, fm, isnan(doc_cell(b, k, cr)->v) ? 0 : doc_cell(b, k, cr)->v,
 		    is_total ? f->numb[CF_PCT] : f->num[CF_PCT]);
 	}
@@ -558,7 +556,7 @@ render_xlsx(const struct report *r, const char *path)
 				goals_table(w, row, b, &f);
 				break;
 			case ROLE_INDICATORS:
-				indicator_table(w, row, b, &d, &l, r, &f);
+				indicator_table(w, row, b, &l, r, &f);
 				/* its header on every printed page */
 				worksheet_repeat_rows(w, (lxw_row_t)row, (lxw_row_t)row + 1);
 				break;
