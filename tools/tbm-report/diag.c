@@ -10,33 +10,35 @@
 #include "tbmreport.h"
 
 static void
-diag_append(struct diag *d, const char *s, size_t n)
+text_append(char **text, size_t *len, size_t *cap, const char *s, size_t n)
 {
-	if (d->len + n + 1 > d->cap) {
-		size_t ncap = d->cap ? d->cap : 256;
+	if (*len + n + 1 > *cap) {
+		size_t ncap = *cap ? *cap : 256;
 		char *p;
-		while (ncap < d->len + n + 1)
+		while (ncap < *len + n + 1)
 			ncap *= 2;
-		if ((p = realloc(d->text, ncap)) == NULL)
+		if ((p = realloc(*text, ncap)) == NULL)
 			return;    /* the count still says something went wrong */
-		d->text = p;
-		d->cap = ncap;
+		*text = p;
+		*cap = ncap;
 	}
-	memcpy(d->text + d->len, s, n);
-	d->len += n;
-	d->text[d->len] = '\0';
+	memcpy(*text + *len, s, n);
+	*len += n;
+	(*text)[*len] = '\0';
 }
 
-void
-diag_add(struct diag *d, const char *file, int line, const char *fmt, ...)
+static void
+diag_line(char **text, size_t *len, size_t *cap, const char *file, int line, const char *fmt,
+    va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void
+diag_line(char **text, size_t *len, size_t *cap, const char *file, int line, const char *fmt,
+    va_list ap)
 {
 	char msg[1024], head[512];
-	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (file != NULL && line > 0)
 		n = snprintf(head, sizeof(head), "%s:%d: ", file, line);
 	else if (file != NULL)
@@ -45,15 +47,37 @@ diag_add(struct diag *d, const char *file, int line, const char *fmt, ...)
 		n = 0, head[0] = '\0';
 	if (n < 0 || (size_t)n >= sizeof(head))
 		n = (int)strlen(head);
-	diag_append(d, head, (size_t)n);
-	diag_append(d, msg, strlen(msg));
-	diag_append(d, "\n", 1);
+	text_append(text, len, cap, head, (size_t)n);
+	text_append(text, len, cap, msg, strlen(msg));
+	text_append(text, len, cap, "\n", 1);
+}
+
+void
+diag_add(struct diag *d, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_line(&d->text, &d->len, &d->cap, file, line, fmt, ap);
+	va_end(ap);
 	d->count++;
+}
+
+void
+diag_note(struct diag *d, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_line(&d->notes, &d->nlen, &d->ncap, file, line, fmt, ap);
+	va_end(ap);
+	d->nnotes++;
 }
 
 void
 diag_free(struct diag *d)
 {
 	free(d->text);
+	free(d->notes);
 	memset(d, 0, sizeof(*d));
 }
