@@ -107,24 +107,10 @@ config_report_log(void *arg, const char *msg)
 	log_errx("%s", msg);
 }
 
-static unsigned long long
-total_polls(struct links *ls, unsigned long long *failures)
-{
-	unsigned long long polls = 0, failed = 0;
-
-	for (size_t i = 0; i < ls->n; i++) {
-		polls += atomic_load(&ls->v[i]->polls);
-		failed += atomic_load(&ls->v[i]->failures);
-	}
-	if (failures)
-		*failures = failed;
-	return polls;
-}
-
 static void
 status_update(struct daemon *d, int64_t now)
 {
-	unsigned long long polls = total_polls(&d->links, NULL);
+	unsigned long long polls = links_polls(&d->links, NULL);
 	struct mqtt_stats ms;
 	int online, offline;
 	double rate;
@@ -146,13 +132,12 @@ status_update(struct daemon *d, int64_t now)
 static void
 watchdog(struct daemon *d, int64_t now)
 {
-	static struct ratelimit rl = { 60000, 0, 0 };
-	const char *who = NULL;
+	static struct ratelimit rl = RATELIMIT_INIT(RATELIMIT_MINUTE);
+	const char *who = NULL, *link;
 	char buf[200];
-	struct link *l;
 
-	if ((l = links_stalled(&d->links, now)) != NULL) {
-		snprintf(buf, sizeof(buf), "link %s", l->name);
+	if ((link = links_stalled(&d->links, now)) != NULL) {
+		snprintf(buf, sizeof(buf), "link %s", link);
 		who = buf;
 	} else if (now - atomic_load(&d->w->alive_at) > WRITER_STALL_MS)
 		who = "the database writer";
@@ -420,28 +405,10 @@ main(int argc, char **argv)
 	sigdelset(&old, SIGINT);
 	sigdelset(&old, SIGHUP);
 
-	/* The writer has a connection of its own: one writer thread, one connection. */
-	if ((d.w = calloc(1, sizeof(*d.w))) == NULL) {
-		log_errx("out of memory");
+	if ((d.w = writer_start(cf->daemon.database, &d.q, d.run_id, kick_mqtt, &d, err,
+	    sizeof(err))) == NULL) {
+		log_errx("%s", err);
 		goto out;
-	}
-	{
-		struct store *wst;
-		if (store_open(cf->daemon.database, 0, &wst, err, sizeof(err)) != 0) {
-			log_errx("%s", err);
-			free(d.w);
-			d.w = NULL;
-			goto out;
-		}
-		d.w->committed = kick_mqtt;
-		d.w->committed_arg = &d;
-		if (writer_start(d.w, wst, &d.q, d.run_id) != 0) {
-			log_err("cannot start the writer");
-			store_close(wst);
-			free(d.w);
-			d.w = NULL;
-			goto out;
-		}
 	}
 	if (links_start(&d.links) != 0 || (d.mq != NULL && mqtt_start(d.mq) != 0))
 		goto stop;
@@ -453,7 +420,7 @@ main(int argc, char **argv)
 	rc = run(&d, &old);
 	sd_notify(0, "STOPPING=1");
 	{
-		unsigned long long failures, polls = total_polls(&d.links, &failures);
+		unsigned long long failures, polls = links_polls(&d.links, &failures);
 		double secs = (double)(time_mono_ms() - d.started) / 1000.0;
 		log_notice("stopping: %llu polls (%llu failed) in %.1f s, %.1f polls/s", polls,
 		    failures, secs, secs > 0 ? (double)polls / secs : 0.0);
@@ -480,13 +447,14 @@ stop:
 	log_notice("%llu events written in %llu transactions",
 	    (unsigned long long)atomic_load(&d.w->written),
 	    (unsigned long long)atomic_load(&d.w->transactions));
-	store_close(d.w->st);
+	writer_free(d.w);
+	d.w = NULL;
 	if (store_run_stop(d.st, d.run_id, time_now_ms()) != 0)
 		log_warnx("%s: %s", d.ref->cf->daemon.database, store_errmsg(d.st));
 out:
 	mqtt_free(d.mq);
 	free(d.mq_sig);
-	free(d.w);
+	writer_free(d.w);
 	links_free(&d.links);
 	queue_destroy(&d.q);
 	store_close(d.st);

@@ -1,123 +1,26 @@
 /*
- * mqtt.c - the MQTT client. libmosquitto's own thread runs the network and
- * the callbacks, which only parse a message and feed the detectors (quick,
- * never touching the database). A second thread of ours watches for silent
- * devices and publishes the outbox: audit records after the watermark kept
- * in the database, each acknowledged (QoS 1) before the watermark moves, so
- * that events recorded while the broker or tbmond was down go out later, in
- * order, and none twice while tbmond runs.
+ * mqtt.c - the MQTT connection (libmosquitto): URL, credentials, TLS, the
+ * retained status and its last will. Our network thread runs
+ * mosquitto_loop() and the callbacks, which only parse a message and feed
+ * the detectors (mqtt_devices.c; quick, never touching the database), and
+ * reconnects with a backoff. A second thread of ours watches for silent
+ * devices and publishes the outbox (mqtt_outbox.c).
  */
-#include "mqtt.h"
+#include "mqtt_int.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
-#include <mosquitto.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "detect.h"
-#include "jsonpath.h"
-#include "log.h"
 #include "tbmtime.h"
 
-#define OUTBOX_KEY "mqtt_outbox_seq"
-#define INFLIGHT_MAX 64
 #define OUTBOX_POLL_MS 2000      /* tbmctl writes from another process: look this often */
 #define STOP_WAIT_MS 2000
-
-struct mdev {
-	const struct conf_device *cf;
-	struct detector *det;        /* per cf->points[i] */
-	double *vals;
-	int64_t last_msg;            /* monotonic ms of the last valid message */
-	int offline;
-	unsigned long long messages, bad;
-	struct ratelimit bad_rl;
-};
-
-struct inflight {
-	int mid;
-	int64_t seq;
-	int acked;
-};
-
 #define MQTT_WAKE_MS 5000        /* our thread wakes at least this often */
 #define NET_STALL_MS 180000      /* a TCP connect to a host that does not answer */
-
-struct mqtt {
-	struct cfref *ref;
-	const struct config *cf;
-	atomic_llong main_alive, net_alive;
-	struct queue *q;
-	struct mosquitto *mosq;
-	char *host;
-	int port, tls;
-	struct mdev *devs;           /* sorted by topic */
-	size_t ndevs;
-	char **topics;
-	pthread_t thread;
-	int started, net_started;
-	pthread_t net;               /* our network thread: mosquitto_loop() and reconnecting */
-	atomic_int net_stop;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop, kicked, connected, ever_connected;
-	struct ratelimit conn_rl;
-	/* outbox */
-	struct store *st;
-	int64_t watermark;           /* acknowledged by the broker, kept in the database */
-	int64_t sent;                /* handed to libmosquitto */
-	struct inflight inflight[INFLIGHT_MAX];
-	size_t ninflight;
-	int status_mid, status_acked;
-	unsigned long long messages, bad, published;
-	/* Events are pushed after the mutex is released: a full queue waits for
-	 * the writer, which may be waiting for mqtt_kick(). */
-	struct tbm_event *msg_ev;    /* the network thread's */
-	size_t nmsg_ev;
-	struct tbm_event *sil_ev;    /* our thread's */
-	size_t nsil_ev;
-};
-
-static void
-add_event(struct tbm_event *v, size_t *n, enum event_type type, enum fault_kind kind,
-    const char *device, const char *point, double code, int64_t at)
-{
-	queue_fill(&v[(*n)++], type, kind, device, point, code, at);
-}
-
-static void
-push_events(struct mqtt *m, struct tbm_event *v, size_t *n)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (queue_push(m->q, &v[i]) != 0)
-			log_errx("device %s: event for %s lost: the queue is closed", v[i].device,
-			    v[i].point);
-	*n = 0;
-}
-
-static int
-mdev_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct mdev *)a)->cf->topic, ((const struct mdev *)b)->cf->topic);
-}
-
-static struct mdev *
-mdev_by_topic(struct mqtt *m, const char *topic)
-{
-	struct mdev key;
-	struct conf_device d;
-
-	memset(&d, 0, sizeof(d));
-	d.topic = (char *)topic;
-	key.cf = &d;
-	return bsearch(&key, m->devs, m->ndevs, sizeof(*m->devs), mdev_cmp);
-}
 
 static int
 parse_url(struct mqtt *m, const char *url)
@@ -180,7 +83,7 @@ static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static void
 on_log(struct mosquitto *mosq, void *arg, int level, const char *msg)
 {
-	static struct ratelimit rl = { 60000, 0, 0 };
+	static struct ratelimit rl = RATELIMIT_INIT(RATELIMIT_MINUTE);
 	unsigned long k;
 
 	(void)mosq;
@@ -234,12 +137,12 @@ static void
 on_disconnect(struct mosquitto *mosq, void *arg, int rc)
 {
 	struct mqtt *m = arg;
+	const char *why = rc == 0 ? "closed" : mosquitto_strerror(rc);
 
 	(void)mosq;
 	pthread_mutex_lock(&m->mu);
 	if (m->connected && !m->stop)
-		log_warnx("mqtt: lost the connection to %s:%d (%s); reconnecting", m->host, m->port,
-		    rc == 0 ? "closed" : mosquitto_strerror(rc));
+		log_warnx("mqtt: lost the connection to %s:%d (%s); reconnecting", m->host, m->port, why);
 	m->connected = 0;
 	pthread_mutex_unlock(&m->mu);
 }
@@ -251,84 +154,11 @@ on_publish(struct mosquitto *mosq, void *arg, int mid)
 
 	(void)mosq;
 	pthread_mutex_lock(&m->mu);
-	if (mid == m->status_mid)
-		m->status_acked = 1;
-	for (size_t i = 0; i < m->ninflight; i++)
-		if (m->inflight[i].mid == mid) {
-			m->inflight[i].acked = 1;
-			m->kicked = 1;
-		}
+	/* the retained "offline" at the stop, or an event of the outbox */
+	m->status_acked |= mid == m->status_mid;
+	mqtt_outbox_acked(m, mid);
 	pthread_cond_signal(&m->cv);
 	pthread_mutex_unlock(&m->mu);
-}
-
-/* One message: every point's value, or nothing from it at all. */
-static void
-on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *msg)
-{
-	struct mqtt *m = arg;
-	int64_t now = time_mono_ms(), wall = time_now_ms();
-	cJSON *root = NULL;
-	struct mdev *d;
-	char err[160] = "";
-	int ok = 1;
-
-	(void)mosq;
-	pthread_mutex_lock(&m->mu);
-	m->messages++;
-	if ((d = mdev_by_topic(m, msg->topic)) == NULL) {
-		pthread_mutex_unlock(&m->mu);
-		return;
-	}
-	d->messages++;
-	for (size_t i = 0; ok && i < d->cf->npoints; i++) {
-		const struct conf_point *p = d->cf->points[i];
-		if (p->json == NULL) {
-			ok = jsonpath_bare(msg->payload, (size_t)msg->payloadlen, &d->vals[i], err,
-			    sizeof(err)) == 0;
-			continue;
-		}
-		if (root == NULL && (root = jsonpath_parse(msg->payload, (size_t)msg->payloadlen, err,
-		    sizeof(err))) == NULL) {
-			ok = 0;
-			break;
-		}
-		ok = jsonpath_number(root, p->json, &d->vals[i], err, sizeof(err)) == 0;
-	}
-	cJSON_Delete(root);
-	if (!ok) {
-		unsigned long k;
-		d->bad++;
-		m->bad++;
-		if ((k = ratelimit_pass(&d->bad_rl, now)) > 0)
-			log_warnx("device %s: bad payload on %s: %s (%llu bad so far)", d->cf->id,
-			    msg->topic, err, d->bad);
-		pthread_mutex_unlock(&m->mu);
-		return;
-	}
-	d->last_msg = now;
-	m->nmsg_ev = 0;
-	if (d->offline) {
-		d->offline = 0;
-		log_notice("device %s: messages again", d->cf->id);
-		add_event(m->msg_ev, &m->nmsg_ev, EV_CLEAR, FK_COMM, d->cf->id, "comm", 0, wall);
-	}
-	for (size_t i = 0; i < d->cf->npoints; i++) {
-		const struct conf_point *p = d->cf->points[i];
-		enum fault_kind k = p->kind == KIND_SAFETY ? FK_SAFETY : FK_FAULT;
-		double code = 0;
-		enum det_result r = detect_feed(&d->det[i], p, d->vals[i], now, &code);
-		if (r == DET_OPEN) {
-			log_info("%s: %s opened (value %g)", p->id, p->label ? p->label : p->name, code);
-			add_event(m->msg_ev, &m->nmsg_ev, EV_OPEN, k, d->cf->id, p->name, code, wall);
-		} else if (r == DET_CLEAR) {
-			log_info("%s: %s cleared", p->id, p->label ? p->label : p->name);
-			add_event(m->msg_ev, &m->nmsg_ev, EV_CLEAR, k, d->cf->id, p->name, 0, wall);
-		}
-	}
-	pthread_mutex_unlock(&m->mu);
-	/* only this thread touches msg_ev */
-	push_events(m, m->msg_ev, &m->nmsg_ev);
 }
 
 /* ---- our network thread ---- */
@@ -401,132 +231,6 @@ net_main(void *arg)
 
 /* ---- our thread: silence and the outbox ---- */
 
-/* Devices silent for offline_after get a comm fault. Returns the next
- * moment one could fall silent. Called with the mutex held. */
-static int64_t
-check_silence(struct mqtt *m, int64_t now)
-{
-	int64_t next = INT64_MAX;
-
-	for (size_t i = 0; i < m->ndevs; i++) {
-		struct mdev *d = &m->devs[i];
-		int64_t due = d->last_msg + d->cf->offline_ms;
-		if (d->offline)
-			continue;
-		if (now >= due) {
-			d->offline = 1;
-			log_notice("device %s: no message for %lld ms", d->cf->id,
-			    (long long)d->cf->offline_ms);
-			add_event(m->sil_ev, &m->nsil_ev, EV_OPEN, FK_COMM, d->cf->id, "comm", 0,
-			    time_now_ms());
-		} else if (due < next)
-			next = due;
-	}
-	return next;
-}
-
-static char *
-event_payload(const struct mqtt *m, const struct outbox_rec *r)
-{
-	cJSON *o = cJSON_CreateObject(), *detail;
-	char at[64], *out;
-
-	if (o == NULL)
-		return NULL;
-	time_format_iso(r->at, at, sizeof(at));
-	cJSON_AddStringToObject(o, "site", m->cf->site.id);
-	cJSON_AddNumberToObject(o, "seq", (double)r->seq);
-	cJSON_AddStringToObject(o, "at", at);
-	cJSON_AddStringToObject(o, "action", r->action ? r->action : "");
-	cJSON_AddStringToObject(o, "actor", r->actor ? r->actor : "");
-	if (r->fault_id > 0)
-		cJSON_AddNumberToObject(o, "fault_id", (double)r->fault_id);
-	else
-		cJSON_AddNullToObject(o, "fault_id");
-#define STR_OR_NULL(k, v) ((v) ? (void)cJSON_AddStringToObject(o, k, v) : (void)cJSON_AddNullToObject(o, k))
-	STR_OR_NULL("device", r->device);
-	STR_OR_NULL("point", r->point);
-	STR_OR_NULL("kind", r->kind);
-	STR_OR_NULL("label", r->label);
-	STR_OR_NULL("lab", r->lab);
-#undef STR_OR_NULL
-	if ((detail = cJSON_Parse(r->detail ? r->detail : "{}")) == NULL)
-		detail = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "detail", detail);
-	out = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return out;
-}
-
-/* Moves the watermark over the acknowledged prefix. Mutex held. */
-static int64_t
-advance(struct mqtt *m)
-{
-	size_t k = 0;
-
-	while (k < m->ninflight && m->inflight[k].acked)
-		k++;
-	if (k == 0)
-		return m->watermark;
-	m->watermark = m->inflight[k - 1].seq;
-	memmove(m->inflight, m->inflight + k, (m->ninflight - k) * sizeof(*m->inflight));
-	m->ninflight -= k;
-	return m->watermark;
-}
-
-/* Publishes what the outbox holds beyond what is in flight. Called without
- * the mutex (it reads the database). */
-static void
-pump(struct mqtt *m)
-{
-	struct outbox_rec *v = NULL;
-	size_t n = 0, room;
-	int64_t from, saved = -1, wm;
-	static struct ratelimit db_rl = { 60000, 0, 0 };
-
-	pthread_mutex_lock(&m->mu);
-	wm = advance(m);
-	room = INFLIGHT_MAX - m->ninflight;
-	from = m->sent;
-	pthread_mutex_unlock(&m->mu);
-	if (store_meta_int(m->st, OUTBOX_KEY, &saved) < 0 || saved != wm) {
-		if (store_set_meta_int(m->st, OUTBOX_KEY, wm) != 0 &&
-		    ratelimit_pass(&db_rl, time_mono_ms()) > 0)
-			log_warnx("mqtt: cannot save the outbox position: %s", store_errmsg(m->st));
-	}
-	if (room == 0)
-		return;
-	if (store_outbox(m->st, from, room, &v, &n) != 0) {
-		if (ratelimit_pass(&db_rl, time_mono_ms()) > 0)
-			log_warnx("mqtt: cannot read the outbox: %s", store_errmsg(m->st));
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char *payload = event_payload(m, &v[i]);
-		int mid = 0, rc;
-		if (payload == NULL)
-			break;
-		pthread_mutex_lock(&m->mu);
-		if (!m->connected || m->stop) {
-			pthread_mutex_unlock(&m->mu);
-			cJSON_free(payload);
-			break;
-		}
-		rc = mosquitto_publish(m->mosq, &mid, m->cf->mqtt.events_topic, (int)strlen(payload),
-		    payload, 1, false);
-		if (rc == MOSQ_ERR_SUCCESS) {
-			m->inflight[m->ninflight++] = (struct inflight){ mid, v[i].seq, 0 };
-			m->sent = v[i].seq;
-			m->published++;
-		}
-		pthread_mutex_unlock(&m->mu);
-		cJSON_free(payload);
-		if (rc != MOSQ_ERR_SUCCESS)
-			break;
-	}
-	store_outbox_free(v, n);
-}
-
 static void *
 mqtt_main(void *arg)
 {
@@ -535,13 +239,13 @@ mqtt_main(void *arg)
 
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
-		int64_t now = time_mono_ms(), next = check_silence(m, now);
+		int64_t now = time_mono_ms(), next = mqtt_devices_silence(m, now);
 		atomic_store(&m->main_alive, now);
 		if (next > now + MQTT_WAKE_MS)
 			next = now + MQTT_WAKE_MS;
 		if (m->nsil_ev > 0) {
 			pthread_mutex_unlock(&m->mu);
-			push_events(m, m->sil_ev, &m->nsil_ev);
+			mqtt_devices_push(m, m->sil_ev, &m->nsil_ev);
 			pthread_mutex_lock(&m->mu);
 		}
 		if (m->st == NULL)
@@ -552,7 +256,7 @@ mqtt_main(void *arg)
 				last_pump = now;
 				if (m->connected) {
 					pthread_mutex_unlock(&m->mu);
-					pump(m);
+					mqtt_outbox_pump(m);
 					pthread_mutex_lock(&m->mu);
 				}
 			}
@@ -569,7 +273,7 @@ mqtt_main(void *arg)
 	}
 	pthread_mutex_unlock(&m->mu);
 	if (m->st)
-		pump(m);   /* save the last acknowledged position */
+		mqtt_outbox_pump(m);   /* save the last acknowledged position */
 	return NULL;
 }
 
@@ -581,7 +285,6 @@ mqtt_new(struct cfref *ref, struct queue *q, int *failed)
 	const struct config *cf = ref->cf;
 	const struct conf_mqtt *mc = &cf->mqtt;
 	struct mqtt *m;
-	size_t n = 0;
 
 	*failed = 0;
 	if (!mc->present)
@@ -592,7 +295,7 @@ mqtt_new(struct cfref *ref, struct queue *q, int *failed)
 	m->cf = cf;
 	m->q = q;
 	m->status_mid = -1;
-	m->conn_rl.interval_ms = 60000;
+	m->conn_rl = (struct ratelimit)RATELIMIT_INIT(RATELIMIT_MINUTE);
 	pthread_mutex_init(&m->mu, NULL);
 	{
 		pthread_condattr_t ca;
@@ -605,41 +308,8 @@ mqtt_new(struct cfref *ref, struct queue *q, int *failed)
 		log_errx("mqtt: url '%s' is not mqtt://HOST[:PORT] or mqtts://HOST[:PORT]", mc->url);
 		goto fail;
 	}
-	for (size_t i = 0; i < cf->ndevices; i++)
-		if (cf->devices[i]->protocol == PROTO_MQTT)
-			n++;
-	m->devs = calloc(n ? n : 1, sizeof(*m->devs));
-	m->topics = calloc(n ? n : 1, sizeof(*m->topics));
-	if (m->devs == NULL || m->topics == NULL)
+	if (mqtt_devices_init(m) != 0)
 		goto fail;
-	for (size_t i = 0; i < cf->ndevices; i++) {
-		const struct conf_device *d = cf->devices[i];
-		struct mdev *md;
-		if (d->protocol != PROTO_MQTT)
-			continue;
-		md = &m->devs[m->ndevs++];
-		md->cf = d;
-		md->bad_rl.interval_ms = 60000;
-		md->det = calloc(d->npoints ? d->npoints : 1, sizeof(*md->det));
-		md->vals = calloc(d->npoints ? d->npoints : 1, sizeof(*md->vals));
-		if (md->det == NULL || md->vals == NULL)
-			goto fail;
-	}
-	if (m->ndevs > 1)
-		qsort(m->devs, m->ndevs, sizeof(*m->devs), mdev_cmp);
-	{
-		size_t most = 0;
-		for (size_t i = 0; i < m->ndevs; i++)
-			if (m->devs[i].cf->npoints > most)
-				most = m->devs[i].cf->npoints;
-		m->msg_ev = calloc(most + 1, sizeof(*m->msg_ev));
-		m->sil_ev = calloc(m->ndevs + 1, sizeof(*m->sil_ev));
-		if (m->msg_ev == NULL || m->sil_ev == NULL)
-			goto fail;
-	}
-	for (size_t i = 0; i < m->ndevs; i++)
-		m->topics[i] = m->devs[i].cf->topic;
-
 	mosquitto_lib_init();
 	/* a fixed client id and a persistent session: the broker keeps our QoS 1
 	 * subscriptions and messages while we reconnect */
@@ -651,7 +321,7 @@ mqtt_new(struct cfref *ref, struct queue *q, int *failed)
 	mosquitto_log_callback_set(m->mosq, on_log);
 	mosquitto_connect_callback_set(m->mosq, on_connect);
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
-	mosquitto_message_callback_set(m->mosq, on_message);
+	mosquitto_message_callback_set(m->mosq, mqtt_devices_message);
 	mosquitto_publish_callback_set(m->mosq, on_publish);
 	mosquitto_threaded_set(m->mosq, true);
 	if (mc->username || mc->password_file) {
@@ -693,46 +363,12 @@ fail:
 }
 
 int
-mqtt_adopt(struct mqtt *m, const char *device, const char *point, enum fault_kind kind)
-{
-	if (m == NULL)
-		return 0;
-	for (size_t i = 0; i < m->ndevs; i++) {
-		struct mdev *d = &m->devs[i];
-		if (strcmp(d->cf->id, device) != 0)
-			continue;
-		if (kind == FK_COMM) {
-			d->offline = 1;
-			return 1;
-		}
-		for (size_t k = 0; k < d->cf->npoints; k++)
-			if (strcmp(d->cf->points[k]->name, point) == 0) {
-				detect_init(&d->det[k], 1);
-				return 1;
-			}
-		return 0;
-	}
-	return 0;
-}
-
-int
 mqtt_start(struct mqtt *m)
 {
-	char err[256];
 	int rc;
 
-	if (m->cf->mqtt.events_topic) {
-		int64_t wm = 0;
-		if (store_open(m->cf->daemon.database, 0, &m->st, err, sizeof(err)) != 0) {
-			log_errx("mqtt: outbox: %s", err);
-			return -1;
-		}
-		if (store_meta_int(m->st, OUTBOX_KEY, &wm) < 0) {
-			log_errx("mqtt: outbox: %s", store_errmsg(m->st));
-			return -1;
-		}
-		m->watermark = m->sent = wm;
-	}
+	if (m->cf->mqtt.events_topic && mqtt_outbox_open(m) != 0)
+		return -1;
 	for (size_t i = 0; i < m->ndevs; i++)
 		m->devs[i].last_msg = time_mono_ms();
 	atomic_init(&m->net_stop, 0);
@@ -801,7 +437,7 @@ mqtt_stop(struct mqtt *m)
 		}
 		pthread_mutex_unlock(&m->mu);
 		if (m->st)
-			pump(m);   /* the watermark after the last acknowledgements */
+			mqtt_outbox_pump(m);   /* the watermark after the last acknowledgements */
 		atomic_store(&m->net_stop, 1);
 		mosquitto_disconnect(m->mosq);
 		pthread_join(m->net, NULL);
@@ -818,14 +454,7 @@ mqtt_free(struct mqtt *m)
 		mosquitto_destroy(m->mosq);
 		mosquitto_lib_cleanup();
 	}
-	for (size_t i = 0; i < m->ndevs; i++) {
-		free(m->devs[i].det);
-		free(m->devs[i].vals);
-	}
-	free(m->devs);
-	free(m->topics);
-	free(m->msg_ev);
-	free(m->sil_ev);
+	mqtt_devices_free(m);
 	free(m->host);
 	store_close(m->st);
 	cfref_put(m->ref);
@@ -880,19 +509,9 @@ mqtt_signature(const struct config *cf)
 	fprintf(f, "%d|%s|%s|%s|%s|%s|%s|%s|%lld|%s", mc->present, S(mc->url), S(mc->client_id),
 	    S(mc->username), S(mc->password_file), S(mc->ca_file), S(mc->events_topic),
 	    S(mc->status_topic), (long long)mc->keepalive_ms, S(cf->site.id));
-	for (size_t i = 0; i < cf->ndevices; i++) {
-		const struct conf_device *d = cf->devices[i];
-		if (d->protocol != PROTO_MQTT)
-			continue;
-		fprintf(f, "[%s|%s|%lld|%s|%s|%d]", d->id, S(d->topic), (long long)d->offline_ms,
-		    S(d->name), S(d->lab), d->assessment);
-		for (size_t k = 0; k < d->npoints; k++) {
-			const struct conf_point *p = d->points[k];
-			fprintf(f, "(%s|%s|%d|%d|%.17g|%d|%.17g|%lld|%lld|%s)", p->name, S(p->json),
-			    p->kind, p->when.op, p->when.value, p->clear.op, p->clear.value,
-			    (long long)p->delay_ms, (long long)p->clear_delay_ms, S(p->label));
-		}
-	}
+	for (size_t i = 0; i < cf->ndevices; i++)
+		if (cf->devices[i]->protocol == PROTO_MQTT)
+			points_fingerprint(f, cf->devices[i]);
 #undef S
 	if (fclose(f) != 0) {
 		free(out);

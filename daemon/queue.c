@@ -20,8 +20,7 @@ queue_init(struct queue *q, size_t cap)
 	if (q->ring == NULL)
 		return -1;
 	q->cap = cap;
-	q->head = q->len = q->high_water = 0;
-	q->pushed = 0;
+	q->head = q->len = 0;
 	q->closed = 0;
 	q->full_logged = 0;
 	pthread_mutex_init(&q->mu, NULL);
@@ -51,9 +50,6 @@ append_locked(struct queue *q, const struct tbm_event *ev)
 {
 	q->ring[(q->head + q->len) % q->cap] = *ev;
 	q->len++;
-	q->pushed++;
-	if (q->len > q->high_water)
-		q->high_water = q->len;
 	pthread_cond_signal(&q->nonempty);
 }
 
@@ -112,17 +108,13 @@ queue_fill(struct tbm_event *ev, enum event_type type, enum fault_kind kind, con
 }
 
 int
-queue_event(struct queue *q, enum event_type type, enum fault_kind kind, const char *device,
-    const char *point, double code, int64_t at_ms)
+queue_put(struct queue *q, const struct tbm_event *ev, int wait)
 {
-	struct tbm_event ev;
+	int rc = wait ? queue_push(q, ev) : queue_try_push(q, ev);
 
-	queue_fill(&ev, type, kind, device, point, code, at_ms);
-	if (queue_push(q, &ev) != 0) {
-		log_errx("device %s: event for %s lost: the queue is closed", device, point);
-		return -1;
-	}
-	return 0;
+	if (rc == -1)
+		log_errx("device %s: event for %s lost: the queue is closed", ev->device, ev->point);
+	return rc;
 }
 
 size_t

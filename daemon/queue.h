@@ -19,8 +19,6 @@ struct queue {
 	pthread_cond_t nonfull;
 	struct tbm_event *ring;
 	size_t cap, head, len;
-	size_t high_water;         /* most events ever waiting at once */
-	unsigned long long pushed;
 	int closed;
 	int full_logged;           /* queue_try_push said so since the last pop */
 };
@@ -34,9 +32,9 @@ int queue_push(struct queue *q, const struct tbm_event *ev);
 int queue_try_push(struct queue *q, const struct tbm_event *ev);
 void queue_fill(struct tbm_event *ev, enum event_type type, enum fault_kind kind,
     const char *device, const char *point, double code, int64_t at_ms);
-/* queue_event: builds an event and pushes it; logs when it cannot. */
-int queue_event(struct queue *q, enum event_type type, enum fault_kind kind, const char *device,
-    const char *point, double code, int64_t at_ms);
+/* queue_put: queue_push (wait) or queue_try_push, and an event lost to a
+ * closed queue is logged. */
+int queue_put(struct queue *q, const struct tbm_event *ev, int wait);
 /* queue_pop: up to max events into out; waits up to wait_ms for the first
  * (0: do not wait). Returns the count; 0 on timeout or when closed and empty. */
 size_t queue_pop(struct queue *q, struct tbm_event *out, size_t max, long wait_ms);

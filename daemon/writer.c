@@ -6,6 +6,8 @@
 #include "writer.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -29,7 +31,7 @@ static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
-	struct ratelimit rl = { 60000, 0, 0 };
+	struct ratelimit rl = RATELIMIT_INIT(RATELIMIT_MINUTE);
 	int64_t last_beat = time_mono_ms();
 	size_t n = 0;
 	int attempts = 0;
@@ -59,7 +61,6 @@ writer_main(void *arg)
 				attempts = 0;
 			} else {
 				unsigned long k;
-				atomic_fetch_add(&w->failures, 1);
 				attempts++;
 				if ((k = ratelimit_pass(&rl, time_mono_ms())) > 0)
 					log_warnx("cannot write %zu events (%lu failed attempts, %zu more waiting): %s; keeping them and retrying",
@@ -83,27 +84,38 @@ writer_main(void *arg)
 	return NULL;
 }
 
-int
-writer_start(struct writer *w, struct store *st, struct queue *q, int64_t run_id)
+struct writer *
+writer_start(const char *database, struct queue *q, int64_t run_id, void (*committed)(void *arg),
+    void *arg, char *err, size_t errlen)
 {
+	struct writer *w;
 	int rc;
 
-	/* committed/committed_arg are set by the caller before this */
-	w->st = st;
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (store_open(database, 0, &w->st, err, errlen) != 0) {
+		free(w);
+		return NULL;
+	}
 	w->q = q;
 	w->run_id = run_id;
+	w->committed = committed;
+	w->committed_arg = arg;
 	atomic_init(&w->stop, 0);
 	atomic_init(&w->alive_at, time_mono_ms());
 	atomic_init(&w->idle, 0);
 	atomic_init(&w->checkpoint, 0);
 	atomic_init(&w->written, 0);
 	atomic_init(&w->transactions, 0);
-	atomic_init(&w->failures, 0);
 	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
-		errno = rc;
-		return -1;
+		snprintf(err, errlen, "cannot start the writer: %s", strerror(rc));
+		store_close(w->st);
+		free(w);
+		return NULL;
 	}
-	return 0;
+	return w;
 }
 
 int
@@ -131,4 +143,13 @@ writer_stop(struct writer *w)
 {
 	atomic_store(&w->stop, 1);
 	pthread_join(w->thread, NULL);
+}
+
+void
+writer_free(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	store_close(w->st);
+	free(w);
 }

@@ -26,14 +26,18 @@ struct writer {
 	atomic_int idle;             /* waiting for events with nothing in hand */
 	atomic_ullong written;       /* events applied */
 	atomic_ullong transactions;
-	atomic_ullong failures;
 	atomic_int checkpoint;
 	void (*committed)(void *arg);   /* called after each transaction that wrote events */
 	void *committed_arg;
 	struct tbm_event batch[WRITER_BATCH];
 };
 
-int writer_start(struct writer *w, struct store *st, struct queue *q, int64_t run_id);
+/* writer_start: opens a database connection of the writer's own (one
+ * writer thread, one connection) and starts the thread; `committed(arg)` is
+ * called after each transaction that wrote events. NULL with a message in
+ * err when it cannot. */
+struct writer *writer_start(const char *database, struct queue *q, int64_t run_id,
+    void (*committed)(void *arg), void *arg, char *err, size_t errlen);
 /* A round takes at most the busy timeout and a retry pause. */
 #define WRITER_STALL_MS 20000
 /* writer_flush: waits (up to wait_ms) until every queued event is written
@@ -43,5 +47,7 @@ int writer_flush(struct writer *w, long wait_ms);
 void writer_checkpoint(struct writer *w);
 /* writer_stop: the queue must be closed first; writes what is left, then joins. */
 void writer_stop(struct writer *w);
+/* writer_free: closes its connection (after writer_stop). NULL is fine. */
+void writer_free(struct writer *w);
 
 #endif

@@ -38,5 +38,9 @@ struct ratelimit {
 	unsigned long suppressed;
 };
 unsigned long ratelimit_pass(struct ratelimit *rl, long long now_ms);
+/* A limiter's initialiser: `struct ratelimit rl = RATELIMIT_INIT(RATELIMIT_MINUTE);`
+ * (as a value: `(struct ratelimit)RATELIMIT_INIT(ms)`). */
+#define RATELIMIT_INIT(ms) { .interval_ms = (ms), .last_ms = 0, .suppressed = 0 }
+#define RATELIMIT_MINUTE 60000
 
 #endif

@@ -2,7 +2,7 @@
  * fuzz_decode.c - the Modbus side of a poll without the network: a device
  * with an arbitrary layout of points (tables, addresses, types, orders,
  * bits, scales) is planned with decode_plan, and every block is "answered"
- * with arbitrary registers or bits that are decoded the way daemon/link.c
+ * with arbitrary registers or bits that are decoded the way daemon/poll.c
  * decodes them (offset = address - block start). ASan sees any read beyond
  * a block; the checks below are the plan's promises.
  */
