@@ -24,7 +24,8 @@
 
 #define LINE_MAX_LEN 1024
 
-enum section { SEC_NONE = 0, SEC_SITE, SEC_DAEMON, SEC_MQTT, SEC_DEVICE, SEC_POINT, SEC_BAD };
+enum section { SEC_NONE = 0, SEC_SITE, SEC_DAEMON, SEC_MQTT, SEC_DEVICE, SEC_POINT, SEC_WEB,
+	SEC_NOTIFY, SEC_BAD };
 
 enum key_type {
 	K_STR,       /* any text */
@@ -60,6 +61,9 @@ static const struct enum_name parities[] = { { "none", 'N' }, { "even", 'E' }, {
 	{ NULL, 0 } };
 static const struct enum_name tables[] = { { "coil", TABLE_COIL }, { "discrete", TABLE_DISCRETE },
 	{ "input", TABLE_INPUT }, { "holding", TABLE_HOLDING }, { NULL, 0 } };
+static const struct enum_name notify_types[] = { { "wecom", NOTIFY_WECOM },
+	{ "dingtalk", NOTIFY_DINGTALK }, { "feishu", NOTIFY_FEISHU }, { "webhook", NOTIFY_WEBHOOK },
+	{ "email", NOTIFY_EMAIL }, { NULL, 0 } };
 static const struct enum_name bools[] = { { "yes", 1 }, { "no", 0 }, { "true", 1 },
 	{ "false", 0 }, { "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 }, { NULL, 0 } };
 
@@ -79,6 +83,8 @@ struct key {
 #define M(f) offsetof(struct conf_mqtt, f)
 #define V(f) offsetof(struct conf_device, f)
 #define P(f) offsetof(struct conf_point, f)
+#define W(f) offsetof(struct conf_web, f)
+#define N(f) offsetof(struct conf_notify, f)
 #define ISZ(t, f) ((int)sizeof(((t *)0)->f))
 
 /* The configuration's keys. Bounds apply to numbers and durations (ms). */
@@ -132,6 +138,22 @@ static const struct key keys[] = {
 	{ SEC_POINT, "clear_delay", K_DURATION, P(clear_delay_ms), 0, 86400000, "0", NULL, 0 },
 	{ SEC_POINT, "label", K_STR, P(label), 0, 0, NULL, NULL, 0 },
 	{ SEC_POINT, "json", K_STR, P(json), 0, 0, NULL, NULL, 0 },
+
+	{ SEC_WEB, "base_url", K_STR, W(base_url), 0, 0, NULL, NULL, 0 },
+
+	{ SEC_NOTIFY, "type", K_ENUM, N(type), 0, 0, NULL, notify_types, ISZ(struct conf_notify, type) },
+	{ SEC_NOTIFY, "url_file", K_PATH, N(url_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "secret_file", K_PATH, N(secret_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "smtp", K_STR, N(smtp), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "username", K_STR, N(username), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "password_file", K_PATH, N(password_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "from", K_STR, N(from), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "to", K_STR, N(to), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "ca_file", K_PATH, N(ca_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "labs", K_STR, N(labs_raw), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "send", K_STR, N(send_raw), 0, 0, "open, safety, accident", NULL, 0 },
+	{ SEC_NOTIFY, "burst", K_INT, N(burst), 1, 1000, "10", NULL, ISZ(struct conf_notify, burst) },
+	{ SEC_NOTIFY, "timeout", K_DURATION, N(timeout_ms), 1000, 300000, "15s", NULL, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -147,12 +169,12 @@ struct parse {
 	enum section sec;
 	void *obj;               /* the conf_* struct of the current section */
 	uint64_t *seen;          /* keys given in the current section (key_bit) */
-	uint64_t seen_site, seen_daemon, seen_mqtt, seen_bad;
+	uint64_t seen_site, seen_daemon, seen_mqtt, seen_web, seen_bad;
 	int nerrors;
 	config_report_fn report;
 	void *report_arg;
 	/* per-object seen masks, parallel to cf->devices / cf->points */
-	uint64_t *dev_seen, *pt_seen;
+	uint64_t *dev_seen, *pt_seen, *nt_seen;   /* nt: parallel to cf->notifies */
 	int *dev_keyline;        /* line of the offline_after key (validated later) */
 };
 
@@ -542,6 +564,40 @@ config_point(const struct config *cf, const char *id)
 	return NULL;
 }
 
+const char *
+config_notify_type_name(enum notify_type t)
+{
+	return enum_name_of(notify_types, (int)t);
+}
+
+struct conf_notify *
+config_notify(const struct config *cf, const char *id)
+{
+	for (size_t i = 0; i < cf->nnotifies; i++)
+		if (strcmp(cf->notifies[i]->id, id) == 0)
+			return cf->notifies[i];
+	return NULL;
+}
+
+static struct conf_notify *
+notify_new(struct parse *ps, const char *id, int line)
+{
+	struct config *cf = ps->cf;
+	struct conf_notify *c;
+
+	if (grow(&cf->notifies, cf->nnotifies, sizeof(*cf->notifies)) != 0 ||
+	    grow(&ps->nt_seen, cf->nnotifies, sizeof(*ps->nt_seen)) != 0 ||
+	    (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	c->file = ps->file;
+	c->line = line;
+	apply_defaults(ps, SEC_NOTIFY, c);
+	ps->nt_seen[cf->nnotifies] = 0;
+	cf->notifies[cf->nnotifies++] = c;
+	return c;
+}
+
 /* begin_section: "[device cnc-01]" etc. Sets ps->sec/obj/seen. */
 static void
 begin_section(struct parse *ps, const char *name)
@@ -561,7 +617,8 @@ begin_section(struct parse *ps, const char *name)
 		n++;
 	snprintf(rest, sizeof(rest), "%s", name + n);
 
-	if (strcmp(word, "site") == 0 || strcmp(word, "daemon") == 0 || strcmp(word, "mqtt") == 0) {
+	if (strcmp(word, "site") == 0 || strcmp(word, "daemon") == 0 || strcmp(word, "mqtt") == 0 ||
+	    strcmp(word, "web") == 0) {
 		if (rest[0] != '\0') {
 			report(ps, ps->file, ps->line, "section [%s] takes no name", word);
 			return;
@@ -578,6 +635,10 @@ begin_section(struct parse *ps, const char *name)
 			ps->sec = SEC_DAEMON;
 			ps->obj = &ps->cf->daemon;
 			ps->seen = &ps->seen_daemon;
+		} else if (word[0] == 'w') {
+			ps->sec = SEC_WEB;
+			ps->obj = &ps->cf->web;
+			ps->seen = &ps->seen_web;
 		} else {
 			ps->sec = SEC_MQTT;
 			ps->obj = &ps->cf->mqtt;
@@ -636,6 +697,29 @@ begin_section(struct parse *ps, const char *name)
 		ps->seen = &ps->pt_seen[ps->cf->npoints - 1];
 		return;
 	}
+	if (strcmp(word, "notify") == 0) {
+		struct conf_notify *c;
+		if (ps->dropin) {
+			report(ps, ps->file, ps->line, "section [notify] belongs in the main configuration file, not in the devices directory");
+			return;
+		}
+		if (!valid_id(rest, 0)) {
+			report(ps, ps->file, ps->line, "notify channel name '%s' is not valid ([A-Za-z0-9_-]+, at most %d characters)", rest, CONF_ID_MAX - 1);
+			return;
+		}
+		if ((c = config_notify(ps->cf, rest)) != NULL) {
+			report(ps, ps->file, ps->line, "duplicate notify channel '%s' (first defined at %s:%d)", rest, c->file, c->line);
+			return;
+		}
+		if ((c = notify_new(ps, rest, ps->line)) == NULL) {
+			report(ps, ps->file, ps->line, "out of memory");
+			return;
+		}
+		ps->sec = SEC_NOTIFY;
+		ps->obj = c;
+		ps->seen = &ps->nt_seen[ps->cf->nnotifies - 1];
+		return;
+	}
 	report(ps, ps->file, ps->line, "unknown section [%s]", name);
 }
 
@@ -674,6 +758,22 @@ key_bit(enum section sec, const char *name)
 	return 0;
 }
 
+/* Where a channel's file and list keys are, for what is found wrong with them later. */
+static void
+notify_key_line(struct conf_notify *c, const char *name, int line)
+{
+	if (strcmp(name, "url_file") == 0)
+		c->url_file_line = line;
+	else if (strcmp(name, "secret_file") == 0)
+		c->secret_file_line = line;
+	else if (strcmp(name, "password_file") == 0)
+		c->password_file_line = line;
+	else if (strcmp(name, "send") == 0)
+		c->send_line = line;
+	else if (strcmp(name, "labs") == 0)
+		c->labs_line = line;
+}
+
 static int
 conf_handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -704,9 +804,13 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 			    ps->sec == SEC_DEVICE ? "device" : "point",
 			    ps->sec == SEC_DEVICE ? ((struct conf_device *)ps->obj)->id :
 						    ((struct conf_point *)ps->obj)->id);
+		else if (ps->sec == SEC_NOTIFY)
+			report(ps, ps->file, ps->line, "unknown key '%s' in [notify %s]", name,
+			    ((struct conf_notify *)ps->obj)->id);
 		else
 			report(ps, ps->file, ps->line, "unknown key '%s' in [%s]", name,
-			    ps->sec == SEC_SITE ? "site" : ps->sec == SEC_DAEMON ? "daemon" : "mqtt");
+			    ps->sec == SEC_SITE ? "site" : ps->sec == SEC_DAEMON ? "daemon" :
+			    ps->sec == SEC_WEB ? "web" : "mqtt");
 		return 1;
 	}
 	bit = key_bit(ps->sec, name);
@@ -717,6 +821,8 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 	*ps->seen |= bit;
 	if (ps->sec == SEC_DEVICE && strcmp(name, "offline_after") == 0)
 		ps->dev_keyline[ps->cf->ndevices - 1] = ps->line;
+	if (ps->sec == SEC_NOTIFY)
+		notify_key_line(ps->obj, name, ps->line);
 	if (apply_key(ps, &keys[ki], ps->obj, v, ps->line) == 0 && ps->sec == SEC_POINT &&
 	    strcmp(name, "type") == 0)
 		((struct conf_point *)ps->obj)->type_set = 1;
@@ -1012,6 +1118,65 @@ validate_point(struct parse *ps, struct conf_point *p, uint64_t seen)
 		report(ps, p->file, p->line, "point '%s': clear without when", p->id);
 }
 
+/* A channel: what its type needs, its send list, and labs that exist. */
+static void
+validate_notify(struct parse *ps, struct conf_notify *c, uint64_t seen)
+{
+	static const char *const http_keys[] = { "url_file", NULL };
+	static const char *const mail_keys[] = { "smtp", "username", "password_file", "from", "to", NULL };
+	const char *const *other = c->type == NOTIFY_EMAIL ? http_keys : mail_keys;
+	int sline = c->send_line ? c->send_line : c->line;
+	char err[256];
+
+	if (!GIVEN(seen, SEC_NOTIFY, "type")) {
+		report(ps, c->file, c->line, "notify '%s': type is required (wecom|dingtalk|feishu|webhook|email)", c->id);
+		return;
+	}
+	if (c->type == NOTIFY_EMAIL) {
+		if (c->smtp == NULL)
+			report(ps, c->file, c->line, "notify '%s': smtp is required for email (smtp://HOST or smtps://HOST)", c->id);
+		else if (strncmp(c->smtp, "smtp://", 7) != 0 && strncmp(c->smtp, "smtps://", 8) != 0)
+			report(ps, c->file, c->line, "notify '%s': smtp '%s' must start with smtp:// or smtps://", c->id, c->smtp);
+		if (c->to == NULL)
+			report(ps, c->file, c->line, "notify '%s': to is required for email", c->id);
+		if (c->password_file != NULL && c->username == NULL)
+			report(ps, c->file, c->password_file_line, "notify '%s': password_file without username", c->id);
+	} else if (c->url_file == NULL) {
+		report(ps, c->file, c->line, "notify '%s': url_file is required for type %s (the URL holds the robot's key)", c->id, config_notify_type_name(c->type));
+	}
+	for (const char *const *k = other; *k != NULL; k++)
+		if (GIVEN(seen, SEC_NOTIFY, *k))
+			report(ps, c->file, c->line, "notify '%s': %s does not apply to type %s", c->id, *k, config_notify_type_name(c->type));
+	if (c->secret_file != NULL && c->type != NOTIFY_DINGTALK && c->type != NOTIFY_FEISHU)
+		report(ps, c->file, c->secret_file_line, "notify '%s': secret_file applies only to dingtalk and feishu", c->id);
+	if (notify_send_parse(c->send_raw, &c->send, err, sizeof(err)) != 0)
+		report(ps, c->file, sline, "notify '%s': send: %s", c->id, err);
+
+	if (c->labs_raw != NULL) {
+		char *copy = strdup(c->labs_raw), *save = NULL;
+		for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t != NULL; t = strtok_r(NULL, ",", &save)) {
+			char *e = t + strlen(t), **nl;
+			int known = 0;
+			while (isspace((unsigned char)*t))
+				t++;
+			while (e > t && isspace((unsigned char)e[-1]))
+				*--e = '\0';
+			if (*t == '\0')
+				continue;
+			for (size_t i = 0; i < ps->cf->ndevices && !known; i++)
+				known = ps->cf->devices[i]->lab != NULL && strcmp(ps->cf->devices[i]->lab, t) == 0;
+			if (!known)
+				report(ps, c->file, c->labs_line, "notify '%s': labs: no device is in lab '%s'", c->id, t);
+			if ((nl = realloc(c->labs, (c->nlabs + 1) * sizeof(*nl))) == NULL)
+				break;
+			c->labs = nl;
+			if ((c->labs[c->nlabs] = strdup(t)) != NULL)
+				c->nlabs++;
+		}
+		free(copy);
+	}
+}
+
 /* Devices sharing a serial port share its settings: they are one bus. */
 static void
 validate_links(struct parse *ps)
@@ -1117,10 +1282,13 @@ config_load(const char *path, config_report_fn rep, void *arg, int *nerrors)
 		for (size_t i = 0; i < cf->npoints; i++)
 			validate_point(&ps, cf->points[i], ps.pt_seen[i]);
 		validate_links(&ps);
+		for (size_t i = 0; i < cf->nnotifies; i++)
+			validate_notify(&ps, cf->notifies[i], ps.nt_seen[i]);
 	}
 	free(ps.dir);
 	free(ps.dev_seen);
 	free(ps.pt_seen);
+	free(ps.nt_seen);
 	free(ps.dev_keyline);
 	if (nerrors != NULL)
 		*nerrors = ps.nerrors;
@@ -1149,6 +1317,25 @@ config_free(struct config *cf)
 	free(cf->mqtt.ca_file);
 	free(cf->mqtt.events_topic);
 	free(cf->mqtt.status_topic);
+	free(cf->web.base_url);
+	for (size_t i = 0; i < cf->nnotifies; i++) {
+		struct conf_notify *c = cf->notifies[i];
+		free(c->url_file);
+		free(c->secret_file);
+		free(c->smtp);
+		free(c->username);
+		free(c->password_file);
+		free(c->from);
+		free(c->to);
+		free(c->ca_file);
+		free(c->labs_raw);
+		for (size_t j = 0; j < c->nlabs; j++)
+			free(c->labs[j]);
+		free(c->labs);
+		free(c->send_raw);
+		free(c);
+	}
+	free(cf->notifies);
 	for (size_t i = 0; i < cf->ndevices; i++) {
 		struct conf_device *d = cf->devices[i];
 		free(d->name);

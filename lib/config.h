@@ -49,6 +49,47 @@ struct conf_mqtt {
 	int64_t keepalive_ms;
 };
 
+/* [web]: tbm-web's pages, to which messages link. */
+struct conf_web {
+	char *base_url;
+};
+
+/* [notify NAME]: a channel tbm-notify sends to. */
+enum notify_type { NOTIFY_NONE = 0, NOTIFY_WECOM, NOTIFY_DINGTALK, NOTIFY_FEISHU, NOTIFY_WEBHOOK,
+	NOTIFY_EMAIL };
+#define NOTIFY_SEND_OPEN 0x1       /* a fault (kind fault or comm) opened */
+#define NOTIFY_SEND_SAFETY 0x2     /* a safety event opened */
+#define NOTIFY_SEND_ACCIDENT 0x4   /* a safety event classified as an accident */
+struct notify_send {
+	unsigned events;           /* NOTIFY_SEND_* */
+	int64_t unacked_ms;        /* escalations; 0: not sent */
+	int64_t unrepaired_ms;
+	int daily_min;             /* the digest's minute of the day; -1: none */
+};
+
+struct conf_notify {
+	char id[CONF_ID_MAX];
+	enum notify_type type;
+	char *url_file;            /* robots and webhook: the URL holds a key */
+	char *secret_file;         /* dingtalk, feishu: the signing secret */
+	char *smtp;                /* email: smtp://HOST[:PORT] or smtps://... */
+	char *username;
+	char *password_file;
+	char *from;
+	char *to;                  /* addresses, comma separated */
+	char *ca_file;
+	char *labs_raw;
+	char **labs;               /* NULL: every lab */
+	size_t nlabs;
+	char *send_raw;
+	struct notify_send send;
+	int burst;                 /* more than this a minute: one summary */
+	int64_t timeout_ms;
+	const char *file;
+	int line;
+	int url_file_line, secret_file_line, password_file_line, send_line, labs_line;   /* 0: not given */
+};
+
 struct conf_point;
 
 struct conf_device {
@@ -107,6 +148,9 @@ struct config {
 	struct conf_site site;
 	struct conf_daemon daemon;
 	struct conf_mqtt mqtt;
+	struct conf_web web;
+	struct conf_notify **notifies;
+	size_t nnotifies;
 	struct conf_device **devices;
 	size_t ndevices;
 	struct conf_point **points;
@@ -130,6 +174,12 @@ const char *config_protocol_name(enum protocol p);
 const char *config_kind_name(enum point_kind k);
 const char *config_table_name(enum reg_table t);
 const char *config_op_name(enum cond_op op);
+const char *config_notify_type_name(enum notify_type t);
+struct conf_notify *config_notify(const struct config *cf, const char *id);
+
+/* notify_send_parse: a channel's `send =` list ("open, safety, unacked 30m,
+ * unrepaired 24h, daily 08:00"). 0 ok, -1 with the reason in err. */
+int notify_send_parse(const char *s, struct notify_send *out, char *err, size_t len);
 
 /* condition_parse: "value OP NUMBER"; 0 ok, -1 malformed. */
 int condition_parse(const char *s, struct condition *c);
