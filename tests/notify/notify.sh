@@ -1,0 +1,215 @@
+#!/bin/bash
+# tbm-notify end to end: tbmond on tbm-sim opens faults; a local server that
+# answers like the WeCom, DingTalk (signed) and Feishu robots and a webhook,
+# and a local SMTP server, receive them. Each message arrives once with the
+# right text and link; a fault acknowledged in time is not escalated, one
+# that is not is; a channel that answers 500 and "rate limited" for a while
+# gets everything afterwards, in order, without holding up the others;
+# kill -9 between events loses none and repeats none.
+. "$(dirname "$0")/lib.sh"
+
+cat >"$T/base.sim" <<SIM
+[server s]
+listen = 127.0.0.1:0
+[device cnc-01]
+server = s
+unit = 1
+holding 100 = 0
+holding 101 = 0
+holding 102 = 0
+holding 103 = 0
+[device weld-01]
+server = s
+unit = 2
+discrete 0 = 0
+SIM
+sim_start "$T/base.sim"
+
+robot_start '{"wecom": {"cnc-key": {}},
+  "dingtalk": {"weld-token": {"secret": "SECd1ng"}},
+  "feishu": {"all-token": {"secret": "fei-secret"}, "flaky": {"fail": [500, 500, "rate", 500]}},
+  "webhook": {"events": {}}}'
+smtp_start
+
+printf '%s/cgi-bin/webhook/send?key=cnc-key\n' "$ROBOT" >"$T/cnc.url"
+printf '%s/robot/send?access_token=weld-token\n' "$ROBOT" >"$T/weld.url"
+printf 'SECd1ng\n' >"$T/weld.secret"
+printf '%s/open-apis/bot/v2/hook/all-token\n' "$ROBOT" >"$T/all.url"
+printf 'fei-secret\n' >"$T/all.secret"
+printf '%s/open-apis/bot/v2/hook/flaky\n' "$ROBOT" >"$T/flaky.url"
+printf '%s/hook/events\n' "$ROBOT" >"$T/hook.url"
+chmod 600 "$T"/*.url "$T"/*.secret
+
+cat >"$T/tbmond.conf" <<CONF
+[site]
+id = test
+name = 测试基地
+timezone = Asia/Shanghai
+[daemon]
+database = tbmon.db
+devices = devices.d
+log_level = debug
+[web]
+base_url = http://tbm.test/
+[device cnc-01]
+name = 数控车床 CK6140 #1
+lab = 数控加工实训室
+assessment = yes
+protocol = modbus-tcp
+host = 127.0.0.1
+port = $PORT_s
+unit = 1
+interval = 100ms
+[point cnc-01.alarm]
+read = holding 100
+when = value != 0
+label = 主轴报警
+[point cnc-01.lube]
+read = holding 101
+when = value != 0
+label = 润滑油位低
+[point cnc-01.door]
+read = holding 102
+when = value != 0
+label = 防护门未关
+[point cnc-01.coolant]
+read = holding 103
+when = value != 0
+label = 冷却液报警
+[device weld-01]
+name = 焊机 #1
+lab = 焊接实训室
+protocol = modbus-tcp
+host = 127.0.0.1
+port = $PORT_s
+unit = 2
+interval = 100ms
+[point weld-01.estop]
+read = discrete 0
+kind = safety
+when = value == 1
+label = 急停
+[notify cnc]
+type = wecom
+url_file = cnc.url
+labs = 数控加工实训室
+send = open, safety, unacked 4s
+[notify weld]
+type = dingtalk
+url_file = weld.url
+secret_file = weld.secret
+labs = 焊接实训室
+send = safety, accident
+[notify all]
+type = feishu
+url_file = all.url
+secret_file = all.secret
+[notify flaky]
+type = feishu
+url_file = flaky.url
+send = open
+[notify hook]
+type = webhook
+url_file = hook.url
+send = open, safety, accident
+[notify mail]
+type = email
+smtp = smtp://127.0.0.1:$SMTP_PORT
+from = tbmon@base.test
+to = zhang@base.test, li@base.test
+send = safety, accident, unrepaired 6s
+CONF
+mkdir -p "$T/devices.d"
+
+out=$("$TBMNOTIFY" -n -c "$T/tbmond.conf" 2>&1) || fail "tbm-notify -n: $out"
+expect_eq "tbm-notify -n" "$out" "configuration OK"
+
+daemon_start
+notify_start
+
+# ---- a fault: its text and link on every channel that wants it ----
+sim set cnc-01.holding.100 1021
+wait_until 10 "fault A open" q_is "select count(*) from faults where point = 'alarm'" 1
+A=$(fault_id cnc-01 alarm)
+wait_until 10 "WeCom message of A" received_at_least wecom cnc-key "faults/$A\$" 1
+person_ack "$A"   # in time: no "unacked" escalation for A
+expect_eq "WeCom text of A" "$(received wecom cnc-key | grep "faults/$A\$")" \
+	"【设备故障】数控车床 CK6140 #1：主轴报警 | 实训室：数控加工实训室 | 代码：1021 | 时间：$(local_time "$A") | 详情：http://tbm.test/faults/$A"
+wait_until 10 "Feishu (signed) message of A" received_at_least feishu all-token "faults/$A\$" 1
+wait_until 10 "webhook event of A" received_at_least webhook events "\"fault_id\": $A," 1
+ev=$(received webhook events | grep "\"fault_id\": $A,")
+for want in '"action": "open"' '"device": "cnc-01"' '"label": "主轴报警"' '"lab": "数控加工实训室"' '"site": "test"' '"code": 1021'; do
+	case $ev in *"$want"*) ;; *) fail "webhook event of A lacks $want: $ev" ;; esac
+done
+echo "ok: webhook event of A is the events topic's JSON"
+
+# ---- a channel that fails for a while holds up nobody, then gets it all in order ----
+sim set cnc-01.holding.101 7
+wait_until 10 "fault B open" q_is "select count(*) from faults where point = 'lube'" 1
+B=$(fault_id cnc-01 lube)
+wait_until 10 "WeCom message of B" received_at_least wecom cnc-key "faults/$B\$" 1
+expect_eq "flaky channel still failing when WeCom had B" "$(count_received feishu flaky faults/)" 0
+
+# ---- a safety event: DingTalk (signed) and e-mail; then its classification ----
+sim set weld-01.discrete.0 1
+wait_until 10 "safety event open" q_is "select count(*) from faults where device = 'weld-01'" 1
+S=$(fault_id weld-01 estop)
+wait_until 10 "DingTalk message of S" received_at_least dingtalk weld-token "faults/$S\$" 1
+expect_eq "DingTalk text of S" "$(received dingtalk weld-token | grep "faults/$S\$")" \
+	"【安全事件】焊机 #1：急停 | 实训室：焊接实训室 | 代码：1 | 时间：$(local_time "$S") | 详情：http://tbm.test/faults/$S"
+wait_until 10 "mail of S" mails_at_least "faults/$S\$" 1
+expect_eq "mail of S" "$(mails | grep "faults/$S\$")" \
+	"【安全事件】焊机 #1：急停 || zhang@base.test,li@base.test || 【安全事件】焊机 #1：急停 | 实训室：焊接实训室 | 代码：1 | 时间：$(local_time "$S") | 详情：http://tbm.test/faults/$S"
+person_classify "$S" accident
+wait_until 10 "DingTalk accident message" received_at_least dingtalk weld-token "【安全事故】" 1
+expect_eq "accident text" "$(received dingtalk weld-token | grep "【安全事故】")" \
+	"【安全事故】焊机 #1：急停 | 实训室：焊接实训室 | 代码：1 | 发生时间：$(local_time "$S") | 定性：安全事故（张主任） | 详情：http://tbm.test/faults/$S"
+wait_until 10 "accident mail" mails_at_least "【安全事故】" 1
+expect_eq "WeCom (labs = 数控加工实训室) got nothing of the welding lab" "$(count_received wecom cnc-key 焊机)" 0
+
+# ---- escalation: B was not acknowledged within 4s, A was ----
+wait_until 15 "B unacked" received_at_least wecom cnc-key "【超时未受理】.*faults/$B\$" 1
+expect_eq "unacked text" "$(received wecom cnc-key | grep "【超时未受理】")" \
+	"【超时未受理】数控车床 CK6140 #1：润滑油位低 | 实训室：数控加工实训室 | 代码：7 | 时间：$(local_time "$B") | 已超过 4 秒无人受理 | 详情：http://tbm.test/faults/$B"
+expect_eq "A acknowledged in time: not escalated" "$(count_received wecom cnc-key "【超时未受理】.*faults/$A\$")" 0
+# unrepaired 6s by mail: A (acknowledged but not repaired) and B; S is closed by its classification
+wait_until 15 "A and B unrepaired, by mail" mails_at_least "【超时未修复】" 2
+expect_eq "unrepaired mails" "$(mails | grep -c "【超时未修复】.*faults/\($A\|$B\)\$")" 2
+expect_eq "no unrepaired mail for the classified safety event" "$(mails | grep -c "【超时未修复】.*faults/$S\$" || true)" 0
+
+# ---- the flaky channel: four refusals (500, 500, rate limited, 500), then A and B in order ----
+wait_until 30 "flaky channel delivers" received_at_least feishu flaky "faults/" 2
+expect_eq "flaky channel order" "$(received feishu flaky | sed 's/.*faults\///' | tr '\n' ' ')" "$A $B "
+expect_eq "flaky channel refusals" "$(grep -c '"robot": "flaky", "t": [0-9.]*, "accepted": false' "$T/robot.log")" 4
+grep -q 'notify flaky: fault .* not delivered: HTTP 500' "$NLOG" || fail "the failure is not logged"
+expect_eq "failures logged once a minute" "$(grep -c 'notify flaky: .* not delivered' "$NLOG")" 1
+grep -q "cnc-key\|SECd1ng\|fei-secret\|weld-token\|all-token" "$NLOG" && fail "a key or secret is in the log"
+echo "ok: no URL key or secret in the log"
+
+# ---- kill -9 between events: nothing lost, nothing twice ----
+kill -9 "$NPID"
+wait "$NPID" 2>/dev/null || true
+sim set cnc-01.holding.102 1
+sim set cnc-01.holding.103 2
+wait_until 10 "faults C and D open" q_is "select count(*) from faults where point in ('door', 'coolant')" 2
+C=$(fault_id cnc-01 door)
+D=$(fault_id cnc-01 coolant)
+notify_start
+wait_until 15 "C and D after the restart" received_at_least wecom cnc-key "【设备故障】.*faults/\($C\|$D\)\$" 2
+wait_until 15 "C and D on the flaky channel" received_at_least feishu flaky "faults/" 4
+for id in $A $B $C $D; do
+	expect_eq "WeCom messages of fault $id" "$(count_received wecom cnc-key "【设备故障】.*faults/$id\$")" 1
+	expect_eq "Feishu messages of fault $id" "$(count_received feishu all-token "【设备故障】.*faults/$id\$")" 1
+	expect_eq "webhook events of fault $id" "$(count_received webhook events "\"action\": \"open\".*\"fault_id\": $id,")" 1
+done
+expect_eq "flaky channel order after the restart" "$(received feishu flaky | sed 's/.*faults\///' | tr '\n' ' ')" "$A $B $C $D "
+expect_eq "DingTalk messages" "$(count_received dingtalk weld-token faults/)" 2
+expect_eq "safety mails" "$(mails | grep -c '^【安全事件】')" 1
+
+kill -TERM "$NPID"
+rc=0
+wait "$NPID" || rc=$?
+expect_eq "tbm-notify exit status on SIGTERM" "$rc" 0
+expect_eq "positions kept in the database" "$(q "select count(*) from meta where key like 'notify:%:seq'")" 6
+daemon_stop
+echo PASS
