@@ -1132,6 +1132,8 @@ validate_notify(struct parse *ps, struct conf_notify *c, uint64_t seen)
 		report(ps, c->file, c->line, "notify '%s': type is required (wecom|dingtalk|feishu|webhook|email)", c->id);
 		return;
 	}
+	if (c->type == NOTIFY_NONE)
+		return;   /* a bad type, reported where it is */
 	if (c->type == NOTIFY_EMAIL) {
 		if (c->smtp == NULL)
 			report(ps, c->file, c->line, "notify '%s': smtp is required for email (smtp://HOST or smtps://HOST)", c->id);
@@ -1152,28 +1154,14 @@ validate_notify(struct parse *ps, struct conf_notify *c, uint64_t seen)
 	if (notify_send_parse(c->send_raw, &c->send, err, sizeof(err)) != 0)
 		report(ps, c->file, sline, "notify '%s': send: %s", c->id, err);
 
-	if (c->labs_raw != NULL) {
-		char *copy = strdup(c->labs_raw), *save = NULL;
-		for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t != NULL; t = strtok_r(NULL, ",", &save)) {
-			char *e = t + strlen(t), **nl;
-			int known = 0;
-			while (isspace((unsigned char)*t))
-				t++;
-			while (e > t && isspace((unsigned char)e[-1]))
-				*--e = '\0';
-			if (*t == '\0')
-				continue;
-			for (size_t i = 0; i < ps->cf->ndevices && !known; i++)
-				known = ps->cf->devices[i]->lab != NULL && strcmp(ps->cf->devices[i]->lab, t) == 0;
-			if (!known)
-				report(ps, c->file, c->labs_line, "notify '%s': labs: no device is in lab '%s'", c->id, t);
-			if ((nl = realloc(c->labs, (c->nlabs + 1) * sizeof(*nl))) == NULL)
-				break;
-			c->labs = nl;
-			if ((c->labs[c->nlabs] = strdup(t)) != NULL)
-				c->nlabs++;
-		}
-		free(copy);
+	if (c->labs_raw != NULL && config_list_split(c->labs_raw, &c->labs, &c->nlabs) != 0)
+		report(ps, c->file, c->labs_line, "out of memory");
+	for (size_t j = 0; j < c->nlabs; j++) {
+		int known = 0;
+		for (size_t i = 0; i < ps->cf->ndevices && !known; i++)
+			known = ps->cf->devices[i]->lab != NULL && strcmp(ps->cf->devices[i]->lab, c->labs[j]) == 0;
+		if (!known)
+			report(ps, c->file, c->labs_line, "notify '%s': labs: no device is in lab '%s'", c->id, c->labs[j]);
 	}
 }
 
@@ -1329,9 +1317,7 @@ config_free(struct config *cf)
 		free(c->to);
 		free(c->ca_file);
 		free(c->labs_raw);
-		for (size_t j = 0; j < c->nlabs; j++)
-			free(c->labs[j]);
-		free(c->labs);
+		config_list_free(c->labs, c->nlabs);
 		free(c->send_raw);
 		free(c);
 	}

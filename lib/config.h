@@ -180,6 +180,10 @@ struct conf_notify *config_notify(const struct config *cf, const char *id);
 /* notify_send_parse: a channel's `send =` list ("open, safety, unacked 30m,
  * unrepaired 24h, daily 08:00"). 0 ok, -1 with the reason in err. */
 int notify_send_parse(const char *s, struct notify_send *out, char *err, size_t len);
+/* config_list_split: a comma-separated list, each item trimmed, empty ones
+ * dropped. 0 ok (*n may be 0), -1 out of memory. Free with config_list_free. */
+int config_list_split(const char *s, char ***items, size_t *n);
+void config_list_free(char **items, size_t n);
 
 /* condition_parse: "value OP NUMBER"; 0 ok, -1 malformed. */
 int condition_parse(const char *s, struct condition *c);

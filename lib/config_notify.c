@@ -91,18 +91,16 @@ send_item(char *item, struct notify_send *out, char *err, size_t len)
 }
 
 int
-notify_send_parse(const char *s, struct notify_send *out, char *err, size_t len)
+config_list_split(const char *s, char ***items, size_t *n)
 {
-	char *copy, *save = NULL, *t;
-	int rc = 0, items = 0;
+	char *copy, *save = NULL, **v = NULL, **nv;
+	size_t len = 0;
 
-	memset(out, 0, sizeof(*out));
-	out->daily_min = -1;
-	if (s == NULL || (copy = strdup(s)) == NULL) {
-		snprintf(err, len, "out of memory");
+	*items = NULL;
+	*n = 0;
+	if ((copy = strdup(s)) == NULL)
 		return -1;
-	}
-	for (t = strtok_r(copy, ",", &save); t != NULL && rc == 0; t = strtok_r(NULL, ",", &save)) {
+	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
 		char *e = t + strlen(t);
 		while (isspace((unsigned char)*t))
 			t++;
@@ -110,11 +108,47 @@ notify_send_parse(const char *s, struct notify_send *out, char *err, size_t len)
 			*--e = '\0';
 		if (*t == '\0')
 			continue;
-		items++;
-		rc = send_item(t, out, err, len);
+		if ((nv = realloc(v, (len + 1) * sizeof(*v))) == NULL || (nv[len] = strdup(t)) == NULL) {
+			if (nv != NULL)
+				v = nv;
+			config_list_free(v, len);
+			free(copy);
+			return -1;
+		}
+		v = nv;
+		len++;
 	}
 	free(copy);
-	if (rc == 0 && items == 0) {
+	*items = v;
+	*n = len;
+	return 0;
+}
+
+void
+config_list_free(char **items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}
+
+int
+notify_send_parse(const char *s, struct notify_send *out, char *err, size_t len)
+{
+	char **items;
+	size_t n;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->daily_min = -1;
+	if (s == NULL || config_list_split(s, &items, &n) != 0) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = send_item(items[i], out, err, len);
+	config_list_free(items, n);
+	if (rc == 0 && n == 0) {
 		snprintf(err, len, "nothing to send");
 		rc = -1;
 	}

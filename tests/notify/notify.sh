@@ -28,7 +28,7 @@ sim_start "$T/base.sim"
 robot_start '{"wecom": {"cnc-key": {}},
   "dingtalk": {"weld-token": {"secret": "SECd1ng"}},
   "feishu": {"all-token": {"secret": "fei-secret"}, "flaky": {"fail": [500, 500, "rate", 500]}},
-  "webhook": {"events": {}}}'
+  "webhook": {"events": {}, "late": {}}}'
 smtp_start
 
 printf '%s/cgi-bin/webhook/send?key=cnc-key\n' "$ROBOT" >"$T/cnc.url"
@@ -206,10 +206,35 @@ expect_eq "flaky channel order after the restart" "$(received feishu flaky | sed
 expect_eq "DingTalk messages" "$(count_received dingtalk weld-token faults/)" 2
 expect_eq "safety mails" "$(mails | grep -c '^【安全事件】')" 1
 
+# ---- SIGHUP: a bad configuration is rejected, a good one adds a channel ----
+cp "$T/tbmond.conf" "$T/good.conf"
+printf '[notify broken]\ntype = pager\n' >>"$T/tbmond.conf"
+kill -HUP "$NPID"
+wait_until 10 "the bad configuration rejected" grep -q "configuration rejected; the old one stays in force" "$NLOG"
+grep -q "tbmond.conf:[0-9]*: type: 'pager' is not one of" "$NLOG" || fail "the reload's error is not logged as FILE:LINE"
+cp "$T/good.conf" "$T/tbmond.conf"
+printf '%s/hook/late\n' "$ROBOT" >"$T/late.url"
+chmod 600 "$T/late.url"
+printf '[notify late]\ntype = webhook\nurl_file = late.url\n' >>"$T/tbmond.conf"
+kill -HUP "$NPID"
+wait_until 10 "the new channel" grep -q "notify late: webhook channel ready" "$NLOG"
+kill -0 "$NPID" || fail "tbm-notify died on SIGHUP"
+sim set cnc-01.holding.100 0
+wait_until 10 "A cleared" q_is "select count(*) from faults where id = $A and cleared_at is not null" 1
+sim set cnc-01.holding.100 5
+wait_until 10 "fault E open" q_is "select count(*) from faults where point = 'alarm'" 2
+E=$(fault_id cnc-01 alarm)
+wait_until 10 "E on the new channel" received_at_least webhook late "\"fault_id\": $E," 1
+wait_until 10 "E on WeCom" received_at_least wecom cnc-key "【设备故障】.*faults/$E\$" 1
+expect_eq "the new channel got no history" "$(received webhook late | grep -c '"action": "open"')" 1
+for id in $A $B $C $D $E; do
+	expect_eq "WeCom messages of fault $id after the reload" "$(count_received wecom cnc-key "【设备故障】.*faults/$id\$")" 1
+done
+
 kill -TERM "$NPID"
 rc=0
 wait "$NPID" || rc=$?
 expect_eq "tbm-notify exit status on SIGTERM" "$rc" 0
-expect_eq "positions kept in the database" "$(q "select count(*) from meta where key like 'notify:%:seq'")" 6
+expect_eq "positions kept in the database" "$(q "select count(*) from meta where key like 'notify:%:seq'")" 7
 daemon_stop
 echo PASS

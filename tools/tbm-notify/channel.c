@@ -112,6 +112,9 @@ db_trouble(struct channel *ch, const char *what)
 		    k > 1 ? " (and since the last report, more)" : "");
 }
 
+static char *notice_json(const struct channel *ch, const char *action, const struct fault *f,
+    const char *text);
+
 /* ---- positions in the meta table ---- */
 
 static int
@@ -255,14 +258,16 @@ hold(struct channel *ch, const char *lab, enum msg_what what)
 static int
 flush_summary(struct channel *ch, int64_t now)
 {
-	char *text;
+	char *text, *json;
 	int rc;
 
 	if (!ch->held || now - ch->win_start < NOTIFY_WINDOW_MS)
 		return 0;
 	text = summary_text(&ch->sum, ch->cf->web.base_url);
-	rc = send_one(ch, text, NULL, "a summary");
+	json = notice_json(ch, "summary", NULL, text);
+	rc = send_one(ch, text, json, "a summary");
 	free(text);
+	cJSON_free(json);
 	if (rc != 0)
 		return -1;
 	ch->win_start = now;
@@ -280,6 +285,38 @@ flush_summary(struct channel *ch, int64_t now)
 		}
 	}
 	return 0;
+}
+
+/* What a webhook gets for a message that is not one audit record (an
+ * escalation, a summary, the digest): the same keys where they apply. */
+static char *
+notice_json(const struct channel *ch, const char *action, const struct fault *f, const char *text)
+{
+	cJSON *o;
+	char at[64], *out;
+
+	if (ch->c->type != NOTIFY_WEBHOOK || text == NULL || (o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	time_format_iso(time_now_ms(), at, sizeof(at));
+	cJSON_AddStringToObject(o, "site", ch->cf->site.id);
+	cJSON_AddStringToObject(o, "at", at);
+	cJSON_AddStringToObject(o, "action", action);
+	if (f != NULL) {
+		time_format_iso(f->opened_at, at, sizeof(at));
+		cJSON_AddNumberToObject(o, "fault_id", (double)f->id);
+		cJSON_AddStringToObject(o, "device", f->device);
+		cJSON_AddStringToObject(o, "point", f->point);
+		cJSON_AddStringToObject(o, "kind", fault_kind_name(f->kind));
+		cJSON_AddStringToObject(o, "label", f->label ? f->label : "");
+		cJSON_AddStringToObject(o, "lab", f->lab ? f->lab : "");
+		cJSON_AddStringToObject(o, "opened_at", at);
+	} else {
+		cJSON_AddNullToObject(o, "fault_id");
+	}
+	cJSON_AddStringToObject(o, "text", text);
+	out = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return out;
 }
 
 /* ---- what a record or a fault means for this channel ---- */
@@ -449,14 +486,16 @@ escalate(struct channel *ch, int which, int64_t now)
 			if (!window_room(ch, now)) {
 				hold(ch, f->lab, what);
 			} else {
+				const char *action = which == ESC_UNACKED ? "unacked" : "unrepaired";
 				struct msg_fault m;
-				char *text, desc[64];
+				char *text, *json, desc[64];
 				msg_fault_of(ch, f, &m);
 				text = message_text(what, &m, e->after_ms, ch->cf->web.base_url);
-				snprintf(desc, sizeof(desc), "fault %" PRId64 " (%s)", f->id,
-				    which == ESC_UNACKED ? "unacked" : "unrepaired");
-				rc = send_one(ch, text, NULL, desc);
+				json = notice_json(ch, action, f, text);
+				snprintf(desc, sizeof(desc), "fault %" PRId64 " (%s)", f->id, action);
+				rc = send_one(ch, text, json, desc);
 				free(text);
+				cJSON_free(json);
 				if (rc != 0)
 					break;
 			}
@@ -480,7 +519,7 @@ digest(struct channel *ch, int64_t now)
 	struct fault_filter flt = { 0 };
 	struct fault *open = NULL, *recent = NULL;
 	size_t nopen = 0, nrecent = 0, k = 0, nf = 0, ns = 0;
-	char *text;
+	char *text, *json;
 	int rc = -1;
 
 	if (slot <= ch->daily_last)
@@ -504,8 +543,10 @@ digest(struct channel *ch, int64_t now)
 			*(recent[i].kind == FK_SAFETY ? &ns : &nf) += 1;
 	text = digest_text(ch->cf->site.name, now, open, k, nf, ns, device_name, (void *)ch->cf,
 	    ch->cf->web.base_url);
-	rc = send_one(ch, text, NULL, "the daily digest");
+	json = notice_json(ch, "daily", NULL, text);
+	rc = send_one(ch, text, json, "the daily digest");
 	free(text);
+	cJSON_free(json);
 	if (rc == 0) {
 		ch->daily_last = slot;
 		if (store_set_meta_int(ch->st, ch->key_daily, slot) != 0)

@@ -72,44 +72,36 @@ deliver_free(struct deliver *d)
 static int
 parse_to(struct deliver *d)
 {
-	char *copy = strdup(d->c->to), *save = NULL;
-	size_t hl = 0;
-	int n = 0;
+	char **to = NULL;
+	size_t n = 0, hl = 0;
+	int rc = -1;
 
-	if (copy == NULL || (d->to_header = calloc(1, strlen(d->c->to) + 1)) == NULL) {
-		free(copy);
-		return -1;
-	}
-	for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-		char *e = t + strlen(t), addr[512];
-		struct curl_slist *nl;
-		while (*t == ' ' || *t == '\t')
-			t++;
-		while (e > t && (e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		if (*t == '\0')
-			continue;
-		if (strchr(t, '@') == NULL || strpbrk(t, "<>\r\n") != NULL) {
-			log_errx("%s:%d: notify '%s': to: '%s' is not an e-mail address", d->c->file,
-			    d->c->line, d->c->id, t);
-			free(copy);
-			return -1;
-		}
-		snprintf(addr, sizeof(addr), "<%s>", t);
-		if ((nl = curl_slist_append(d->rcpt, addr)) == NULL) {
-			free(copy);
-			return -1;
-		}
-		d->rcpt = nl;
-		hl += (size_t)sprintf(d->to_header + hl, "%s%s", n ? ", " : "", t);
-		n++;
-	}
-	free(copy);
+	/* the header is no longer than the items with ", " between them */
+	if (config_list_split(d->c->to, &to, &n) != 0 ||
+	    (d->to_header = calloc(1, strlen(d->c->to) + 2 * n + 1)) == NULL)
+		goto out;
 	if (n == 0) {
 		log_errx("%s:%d: notify '%s': to: no address", d->c->file, d->c->line, d->c->id);
-		return -1;
+		goto out;
 	}
-	return 0;
+	for (size_t i = 0; i < n; i++) {
+		char addr[512];
+		struct curl_slist *nl;
+		if (strchr(to[i], '@') == NULL || strpbrk(to[i], "<>\r\n") != NULL) {
+			log_errx("%s:%d: notify '%s': to: '%s' is not an e-mail address", d->c->file,
+			    d->c->line, d->c->id, to[i]);
+			goto out;
+		}
+		snprintf(addr, sizeof(addr), "<%s>", to[i]);
+		if ((nl = curl_slist_append(d->rcpt, addr)) == NULL)
+			goto out;
+		d->rcpt = nl;
+		hl += (size_t)sprintf(d->to_header + hl, "%s%s", i ? ", " : "", to[i]);
+	}
+	rc = 0;
+out:
+	config_list_free(to, n);
+	return rc;
 }
 
 int

@@ -20,12 +20,17 @@
 #define DEFAULT_CONFIG "/etc/tbmon/tbmond.conf"
 
 volatile sig_atomic_t notify_stop;
+static volatile sig_atomic_t got_term, got_hup;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	notify_stop = 1;
+	if (sig == SIGHUP) {
+		got_hup = 1;
+	} else {
+		got_term = 1;
+		notify_stop = 1;
+	}
 }
 
 static void
@@ -53,6 +58,95 @@ check_channels(const struct config *cf)
 	return bad ? -1 : 0;
 }
 
+/* A configuration with its channels checked, or NULL after saying why. */
+static struct config *
+load(const char *path, int debug)
+{
+	struct config *cf;
+	int nerr = 0;
+
+	if ((cf = config_load(path, NULL, NULL, &nerr)) == NULL) {
+		fprintf(stderr, "%s: %d error%s\n", path, nerr, nerr == 1 ? "" : "s");
+		return NULL;
+	}
+	log_set_level(debug ? LOG_DEBUG_ : cf->daemon.log_level);
+	if (cf->nnotifies == 0) {
+		fprintf(stderr, "%s: no [notify NAME] section: nothing to send\n", path);
+		goto bad;
+	}
+	if (cf->web.base_url == NULL)
+		log_warnx("%s: [web] base_url is not set: messages carry no link to the fault", path);
+	if (check_channels(cf) != 0)
+		goto bad;
+	return cf;
+bad:
+	config_free(cf);
+	return NULL;
+}
+
+/* The channels of a configuration, each on its thread. */
+struct running {
+	struct config *cf;
+	struct channel **chs;
+	size_t n, started;
+};
+
+static void
+channels_stop(struct running *r)
+{
+	notify_stop = 1;
+	for (size_t i = 0; i < r->started; i++)
+		channel_join(r->chs[i]);
+	for (size_t i = 0; i < r->n; i++)
+		channel_free(r->chs[i]);
+	free(r->chs);
+	r->chs = NULL;
+	r->n = r->started = 0;
+	notify_stop = got_term;
+}
+
+static int
+channels_start(struct running *r)
+{
+	const struct config *cf = r->cf;
+
+	if (cf->site.timezone != NULL)
+		time_set_zone(cf->site.timezone);
+	if ((r->chs = calloc(cf->nnotifies, sizeof(*r->chs))) == NULL)
+		return -1;
+	for (; r->n < cf->nnotifies; r->n++)
+		if ((r->chs[r->n] = channel_new(cf, cf->notifies[r->n])) == NULL)
+			return -1;
+	for (; r->started < r->n; r->started++)
+		if (channel_start(r->chs[r->started]) != 0) {
+			log_err("cannot start a thread");
+			return -1;
+		}
+	log_info("started: %zu channel%s, database %s", cf->nnotifies,
+	    cf->nnotifies == 1 ? "" : "s", cf->daemon.database);
+	return 0;
+}
+
+/* SIGHUP: a new configuration replaces the old only when it is good; the
+ * channels stop (each saves its position) and start again from there. */
+static void
+reload(struct running *r, const char *path, int debug)
+{
+	struct config *ncf;
+
+	log_info("reloading %s", path);
+	if ((ncf = load(path, debug)) == NULL) {
+		log_warnx("%s: configuration rejected; the old one stays in force", path);
+		log_set_level(debug ? LOG_DEBUG_ : r->cf->daemon.log_level);
+		return;
+	}
+	channels_stop(r);
+	config_free(r->cf);
+	r->cf = ncf;
+	if (!got_term && channels_start(r) != 0)
+		got_term = notify_stop = 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -65,11 +159,9 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = DEFAULT_CONFIG;
-	struct channel **chs = NULL;
-	struct config *cf;
+	struct running r = { NULL, NULL, 0, 0 };
 	struct sigaction sa;
-	int check = 0, debug = 0, opt, nerr = 0, rc = 1;
-	size_t started = 0;
+	int check = 0, debug = 0, opt, rc = 1;
 
 	log_init("tbm-notify", LOG_INFO_, getenv("JOURNAL_STREAM") != NULL || !isatty(STDERR_FILENO));
 	while ((opt = getopt_long(argc, argv, "c:dnhV", longopts, NULL)) != -1) {
@@ -98,25 +190,12 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if ((cf = config_load(path, NULL, NULL, &nerr)) == NULL) {
-		fprintf(stderr, "%s: %d error%s\n", path, nerr, nerr == 1 ? "" : "s");
+	if ((r.cf = load(path, debug)) == NULL)
 		return 1;
-	}
-	log_set_level(debug ? LOG_DEBUG_ : cf->daemon.log_level);
-	if (cf->site.timezone != NULL)
-		time_set_zone(cf->site.timezone);
-	if (cf->nnotifies == 0) {
-		fprintf(stderr, "%s: no [notify NAME] section: nothing to send\n", path);
-		goto out;
-	}
-	if (cf->web.base_url == NULL)
-		log_warnx("%s: [web] base_url is not set: messages carry no link to the fault", path);
-	if (check_channels(cf) != 0)
-		goto out;
 	if (check) {
 		printf("configuration OK\n");
-		rc = 0;
-		goto out;
+		config_free(r.cf);
+		return 0;
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -124,41 +203,32 @@ main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		log_errx("cannot initialise libcurl");
-		goto out;
+		config_free(r.cf);
+		return 1;
 	}
-	if ((chs = calloc(cf->nnotifies, sizeof(*chs))) == NULL)
-		goto out_curl;
-	for (size_t i = 0; i < cf->nnotifies; i++)
-		if ((chs[i] = channel_new(cf, cf->notifies[i])) == NULL)
-			goto stop;
-	for (; started < cf->nnotifies; started++)
-		if (channel_start(chs[started]) != 0) {
-			log_err("cannot start a thread");
-			notify_stop = 1;
-			goto stop;
+	if (channels_start(&r) == 0) {
+		sd_notify(0, "READY=1");
+		while (!got_term) {
+			poll(NULL, 0, 200);
+			if (got_hup) {
+				got_hup = 0;
+				sd_notify(0, "RELOADING=1");
+				reload(&r, path, debug);
+				sd_notify(0, "READY=1");
+			}
 		}
-	log_info("started: %zu channel%s, database %s", cf->nnotifies,
-	    cf->nnotifies == 1 ? "" : "s", cf->daemon.database);
-	sd_notify(0, "READY=1");
-	while (!notify_stop)
-		poll(NULL, 0, 200);
-	sd_notify(0, "STOPPING=1");
-	log_info("stopping");
-	rc = 0;
-stop:
-	notify_stop = 1;
-	for (size_t i = 0; i < started; i++)
-		channel_join(chs[i]);
-	for (size_t i = 0; i < cf->nnotifies; i++)
-		channel_free(chs[i]);
-	free(chs);
-out_curl:
+		sd_notify(0, "STOPPING=1");
+		log_info("stopping");
+		rc = 0;
+	}
+	got_term = 1;
+	channels_stop(&r);
+	config_free(r.cf);
 	curl_global_cleanup();
-out:
-	config_free(cf);
 	return rc;
 }
