@@ -29,7 +29,7 @@ timezone = Asia/Shanghai
 [daemon]
 database = tbmon.db
 devices = devices.d
-log_level = notice
+log_level = info
 [web]
 base_url = http://tbm.test
 [notify bench]

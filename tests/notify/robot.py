@@ -53,6 +53,7 @@ def which(path):
 
 class Robot(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # headers and body go out at once, as from a real server
 
     def log_message(self, *a):
         pass

@@ -22,7 +22,7 @@
 #include "notify.h"
 #include "tbmtime.h"
 
-#define TICK_MS 200
+#define TICK_MS 100
 #define BATCH 100
 #define ESCALATE_EVERY_MS 1000
 #define SAVE_EVERY_MS 1000
