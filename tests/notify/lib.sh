@@ -96,6 +96,9 @@ mails_at_least() {
 person_ack() {
 	"$TBMCTL" -c "$T/tbmond.conf" ack "$1" --by 张工 >/dev/null || fail "tbmctl ack $1"
 }
+person_report() {
+	"$TBMCTL" -c "$T/tbmond.conf" report "$1" --by 张工 --note "$2" >/dev/null || fail "tbmctl report $1"
+}
 person_classify() {
 	"$TBMCTL" -c "$T/tbmond.conf" classify "$1" "$2" --by 张主任 >/dev/null || fail "tbmctl classify $1"
 }

@@ -227,6 +227,13 @@ E=$(fault_id cnc-01 alarm)
 wait_until 10 "E on the new channel" received_at_least webhook late "\"fault_id\": $E," 1
 wait_until 10 "E on WeCom" received_at_least wecom cnc-key "【设备故障】.*faults/$E\$" 1
 expect_eq "the new channel got no history" "$(received webhook late | grep -c '"action": "open"')" 1
+
+# ---- a fault reported by a person ----
+person_report cnc-01 主轴异响
+M=$(q "select max(id) from faults where point = 'manual'")
+wait_until 10 "the manual report on WeCom" received_at_least wecom cnc-key "faults/$M\$" 1
+expect_eq "manual report text" "$(received wecom cnc-key | grep "faults/$M\$")" \
+	"【设备故障（人工报告）】数控车床 CK6140 #1：主轴异响 | 实训室：数控加工实训室 | 时间：$(local_time "$M") | 报告人：张工 | 详情：http://tbm.test/faults/$M"
 for id in $A $B $C $D $E; do
 	expect_eq "WeCom messages of fault $id after the reload" "$(count_received wecom cnc-key "【设备故障】.*faults/$id\$")" 1
 done

@@ -16,7 +16,7 @@
 static const char *const headings[MSG_WHAT_COUNT] = {
 	[MSG_OPEN] = "设备故障",
 	[MSG_SAFETY] = "安全事件",
-	[MSG_REPORT] = "人工报告",
+	[MSG_REPORT] = "人工报告",   /* with the kind, see message_text() */
 	[MSG_ACCIDENT] = "安全事故",
 	[MSG_UNACKED] = "超时未受理",
 	[MSG_UNREPAIRED] = "超时未修复",
@@ -128,6 +128,8 @@ message_text(enum msg_what what, const struct msg_fault *f, int64_t after_ms, co
 
 	if (what == MSG_OPEN && f->kind == FK_COMM)
 		heading = "通信中断";
+	else if (what == MSG_REPORT)
+		heading = f->kind == FK_SAFETY ? "安全事件（人工报告）" : "设备故障（人工报告）";
 	time_format_local(f->at, at, sizeof(at));
 	sb_add(&b, "【%s】%s：%s", heading, f->device_name, f->label ? f->label : "");
 	sb_add(&b, "\n实训室：%s", f->lab ? f->lab : "未分配实训室");
