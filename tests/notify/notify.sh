@@ -38,6 +38,7 @@ printf '%s/open-apis/bot/v2/hook/all-token\n' "$ROBOT" >"$T/all.url"
 printf 'fei-secret\n' >"$T/all.secret"
 printf '%s/open-apis/bot/v2/hook/flaky\n' "$ROBOT" >"$T/flaky.url"
 printf '%s/hook/events\n' "$ROBOT" >"$T/hook.url"
+printf '%s/cgi-bin/webhook/send?key=revoked-key\n' "$ROBOT" >"$T/revoked.url"
 chmod 600 "$T"/*.url "$T"/*.secret
 
 cat >"$T/tbmond.conf" <<CONF
@@ -112,6 +113,10 @@ send = open
 type = webhook
 url_file = hook.url
 send = open, safety, accident
+[notify revoked]
+type = wecom
+url_file = revoked.url
+send = open
 [notify mail]
 type = email
 smtp = smtp://127.0.0.1:$SMTP_PORT
@@ -182,6 +187,12 @@ wait_until 30 "flaky channel delivers" received_at_least feishu flaky "faults/" 
 expect_eq "flaky channel order" "$(received feishu flaky | sed 's/.*faults\///' | tr '\n' ' ')" "$A $B "
 expect_eq "flaky channel refusals" "$(grep -c '"robot": "flaky", "t": [0-9.]*, "accepted": false' "$T/robot.log")" 4
 grep -q 'notify flaky: fault .* not delivered: HTTP 500' "$NLOG" || fail "the failure is not logged"
+# a robot whose key was revoked answers HTTP 200 with its error code: a failure, retried, said once a minute
+grep -q "notify revoked: fault $A (open) not delivered: errcode 93000: invalid webhook url" "$NLOG" ||
+	fail "the revoked key's error code is not logged"
+expect_eq "revoked key: failures logged" "$(grep -c 'notify revoked: .* not delivered' "$NLOG")" 1
+[ "$(grep -c '"robot": "revoked-key"' "$T/robot.log")" -ge 3 ] || fail "the revoked key was not retried"
+echo "ok: a revoked key is retried with backoff and logged once a minute"
 expect_eq "failures logged once a minute" "$(grep -c 'notify flaky: .* not delivered' "$NLOG")" 1
 grep -q "cnc-key\|SECd1ng\|fei-secret\|weld-token\|all-token" "$NLOG" && fail "a key or secret is in the log"
 echo "ok: no URL key or secret in the log"
@@ -242,6 +253,8 @@ kill -TERM "$NPID"
 rc=0
 wait "$NPID" || rc=$?
 expect_eq "tbm-notify exit status on SIGTERM" "$rc" 0
-expect_eq "positions kept in the database" "$(q "select count(*) from meta where key like 'notify:%:seq'")" 7
+expect_eq "positions kept in the database" "$(q "select count(*) from meta where key like 'notify:%:seq'")" 8
+expect_eq "the revoked channel's position did not move past A" \
+	"$(q "select value < (select seq from audit where fault_id = $A and action = 'open') from meta where key = 'notify:revoked:seq'")" 1
 daemon_stop
 echo PASS

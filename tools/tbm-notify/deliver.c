@@ -399,6 +399,36 @@ b64_lines(const char *s, size_t n, int wrap)
 	return out;
 }
 
+/* The subject as RFC 2047 encoded words of at most 75 characters (45 bytes
+ * of UTF-8 each, cut between characters), folded onto lines of their own. */
+static char *
+subject_words(const char *s)
+{
+	size_t n = strlen(s), cap = 2 * n + 64, len = 0;
+	char *out = malloc(cap);
+
+	if (out == NULL)
+		return NULL;
+	out[0] = '\0';
+	while (n > 0) {
+		size_t k = n < 45 ? n : 45;
+		char *w;
+		while (k < n && k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+			k--;
+		if (k == 0)   /* not UTF-8: cut anywhere */
+			k = n < 45 ? n : 45;
+		if ((w = b64_lines(s, k, 0)) == NULL) {
+			free(out);
+			return NULL;
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s=?UTF-8?B?%s?=", len ? "\r\n " : "", w);
+		free(w);
+		s += k;
+		n -= k;
+	}
+	return out;
+}
+
 static char *
 mail_text(struct deliver *d, const char *text)
 {
@@ -416,13 +446,13 @@ mail_text(struct deliver *d, const char *text)
 	snprintf(subject, sizeof(subject), "%.*s", (int)sl, text);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	if ((sub64 = b64_lines(subject, strlen(subject), 0)) != NULL &&
+	if ((sub64 = subject_words(subject)) != NULL &&
 	    (body64 = b64_lines(text, strlen(text), 1)) != NULL &&
 	    asprintf(&out,
 	    "Date: %s\r\n"
 	    "From: tbmon <%s>\r\n"
 	    "To: %s\r\n"
-	    "Subject: =?UTF-8?B?%s?=\r\n"
+	    "Subject: %s\r\n"
 	    "Message-ID: <%" PRId64 ".%ld.%s@tbm-notify>\r\n"
 	    "MIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=UTF-8\r\n"
