@@ -1245,6 +1245,9 @@ config_load(const char *path, config_report_fn rep, void *arg, int *nerrors)
 			    asprintf(&cf->mqtt.client_id, "tbmond-%s", cf->site.id) < 0)
 				cf->mqtt.client_id = NULL;
 		}
+		if (cf->web.base_url != NULL && strncmp(cf->web.base_url, "http://", 7) != 0 &&
+		    strncmp(cf->web.base_url, "https://", 8) != 0)
+			report(&ps, path, 0, "[web] base_url '%s' must start with http:// or https://", cf->web.base_url);
 		if (cf->daemon.devices != NULL)
 			parse_dropins(&ps, cf->daemon.devices, 1);
 		else {

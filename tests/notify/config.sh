@@ -101,6 +101,13 @@ expect_line "$f:14: url_file $T/ok.url is readable by everyone; chmod o-r it"
 grep -q "key=k" <<<"$OUT" && fail "the URL (with its key) was printed"
 echo "ok: the URL itself is never printed"
 
+check_conf '[web]
+base_url = tbm.test
+[notify a]
+type = wecom
+url_file = ok.url'
+expect_line "$f: [web] base_url 'tbm.test' must start with http:// or https://"
+
 check_conf ''
 expect_eq "no channel" "$RC:$OUT" "1:$f: no [notify NAME] section: nothing to send"
 echo PASS
