@@ -245,6 +245,15 @@ M=$(q "select max(id) from faults where point = 'manual'")
 wait_until 10 "the manual report on WeCom" received_at_least wecom cnc-key "faults/$M\$" 1
 expect_eq "manual report text" "$(received wecom cnc-key | grep "faults/$M\$")" \
 	"【设备故障（人工报告）】数控车床 CK6140 #1：主轴异响 | 实训室：数控加工实训室 | 时间：$(local_time "$M") | 报告人：张工 | 详情：http://tbm.test/faults/$M"
+# ---- communication lost ----
+sim behave cnc-01 silent
+wait_until 15 "cnc-01 offline" q_is "select count(*) from faults where device = 'cnc-01' and point = 'comm'" 1
+K=$(fault_id cnc-01 comm)
+wait_until 10 "the comm fault on WeCom" received_at_least wecom cnc-key "faults/$K\$" 1
+expect_eq "comm fault text" "$(received wecom cnc-key | grep "faults/$K\$")" \
+	"【通信中断】数控车床 CK6140 #1 | 实训室：数控加工实训室 | 时间：$(local_time "$K") | 详情：http://tbm.test/faults/$K"
+sim behave cnc-01 normal
+
 for id in $A $B $C $D $E; do
 	expect_eq "WeCom messages of fault $id after the reload" "$(count_received wecom cnc-key "【设备故障】.*faults/$id\$")" 1
 done

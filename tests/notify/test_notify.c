@@ -79,7 +79,7 @@ test_texts(void **state)
 	f.has_code = 0;
 	f.label = "通信中断";
 	t = message_text(MSG_UNACKED, &f, 30 * 60000, NULL);
-	assert_string_equal(t, "【超时未受理】数控车床 CK6140 #1：通信中断\n实训室：数控加工实训室\n"
+	assert_string_equal(t, "【超时未受理】数控车床 CK6140 #1\n实训室：数控加工实训室\n"
 	    "时间：2023-11-20 14:20:05\n已超过 30 分钟无人受理");
 	free(t);
 	summary_add(&s, "数控加工实训室", MSG_OPEN);

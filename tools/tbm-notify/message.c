@@ -131,7 +131,10 @@ message_text(enum msg_what what, const struct msg_fault *f, int64_t after_ms, co
 	else if (what == MSG_REPORT)
 		heading = f->kind == FK_SAFETY ? "安全事件（人工报告）" : "设备故障（人工报告）";
 	time_format_local(f->at, at, sizeof(at));
-	sb_add(&b, "【%s】%s：%s", heading, f->device_name, f->label ? f->label : "");
+	if (f->kind == FK_COMM)   /* the heading says it all */
+		sb_add(&b, "【%s】%s", what == MSG_OPEN ? heading : headings[what], f->device_name);
+	else
+		sb_add(&b, "【%s】%s：%s", heading, f->device_name, f->label ? f->label : "");
 	sb_add(&b, "\n实训室：%s", f->lab ? f->lab : "未分配实训室");
 	sb_code(&b, f);
 	switch (what) {
