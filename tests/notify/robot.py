@@ -5,7 +5,10 @@ usage: robot.py LOG SPEC_JSON
 SPEC: {"wecom": {"KEY": {...}}, "dingtalk": {"TOKEN": {"secret": S, ...}},
        "feishu": {"TOKEN": {"secret": S, ...}}, "webhook": {"NAME": {...}}}
 Per robot: "fail": [CODE, ...] answers the first requests with these
-(500: HTTP 500; "rate": the robot's rate-limit answer), then accepts.
+(500: HTTP 500; "rate": the robot's rate-limit answer), then accepts;
+"hold": SECONDS takes the first request (a line "arrived" in LOG at once),
+then answers it that much later, as a slow robot whose message is already
+in the group.
 Each request is one JSON line in LOG: kind, robot, accepted, text/body, t.
 Prints "listening PORT" once it accepts connections.
 """
@@ -84,6 +87,12 @@ class Robot(BaseHTTPRequestHandler):
         with lock:
             n = served.get((kind, name), 0)
             served[(kind, name)] = n + 1
+            if n == 0 and (spec or {}).get("hold"):
+                with open(LOG, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(dict(rec, why="arrived"), ensure_ascii=False) + "\n")
+        if n == 0 and (spec or {}).get("hold"):
+            time.sleep(spec["hold"])
+        with lock:
             fails = (spec or {}).get("fail", [])
             if spec is None:
                 status, reply = (404, {}) if kind in (None, "webhook") else (200, BADKEY[kind])
