@@ -19,36 +19,13 @@ export TBMOND=$B/daemon/tbmond TBMSIM=$B/tools/tbm-sim/tbm-sim TBMCTL=$B/tools/t
 } >"$T/base.sim"
 sim_start "$T/base.sim"
 robot_start '{"wecom": {"bench": {}}}'
-printf '%s/cgi-bin/webhook/send?key=bench\n' "$ROBOT" >"$T/bench.url"
-chmod 600 "$T/bench.url"
+secret_file bench.url "$ROBOT/cgi-bin/webhook/send?key=bench"
 {
-	cat <<CONF
-[site]
-id = bench
-timezone = Asia/Shanghai
-[daemon]
-database = tbmon.db
-devices = devices.d
-log_level = info
-[web]
-base_url = http://tbm.test
-[notify bench]
-type = wecom
-url_file = bench.url
-send = open
-burst = 1000
-[device b-01]
-name = 基准测试台
-lab = 基准实训室
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_s
-unit = 1
-interval = 100ms
-CONF
-	for r in $(seq 0 $((N - 1))); do printf '[point b-01.r%d]\nread = holding %d\nwhen = value != 0\n' "$r" "$r"; done
+	conf_head
+	printf '[notify bench]\ntype = wecom\nurl_file = bench.url\nsend = open\nburst = 1000\n'
+	conf_device b-01 基准测试台 基准实训室 1
+	for r in $(seq 0 $((N - 1))); do conf_point "b-01.r$r" "holding $r" "r$r"; done
 } >"$T/tbmond.conf"
-mkdir -p "$T/devices.d"
 daemon_start
 notify_start
 # pacing, not waiting for readiness: at most `burst` (1000) a minute to the channel

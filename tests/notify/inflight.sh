@@ -15,39 +15,14 @@ holding 101 = 0
 SIM
 sim_start "$T/base.sim"
 robot_start '{"wecom": {"slow": {"hold": 5}}}'
-printf '%s/cgi-bin/webhook/send?key=slow\n' "$ROBOT" >"$T/slow.url"
-chmod 600 "$T/slow.url"
-cat >"$T/tbmond.conf" <<CONF
-[site]
-id = test
-timezone = Asia/Shanghai
-[daemon]
-database = tbmon.db
-devices = devices.d
-[web]
-base_url = http://tbm.test
-[notify slow]
-type = wecom
-url_file = slow.url
-send = open
-[device cnc-01]
-name = 数控车床 CK6140 #1
-lab = 数控加工实训室
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_s
-unit = 1
-interval = 100ms
-[point cnc-01.alarm]
-read = holding 100
-when = value != 0
-label = 主轴报警
-[point cnc-01.lube]
-read = holding 101
-when = value != 0
-label = 润滑油位低
-CONF
-mkdir -p "$T/devices.d"
+secret_file slow.url "$ROBOT/cgi-bin/webhook/send?key=slow"
+{
+	conf_head
+	printf '[notify slow]\ntype = wecom\nurl_file = slow.url\nsend = open\n'
+	conf_device cnc-01 "数控车床 CK6140 #1" 数控加工实训室 1
+	conf_point cnc-01.alarm "holding 100" 主轴报警
+	conf_point cnc-01.lube "holding 101" 润滑油位低
+} >"$T/tbmond.conf"
 
 daemon_start
 notify_start

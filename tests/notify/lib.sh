@@ -33,6 +33,33 @@ smtp_start() {
 	SMTP_PORT=$(awk '{ print $2 }' "$T/smtp.out")
 }
 
+# conf_head [SITE_NAME]: [site], [daemon] and [web] of a test's tbmond.conf
+# (LOG_LEVEL: tbmond's and tbm-notify's log level, default info).
+conf_head() {
+	printf '[site]\nid = test\n'
+	[ -z "${1:-}" ] || printf 'name = %s\n' "$1"
+	printf 'timezone = Asia/Shanghai\n[daemon]\ndatabase = tbmon.db\ndevices = devices.d\n'
+	printf 'log_level = %s\n[web]\nbase_url = http://tbm.test/\n' "${LOG_LEVEL:-info}"
+	mkdir -p "$T/devices.d"
+}
+
+# conf_device ID NAME LAB UNIT: a Modbus device of tbm-sim's server s, polled every 100 ms.
+conf_device() {
+	printf '[device %s]\nname = %s\nlab = %s\nprotocol = modbus-tcp\nhost = 127.0.0.1\n' "$1" "$2" "$3"
+	printf 'port = %s\nunit = %s\ninterval = 100ms\n' "$PORT_s" "$4"
+}
+
+# conf_point DEVICE.NAME READ LABEL [KIND]: opens on a value other than 0.
+conf_point() {
+	printf '[point %s]\nread = %s\nkind = %s\nwhen = value != 0\nlabel = %s\n' "$1" "$2" "${4:-fault}" "$3"
+}
+
+# secret_file NAME TEXT: $T/NAME holding TEXT, readable by its owner only.
+secret_file() {
+	printf '%s\n' "$2" >"$T/$1"
+	chmod 600 "$T/$1"
+}
+
 # notify_start: tbm-notify on $T/tbmond.conf; waits until every channel is ready.
 notify_start() {
 	local n

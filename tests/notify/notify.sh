@@ -31,65 +31,25 @@ robot_start '{"wecom": {"cnc-key": {}},
   "webhook": {"events": {}, "late": {}}}'
 smtp_start
 
-printf '%s/cgi-bin/webhook/send?key=cnc-key\n' "$ROBOT" >"$T/cnc.url"
-printf '%s/robot/send?access_token=weld-token\n' "$ROBOT" >"$T/weld.url"
-printf 'SECd1ng\n' >"$T/weld.secret"
-printf '%s/open-apis/bot/v2/hook/all-token\n' "$ROBOT" >"$T/all.url"
-printf 'fei-secret\n' >"$T/all.secret"
-printf '%s/open-apis/bot/v2/hook/flaky\n' "$ROBOT" >"$T/flaky.url"
-printf '%s/hook/events\n' "$ROBOT" >"$T/hook.url"
-printf '%s/cgi-bin/webhook/send?key=revoked-key\n' "$ROBOT" >"$T/revoked.url"
-chmod 600 "$T"/*.url "$T"/*.secret
+secret_file cnc.url "$ROBOT/cgi-bin/webhook/send?key=cnc-key"
+secret_file weld.url "$ROBOT/robot/send?access_token=weld-token"
+secret_file weld.secret SECd1ng
+secret_file all.url "$ROBOT/open-apis/bot/v2/hook/all-token"
+secret_file all.secret fei-secret
+secret_file flaky.url "$ROBOT/open-apis/bot/v2/hook/flaky"
+secret_file hook.url "$ROBOT/hook/events"
+secret_file revoked.url "$ROBOT/cgi-bin/webhook/send?key=revoked-key"
 
-cat >"$T/tbmond.conf" <<CONF
-[site]
-id = test
-name = 测试基地
-timezone = Asia/Shanghai
-[daemon]
-database = tbmon.db
-devices = devices.d
-log_level = debug
-[web]
-base_url = http://tbm.test/
-[device cnc-01]
-name = 数控车床 CK6140 #1
-lab = 数控加工实训室
-assessment = yes
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_s
-unit = 1
-interval = 100ms
-[point cnc-01.alarm]
-read = holding 100
-when = value != 0
-label = 主轴报警
-[point cnc-01.lube]
-read = holding 101
-when = value != 0
-label = 润滑油位低
-[point cnc-01.door]
-read = holding 102
-when = value != 0
-label = 防护门未关
-[point cnc-01.coolant]
-read = holding 103
-when = value != 0
-label = 冷却液报警
-[device weld-01]
-name = 焊机 #1
-lab = 焊接实训室
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_s
-unit = 2
-interval = 100ms
-[point weld-01.estop]
-read = discrete 0
-kind = safety
-when = value == 1
-label = 急停
+{
+	LOG_LEVEL=debug conf_head 测试基地
+	conf_device cnc-01 "数控车床 CK6140 #1" 数控加工实训室 1
+	conf_point cnc-01.alarm "holding 100" 主轴报警
+	conf_point cnc-01.lube "holding 101" 润滑油位低
+	conf_point cnc-01.door "holding 102" 防护门未关
+	conf_point cnc-01.coolant "holding 103" 冷却液报警
+	conf_device weld-01 "焊机 #1" 焊接实训室 2
+	conf_point weld-01.estop "discrete 0" 急停 safety
+	cat <<CONF
 [notify cnc]
 type = wecom
 url_file = cnc.url
@@ -124,7 +84,7 @@ from = tbmon@base.test
 to = zhang@base.test, li@base.test
 send = safety, accident, unrepaired 6s
 CONF
-mkdir -p "$T/devices.d"
+} >"$T/tbmond.conf"
 
 out=$("$TBMNOTIFY" -n -c "$T/tbmond.conf" 2>&1) || fail "tbm-notify -n: $out"
 expect_eq "tbm-notify -n" "$out" "configuration OK"
@@ -224,8 +184,7 @@ kill -HUP "$NPID"
 wait_until 10 "the bad configuration rejected" grep -q "configuration rejected; the old one stays in force" "$NLOG"
 grep -q "tbmond.conf:[0-9]*: type: 'pager' is not one of" "$NLOG" || fail "the reload's error is not logged as FILE:LINE"
 cp "$T/good.conf" "$T/tbmond.conf"
-printf '%s/hook/late\n' "$ROBOT" >"$T/late.url"
-chmod 600 "$T/late.url"
+secret_file late.url "$ROBOT/hook/late"
 printf '[notify late]\ntype = webhook\nurl_file = late.url\n' >>"$T/tbmond.conf"
 kill -HUP "$NPID"
 wait_until 10 "the new channel" grep -q "notify late: webhook channel ready" "$NLOG"

@@ -14,9 +14,8 @@
 } >"$T/base.sim"
 sim_start "$T/base.sim"
 robot_start '{"wecom": {"storm": {}, "digest": {}}}'
-printf '%s/cgi-bin/webhook/send?key=storm\n' "$ROBOT" >"$T/storm.url"
-printf '%s/cgi-bin/webhook/send?key=digest\n' "$ROBOT" >"$T/digest.url"
-chmod 600 "$T/storm.url" "$T/digest.url"
+secret_file storm.url "$ROBOT/cgi-bin/webhook/send?key=storm"
+secret_file digest.url "$ROBOT/cgi-bin/webhook/send?key=digest"
 # the digest's time: the next minute in the site's zone (the one after, when
 # this one is nearly over, so that tbm-notify starts before it)
 now=$(date +%s)
@@ -25,16 +24,8 @@ add=60
 DAILY=$(TZ=Asia/Shanghai date -d "@$((now + add))" +%H:%M)
 
 {
+	conf_head 风暴测试基地
 	cat <<CONF
-[site]
-id = test
-name = 风暴测试基地
-timezone = Asia/Shanghai
-[daemon]
-database = tbmon.db
-devices = devices.d
-[web]
-base_url = http://tbm.test
 [notify storm]
 type = wecom
 url_file = storm.url
@@ -45,34 +36,13 @@ type = wecom
 url_file = digest.url
 labs = 汇总实训室
 send = daily $DAILY
-[device dg-01]
-name = 汇总台
-lab = 汇总实训室
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_s
-unit = 2
-interval = 100ms
-[point dg-01.d0]
-read = holding 0
-when = value != 0
-label = 气压低
-[point dg-01.d1]
-read = holding 1
-when = value != 0
-label = 油温高
-[device st-01]
-name = 风暴测试台
-lab = 风暴实训室
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_s
-unit = 1
-interval = 100ms
 CONF
-	for r in $(seq 0 99); do printf '[point st-01.r%d]\nread = holding %d\nwhen = value != 0\n' "$r" "$r"; done
+	conf_device dg-01 汇总台 汇总实训室 2
+	conf_point dg-01.d0 "holding 0" 气压低
+	conf_point dg-01.d1 "holding 1" 油温高
+	conf_device st-01 风暴测试台 风暴实训室 1
+	for r in $(seq 0 99); do conf_point "st-01.r$r" "holding $r" "r$r"; done
 } >"$T/tbmond.conf"
-mkdir -p "$T/devices.d"
 
 daemon_start
 sim set dg-01.holding.0 3
