@@ -182,5 +182,8 @@ int store_outbox(struct store *st, int64_t after_seq, size_t limit, struct outbo
 void store_outbox_free(struct outbox_rec *v, size_t n);
 int store_meta_int(struct store *st, const char *key, int64_t *v);   /* 1 found, 0 none, -1 error */
 int store_set_meta_int(struct store *st, const char *key, int64_t v);
+/* The last audit record's seq (0 when empty, -1 on error): every change to a
+ * fault or an account appends one, so tbm-web keeps what it read until it moves. */
+int64_t store_audit_last_seq(struct store *st);
 
 #endif
