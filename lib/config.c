@@ -24,7 +24,7 @@
 
 #define LINE_MAX_LEN 1024
 
-enum section { SEC_NONE = 0, SEC_SITE, SEC_DAEMON, SEC_MQTT, SEC_DEVICE, SEC_POINT, SEC_BAD };
+enum section { SEC_NONE = 0, SEC_SITE, SEC_DAEMON, SEC_MQTT, SEC_DEVICE, SEC_POINT, SEC_WEB, SEC_BAD };
 
 enum key_type {
 	K_STR,       /* any text */
@@ -79,6 +79,7 @@ struct key {
 #define M(f) offsetof(struct conf_mqtt, f)
 #define V(f) offsetof(struct conf_device, f)
 #define P(f) offsetof(struct conf_point, f)
+#define W(f) offsetof(struct conf_web, f)
 #define ISZ(t, f) ((int)sizeof(((t *)0)->f))
 
 /* The configuration's keys. Bounds apply to numbers and durations (ms). */
@@ -99,6 +100,13 @@ static const struct key keys[] = {
 	{ SEC_MQTT, "events_topic", K_STR, M(events_topic), 0, 0, NULL, NULL, 0 },
 	{ SEC_MQTT, "status_topic", K_STR, M(status_topic), 0, 0, NULL, NULL, 0 },
 	{ SEC_MQTT, "keepalive", K_DURATION, M(keepalive_ms), 5000, 3600000, "60s", NULL, 0 },
+
+	/* tbm-web; listen and base_url are checked by tbm-web -n */
+	{ SEC_WEB, "listen", K_STR, W(listen), 0, 0, "127.0.0.1:8080", NULL, 0 },
+	{ SEC_WEB, "base_url", K_STR, W(base_url), 0, 0, NULL, NULL, 0 },
+	{ SEC_WEB, "cert_file", K_PATH, W(cert_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_WEB, "key_file", K_PATH, W(key_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_WEB, "session_idle", K_DURATION, W(session_idle_ms), 60000, 604800000, "12h", NULL, 0 },
 
 	{ SEC_DEVICE, "name", K_STR, V(name), 0, 0, NULL, NULL, 0 },
 	{ SEC_DEVICE, "lab", K_STR, V(lab), 0, 0, NULL, NULL, 0 },
@@ -147,7 +155,7 @@ struct parse {
 	enum section sec;
 	void *obj;               /* the conf_* struct of the current section */
 	uint64_t *seen;          /* keys given in the current section (key_bit) */
-	uint64_t seen_site, seen_daemon, seen_mqtt, seen_bad;
+	uint64_t seen_site, seen_daemon, seen_mqtt, seen_web, seen_bad;
 	int nerrors;
 	config_report_fn report;
 	void *report_arg;
@@ -561,7 +569,8 @@ begin_section(struct parse *ps, const char *name)
 		n++;
 	snprintf(rest, sizeof(rest), "%s", name + n);
 
-	if (strcmp(word, "site") == 0 || strcmp(word, "daemon") == 0 || strcmp(word, "mqtt") == 0) {
+	if (strcmp(word, "site") == 0 || strcmp(word, "daemon") == 0 || strcmp(word, "mqtt") == 0 ||
+	    strcmp(word, "web") == 0) {
 		if (rest[0] != '\0') {
 			report(ps, ps->file, ps->line, "section [%s] takes no name", word);
 			return;
@@ -578,6 +587,11 @@ begin_section(struct parse *ps, const char *name)
 			ps->sec = SEC_DAEMON;
 			ps->obj = &ps->cf->daemon;
 			ps->seen = &ps->seen_daemon;
+		} else if (word[0] == 'w') {
+			ps->sec = SEC_WEB;
+			ps->obj = &ps->cf->web;
+			ps->seen = &ps->seen_web;
+			ps->cf->web.present = 1;
 		} else {
 			ps->sec = SEC_MQTT;
 			ps->obj = &ps->cf->mqtt;
@@ -706,7 +720,8 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 						    ((struct conf_point *)ps->obj)->id);
 		else
 			report(ps, ps->file, ps->line, "unknown key '%s' in [%s]", name,
-			    ps->sec == SEC_SITE ? "site" : ps->sec == SEC_DAEMON ? "daemon" : "mqtt");
+			    ps->sec == SEC_SITE ? "site" : ps->sec == SEC_DAEMON ? "daemon" :
+			    ps->sec == SEC_WEB ? "web" : "mqtt");
 		return 1;
 	}
 	bit = key_bit(ps->sec, name);
@@ -1077,6 +1092,7 @@ config_load(const char *path, config_report_fn rep, void *arg, int *nerrors)
 	cf->path = strdup(path);
 	apply_defaults(&ps, SEC_DAEMON, &cf->daemon);
 	apply_defaults(&ps, SEC_MQTT, &cf->mqtt);
+	apply_defaults(&ps, SEC_WEB, &cf->web);
 
 	if (parse_file(&ps, path, 0) == 0) {
 		if (!(ps.seen_site & key_bit(SEC_SITE, "id")))
@@ -1149,6 +1165,10 @@ config_free(struct config *cf)
 	free(cf->mqtt.ca_file);
 	free(cf->mqtt.events_topic);
 	free(cf->mqtt.status_topic);
+	free(cf->web.listen);
+	free(cf->web.base_url);
+	free(cf->web.cert_file);
+	free(cf->web.key_file);
 	for (size_t i = 0; i < cf->ndevices; i++) {
 		struct conf_device *d = cf->devices[i];
 		free(d->name);

@@ -49,6 +49,15 @@ struct conf_mqtt {
 	int64_t keepalive_ms;
 };
 
+/* [web]: tbm-web's listening address, its public URL and TLS files. */
+struct conf_web {
+	int present;
+	char *listen;              /* HOST:PORT, [V6]:PORT or :PORT */
+	char *base_url;            /* what QR labels and links point to */
+	char *cert_file, *key_file;   /* both or neither: HTTPS */
+	int64_t session_idle_ms;
+};
+
 struct conf_point;
 
 struct conf_device {
@@ -107,6 +116,7 @@ struct config {
 	struct conf_site site;
 	struct conf_daemon daemon;
 	struct conf_mqtt mqtt;
+	struct conf_web web;
 	struct conf_device **devices;
 	size_t ndevices;
 	struct conf_point **points;
