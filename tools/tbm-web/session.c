@@ -176,7 +176,7 @@ unhex16(const char *s, unsigned char out[16])
 }
 
 int
-session_form_use(struct session *s, const char *form_id)
+session_form_used(const struct session *s, const char *form_id)
 {
 	unsigned char id[16];
 	size_t n;
@@ -186,10 +186,19 @@ session_form_use(struct session *s, const char *form_id)
 	n = s->nforms < SESSION_FORMS ? s->nforms : SESSION_FORMS;
 	for (size_t i = 0; i < n; i++)
 		if (memcmp(s->forms[i], id, 16) == 0)
-			return 0;
+			return 1;
+	return 0;
+}
+
+void
+session_form_mark(struct session *s, const char *form_id)
+{
+	unsigned char id[16];
+
+	if (form_id == NULL || unhex16(form_id, id) < 0 || session_form_used(s, form_id) != 0)
+		return;
 	memcpy(s->forms[s->nforms % SESSION_FORMS], id, 16);
 	s->nforms++;
-	return 1;
 }
 
 /* ---- login throttle ---- */

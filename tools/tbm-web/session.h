@@ -43,9 +43,11 @@ void sessions_drop_account(struct sessions *ss, const char *account);
 
 /* session_csrf_ok: the token equals this session's (constant time). */
 int session_csrf_ok(const struct session *s, const char *token);
-/* session_form_use: 1 when the form id is new (now remembered as used), 0
- * when it was used already, -1 when it is not a form id. */
-int session_form_use(struct session *s, const char *form_id);
+/* session_form_used: 1 when this form id was recorded already, 0 when not,
+ * -1 when it is not a form id. session_form_mark remembers it once the
+ * change it carried is recorded, so a refused form can be sent again. */
+int session_form_used(const struct session *s, const char *form_id);
+void session_form_mark(struct session *s, const char *form_id);
 
 /* The login throttle, per account name and per client address: after
  * THROTTLE_FREE failures within THROTTLE_WINDOW_MS, each further attempt

@@ -1,0 +1,594 @@
+/*
+ * pages.c - the read-only pages: my work / the status board, a fault with
+ * its history and the forms this account may use, a device (what its QR
+ * sticker opens), the device list, the safety events, the login page.
+ * Every text from the configuration or from people goes through buf_esc.
+ */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "tbmtime.h"
+#include "web.h"
+
+#define LIST_MAX 100               /* cards on one page */
+
+const char *
+status_label(const char *s)
+{
+	if (strcmp(s, "open") == 0) return "待处理";
+	if (strcmp(s, "acknowledged") == 0) return "已接单";
+	if (strcmp(s, "cleared") == 0) return "已消除（未维修）";
+	if (strcmp(s, "repaired") == 0) return "已维修";
+	if (strcmp(s, "dismissed") == 0) return "已排除";
+	return s;
+}
+
+const char *
+kind_label(enum fault_kind k)
+{
+	return k == FK_SAFETY ? "安全事件" : k == FK_COMM ? "通信中断" : "故障";
+}
+
+const char *
+class_label(const char *c)
+{
+	if (c == NULL) return "未分类";
+	if (strcmp(c, "accident") == 0) return "事故";
+	if (strcmp(c, "near-miss") == 0) return "未遂";
+	if (strcmp(c, "drill") == 0) return "演练";
+	if (strcmp(c, "none") == 0) return "非事件";
+	return c;
+}
+
+const char *
+device_name(const struct req *r, const char *id)
+{
+	const struct conf_device *d = id ? config_device(r->w->cf, id) : NULL;
+
+	return d && d->name ? d->name : id;
+}
+
+static void
+db_error(struct req *r, const char *what)
+{
+	log_warnx("%s: %s", what, store_errmsg(r->w->st));
+	req_error(r, 500, "读取数据库出错，请稍后再试。");
+}
+
+void
+fault_card(struct req *r, const struct fault *f, const char *dname)
+{
+	const char *st = fault_status(f);
+	struct buf *b = &r->out;
+
+	buf_printf(b, "<a class=\"card\" href=\"/faults/%lld\"><span class=\"t\">", (long long)f->id);
+	buf_esc(b, dname ? dname : f->device);
+	buf_put(b, "</span> <span class=\"tag s-");
+	buf_esc(b, st);
+	buf_put(b, "\">");
+	buf_esc(b, status_label(st));
+	buf_put(b, "</span><br>");
+	buf_esc(b, kind_label(f->kind));
+	buf_put(b, "：");
+	buf_esc(b, f->label ? f->label : f->point);
+	if (f->kind == FK_SAFETY)
+		buf_printf(b, "（%s）", class_label(f->classification));
+	buf_put(b, "<br><span class=\"mut\">#");
+	buf_printf(b, "%lld · ", (long long)f->id);
+	buf_esc(b, f->lab);
+	buf_put(b, " · ");
+	buf_time(b, f->opened_at);
+	buf_put(b, "</span></a>\n");
+}
+
+/* Newest first. */
+static int
+cmp_newest(const void *a, const void *b)
+{
+	const struct fault *x = a, *y = b;
+
+	return x->opened_at < y->opened_at ? 1 : x->opened_at > y->opened_at ? -1 : 0;
+}
+
+void
+page_home(struct req *r)
+{
+	struct fault_filter flt = { 0 };
+	struct fault *v = NULL;
+	struct device_row *dev = NULL;
+	size_t n = 0, nd = 0, shown = 0;
+	struct page_ctx c;
+	int tech = r->acct.role == ROLE_TECHNICIAN;
+
+	flt.unresolved = 1;
+	if (store_faults(r->w->st, &flt, &v, &n) != 0) {
+		db_error(r, "reading open faults");
+		return;
+	}
+	if (store_devices(r->w->st, &dev, &nd) != 0) {
+		store_faults_free(v, n);
+		db_error(r, "reading devices");
+		return;
+	}
+	qsort(v, n, sizeof(*v), cmp_newest);
+	req_ctx(r, tech ? "我的工作" : "设备状态", &c);
+	page_begin(&r->out, &c);
+	req_flash(r);
+	if (!tech) {
+		/* the status board: each lab, its devices offline and with open faults */
+		buf_put(&r->out, "<div class=\"grid\">");
+		for (size_t i = 0; i < nd; i++) {
+			int first = 1, devs = 0, off = 0, open = 0;
+			const char *lab = dev[i].lab ? dev[i].lab : "";
+
+			for (size_t k = 0; k < i; k++)
+				if (strcmp(dev[k].lab ? dev[k].lab : "", lab) == 0)
+					first = 0;
+			if (!first || !dev[i].in_config)
+				continue;
+			for (size_t k = i; k < nd; k++)
+				if (dev[k].in_config && strcmp(dev[k].lab ? dev[k].lab : "", lab) == 0) {
+					devs++;
+					off += dev[k].comm_open != 0;
+					open += dev[k].open_faults;
+				}
+			buf_put(&r->out, "<div class=\"card\"><span class=\"t\">");
+			buf_esc(&r->out, lab[0] ? lab : "（未分实训室）");
+			buf_printf(&r->out, "</span><br><span class=\"mut\">%d 台设备</span><br>"
+					    "<span class=\"%s\">%d 台离线</span> · <span class=\"%s\">%d 个报警</span></div>",
+			    devs, off ? "s-open" : "s-repaired", off, open ? "s-open" : "s-repaired", open);
+		}
+		buf_put(&r->out, "</div>\n");
+	}
+	buf_put(&r->out, tech ? "<h2>我负责的待办（最新在前）</h2>\n" : "<h2>待处理的故障和事件（最新在前）</h2>\n");
+	for (size_t i = 0; i < n && shown < LIST_MAX; i++) {
+		if (!auth_in_lab(&r->acct, v[i].lab))
+			continue;
+		fault_card(r, &v[i], device_name(r, v[i].device));
+		shown++;
+	}
+	if (shown == 0)
+		buf_put(&r->out, "<p class=\"mut\">没有待处理的故障。</p>\n");
+	page_end(&r->out);
+	store_faults_free(v, n);
+	store_devices_free(dev, nd);
+}
+
+/* One history entry's people-readable fields from its audit detail. */
+static void
+detail_fields(struct buf *b, const char *detail)
+{
+	static const struct { const char *key, *label; } keys[] = {
+		{ "ack_note", "备注" }, { "action", "维修内容" }, { "parts", "更换部件" },
+		{ "repaired_at", "维修时间" }, { "dismiss_reason", "排除原因" },
+		{ "classification", "分类" }, { "note", "备注" }, { "reason", "原因" },
+		{ "code", "代码" }, { "channel", "渠道" }, { "origin", "来自" }, { "via", "代办" },
+	};
+	cJSON *o = detail ? cJSON_Parse(detail) : NULL, *it;
+
+	if (o == NULL)
+		return;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		it = cJSON_GetObjectItemCaseSensitive(o, keys[k].key);
+		if (it == NULL || cJSON_IsNull(it))
+			continue;
+		buf_put(b, "<br><span class=\"mut\">");
+		buf_esc(b, keys[k].label);
+		buf_put(b, "：</span>");
+		if (cJSON_IsString(it)) {
+			if (strcmp(keys[k].key, "classification") == 0)
+				buf_esc(b, class_label(it->valuestring));
+			else
+				buf_esc(b, it->valuestring);
+		} else if (cJSON_IsNumber(it)) {
+			if (strcmp(keys[k].key, "repaired_at") == 0)
+				buf_time(b, (int64_t)it->valuedouble);
+			else
+				buf_printf(b, "%.15g", it->valuedouble);
+		} else {
+			char *s = cJSON_PrintUnformatted(it);
+
+			buf_esc(b, s);
+			cJSON_free(s);
+		}
+	}
+	cJSON_Delete(o);
+}
+
+static const char *
+action_label(const char *a)
+{
+	static const struct { const char *a, *l; } m[] = {
+		{ "open", "报警出现" }, { "clear", "报警消除" }, { "ack", "接单" }, { "repair", "维修" },
+		{ "dismiss", "排除（误报）" }, { "classify", "分类" }, { "report", "人工上报" },
+		{ "amend", "更正" }, { "reopen", "重新打开" },
+	};
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (strcmp(a, m[i].a) == 0)
+			return m[i].l;
+	return a;
+}
+
+static void
+field(struct buf *b, const char *label, const char *v)
+{
+	buf_put(b, "<tr><th>");
+	buf_esc(b, label);
+	buf_put(b, "</th><td>");
+	buf_esc(b, v && v[0] ? v : "—");
+	buf_put(b, "</td></tr>");
+}
+
+static void
+field_time(struct buf *b, const char *label, int64_t ms)
+{
+	buf_put(b, "<tr><th>");
+	buf_esc(b, label);
+	buf_put(b, "</th><td>");
+	buf_time(b, ms);
+	buf_put(b, "</td></tr>");
+}
+
+/* The forms of a fault page, each only when this account may use it. */
+static void
+fault_forms(struct req *r, const struct fault *f)
+{
+	struct buf *b = &r->out;
+	char why[200], now[32], t[64];
+	int64_t id = f->id;
+
+	time_format_local(r->now, t, sizeof(t));
+	/* datetime-local wants "2023-11-02T14:05" */
+	snprintf(now, sizeof(now), "%.10sT%.5s", t, t + 11);
+	if (auth_may(&r->acct, RIGHT_ACK, f, f->lab, r->now, why, sizeof(why)) == 0 && f->acked_at == 0 &&
+	    f->repaired_at == 0 && f->dismissed_at == 0) {
+		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
+			      "<input type=\"hidden\" name=\"do\" value=\"ack\">", (long long)id);
+		form_hidden(r);
+		buf_put(b, "<label for=\"ack-note\">备注（可不填）</label>"
+			   "<input id=\"ack-note\" name=\"note\" maxlength=\"500\">"
+			   "<button type=\"submit\" id=\"do-ack\">接单（我来处理）</button></form>\n");
+	}
+	if (auth_may(&r->acct, RIGHT_REPAIR, f, f->lab, r->now, why, sizeof(why)) == 0 &&
+	    f->repaired_at == 0 && f->dismissed_at == 0 && f->kind != FK_COMM) {
+		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
+			      "<input type=\"hidden\" name=\"do\" value=\"repair\">", (long long)id);
+		form_hidden(r);
+		buf_put(b, "<label for=\"rep-action\">维修内容（必填）</label>"
+			   "<textarea id=\"rep-action\" name=\"action\" required maxlength=\"2000\"></textarea>"
+			   "<label for=\"rep-parts\">更换部件</label>"
+			   "<input id=\"rep-parts\" name=\"parts\" maxlength=\"500\">"
+			   "<label for=\"rep-at\">修好的时间</label>");
+		buf_printf(b, "<input id=\"rep-at\" name=\"at\" type=\"datetime-local\" value=\"%s\">", now);
+		buf_put(b, "<button type=\"submit\" id=\"do-repair\">记录维修</button></form>\n");
+	}
+	if (f->kind == FK_SAFETY &&
+	    auth_may(&r->acct, RIGHT_CLASSIFY, f, f->lab, r->now, why, sizeof(why)) == 0) {
+		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
+			      "<input type=\"hidden\" name=\"do\" value=\"classify\">", (long long)id);
+		form_hidden(r);
+		buf_put(b, "<label for=\"cls\">安全事件分类</label><select id=\"cls\" name=\"class\">"
+			   "<option value=\"accident\">事故</option><option value=\"near-miss\">未遂</option>"
+			   "<option value=\"drill\">演练</option><option value=\"none\">非事件</option></select>"
+			   "<label for=\"cls-note\">说明</label><input id=\"cls-note\" name=\"note\" maxlength=\"500\">"
+			   "<button type=\"submit\" id=\"do-classify\">分类</button></form>\n");
+	}
+	if ((f->acked_at || f->repaired_at) &&
+	    auth_may(&r->acct, RIGHT_AMEND, f, f->lab, r->now, why, sizeof(why)) == 0) {
+		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
+			      "<input type=\"hidden\" name=\"do\" value=\"amend\">", (long long)id);
+		form_hidden(r);
+		buf_put(b, "<p class=\"mut\">更正：只填要改的项，原记录保留在历史里。</p>"
+			   "<label for=\"am-action\">维修内容</label><input id=\"am-action\" name=\"action\" maxlength=\"2000\">"
+			   "<label for=\"am-parts\">更换部件</label><input id=\"am-parts\" name=\"parts\" maxlength=\"500\">"
+			   "<label for=\"am-note\">备注</label><input id=\"am-note\" name=\"note\" maxlength=\"500\">"
+			   "<label for=\"am-at\">修好的时间</label><input id=\"am-at\" name=\"at\" type=\"datetime-local\">"
+			   "<label for=\"am-reason\">更正原因（必填）</label><input id=\"am-reason\" name=\"reason\" required maxlength=\"500\">"
+			   "<button type=\"submit\" id=\"do-amend\">记录更正</button></form>\n");
+	}
+	if (f->dismissed_at == 0 &&
+	    auth_may(&r->acct, RIGHT_DISMISS, f, f->lab, r->now, why, sizeof(why)) == 0) {
+		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
+			      "<input type=\"hidden\" name=\"do\" value=\"dismiss\">", (long long)id);
+		form_hidden(r);
+		buf_put(b, "<label for=\"dis-reason\">排除原因（误报，必填）</label>"
+			   "<input id=\"dis-reason\" name=\"reason\" required maxlength=\"500\">"
+			   "<button type=\"submit\" class=\"sec\" id=\"do-dismiss\">作为误报排除</button></form>\n");
+	}
+	if ((f->acked_at || f->repaired_at || f->dismissed_at) &&
+	    auth_may(&r->acct, RIGHT_REOPEN, f, f->lab, r->now, why, sizeof(why)) == 0) {
+		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
+			      "<input type=\"hidden\" name=\"do\" value=\"reopen\">", (long long)id);
+		form_hidden(r);
+		buf_put(b, "<label for=\"ro-reason\">重新打开的原因（必填）</label>"
+			   "<input id=\"ro-reason\" name=\"reason\" required maxlength=\"500\">"
+			   "<button type=\"submit\" class=\"sec\" id=\"do-reopen\">重新打开</button></form>\n");
+	}
+}
+
+void
+page_fault(struct req *r, int64_t id)
+{
+	struct fault f;
+	struct audit_rec *a = NULL;
+	size_t na = 0;
+	struct page_ctx c;
+	struct buf *b = &r->out;
+	char title[64], code[64];
+	int found = store_fault_get(r->w->st, id, &f);
+
+	if (found < 0) {
+		db_error(r, "reading a fault");
+		return;
+	}
+	if (found == 0) {
+		req_error(r, 404, "没有这个编号的故障。");
+		return;
+	}
+	if (store_audit_for(r->w->st, id, &a, &na) != 0) {
+		fault_clear(&f);
+		db_error(r, "reading the audit trail");
+		return;
+	}
+	snprintf(title, sizeof(title), "%s #%lld", kind_label(f.kind), (long long)id);
+	req_ctx(r, title, &c);
+	page_begin(b, &c);
+	req_flash(r);
+	buf_put(b, "<table>");
+	buf_put(b, "<tr><th>设备</th><td><a href=\"/devices/");
+	buf_url(b, f.device);
+	buf_put(b, "\">");
+	buf_esc(b, device_name(r, f.device));
+	buf_put(b, "</a></td></tr>");
+	field(b, "实训室", f.lab);
+	field(b, "报警", f.label ? f.label : f.point);
+	if (f.has_code) {
+		snprintf(code, sizeof(code), "%.15g", f.code);
+		field(b, "代码", code);
+	}
+	field(b, "状态", status_label(fault_status(&f)));
+	if (f.kind == FK_SAFETY)
+		field(b, "分类", class_label(f.classification));
+	field(b, "来源", f.source && strcmp(f.source, "manual") == 0 ? "人工上报" : "自动检测");
+	field_time(b, "出现", f.opened_at);
+	field_time(b, "消除", f.cleared_at);
+	if (f.acked_at) {
+		field_time(b, "接单", f.acked_at);
+		field(b, "接单人", f.acked_by);
+	}
+	if (f.repaired_at) {
+		field_time(b, "维修时间", f.repaired_at);
+		field(b, "维修人", f.repaired_by);
+		field(b, "维修内容", f.action);
+		field(b, "更换部件", f.parts);
+	}
+	if (f.dismissed_at) {
+		field_time(b, "排除", f.dismissed_at);
+		field(b, "排除原因", f.dismiss_reason);
+	}
+	if (f.repeat_of)
+		buf_printf(b, "<tr><th>重复</th><td><a href=\"/faults/%lld\">#%lld 维修后 7 天内再次出现</a></td></tr>",
+		    (long long)f.repeat_of, (long long)f.repeat_of);
+	buf_put(b, "</table>\n");
+	fault_forms(r, &f);
+	buf_put(b, "<h2>历史</h2><ol class=\"hist\">");
+	for (size_t i = 0; i < na; i++) {
+		buf_put(b, "<li>");
+		buf_time(b, a[i].at);
+		buf_put(b, " <strong>");
+		buf_esc(b, action_label(a[i].action));
+		buf_put(b, "</strong> ");
+		buf_esc(b, a[i].actor);
+		detail_fields(b, a[i].detail);
+		buf_put(b, "</li>\n");
+	}
+	buf_put(b, "</ol>");
+	buf_printf(b, "<p class=\"mut\"><a href=\"/api/faults/%lld\">JSON</a></p>", (long long)id);
+	page_end(b);
+	store_audit_free(a, na);
+	fault_clear(&f);
+}
+
+void
+page_devices(struct req *r)
+{
+	struct device_row *dev = NULL;
+	size_t nd = 0;
+	struct page_ctx c;
+	struct buf *b = &r->out;
+	const char *lab = NULL;
+
+	if (store_devices(r->w->st, &dev, &nd) != 0) {
+		db_error(r, "reading devices");
+		return;
+	}
+	req_ctx(r, "设备", &c);
+	page_begin(b, &c);
+	for (size_t i = 0; i < nd; i++) {
+		const char *l = dev[i].lab ? dev[i].lab : "";
+		int seen = 0;
+
+		if (!dev[i].in_config)
+			continue;
+		for (size_t k = 0; k < i; k++)
+			if (dev[k].in_config && strcmp(dev[k].lab ? dev[k].lab : "", l) == 0)
+				seen = 1;
+		if (seen)
+			continue;
+		lab = l;
+		buf_put(b, "<h2>");
+		buf_esc(b, lab[0] ? lab : "（未分实训室）");
+		buf_put(b, "</h2>");
+		for (size_t k = i; k < nd; k++) {
+			if (!dev[k].in_config || strcmp(dev[k].lab ? dev[k].lab : "", lab) != 0)
+				continue;
+			buf_put(b, "<a class=\"card\" href=\"/devices/");
+			buf_url(b, dev[k].id);
+			buf_put(b, "\"><span class=\"t\">");
+			buf_esc(b, dev[k].name ? dev[k].name : dev[k].id);
+			buf_put(b, "</span> ");
+			if (dev[k].comm_open)
+				buf_put(b, "<span class=\"tag s-open\">离线</span>");
+			else if (dev[k].open_faults)
+				buf_printf(b, "<span class=\"tag s-open\">%d 个报警</span>", dev[k].open_faults);
+			else
+				buf_put(b, "<span class=\"tag s-repaired\">正常</span>");
+			buf_put(b, "<br><span class=\"mut\">");
+			buf_esc(b, dev[k].id);
+			buf_put(b, "</span></a>\n");
+		}
+	}
+	page_end(b);
+	store_devices_free(dev, nd);
+}
+
+void
+page_device(struct req *r, const char *id)
+{
+	struct device_row *dev = NULL, *d = NULL;
+	size_t nd = 0, n = 0, shown = 0;
+	struct fault_filter flt = { 0 };
+	struct fault *v = NULL;
+	struct page_ctx c;
+	struct buf *b = &r->out;
+	char why[200];
+
+	if (store_devices(r->w->st, &dev, &nd) != 0) {
+		db_error(r, "reading devices");
+		return;
+	}
+	for (size_t i = 0; i < nd; i++)
+		if (strcmp(dev[i].id, id) == 0)
+			d = &dev[i];
+	if (d == NULL) {
+		store_devices_free(dev, nd);
+		req_error(r, 404, "没有这台设备。");
+		return;
+	}
+	flt.device = id;
+	if (store_faults(r->w->st, &flt, &v, &n) != 0) {
+		store_devices_free(dev, nd);
+		db_error(r, "reading faults");
+		return;
+	}
+	qsort(v, n, sizeof(*v), cmp_newest);
+	req_ctx(r, d->name ? d->name : d->id, &c);
+	page_begin(b, &c);
+	req_flash(r);
+	buf_put(b, "<table>");
+	field(b, "编号", d->id);
+	field(b, "实训室", d->lab);
+	field(b, "鉴定设备", d->assessment ? "是" : "否");
+	if (d->comm_open) {
+		buf_put(b, "<tr><th>状态</th><td class=\"s-open\">离线，自 ");
+		buf_time(b, d->comm_since);
+		buf_put(b, "</td></tr>");
+	} else
+		field(b, "状态", d->open_faults ? "有报警" : "在线");
+	buf_put(b, "</table>\n<h2>未处理</h2>");
+	for (size_t i = 0; i < n; i++)
+		if (v[i].repaired_at == 0 && v[i].dismissed_at == 0 &&
+		    !(v[i].kind == FK_COMM && v[i].cleared_at != 0)) {
+			fault_card(r, &v[i], NULL);
+			shown++;
+		}
+	if (shown == 0)
+		buf_put(b, "<p class=\"mut\">没有未处理的故障。</p>");
+	if (auth_may(&r->acct, RIGHT_REPORT, NULL, d->lab, r->now, why, sizeof(why)) == 0) {
+		buf_put(b, "<h2>上报现场看到的问题</h2><form class=\"act\" method=\"post\" action=\"/devices/");
+		buf_url(b, d->id);
+		buf_put(b, "\"><input type=\"hidden\" name=\"do\" value=\"report\">");
+		form_hidden(r);
+		buf_put(b, "<label for=\"rp-kind\">类型</label><select id=\"rp-kind\" name=\"kind\">"
+			   "<option value=\"fault\">故障</option><option value=\"safety\">安全事件</option></select>"
+			   "<label for=\"rp-note\">看到了什么（必填）</label>"
+			   "<textarea id=\"rp-note\" name=\"note\" required maxlength=\"2000\"></textarea>"
+			   "<button type=\"submit\" id=\"do-report\">上报</button></form>\n");
+	}
+	buf_put(b, "<h2>历史</h2>");
+	shown = 0;
+	for (size_t i = 0; i < n && shown < 30; i++, shown++)
+		fault_card(r, &v[i], NULL);
+	if (n == 0)
+		buf_put(b, "<p class=\"mut\">还没有记录。</p>");
+	page_end(b);
+	store_faults_free(v, n);
+	store_devices_free(dev, nd);
+}
+
+void
+page_safety(struct req *r)
+{
+	struct fault_filter flt = { 0 };
+	struct fault *v = NULL;
+	size_t n = 0, shown = 0;
+	struct page_ctx c;
+	struct buf *b = &r->out;
+
+	flt.kinds = 1 << FK_SAFETY;
+	if (store_faults(r->w->st, &flt, &v, &n) != 0) {
+		db_error(r, "reading safety events");
+		return;
+	}
+	qsort(v, n, sizeof(*v), cmp_newest);
+	req_ctx(r, "安全事件", &c);
+	page_begin(b, &c);
+	buf_put(b, "<h2>待分类</h2>");
+	for (size_t i = 0; i < n; i++)
+		if (v[i].classification == NULL && v[i].dismissed_at == 0) {
+			fault_card(r, &v[i], device_name(r, v[i].device));
+			shown++;
+		}
+	if (shown == 0)
+		buf_put(b, "<p class=\"mut\">没有待分类的安全事件。</p>");
+	buf_put(b, "<h2>已分类（最近）</h2>");
+	shown = 0;
+	for (size_t i = 0; i < n && shown < LIST_MAX; i++)
+		if (v[i].classification != NULL || v[i].dismissed_at != 0) {
+			fault_card(r, &v[i], device_name(r, v[i].device));
+			shown++;
+		}
+	if (shown == 0)
+		buf_put(b, "<p class=\"mut\">还没有。</p>");
+	page_end(b);
+	store_faults_free(v, n);
+}
+
+void
+page_login(struct req *r, const char *msg)
+{
+	struct page_ctx c;
+	struct buf *b = &r->out;
+	char pre[SESSION_ID_HEX];
+
+	if (r->logged_in && r->post == 0) {
+		req_redirect(r, "/");
+		return;
+	}
+	/* A login form token, also in a cookie: a POST /login must carry both (login CSRF). */
+	if (web_random_hex(pre) < 0) {
+		req_error(r, 500, "没有随机数。");
+		return;
+	}
+	snprintf(r->cookie, sizeof(r->cookie), WEB_PRELOGIN_COOKIE "=%s; Path=/login; HttpOnly; "
+	    "SameSite=Strict; Max-Age=3600%s", pre, r->w->tls ? "; Secure" : "");
+	req_ctx(r, "登录", &c);
+	page_begin(b, &c);
+	if (msg != NULL) {
+		buf_put(b, "<p class=\"msg err\" id=\"login-error\">");
+		buf_esc(b, msg);
+		buf_put(b, "</p>");
+	}
+	buf_put(b, "<form class=\"act\" method=\"post\" action=\"/login\">"
+		   "<input type=\"hidden\" name=\"csrf\" value=\"");
+	buf_esc(b, pre);
+	buf_put(b, "\"><label for=\"name\">账号</label>"
+		   "<input id=\"name\" name=\"name\" autocomplete=\"username\" required maxlength=\"64\">"
+		   "<label for=\"password\">密码</label>"
+		   "<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required maxlength=\"256\">"
+		   "<button type=\"submit\" id=\"do-login\">登录</button></form>");
+	page_end(b);
+}

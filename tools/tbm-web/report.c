@@ -1,0 +1,262 @@
+/*
+ * report.c - /indicators: the three evaluation rows for a year, a month or
+ * a range (lib/indicators.c computes them, as for tbmctl and tbm-report),
+ * the labs, the devices that failed most, and two inline SVG charts.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "indicators.h"
+#include "log.h"
+#include "tbmtime.h"
+#include "web.h"
+
+static int
+digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* One end of FROM..TO: a date (a whole day; the end day counts) or a time. */
+static int
+range_end(const char *s, size_t n, int is_to, int64_t *ms)
+{
+	char t[64];
+	int y, m, d;
+
+	if (n == 0 || n >= sizeof(t))
+		return -1;
+	memcpy(t, s, n);
+	t[n] = '\0';
+	if (n == 10 && sscanf(t, "%4d-%2d-%2d", &y, &m, &d) == 3 && digits(t, 4)) {
+		if (m < 1 || m > 12 || d < 1 || d > 31)
+			return -1;
+		*ms = time_local_mktime(y, m, d + (is_to ? 1 : 0), 0, 0, 0);
+		return 0;
+	}
+	return time_parse(t, ms) == 0 ? 0 : -1;
+}
+
+int
+period_parse(const char *s, int64_t now, int64_t *from, int64_t *to)
+{
+	const char *dots;
+	int y, m;
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0) {
+		time_local_fields(now, &y, &m, &(int){ 0 });
+		*from = time_local_mktime(y, 1, 1, 0, 0, 0);
+		*to = time_local_mktime(y + 1, 1, 1, 0, 0, 0);
+		return 0;
+	}
+	if ((dots = strstr(s, "..")) != NULL) {
+		if (range_end(s, (size_t)(dots - s), 0, from) < 0 ||
+		    range_end(dots + 2, strlen(dots + 2), 1, to) < 0 || *to <= *from)
+			return -1;
+		return 0;
+	}
+	if (n == 4 && digits(s, 4)) {
+		y = atoi(s);
+		if (y < 1970 || y > 9999)
+			return -1;
+		*from = time_local_mktime(y, 1, 1, 0, 0, 0);
+		*to = time_local_mktime(y + 1, 1, 1, 0, 0, 0);
+		return 0;
+	}
+	if (n == 7 && digits(s, 4) && s[4] == '-' && digits(s + 5, 2)) {
+		y = atoi(s);
+		m = atoi(s + 5);
+		if (y < 1970 || y > 9999 || m < 1 || m > 12)
+			return -1;
+		*from = time_local_mktime(y, m, 1, 0, 0, 0);
+		*to = time_local_mktime(y + (m == 12), m == 12 ? 1 : m + 1, 1, 0, 0, 0);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+pct(struct buf *b, double v)
+{
+	if (isnan(v))
+		buf_put(b, "—");
+	else
+		buf_printf(b, "%.1f%%", v * 100);
+}
+
+/* Faults per month as bars; 12 months of a year's period. */
+static void
+chart_months(struct buf *b, const int *per_month)
+{
+	int max = 1;
+	const int w = 360, h = 140, bw = 24, gap = 6, x0 = 12;
+
+	for (int i = 0; i < 12; i++)
+		if (per_month[i] > max)
+			max = per_month[i];
+	buf_printf(b, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"每月故障数\">", w, h + 36);
+	for (int i = 0; i < 12; i++) {
+		int bh = per_month[i] * h / max, x = x0 + i * (bw + gap);
+
+		buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#0b5cad\"/>", x,
+		    h - bh + 12, bw, bh);
+		buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%d</text>",
+		    x + bw / 2, h - bh + 9, per_month[i]);
+		buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%d月</text>",
+		    x + bw / 2, h + 28, i + 1);
+	}
+	buf_put(b, "</svg>");
+}
+
+/* Availability per lab, horizontal bars with the 正常运转 line. */
+static void
+chart_labs(struct buf *b, const struct indicators *in)
+{
+	const int w = 360, row = 26, lw = 130, bw = 180;
+	int h = (int)in->nlabs * row + 10;
+	int xn = lw + (int)(bw * in->normal_availability);
+
+	buf_printf(b, "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"实训室可用率\">", w, h);
+	for (size_t i = 0; i < in->nlabs; i++) {
+		const struct ind_lab *l = &in->labs[i];
+		double a = isnan(l->availability) ? 0 : l->availability;
+		int y = (int)i * row + 4;
+		char lab[64];
+
+		/* a long lab name is cut at a character boundary to fit the chart */
+		snprintf(lab, sizeof(lab), "%s", l->lab ? l->lab : "");
+		if (strlen(lab) > 24) {
+			size_t k = 24;
+
+			while (k > 0 && ((unsigned char)lab[k] & 0xc0) == 0x80)
+				k--;
+			lab[k] = '\0';
+		}
+		buf_printf(b, "<text x=\"0\" y=\"%d\" font-size=\"11\">", y + 15);
+		buf_esc(b, lab);
+		buf_put(b, "</text>");
+		buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"18\" fill=\"%s\"/>", lw, y,
+		    (int)(bw * a), l->normal ? "#1e7b34" : "#b3261e");
+		buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%.1f%%</text>", lw + (int)(bw * a) + 3,
+		    y + 14, a * 100);
+	}
+	buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"0\" y2=\"%d\" stroke=\"#333\" stroke-dasharray=\"3 2\"/>",
+	    xn, xn, h);
+	buf_put(b, "</svg>");
+}
+
+static int
+cmp_faults(const void *a, const void *b)
+{
+	const struct ind_device *x = a, *y = b;
+
+	return y->faults - x->faults;
+}
+
+void
+page_indicators(struct req *r)
+{
+	const char *period = web_form_get(&r->query, "period");
+	struct indicators in;
+	struct page_ctx c;
+	struct buf *b = &r->out;
+	char err[256], title[160], f1[64], t1[64];
+	int64_t from, to;
+	struct ind_device *top;
+
+	if (period_parse(period, r->now, &from, &to) < 0) {
+		req_error(r, 400, "期间的格式：2023、2023-11 或 2023-01-01..2023-06-30。");
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	if (indicators_compute(r->w->st, from, to, 0, 0.95, &in, err, sizeof(err)) != 0) {
+		log_warnx("indicators: %s", err);
+		req_error(r, 500, "计算指标出错。");
+		return;
+	}
+	time_format_local(from, f1, sizeof(f1));
+	time_format_local(to, t1, sizeof(t1));
+	f1[10] = t1[10] = '\0';
+	snprintf(title, sizeof(title), "设备指标 %s 至 %s", f1, t1);
+	req_ctx(r, title, &c);
+	page_begin(b, &c);
+	buf_put(b, "<form method=\"get\" action=\"/indicators\" class=\"act\"><label for=\"period\">期间"
+		   "（2023、2023-11 或 2023-01-01..2023-06-30）</label><input id=\"period\" name=\"period\" value=\"");
+	buf_esc(b, period);
+	buf_put(b, "\"><button type=\"submit\">查看</button></form>");
+
+	buf_put(b, "<div class=\"grid\"><div class=\"card\"><span class=\"mut\">实训鉴定设备故障修复率</span><br><span class=\"big\">");
+	if (in.repair.no_faults)
+		buf_put(b, "无故障");
+	else
+		pct(b, in.repair.rate);
+	buf_printf(b, "</span><br><span class=\"mut\">%d / %d 已修复；24 小时内 %d，72 小时内 %d；重复故障 %d</span></div>",
+	    in.repair.repaired, in.repair.faults, in.repair.within_24h, in.repair.within_72h,
+	    in.repair.repeats);
+	buf_printf(b, "<div class=\"card\"><span class=\"mut\">实训室设备安全事故发生数</span><br><span class=\"big\">%d</span>",
+	    in.safety.accidents);
+	buf_printf(b, "<br><span class=\"mut\">未遂 %d，演练 %d，未分类 %d%s；安全点监测覆盖率 ",
+	    in.safety.near_misses, in.safety.drills, in.safety.unclassified,
+	    in.safety.provisional ? "（暂定）" : "");
+	if (in.safety.safety_points)
+		pct(b, in.safety.coverage);
+	else
+		buf_put(b, "—（没有安全监测点）");
+	buf_put(b, "</span></div>");
+	{
+		int normal = 0;
+
+		for (size_t i = 0; i < in.nlabs; i++)
+			normal += in.labs[i].normal != 0;
+		buf_printf(b, "<div class=\"card\"><span class=\"mut\">实训室日常运作</span><br><span class=\"big\">%s</span>"
+			      "<br><span class=\"mut\">%d / %zu 个实训室可用率 ≥ %.0f%%</span></div></div>",
+		    in.nlabs && normal == (int)in.nlabs ? "正常运转" : in.nlabs ? "未全部正常" : "无数据",
+		    normal, in.nlabs, in.normal_availability * 100);
+	}
+	buf_put(b, "<h2>实训室</h2><div class=\"scroll\"><table><tr><th>实训室</th><th>可用率</th><th>故障</th><th>已修复</th><th>安全事件</th></tr>");
+	for (size_t i = 0; i < in.nlabs; i++) {
+		buf_put(b, "<tr><td>");
+		buf_esc(b, in.labs[i].lab);
+		buf_put(b, "</td><td>");
+		pct(b, in.labs[i].availability);
+		buf_printf(b, "%s</td><td>%d</td><td>%d</td><td>%d</td></tr>", in.labs[i].normal ? "" : " ⚠",
+		    in.labs[i].faults, in.labs[i].repaired, in.labs[i].safety_events);
+	}
+	buf_put(b, "</table></div>");
+	if (in.nlabs > 0) {
+		buf_put(b, "<h2>实训室可用率</h2>");
+		chart_labs(b, &in);
+	}
+	buf_put(b, "<h2>每月故障数</h2>");
+	chart_months(b, in.faults_per_month);
+	if (in.ndevices > 0 && (top = malloc(in.ndevices * sizeof(*top))) != NULL) {
+		memcpy(top, in.devices, in.ndevices * sizeof(*top));
+		qsort(top, in.ndevices, sizeof(*top), cmp_faults);
+		buf_put(b, "<h2>故障最多的设备</h2><div class=\"scroll\"><table><tr><th>设备</th><th>故障</th><th>可用率</th><th>MTBF（小时）</th></tr>");
+		for (size_t i = 0; i < in.ndevices && i < 10 && top[i].faults > 0; i++) {
+			buf_put(b, "<tr><td><a href=\"/devices/");
+			buf_url(b, top[i].id);
+			buf_put(b, "\">");
+			buf_esc(b, top[i].name ? top[i].name : top[i].id);
+			buf_printf(b, "</a></td><td>%d</td><td>", top[i].faults);
+			pct(b, top[i].availability);
+			if (isnan(top[i].mtbf_hours))
+				buf_put(b, "</td><td>—</td></tr>");
+			else
+				buf_printf(b, "</td><td>%.1f</td></tr>", top[i].mtbf_hours);
+		}
+		buf_put(b, "</table></div>");
+		free(top);
+	}
+	buf_put(b, "<p class=\"mut\"><a href=\"/api/indicators?period=");
+	buf_url(b, period ? period : "");
+	buf_put(b, "\">JSON</a></p>");
+	page_end(b);
+	indicators_free(&in);
+}
