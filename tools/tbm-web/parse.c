@@ -151,35 +151,41 @@ web_form_parse(const char *s, size_t len, struct web_form *out, char *err, size_
 			continue;
 		}
 		if (out->n == WEB_FIELDS_MAX) {
+			fail(err, errlen, "too many fields (at most %d)", WEB_FIELDS_MAX);
 			web_form_free(out);
-			return fail(err, errlen, "too many fields (at most %d)", WEB_FIELDS_MAX);
+			return -1;
 		}
 		if (nend - i > WEB_NAME_MAX * 3) {
+			fail(err, errlen, "field name too long");
 			web_form_free(out);
-			return fail(err, errlen, "field name too long");
+			return -1;
 		}
 		name = w;
 		if (decode(s + i, nend - i, 1, name) < 0 || strlen(name) > WEB_NAME_MAX ||
 		    !name_ok(name)) {
+			fail(err, errlen, "bad field name");
 			web_form_free(out);
-			return fail(err, errlen, "bad field name");
+			return -1;
 		}
 		w += strlen(name) + 1;
 		value = w;
 		vl = eq ? decode(eq + 1, end - nend - 1, 1, value) : (value[0] = '\0', 0);
 		if (vl < 0) {
+			fail(err, errlen, "field %s: bad %%-escape", name);
 			web_form_free(out);
-			return fail(err, errlen, "field %s: bad %%-escape", name);
+			return -1;
 		}
 		if (!text_ok(value, (size_t)vl)) {
+			fail(err, errlen, "field %s: not UTF-8 text", name);
 			web_form_free(out);
-			return fail(err, errlen, "field %s: not UTF-8 text", name);
+			return -1;
 		}
 		w += vl + 1;
 		for (size_t k = 0; k < out->n; k++)
 			if (strcmp(out->f[k].name, name) == 0) {
+				fail(err, errlen, "field %.32s given twice", name);
 				web_form_free(out);
-				return fail(err, errlen, "field %.32s given twice", name);
+				return -1;
 			}
 		out->f[out->n].name = name;
 		out->f[out->n].value = value;

@@ -46,6 +46,11 @@ int web_path_id(const char *path, const char *prefix, int64_t *id);
  * of [A-Za-z0-9_-] (a device id). 0 ok, -1 not. */
 int web_path_name(const char *path, const char *prefix, char *out, size_t outlen);
 
+/* period_parse (period.c): "2023", "2023-11" or "FROM..TO" (an end date
+ * counts whole) as [from, to) in the site's zone; NULL or "": the year of
+ * now. 0 ok, -1 malformed. */
+int period_parse(const char *s, int64_t now, int64_t *from, int64_t *to);
+
 /* web_utf8_valid: n bytes of well-formed UTF-8 (no overlongs, surrogates). */
 int web_utf8_valid(const char *s, size_t n);
 

@@ -97,7 +97,5 @@ const char *class_label(const char *cls);
 void fault_card(struct req *r, const struct fault *f, const char *device_name);
 /* A device's display name from the configuration (its id when it has none). */
 const char *device_name(const struct req *r, const char *id);
-/* period=2023 | 2023-11 | FROM..TO, in the site's zone; 0 ok, -1 malformed. */
-int period_parse(const char *s, int64_t now, int64_t *from, int64_t *to);
 
 #endif
