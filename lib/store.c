@@ -21,6 +21,8 @@
 
 #include "audit.h"
 #include "log.h"
+#include "rights.h"
+#include "store_int.h"
 #include "tbmtime.h"
 
 #define REPEAT_WINDOW_MS (7LL * 24 * 3600 * 1000)
@@ -93,6 +95,11 @@ static const char *const migrations[] = {
 	"CREATE INDEX audit_fault ON audit (fault_id);"
 	"CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL,"
 	"  alive_at INTEGER NOT NULL, stopped_at INTEGER);",
+	/* 1 -> 2: the people who may act (DESIGN.md "People and rights") */
+	"CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, display TEXT,"
+	"  role TEXT NOT NULL CHECK (role IN ('viewer', 'technician', 'manager')),"
+	"  disabled INTEGER NOT NULL DEFAULT 0, labs TEXT, os_user TEXT UNIQUE, pw_hash TEXT,"
+	"  created_at INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -626,14 +633,19 @@ bind_cv(sqlite3_stmt *s, int i, const struct colval *cv)
 	}
 }
 
+/* The detail of a change: its columns and values, then what `extra` adds
+ * (who acted, a correction's old values and reason), which verify's replay
+ * ignores because no fault column has those names. extra is consumed. */
 static char *
-change_json(const struct colval *cv, size_t n)
+change_json(const struct colval *cv, size_t n, cJSON *extra)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *it;
 	char *out;
 
-	if (o == NULL)
+	if (o == NULL) {
+		cJSON_Delete(extra);
 		return NULL;
+	}
 	for (size_t i = 0; i < n; i++) {
 		switch (cv[i].t) {
 		case CV_INT:
@@ -650,6 +662,11 @@ change_json(const struct colval *cv, size_t n)
 			break;
 		}
 	}
+	while (extra && (it = extra->child) != NULL) {
+		cJSON_DetachItemViaPointer(extra, it);
+		cJSON_AddItemToObject(o, it->string, it);
+	}
+	cJSON_Delete(extra);
 	out = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return out;
@@ -659,7 +676,7 @@ change_json(const struct colval *cv, size_t n)
  * updates it; then appends the audit record. Inside the caller's transaction. */
 static int
 change_apply(struct store *st, int64_t fault_id, const char *action, const char *actor,
-    int64_t at, const struct colval *cv, size_t n, int64_t *id)
+    int64_t at, const struct colval *cv, size_t n, int64_t *id, cJSON *extra)
 {
 	char sql[1024], *detail;
 	size_t len = 0;
@@ -680,21 +697,25 @@ change_apply(struct store *st, int64_t fault_id, const char *action, const char 
 			len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s = ?%zu", i ? ", " : "", cv[i].col, i + 1);
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHERE id = ?%zu", n + 1);
 	}
-	if (len >= sizeof(sql) || (s = dyn_stmt(st, sql)) == NULL)
+	if (len >= sizeof(sql) || (s = dyn_stmt(st, sql)) == NULL) {
+		cJSON_Delete(extra);
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++)
 		bind_cv(s, (int)i + 1, &cv[i]);
 	if (fault_id != 0)
 		sqlite3_bind_int64(s, (int)n + 1, fault_id);
 	rc = step_done(st, s);
 	sqlite3_reset(s);
-	if (rc != 0)
+	if (rc != 0) {
+		cJSON_Delete(extra);
 		return -1;
+	}
 	if (fault_id == 0)
 		fault_id = sqlite3_last_insert_rowid(st->db);
 	if (id)
 		*id = fault_id;
-	if ((detail = change_json(cv, n)) == NULL)
+	if ((detail = change_json(cv, n, extra)) == NULL)
 		return -1;
 	rc = append_audit(st, at, fault_id, action, actor, detail);
 	cJSON_free(detail);
@@ -763,7 +784,7 @@ event_open(struct store *st, const struct tbm_event *ev)
 	cv[n++] = CV_I("assessment", assessment);
 	cv[n++] = CV_I("opened_at", ev->at_ms);
 	cv[n++] = rep ? CV_I("repeat_of", rep) : CV_N("repeat_of");
-	if (change_apply(st, 0, "open", "tbmond", ev->at_ms, cv, n, NULL) == 0)
+	if (change_apply(st, 0, "open", ACCOUNT_DAEMON, ev->at_ms, cv, n, NULL, NULL) == 0)
 		rc = 1;
 	free(lab);
 	free(label);
@@ -778,7 +799,7 @@ event_clear(struct store *st, const struct tbm_event *ev)
 
 	if ((id = open_fault_id(st, ev->device, ev->point)) <= 0)
 		return id == 0 ? 0 : -1;
-	return change_apply(st, id, "clear", "tbmond", ev->at_ms, cv, 1, NULL) == 0 ? 1 : -1;
+	return change_apply(st, id, "clear", ACCOUNT_DAEMON, ev->at_ms, cv, 1, NULL, NULL) == 0 ? 1 : -1;
 }
 
 int
@@ -877,7 +898,7 @@ grow(void *vp, size_t *cap, size_t elem, size_t first)
 #define FAULT_COLUMNS "id, device, point, kind, source, code, label, lab, assessment, " \
 	"opened_at, cleared_at, acked_at, repaired_at, dismissed_at, classified_at, " \
 	"acked_by, ack_note, repaired_by, action, parts, dismissed_by, dismiss_reason, " \
-	"classification, classified_by, note, repeat_of"
+	"classification, classified_by, note, repeat_of, repair_logged_at"
 
 static char *
 col_str(sqlite3_stmt *s, int i)
@@ -926,6 +947,7 @@ fault_from_row(sqlite3_stmt *s, struct fault *f)
 	f->classified_by = col_str(s, 23);
 	f->note = col_str(s, 24);
 	f->repeat_of = sqlite3_column_type(s, 25) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 25);
+	f->repair_logged_at = col_time(s, 26);
 	if (f->device == NULL || f->point == NULL || f->source == NULL) {
 		fault_clear(f);
 		return -1;
@@ -1219,39 +1241,141 @@ load_fault(struct store *st, int64_t id, struct fault *f, char *err, size_t len)
 	return 0;
 }
 
-/* Runs one change: begin, check (a callback that may refuse), apply, commit. */
-typedef int (*change_check_fn)(struct store *st, const struct fault *f, void *arg, char *err,
-    size_t len);
-
-static int
-change_fault(struct store *st, int64_t id, change_check_fn check, void *arg, const char *action,
-    const char *actor, int64_t at, const struct colval *cv, size_t n, char *err, size_t len)
+cJSON *
+store_int_who_json(const struct actor *who)
 {
-	struct fault f;
+	cJSON *o = cJSON_CreateObject(), *w;
+
+	if (o == NULL || (w = cJSON_AddObjectToObject(o, "who")) == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	cJSON_AddStringToObject(w, "account", account_actor_name(who));
+	if (who && who->channel)
+		cJSON_AddStringToObject(w, "channel", who->channel);
+	if (who && who->origin)
+		cJSON_AddStringToObject(w, who->channel && strcmp(who->channel, "web") == 0 ?
+		    "address" : "os_user", who->origin);
+	if (who && who->via)
+		cJSON_AddStringToObject(w, "via", who->via);
+	return o;
+}
+
+int
+store_int_actor_account(struct store *st, const struct actor *who, struct account *out,
+    char *err, size_t len)
+{
 	int r;
 
+	memset(out, 0, sizeof(*out));
+	if (who == NULL || who->acct == NULL || who->acct->name == NULL)
+		return refuse(err, len, "no account acts: every change names an account of the base");
+	if ((r = store_account_get(st, who->acct->name, out)) < 0)
+		return -1;
+	if (r == 0)
+		return refuse(err, len, "no account '%s' (see tbmctl user list)", who->acct->name);
+	if (out->disabled) {
+		r = refuse(err, len, "account %s is disabled", out->name);
+		account_clear(out);
+		return r;
+	}
+	return 0;
+}
+
+/* change_begin: the transaction, the acting account as stored now and the
+ * fault. On anything but 0 the transaction is over and err says why. */
+static int
+change_begin(struct store *st, int64_t id, const struct actor *who, struct account *acct,
+    struct fault *f, char *err, size_t len)
+{
+	int r;
+
+	memset(f, 0, sizeof(*f));
 	if (begin(st) != 0)
 		return db_error(st, err, len);
-	if ((r = load_fault(st, id, &f, err, len)) != 0)
-		return r;
-	r = check(st, &f, arg, err, len);
-	fault_clear(&f);
-	if (r != 0) {
+	if ((r = store_int_actor_account(st, who, acct, err, len)) != 0) {
+		if (r < 0)
+			return db_error(st, err, len);
 		rollback(st);
 		return r;
 	}
-	if (change_apply(st, id, action, actor, at, cv, n, NULL) != 0 || commit(st) != 0)
+	if ((r = load_fault(st, id, f, err, len)) != 0)
+		account_clear(acct);
+	return r;
+}
+
+/* change_finish: applies the change with its audit record and commits;
+ * consumes extra, to which it adds who acted. */
+static int
+change_finish(struct store *st, int64_t id, const char *action, const struct account *acct,
+    const struct actor *who, int64_t now, const struct colval *cv, size_t n, cJSON *extra,
+    char *err, size_t len)
+{
+	cJSON *w = store_int_who_json(who), *it;
+
+	if (w == NULL) {
+		cJSON_Delete(extra);
+		return db_error(st, err, len);
+	}
+	if (extra == NULL)
+		extra = w;
+	else {
+		it = cJSON_DetachItemFromObjectCaseSensitive(w, "who");
+		cJSON_AddItemToObject(extra, "who", it);
+		cJSON_Delete(w);
+	}
+	if (change_apply(st, id, action, acct->name, now, cv, n, NULL, extra) != 0 || commit(st) != 0)
 		return db_error(st, err, len);
 	return 0;
 }
 
+/* Runs one change: begin, the rights and the fault's own checks (a callback
+ * that may refuse and may add to the detail), apply, commit. The account's
+ * name fills the columns named in by_cols. */
+typedef int (*change_check_fn)(struct store *st, const struct fault *f, void *arg, cJSON **extra,
+    char *err, size_t len);
+
 static int
-check_ack(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+change_fault(struct store *st, int64_t id, enum right right, change_check_fn check, void *arg,
+    const char *action, const struct actor *who, int64_t now, struct colval *cv, size_t n,
+    char *err, size_t len)
+{
+	struct account acct;
+	struct fault f;
+	cJSON *extra = NULL;
+	int r;
+
+	if ((r = change_begin(st, id, who, &acct, &f, err, len)) != 0)
+		return r;
+	r = rights_check(&acct, right, &f, NULL, now, err, len);
+	if (r == 0)
+		r = check(st, &f, arg, &extra, err, len);
+	fault_clear(&f);
+	if (r != 0) {
+		cJSON_Delete(extra);
+		account_clear(&acct);
+		rollback(st);
+		return r;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (cv[i].t == CV_TEXT && cv[i].s == NULL)   /* the actor's column */
+			cv[i].s = acct.name;
+	r = change_finish(st, id, action, &acct, who, now, cv, n, extra, err, len);
+	account_clear(&acct);
+	return r;
+}
+
+/* The column the acting account's name goes into (filled by change_fault). */
+#define CV_ACTOR(c) ((struct colval){ (c), CV_TEXT, 0, 0, NULL })
+
+static int
+check_ack(struct store *st, const struct fault *f, void *arg, cJSON **extra, char *err, size_t len)
 {
 	char t[64];
 
 	(void)st;
 	(void)arg;
+	(void)extra;
 	if (f->dismissed_at)
 		return refuse(err, len, "fault %" PRId64 " is dismissed", f->id);
 	if (f->repaired_at)
@@ -1265,25 +1389,46 @@ check_ack(struct store *st, const struct fault *f, void *arg, char *err, size_t 
 }
 
 int
-store_ack(struct store *st, int64_t id, const char *by, const char *note, int64_t now,
+store_ack(struct store *st, int64_t id, const struct actor *who, const char *note, int64_t now,
     char *err, size_t len)
 {
-	struct colval cv[3] = { CV_I("acked_at", now), CV_S("acked_by", by), CV_S("ack_note", note) };
+	struct colval cv[3] = { CV_I("acked_at", now), CV_ACTOR("acked_by"), CV_S("ack_note", note) };
 
-	return change_fault(st, id, check_ack, NULL, "ack", by, now, cv, 3, err, len);
+	return change_fault(st, id, RIGHT_ACK, check_ack, NULL, "ack", who, now, cv, 3, err, len);
 }
 
 struct repair_arg {
 	int64_t at, now;
 };
 
+/* A repair time: not before the fault opened, not in the future. */
 static int
-check_repair(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+check_repair_time(const struct fault *f, int64_t at, int64_t now, char *err, size_t len)
 {
-	const struct repair_arg *a = arg;
 	char t1[64], t2[64];
 
+	if (at < f->opened_at) {
+		fmt_time(at, t1, sizeof(t1));
+		fmt_time(f->opened_at, t2, sizeof(t2));
+		return refuse(err, len, "repair time %s is before fault %" PRId64 " opened (%s)", t1,
+		    f->id, t2);
+	}
+	if (at > now + 60000) {
+		fmt_time(at, t1, sizeof(t1));
+		return refuse(err, len, "repair time %s is in the future", t1);
+	}
+	return 0;
+}
+
+static int
+check_repair(struct store *st, const struct fault *f, void *arg, cJSON **extra, char *err,
+    size_t len)
+{
+	const struct repair_arg *a = arg;
+	char t1[64];
+
 	(void)st;
+	(void)extra;
 	if (f->dismissed_at)
 		return refuse(err, len, "fault %" PRId64 " was dismissed (%s); a dismissed fault cannot be repaired",
 		    f->id, f->dismiss_reason ? f->dismiss_reason : "no reason");
@@ -1292,35 +1437,30 @@ check_repair(struct store *st, const struct fault *f, void *arg, char *err, size
 		return refuse(err, len, "fault %" PRId64 " was already repaired by %s at %s", f->id,
 		    f->repaired_by ? f->repaired_by : "?", t1);
 	}
-	if (a->at < f->opened_at) {
-		fmt_time(a->at, t1, sizeof(t1));
-		fmt_time(f->opened_at, t2, sizeof(t2));
-		return refuse(err, len, "repair time %s is before fault %" PRId64 " opened (%s)", t1,
-		    f->id, t2);
-	}
-	if (a->at > a->now + 60000) {
-		fmt_time(a->at, t1, sizeof(t1));
-		return refuse(err, len, "repair time %s is in the future", t1);
-	}
-	return 0;
+	return check_repair_time(f, a->at, a->now, err, len);
 }
 
 int
-store_repair(struct store *st, int64_t id, const char *by, const char *action, const char *parts,
-    int64_t at, int64_t now, char *err, size_t len)
+store_repair(struct store *st, int64_t id, const struct actor *who, const char *action,
+    const char *parts, int64_t at, int64_t now, char *err, size_t len)
 {
 	struct repair_arg a = { at, now };
-	struct colval cv[5] = { CV_I("repaired_at", at), CV_S("repaired_by", by),
+	struct colval cv[5] = { CV_I("repaired_at", at), CV_ACTOR("repaired_by"),
 		CV_S("action", action), CV_S("parts", parts), CV_I("repair_logged_at", now) };
 
-	return change_fault(st, id, check_repair, &a, "repair", by, now, cv, 5, err, len);
+	if (action == NULL || *action == '\0')
+		return refuse(err, len, "a repair says what was done (an action)");
+	return change_fault(st, id, RIGHT_REPAIR, check_repair, &a, "repair", who, now, cv, 5, err,
+	    len);
 }
 
 static int
-check_dismiss(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+check_dismiss(struct store *st, const struct fault *f, void *arg, cJSON **extra, char *err,
+    size_t len)
 {
 	(void)st;
 	(void)arg;
+	(void)extra;
 	if (f->dismissed_at)
 		return refuse(err, len, "fault %" PRId64 " is already dismissed", f->id);
 	if (f->repaired_at)
@@ -1329,17 +1469,21 @@ check_dismiss(struct store *st, const struct fault *f, void *arg, char *err, siz
 }
 
 int
-store_dismiss(struct store *st, int64_t id, const char *by, const char *reason, int64_t now,
-    char *err, size_t len)
+store_dismiss(struct store *st, int64_t id, const struct actor *who, const char *reason,
+    int64_t now, char *err, size_t len)
 {
-	struct colval cv[3] = { CV_I("dismissed_at", now), CV_S("dismissed_by", by),
+	struct colval cv[3] = { CV_I("dismissed_at", now), CV_ACTOR("dismissed_by"),
 		CV_S("dismiss_reason", reason) };
 
-	return change_fault(st, id, check_dismiss, NULL, "dismiss", by, now, cv, 3, err, len);
+	if (reason == NULL || *reason == '\0')
+		return refuse(err, len, "a dismissal needs a reason (why it was a false signal)");
+	return change_fault(st, id, RIGHT_DISMISS, check_dismiss, NULL, "dismiss", who, now, cv, 3,
+	    err, len);
 }
 
 static int
-check_classify(struct store *st, const struct fault *f, void *arg, char *err, size_t len)
+check_classify(struct store *st, const struct fault *f, void *arg, cJSON **extra, char *err,
+    size_t len)
 {
 	(void)st;
 	(void)arg;
@@ -1348,26 +1492,39 @@ check_classify(struct store *st, const struct fault *f, void *arg, char *err, si
 		    f->kind == FK_COMM ? "a communication fault" : "an equipment fault");
 	if (f->dismissed_at)
 		return refuse(err, len, "safety event %" PRId64 " is dismissed", f->id);
+	/* a new classification keeps the old one in its record */
+	if (f->classification) {
+		cJSON *o = cJSON_CreateObject(), *old;
+		if (o == NULL || (old = cJSON_AddObjectToObject(o, "old")) == NULL ||
+		    cJSON_AddStringToObject(old, "classification", f->classification) == NULL) {
+			cJSON_Delete(o);
+			return -1;
+		}
+		*extra = o;
+	}
 	return 0;
 }
 
 int
-store_classify(struct store *st, int64_t id, const char *cls, const char *by, const char *note,
-    int64_t now, char *err, size_t len)
+store_classify(struct store *st, int64_t id, const char *cls, const struct actor *who,
+    const char *note, int64_t now, char *err, size_t len)
 {
 	struct colval cv[4] = { CV_S("classification", cls), CV_I("classified_at", now),
-		CV_S("classified_by", by), CV_S("note", note) };
+		CV_ACTOR("classified_by"), CV_S("note", note) };
 
-	if (strcmp(cls, "accident") && strcmp(cls, "near-miss") && strcmp(cls, "drill") &&
-	    strcmp(cls, "none"))
-		return refuse(err, len, "classification '%s' is not one of accident, near-miss, drill, none", cls);
-	return change_fault(st, id, check_classify, NULL, "classify", by, now, cv, 4, err, len);
+	if (cls == NULL || (strcmp(cls, "accident") && strcmp(cls, "near-miss") &&
+	    strcmp(cls, "drill") && strcmp(cls, "none")))
+		return refuse(err, len, "classification '%s' is not one of accident, near-miss, drill, none",
+		    cls ? cls : "");
+	return change_fault(st, id, RIGHT_CLASSIFY, check_classify, NULL, "classify", who, now, cv,
+	    4, err, len);
 }
 
 int
-store_report(struct store *st, const char *device, enum fault_kind kind, const char *by,
+store_report(struct store *st, const char *device, enum fault_kind kind, const struct actor *who,
     const char *note, int64_t at, int64_t now, int64_t *id, char *err, size_t len)
 {
+	struct account acct;
 	char *lab = NULL;
 	int assessment = 0, found = 0, r;
 	int64_t rep;
@@ -1378,14 +1535,24 @@ store_report(struct store *st, const char *device, enum fault_kind kind, const c
 
 	if (kind == FK_COMM)
 		return refuse(err, len, "a manual report is a fault or a safety event");
+	if (note == NULL || *note == '\0')
+		return refuse(err, len, "a report says what was seen (a note)");
 	if (at > now + 60000) {
 		fmt_time(at, t, sizeof(t));
 		return refuse(err, len, "time %s is in the future", t);
 	}
 	if (begin(st) != 0)
 		return db_error(st, err, len);
-	if ((s = prep(st, "SELECT lab, assessment FROM devices WHERE id = ?1")) == NULL)
+	if ((r = store_int_actor_account(st, who, &acct, err, len)) != 0) {
+		if (r < 0)
+			return db_error(st, err, len);
+		rollback(st);
+		return r;
+	}
+	if ((s = prep(st, "SELECT lab, assessment FROM devices WHERE id = ?1")) == NULL) {
+		account_clear(&acct);
 		return db_error(st, err, len);
+	}
 	bind_text(s, 1, device);
 	if ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		found = 1;
@@ -1393,11 +1560,20 @@ store_report(struct store *st, const char *device, enum fault_kind kind, const c
 		assessment = sqlite3_column_int(s, 1);
 	}
 	sqlite3_finalize(s);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		account_clear(&acct);
 		return db_error(st, err, len);
+	}
 	if (!found) {
+		account_clear(&acct);
 		rollback(st);
 		return refuse(err, len, "no device '%s' in the database", device);
+	}
+	if ((r = rights_check(&acct, RIGHT_REPORT, NULL, lab, now, err, len)) != 0) {
+		account_clear(&acct);
+		free(lab);
+		rollback(st);
+		return r;
 	}
 	rep = kind == FK_FAULT ? repeat_of(st, device, "manual", at) : 0;
 	cv[n++] = CV_S("device", device);
@@ -1410,17 +1586,185 @@ store_report(struct store *st, const char *device, enum fault_kind kind, const c
 	cv[n++] = CV_I("opened_at", at);
 	cv[n++] = CV_S("note", note);
 	cv[n++] = rep ? CV_I("repeat_of", rep) : CV_N("repeat_of");
-	r = change_apply(st, 0, "report", by, now, cv, n, id);
+	r = change_apply(st, 0, "report", acct.name, now, cv, n, id, store_int_who_json(who));
 	free(lab);
+	account_clear(&acct);
 	if (r != 0 || commit(st) != 0)
 		return db_error(st, err, len);
 	return 0;
 }
 
+/* ---- corrections: appended, with the old values and a reason ---- */
+
+static int
+need_reason(const char *reason, const char *what, char *err, size_t len)
+{
+	if (reason == NULL || strspn(reason, " \t") == strlen(reason))
+		return refuse(err, len, "%s needs a reason", what);
+	return 0;
+}
+
+/* Adds the column's current value under "old" (NULL: null). */
+static void
+old_str(cJSON *old, const char *col, const char *v)
+{
+	cJSON_AddItemToObject(old, col, v ? cJSON_CreateString(v) : cJSON_CreateNull());
+}
+
+static void
+old_time(cJSON *old, const char *col, int64_t v)
+{
+	cJSON_AddItemToObject(old, col, v != STORE_NOTIME ? cJSON_CreateNumber((double)v) :
+	    cJSON_CreateNull());
+}
+
+int
+store_amend(struct store *st, int64_t id, const struct actor *who, const struct amend *a,
+    const char *reason, int64_t now, char *err, size_t len)
+{
+	struct account acct;
+	struct fault f;
+	struct colval cv[4];
+	cJSON *extra = NULL, *old;
+	size_t n = 0;
+	int r;
+
+	if ((r = need_reason(reason, "a correction", err, len)) != 0)
+		return r;
+	if (a == NULL || (!a->action && !a->parts && !a->note && !a->at))
+		return refuse(err, len, "nothing to amend: give a new action, parts, time or note");
+	if ((a->action && *a->action == '\0'))
+		return refuse(err, len, "a repair's action cannot be made empty");
+	if ((r = change_begin(st, id, who, &acct, &f, err, len)) != 0)
+		return r;
+	if ((r = rights_amend(&acct, &f, a, now, err, len)) != 0)
+		goto refused;
+	if ((a->action || a->parts || a->at) && f.repaired_at == STORE_NOTIME) {
+		r = refuse(err, len, "fault %" PRId64 " has no repair to amend", id);
+		goto refused;
+	}
+	if (a->note && f.acked_at == STORE_NOTIME) {
+		r = refuse(err, len, "fault %" PRId64 " has no acknowledgement whose note could be amended", id);
+		goto refused;
+	}
+	if (a->at && (r = check_repair_time(&f, a->at, now, err, len)) != 0)
+		goto refused;
+	if ((extra = cJSON_CreateObject()) == NULL || (old = cJSON_AddObjectToObject(extra, "old")) == NULL)
+		goto oom;
+	if (a->at) {
+		cv[n++] = CV_I("repaired_at", a->at);
+		old_time(old, "repaired_at", f.repaired_at);
+	}
+	if (a->action) {
+		cv[n++] = CV_S("action", a->action);
+		old_str(old, "action", f.action);
+	}
+	if (a->parts) {
+		cv[n++] = *a->parts ? CV_S("parts", a->parts) : CV_N("parts");
+		old_str(old, "parts", f.parts);
+	}
+	if (a->note) {
+		cv[n++] = *a->note ? CV_S("ack_note", a->note) : CV_N("ack_note");
+		old_str(old, "ack_note", f.ack_note);
+	}
+	cJSON_AddStringToObject(extra, "reason", reason);
+	fault_clear(&f);
+	r = change_finish(st, id, "amend", &acct, who, now, cv, n, extra, err, len);
+	account_clear(&acct);
+	return r;
+oom:
+	cJSON_Delete(extra);
+	fault_clear(&f);
+	account_clear(&acct);
+	snprintf(err, len, "out of memory");
+	rollback(st);
+	return -1;
+refused:
+	fault_clear(&f);
+	account_clear(&acct);
+	rollback(st);
+	return r;
+}
+
+int
+store_reopen(struct store *st, int64_t id, const struct actor *who, const char *reason, int64_t now,
+    char *err, size_t len)
+{
+	struct account acct;
+	struct fault f;
+	struct colval cv[5];
+	cJSON *extra = NULL, *old;
+	const char *undo;
+	size_t n = 0;
+	int r;
+
+	if ((r = need_reason(reason, "reopen", err, len)) != 0)
+		return r;
+	if ((r = change_begin(st, id, who, &acct, &f, err, len)) != 0)
+		return r;
+	if ((r = rights_check(&acct, RIGHT_REOPEN, &f, NULL, now, err, len)) != 0)
+		goto refused;
+	if ((extra = cJSON_CreateObject()) == NULL || (old = cJSON_AddObjectToObject(extra, "old")) == NULL)
+		goto oom;
+	/* the latest of the three: a dismissal or a repair ends the work, an ack begins it */
+	if (f.dismissed_at != STORE_NOTIME) {
+		undo = "dismiss";
+		cv[n++] = CV_N("dismissed_at");
+		cv[n++] = CV_N("dismissed_by");
+		cv[n++] = CV_N("dismiss_reason");
+		old_time(old, "dismissed_at", f.dismissed_at);
+		old_str(old, "dismissed_by", f.dismissed_by);
+		old_str(old, "dismiss_reason", f.dismiss_reason);
+	} else if (f.repaired_at != STORE_NOTIME) {
+		undo = "repair";
+		cv[n++] = CV_N("repaired_at");
+		cv[n++] = CV_N("repaired_by");
+		cv[n++] = CV_N("action");
+		cv[n++] = CV_N("parts");
+		cv[n++] = CV_N("repair_logged_at");
+		old_time(old, "repaired_at", f.repaired_at);
+		old_str(old, "repaired_by", f.repaired_by);
+		old_str(old, "action", f.action);
+		old_str(old, "parts", f.parts);
+		old_time(old, "repair_logged_at", f.repair_logged_at);
+	} else if (f.acked_at != STORE_NOTIME) {
+		undo = "ack";
+		cv[n++] = CV_N("acked_at");
+		cv[n++] = CV_N("acked_by");
+		cv[n++] = CV_N("ack_note");
+		old_time(old, "acked_at", f.acked_at);
+		old_str(old, "acked_by", f.acked_by);
+		old_str(old, "ack_note", f.ack_note);
+	} else {
+		cJSON_Delete(extra);
+		r = refuse(err, len, "fault %" PRId64 " has no acknowledgement, repair or dismissal to undo", id);
+		goto refused;
+	}
+	cJSON_AddStringToObject(extra, "undo", undo);
+	cJSON_AddStringToObject(extra, "reason", reason);
+	fault_clear(&f);
+	r = change_finish(st, id, "reopen", &acct, who, now, cv, n, extra, err, len);
+	account_clear(&acct);
+	return r;
+oom:
+	cJSON_Delete(extra);
+	fault_clear(&f);
+	account_clear(&acct);
+	snprintf(err, len, "out of memory");
+	rollback(st);
+	return -1;
+refused:
+	fault_clear(&f);
+	account_clear(&acct);
+	rollback(st);
+	return r;
+}
+
 /* ---- verify: the chain, then every fault row against the replayed audit trail ---- */
 
 static int
-verify_chain(struct store *st, unsigned long *checked, char *err, size_t len)
+verify_chain(struct store *st, unsigned long *checked, int64_t *head_seq, char *head_hash,
+    char *err, size_t len)
 {
 	char prev[AUDIT_HASH_LEN + 1] = AUDIT_GENESIS, h[AUDIT_HASH_LEN + 1];
 	int64_t expect = 1;
@@ -1470,6 +1814,8 @@ verify_chain(struct store *st, unsigned long *checked, char *err, size_t len)
 		return -1;
 	}
 	sqlite3_finalize(s);
+	*head_seq = expect - 1;
+	snprintf(head_hash, AUDIT_HASH_LEN + 1, "%s", prev);
 	return bad;
 }
 
@@ -1583,20 +1929,34 @@ verify_rows(struct store *st, unsigned long *faults, char *err, size_t len)
 }
 
 int
-store_verify(struct store *st, unsigned long *records, unsigned long *faults, char *err, size_t len)
+store_verify_head(struct store *st, struct verify_result *res, char *err, size_t len)
 {
 	int r;
 
-	*records = *faults = 0;
+	memset(res, 0, sizeof(*res));
+	snprintf(res->head_hash, sizeof(res->head_hash), "%s", AUDIT_GENESIS);
 	/* One read transaction: a consistent snapshot even beside a running daemon. */
 	if (exec(st, "BEGIN") != 0) {
 		snprintf(err, len, "database: %s", sqlite3_errmsg(st->db));
 		return -1;
 	}
-	r = verify_chain(st, records, err, len);
+	r = verify_chain(st, &res->records, &res->head_seq, res->head_hash, err, len);
 	if (r == 0)
-		r = verify_rows(st, faults, err, len);
+		r = verify_rows(st, &res->faults, err, len);
+	if (r == 0)
+		r = store_int_verify_accounts(st, &res->accounts, err, len);
 	exec(st, "COMMIT");
+	return r;
+}
+
+int
+store_verify(struct store *st, unsigned long *records, unsigned long *faults, char *err, size_t len)
+{
+	struct verify_result res;
+	int r = store_verify_head(st, &res, err, len);
+
+	*records = res.records;
+	*faults = res.faults;
 	return r;
 }
 
@@ -1862,4 +2222,67 @@ store_audit_last_seq(struct store *st)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return v;
+}
+
+/* ---- what the other files of the store family share (store_int.h) ---- */
+
+sqlite3_stmt *
+store_int_prep(struct store *st, const char *sql)
+{
+	return prep(st, sql);
+}
+
+int
+store_int_step_done(struct store *st, sqlite3_stmt *s)
+{
+	return step_done(st, s);
+}
+
+int
+store_int_begin(struct store *st)
+{
+	return begin(st);
+}
+
+int
+store_int_commit(struct store *st)
+{
+	return commit(st);
+}
+
+void
+store_int_rollback(struct store *st)
+{
+	rollback(st);
+}
+
+int
+store_int_db_error(struct store *st, char *err, size_t len)
+{
+	return db_error(st, err, len);
+}
+
+void
+store_int_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	bind_text(s, i, v);
+}
+
+char *
+store_int_col_str(sqlite3_stmt *s, int i)
+{
+	return col_str(s, i);
+}
+
+int
+store_int_append_audit(struct store *st, int64_t at, int64_t fault_id, const char *action,
+    const char *actor, const char *detail)
+{
+	return append_audit(st, at, fault_id, action, actor, detail);
+}
+
+sqlite3 *
+store_int_db(struct store *st)
+{
+	return st->db;
 }

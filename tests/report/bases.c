@@ -54,6 +54,12 @@ static const char conf_b[] =
     "[point weld-11.estop]\nread = discrete 0\nkind = safety\nwhen = value == 1\n"
     "label = 急停\n";
 
+/* the base's people: 李经理 (manager) and 王师傅 (technician) */
+static const struct account manager_acct = { .name = "李经理", .role = ROLE_MANAGER };
+static const struct account tech_acct = { .name = "王师傅", .role = ROLE_TECHNICIAN };
+static const struct actor manager = { &manager_acct, "cli", "test", NULL };
+static const struct actor technician = { &tech_acct, "cli", "test", NULL };
+
 static int64_t
 t(int mo, int d, int h, int mi)
 {
@@ -106,7 +112,7 @@ repair(struct store *st, const char *dev, int64_t opened, int64_t at)
 	char err[256];
 	int64_t id = fault_id(st, dev, opened);
 
-	if (id == 0 || store_repair(st, id, "王师傅", "更换部件", NULL, at, at, err,
+	if (id == 0 || store_repair(st, id, &technician, "更换部件", NULL, at, at, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "bases: repair of %s: %s\n", dev, id ? err : "no such fault");
 		return -1;
@@ -144,6 +150,16 @@ open_base(const char *dir, const char *name, const char *conf, struct config **c
 		store_close(st);
 		return NULL;
 	}
+	{
+		struct actor boot = { NULL, "cli", "root", NULL };
+		int64_t at = time_local_mktime(2023, 1, 1, 0, 0, 0);
+		if (store_account_add(st, &boot, &manager_acct, NULL, at, err, sizeof(err)) != 0 ||
+		    store_account_add(st, &manager, &tech_acct, NULL, at, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bases: %s: %s\n", path, err);
+			store_close(st);
+			return NULL;
+		}
+	}
 	return st;
 }
 
@@ -172,7 +188,7 @@ make_a(const char *dir)
 	    ev(st, EV_OPEN, FK_FAULT, "cnc-01", "alarm", t(9, 5, 8, 0)) ||
 	    ev(st, EV_CLEAR, FK_FAULT, "cnc-01", "alarm", t(9, 5, 9, 0)))
 		goto out;
-	if (store_classify(st, fault_id(st, "weld-01", t(5, 5, 10, 0)), "near-miss", "李经理",
+	if (store_classify(st, fault_id(st, "weld-01", t(5, 5, 10, 0)), "near-miss", &manager,
 	    NULL, t(5, 6, 9, 0), err, sizeof(err)) != 0) {
 		fprintf(stderr, "bases: classify: %s\n", err);
 		goto out;

@@ -91,13 +91,13 @@ test_period_edges_and_cutoff(void **state)
 	/* opened 2022-12-31 23:00, repaired in 2023: not in 2023's rate */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-01", "alarm", 1, sh(2022, 12, 31, 23, 0));
 	id = last_id(fx->st);
-	assert_int_equal(store_repair(fx->st, id, "王工", "a", NULL, sh(2023, 1, 2, 9, 0),
+	assert_int_equal(store_repair(fx->st, id, as("王工"), "a", NULL, sh(2023, 1, 2, 9, 0),
 	    sh(2023, 1, 2, 9, 0), err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_FAULT, "cnc-01", "alarm", 0, sh(2023, 1, 2, 9, 0));
 	/* opened 2023-12-31 23:30 Shanghai (15:30 UTC): 2023's; repaired 2024-01-01 01:30 */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-01", "alarm", 2, sh(2023, 12, 31, 23, 30));
 	id = last_id(fx->st);
-	assert_int_equal(store_repair(fx->st, id, "王工", "b", NULL, sh(2024, 1, 1, 1, 30),
+	assert_int_equal(store_repair(fx->st, id, as("王工"), "b", NULL, sh(2024, 1, 1, 1, 30),
 	    sh(2024, 1, 1, 1, 30), err, sizeof(err)), 0);
 	/* opened 2024-01-01 00:00: 2024's */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-02", "alarm", 3, sh(2024, 1, 1, 0, 0));
@@ -137,21 +137,21 @@ test_rate_mttr_repeats(void **state)
 	/* cnc-01: repaired after 2 h; reopens 2 days later (a repeat), repaired after 30 h */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-01", "alarm", 1, t);
 	id = last_id(fx->st);
-	assert_int_equal(store_repair(fx->st, id, "王工", "a", NULL, t + 2 * HOUR, now, err, sizeof(err)), 0);
+	assert_int_equal(store_repair(fx->st, id, as("王工"), "a", NULL, t + 2 * HOUR, now, err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_FAULT, "cnc-01", "alarm", 0, t + 2 * HOUR);
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-01", "alarm", 1, t + 2 * DAY);
 	id = last_id(fx->st);
-	assert_int_equal(store_repair(fx->st, id, "王工", "b", NULL, t + 2 * DAY + 30 * HOUR, now,
+	assert_int_equal(store_repair(fx->st, id, as("王工"), "b", NULL, t + 2 * DAY + 30 * HOUR, now,
 	    err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_FAULT, "cnc-01", "alarm", 0, t + 2 * DAY + 30 * HOUR);
 	/* cnc-02: manual fault repaired after 10 h */
-	assert_int_equal(store_report(fx->st, "cnc-02", FK_FAULT, "李工", "异响", t, now, &m, err,
+	assert_int_equal(store_report(fx->st, "cnc-02", FK_FAULT, as("李工"), "异响", t, now, &m, err,
 	    sizeof(err)), 0);
-	assert_int_equal(store_repair(fx->st, m, "李工", "c", NULL, t + 10 * HOUR, now, err, sizeof(err)), 0);
+	assert_int_equal(store_repair(fx->st, m, as("李工"), "c", NULL, t + 10 * HOUR, now, err, sizeof(err)), 0);
 	/* cnc-02: a dismissed false alarm does not count */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-02", "alarm", 9, t + 5 * DAY);
 	id = last_id(fx->st);
-	assert_int_equal(store_dismiss(fx->st, id, "李工", "误报", now, err, sizeof(err)), 0);
+	assert_int_equal(store_dismiss(fx->st, id, as("张经理"), "误报", now, err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_FAULT, "cnc-02", "alarm", 0, t + 5 * DAY + HOUR);
 	/* cnc-02: open and unrepaired */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-02", "alarm", 4, t + 10 * DAY);
@@ -199,11 +199,11 @@ test_safety_coverage_availability(void **state)
 	/* safety events: one accident, one drill, one unclassified */
 	ev(fx->st, EV_OPEN, FK_SAFETY, "weld-01", "estop", 1, from + 4 * DAY);
 	id = last_id(fx->st);
-	assert_int_equal(store_classify(fx->st, id, "accident", "张经理", NULL, now, err, sizeof(err)), 0);
+	assert_int_equal(store_classify(fx->st, id, "accident", as("张经理"), NULL, now, err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_SAFETY, "weld-01", "estop", 0, from + 4 * DAY + HOUR);
 	ev(fx->st, EV_OPEN, FK_SAFETY, "weld-01", "estop", 1, from + 7 * DAY);
 	id = last_id(fx->st);
-	assert_int_equal(store_classify(fx->st, id, "drill", "张经理", NULL, now, err, sizeof(err)), 0);
+	assert_int_equal(store_classify(fx->st, id, "drill", as("张经理"), NULL, now, err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_SAFETY, "weld-01", "estop", 0, from + 7 * DAY + HOUR);
 	ev(fx->st, EV_OPEN, FK_SAFETY, "weld-01", "estop", 1, from + 8 * DAY);
 
@@ -256,7 +256,7 @@ test_count_comm(void **state)
 	/* a comm fault on assessment equipment, repaired (cable replaced) */
 	ev(fx->st, EV_OPEN, FK_COMM, "cnc-01", "comm", 0, t);
 	id = last_id(fx->st);
-	assert_int_equal(store_repair(fx->st, id, "王工", "更换网线", NULL, t + 5 * HOUR, t + DAY, err,
+	assert_int_equal(store_repair(fx->st, id, as("王工"), "更换网线", NULL, t + 5 * HOUR, t + DAY, err,
 	    sizeof(err)), 0);
 	/* and one on equipment that is not assessment equipment */
 	ev(fx->st, EV_OPEN, FK_COMM, "bench-01", "comm", 0, t);
