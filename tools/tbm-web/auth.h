@@ -13,25 +13,8 @@
 
 #include "store.h"
 
-#ifdef TBM_HAVE_ACCOUNTS
 #include "account.h"
 #include "rights.h"
-#else
-/* Until lib/ has accounts: the same declarations, and no one can log in. */
-enum role { ROLE_VIEWER = 0, ROLE_TECHNICIAN = 1, ROLE_MANAGER = 2 };
-struct account {
-	int64_t id;
-	char *name;
-	char *display;
-	enum role role;
-	int disabled;
-	char **labs;
-	size_t nlabs;
-	char *os_user;
-};
-enum right { RIGHT_ACK, RIGHT_REPAIR, RIGHT_REPORT, RIGHT_AMEND, RIGHT_DISMISS, RIGHT_CLASSIFY,
-	RIGHT_REOPEN, RIGHT_MANAGE_USERS };
-#endif
 
 /* 1 the password is right and the account enabled, 0 not, -1 database error. */
 int auth_login(struct store *st, const char *name, const char *password, struct account *out);

@@ -165,12 +165,32 @@ detail_fields(struct buf *b, const char *detail)
 		{ "ack_note", "备注" }, { "action", "维修内容" }, { "parts", "更换部件" },
 		{ "repaired_at", "维修时间" }, { "dismiss_reason", "排除原因" },
 		{ "classification", "分类" }, { "note", "备注" }, { "reason", "原因" },
-		{ "code", "代码" }, { "channel", "渠道" }, { "origin", "来自" }, { "via", "代办" },
+		{ "code", "代码" }, { "old", "原值" },
 	};
-	cJSON *o = detail ? cJSON_Parse(detail) : NULL, *it;
+	cJSON *o = detail ? cJSON_Parse(detail) : NULL, *it, *who;
 
 	if (o == NULL)
 		return;
+	who = cJSON_GetObjectItemCaseSensitive(o, "who");
+	if (cJSON_IsObject(who)) {
+		const char *ch = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(who, "channel"));
+		const char *addr = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(who, "address"));
+		const char *os = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(who, "os_user"));
+		const char *via = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(who, "via"));
+
+		buf_put(b, " <span class=\"mut\">（");
+		buf_esc(b, ch && strcmp(ch, "web") == 0 ? "网页" : ch && strcmp(ch, "cli") == 0 ? "命令行" : ch);
+		if (addr || os) {
+			buf_put(b, " ");
+			buf_esc(b, addr ? addr : os);
+		}
+		if (via) {
+			buf_put(b, "，由 ");
+			buf_esc(b, via);
+			buf_put(b, " 代办");
+		}
+		buf_put(b, "）</span>");
+	}
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		it = cJSON_GetObjectItemCaseSensitive(o, keys[k].key);
 		if (it == NULL || cJSON_IsNull(it))
