@@ -220,21 +220,22 @@ sessions(void **state)
 static void
 throttle(void **state)
 {
-	struct throttle *t = throttle_new();
+	struct throttle *t = throttle_new(THROTTLE_FREE_ACCOUNT);
 	int64_t now = 1000000;
 
 	(void)state;
-	for (int i = 0; i < THROTTLE_FREE; i++) {
+	for (int i = 0; i < THROTTLE_FREE_ACCOUNT; i++) {
 		assert_int_equal(throttle_wait(t, "account:wang", now), 0);
 		throttle_fail(t, "account:wang", now);
 	}
 	assert_true(throttle_wait(t, "account:wang", now) > 0);
 	assert_int_equal(throttle_wait(t, "account:zhang", now), 0);
+	assert_int_equal(throttle_wait(t, "account:wang", now + 1000), THROTTLE_FIRST_MS - 1000);
 	/* the wait doubles with each further failure */
-	now += 1000;
+	now += THROTTLE_FIRST_MS;
 	assert_int_equal(throttle_wait(t, "account:wang", now), 0);
 	throttle_fail(t, "account:wang", now);
-	assert_int_equal(throttle_wait(t, "account:wang", now), 2000);
+	assert_int_equal(throttle_wait(t, "account:wang", now), 2 * THROTTLE_FIRST_MS);
 	throttle_ok(t, "account:wang");
 	assert_int_equal(throttle_wait(t, "account:wang", now), 0);
 	/* the window forgets */

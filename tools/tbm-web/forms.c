@@ -61,6 +61,10 @@ form_time(struct req *r, const char *name, int64_t def, int64_t *out)
 		req_error(r, 400, "时间不能在将来。");
 		return -1;
 	}
+	/* the form shows minutes: the current minute means now, not its first
+	 * second (which may come before the fault opened) */
+	if (*out <= r->now && r->now - *out < 60 * 1000)
+		*out = r->now;
 	return 0;
 }
 
@@ -245,8 +249,8 @@ post_login(struct req *r)
 	}
 	snprintf(kacct, sizeof(kacct), "account:%s", name);
 	snprintf(kaddr, sizeof(kaddr), "address:%s", r->client);
-	wait_a = throttle_wait(r->w->th, kacct, r->now);
-	wait_b = throttle_wait(r->w->th, kaddr, r->now);
+	wait_a = throttle_wait(r->w->th_account, kacct, r->now);
+	wait_b = throttle_wait(r->w->th_address, kaddr, r->now);
 	if (wait_a > 0 || wait_b > 0) {
 		char msg[160];
 		int64_t wait = wait_a > wait_b ? wait_a : wait_b;
@@ -266,16 +270,17 @@ post_login(struct req *r)
 		return;
 	}
 	if (rc == 0) {
-		throttle_fail(r->w->th, kacct, r->now);
-		throttle_fail(r->w->th, kaddr, r->now);
+		throttle_fail(r->w->th_account, kacct, r->now);
+		throttle_fail(r->w->th_address, kaddr, r->now);
 		log_notice("login as %s from %s refused: wrong password, unknown or disabled account",
 		    name, r->client);
 		r->status = 401;
 		page_login(r, "账号或密码不对。");
 		return;
 	}
-	throttle_ok(r->w->th, kacct);
-	throttle_ok(r->w->th, kaddr);
+	/* the address keeps its failures: one good login must not clear the way
+	 * for guessing other accounts from there */
+	throttle_ok(r->w->th_account, kacct);
 	if (sessions_create(r->w->ss, a.name, r->now, id) == NULL) {
 		auth_account_clear(&a);
 		req_error(r, 500, "无法建立会话。");

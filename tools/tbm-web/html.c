@@ -153,7 +153,7 @@ const char web_css[] =
 	"nav a{text-decoration:none;padding:.35rem 0}\n"
 	"nav form{margin:0}\n"
 	"nav button{background:none;border:0;color:#fff;text-decoration:underline;padding:.35rem 0;"
-	"font:inherit;min-height:0}\n"
+	"margin:0;font:inherit;min-height:0;width:auto}\n"
 	"main{padding:.75rem;max-width:60rem;margin:0 auto}\n"
 	"h1{font-size:1.3rem;margin:.3rem 0 .75rem}\n"
 	"h2{font-size:1.1rem;margin:1.2rem 0 .5rem}\n"
@@ -212,9 +212,10 @@ page_begin(struct buf *b, const struct page_ctx *c)
 	buf_put(b, "</div>");
 	if (c->user_display != NULL) {
 		buf_put(b, "<nav><a href=\"/\">我的工作</a><a href=\"/safety\">安全事件</a>"
-			   "<a href=\"/indicators\">指标</a><a href=\"/devices\">设备</a>");
+			   "<a href=\"/indicators\">指标</a><a href=\"/devices\">设备</a>"
+			   "<a href=\"/labels\">二维码</a>");
 		if (c->manager)
-			buf_put(b, "<a href=\"/labels\">二维码</a><a href=\"/users\">账号</a>");
+			buf_put(b, "<a href=\"/users\">账号</a>");
 		buf_put(b, "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
 		buf_esc(b, c->csrf);
 		buf_put(b, "\"><button type=\"submit\">退出</button></form></nav>");

@@ -119,7 +119,8 @@ main(int argc, char **argv)
 		log_errx("%s", err);
 		goto out;
 	}
-	if ((w.ss = sessions_new(cf->web.session_idle_ms)) == NULL || (w.th = throttle_new()) == NULL) {
+	if ((w.ss = sessions_new(cf->web.session_idle_ms)) == NULL || (w.th_account = throttle_new(THROTTLE_FREE_ACCOUNT)) == NULL ||
+	    (w.th_address = throttle_new(THROTTLE_FREE_ADDRESS)) == NULL) {
 		log_errx("out of memory");
 		goto out;
 	}
@@ -153,7 +154,8 @@ out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
 	sessions_free(w.ss);
-	throttle_free(w.th);
+	throttle_free(w.th_account);
+	throttle_free(w.th_address);
 	store_close(w.st);
 	config_free(cf);
 	return rc;

@@ -588,8 +588,11 @@ page_login(struct req *r, const char *msg)
 		req_redirect(r, "/");
 		return;
 	}
-	/* A login form token, also in a cookie: a POST /login must carry both (login CSRF). */
-	if (web_random_hex(pre) < 0) {
+	/* A login form token, also in a cookie: a POST /login must carry both
+	 * (login CSRF). One already given is kept, so that another tab or a
+	 * second request of the browser does not spoil the form on screen. */
+	if ((web_cookie_get(r->cookies, WEB_PRELOGIN_COOKIE, pre, sizeof(pre)) != 1 ||
+	    strlen(pre) != 32 || strspn(pre, "0123456789abcdef") != 32) && web_random_hex(pre) < 0) {
 		req_error(r, 500, "没有随机数。");
 		return;
 	}

@@ -112,15 +112,19 @@ page_indicators(struct req *r)
 		req_error(r, 500, "计算指标出错。");
 		return;
 	}
+	/* the last day of the period, as people name a period */
 	time_format_local(from, f1, sizeof(f1));
-	time_format_local(to, t1, sizeof(t1));
+	time_format_local(to - 1, t1, sizeof(t1));
 	f1[10] = t1[10] = '\0';
 	snprintf(title, sizeof(title), "设备指标 %s 至 %s", f1, t1);
 	req_ctx(r, title, &c);
 	page_begin(b, &c);
 	buf_put(b, "<form method=\"get\" action=\"/indicators\" class=\"act\"><label for=\"period\">期间"
 		   "（2023、2023-11 或 2023-01-01..2023-06-30）</label><input id=\"period\" name=\"period\" value=\"");
-	buf_esc(b, period);
+	if (period != NULL && period[0] != '\0')
+		buf_esc(b, period);
+	else
+		buf_add(b, f1, 4);   /* the default period: this year */
 	buf_put(b, "\"><button type=\"submit\">查看</button></form>");
 
 	buf_put(b, "<div class=\"grid\"><div class=\"card\"><span class=\"mut\">实训鉴定设备故障修复率</span><br><span class=\"big\">");

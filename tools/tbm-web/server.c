@@ -166,6 +166,10 @@ route_get(struct req *r)
 		page_login(r, NULL);
 		return;
 	}
+	if (is(p, "/favicon.ico")) {
+		req_error(r, 404, "没有图标。");
+		return;
+	}
 	if (!r->logged_in) {
 		if (strncmp(p, "/api/", 5) == 0) {
 			r->status = 401;

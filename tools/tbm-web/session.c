@@ -213,13 +213,18 @@ struct throttle_ent {
 };
 
 struct throttle {
+	int free;
 	struct throttle_ent v[THROTTLE_SLOTS];
 };
 
 struct throttle *
-throttle_new(void)
+throttle_new(int free)
 {
-	return calloc(1, sizeof(struct throttle));
+	struct throttle *t = calloc(1, sizeof(struct throttle));
+
+	if (t != NULL)
+		t->free = free;
+	return t;
 }
 
 void
@@ -238,13 +243,13 @@ ent_find(struct throttle *t, const char *key)
 }
 
 static int64_t
-delay_of(const struct throttle_ent *e)
+delay_of(const struct throttle *t, const struct throttle_ent *e)
 {
-	int64_t d = 1000;
+	int64_t d = THROTTLE_FIRST_MS;
 
-	if (e->fails < THROTTLE_FREE)
+	if (e->fails < t->free)
 		return 0;
-	for (int i = THROTTLE_FREE; i < e->fails && d < THROTTLE_MAX_MS; i++)
+	for (int i = t->free; i < e->fails && d < THROTTLE_MAX_MS; i++)
 		d *= 2;
 	return d < THROTTLE_MAX_MS ? d : THROTTLE_MAX_MS;
 }
@@ -261,7 +266,7 @@ throttle_wait(struct throttle *t, const char *key, int64_t now)
 		memset(e, 0, sizeof(*e));
 		return 0;
 	}
-	until = e->last_ms + delay_of(e);
+	until = e->last_ms + delay_of(t, e);
 	return until > now ? until - now : 0;
 }
 

@@ -49,14 +49,17 @@ int session_csrf_ok(const struct session *s, const char *token);
 int session_form_used(const struct session *s, const char *form_id);
 void session_form_mark(struct session *s, const char *form_id);
 
-/* The login throttle, per account name and per client address: after
- * THROTTLE_FREE failures within THROTTLE_WINDOW_MS, each further attempt
- * waits a doubling delay (up to THROTTLE_MAX_MS). */
-#define THROTTLE_FREE 5
+/* The login throttle, one per account name and one per client address:
+ * after `free` failures within THROTTLE_WINDOW_MS, each further attempt
+ * waits a delay from THROTTLE_FIRST_MS doubling up to THROTTLE_MAX_MS. A
+ * workshop's phones may share one address (NAT), so that throttle allows more. */
+#define THROTTLE_FREE_ACCOUNT 5
+#define THROTTLE_FREE_ADDRESS 20
+#define THROTTLE_FIRST_MS (30 * 1000)
 #define THROTTLE_WINDOW_MS (15 * 60 * 1000)
 #define THROTTLE_MAX_MS (15 * 60 * 1000)
 struct throttle;
-struct throttle *throttle_new(void);
+struct throttle *throttle_new(int free);
 void throttle_free(struct throttle *t);
 /* throttle_wait: ms to wait before key may try again (0: now). */
 int64_t throttle_wait(struct throttle *t, const char *key, int64_t now);

@@ -32,7 +32,7 @@ struct web {
 	const char *db_path;
 	struct store *st;
 	struct sessions *ss;
-	struct throttle *th;
+	struct throttle *th_account, *th_address;
 	int tls;
 };
 
