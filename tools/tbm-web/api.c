@@ -134,17 +134,11 @@ static void
 api_indicators(struct req *r)
 {
 	struct indicators in;
-	int64_t from, to;
-	char err[256];
+	int rc = web_indicators(r, &in);
 
-	if (period_parse(web_form_get(&r->query, "period"), r->now, &from, &to) < 0) {
-		api_error(r, 400, "period: YYYY, YYYY-MM or FROM..TO");
-		return;
-	}
-	memset(&in, 0, sizeof(in));
-	if (indicators_compute(r->w->st, from, to, 0, 0.95, &in, err, sizeof(err)) != 0) {
-		log_warnx("indicators: %s", err);
-		api_error(r, 500, "database error");
+	if (rc < 0) {
+		api_error(r, rc == -1 ? 400 : 500,
+		    rc == -1 ? "period: YYYY, YYYY-MM or FROM..TO" : "database error");
 		return;
 	}
 	api_send(r, json_indicators(&in));

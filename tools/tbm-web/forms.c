@@ -90,8 +90,8 @@ answer(struct req *r, int rc, const char *err, const char *what, const char *whe
 	}
 }
 
-static int
-refused(struct req *r, enum right right, const struct fault *f, const char *lab)
+int
+req_refused(struct req *r, enum right right, const struct fault *f, const char *lab)
 {
 	char why[256];
 
@@ -125,12 +125,12 @@ post_fault(struct req *r, int64_t id)
 	    too_long(r, field_opt(r, "parts"), "部件") || too_long(r, field_opt(r, "reason"), "原因"))
 		goto out;
 	if (strcmp(what, "ack") == 0) {
-		if (refused(r, RIGHT_ACK, &f, f.lab))
+		if (req_refused(r, RIGHT_ACK, &f, f.lab))
 			goto out;
 		rc = auth_ack(r->w->st, &who, id, field_opt(r, "note"), r->now, err, sizeof(err));
 		answer(r, rc, err, "ack", where, "ack");
 	} else if (strcmp(what, "repair") == 0) {
-		if (refused(r, RIGHT_REPAIR, &f, f.lab))
+		if (req_refused(r, RIGHT_REPAIR, &f, f.lab))
 			goto out;
 		if (field_opt(r, "action") == NULL) {
 			req_error(r, 400, "请填写维修内容。");
@@ -142,7 +142,7 @@ post_fault(struct req *r, int64_t id)
 		    r->now, err, sizeof(err));
 		answer(r, rc, err, "repair", where, "repair");
 	} else if (strcmp(what, "dismiss") == 0) {
-		if (refused(r, RIGHT_DISMISS, &f, f.lab))
+		if (req_refused(r, RIGHT_DISMISS, &f, f.lab))
 			goto out;
 		if (field_opt(r, "reason") == NULL) {
 			req_error(r, 400, "请填写排除原因。");
@@ -153,7 +153,7 @@ post_fault(struct req *r, int64_t id)
 	} else if (strcmp(what, "classify") == 0) {
 		const char *cls = web_form_get(&r->form, "class");
 
-		if (refused(r, RIGHT_CLASSIFY, &f, f.lab))
+		if (req_refused(r, RIGHT_CLASSIFY, &f, f.lab))
 			goto out;
 		if (cls == NULL) {
 			req_error(r, 400, "请选择分类。");
@@ -162,7 +162,7 @@ post_fault(struct req *r, int64_t id)
 		rc = auth_classify(r->w->st, &who, id, cls, field_opt(r, "note"), r->now, err, sizeof(err));
 		answer(r, rc, err, "classify", where, "classify");
 	} else if (strcmp(what, "amend") == 0) {
-		if (refused(r, RIGHT_AMEND, &f, f.lab))
+		if (req_refused(r, RIGHT_AMEND, &f, f.lab))
 			goto out;
 		if (field_opt(r, "reason") == NULL) {
 			req_error(r, 400, "请填写更正原因。");
@@ -174,7 +174,7 @@ post_fault(struct req *r, int64_t id)
 		    field_opt(r, "note"), at, field_opt(r, "reason"), r->now, err, sizeof(err));
 		answer(r, rc, err, "amend", where, "amend");
 	} else if (strcmp(what, "reopen") == 0) {
-		if (refused(r, RIGHT_REOPEN, &f, f.lab))
+		if (req_refused(r, RIGHT_REOPEN, &f, f.lab))
 			goto out;
 		if (field_opt(r, "reason") == NULL) {
 			req_error(r, 400, "请填写重新打开的原因。");
@@ -207,7 +207,7 @@ post_device(struct req *r, const char *id)
 		req_error(r, 400, "不认识的操作。");
 		return;
 	}
-	if (refused(r, RIGHT_REPORT, NULL, d->lab))
+	if (req_refused(r, RIGHT_REPORT, NULL, d->lab))
 		return;
 	k = kind ? fault_kind_parse(kind) : FK_FAULT;
 	if (k != FK_FAULT && k != FK_SAFETY) {

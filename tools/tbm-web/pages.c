@@ -15,15 +15,28 @@
 
 #define LIST_MAX 100               /* cards on one page */
 
+struct label {
+	const char *name, *text;
+};
+
+/* The Chinese text of a name from a table; the name itself when not in it. */
+static const char *
+label_of(const struct label *t, const char *name)
+{
+	for (; name != NULL && t->name != NULL; t++)
+		if (strcmp(t->name, name) == 0)
+			return t->text;
+	return name;
+}
+
 const char *
 status_label(const char *s)
 {
-	if (strcmp(s, "open") == 0) return "待处理";
-	if (strcmp(s, "acknowledged") == 0) return "已接单";
-	if (strcmp(s, "cleared") == 0) return "已消除（未维修）";
-	if (strcmp(s, "repaired") == 0) return "已维修";
-	if (strcmp(s, "dismissed") == 0) return "已排除";
-	return s;
+	static const struct label t[] = { { "open", "待处理" }, { "acknowledged", "已接单" },
+		{ "cleared", "已消除（未维修）" }, { "repaired", "已维修" }, { "dismissed", "已排除" },
+		{ NULL, NULL } };
+
+	return label_of(t, s);
 }
 
 const char *
@@ -35,12 +48,10 @@ kind_label(enum fault_kind k)
 const char *
 class_label(const char *c)
 {
-	if (c == NULL) return "未分类";
-	if (strcmp(c, "accident") == 0) return "事故";
-	if (strcmp(c, "near-miss") == 0) return "未遂";
-	if (strcmp(c, "drill") == 0) return "演练";
-	if (strcmp(c, "none") == 0) return "非事件";
-	return c;
+	static const struct label t[] = { { "accident", "事故" }, { "near-miss", "未遂" },
+		{ "drill", "演练" }, { "none", "非事件" }, { NULL, NULL } };
+
+	return c == NULL ? "未分类" : label_of(t, c);
 }
 
 const char *
@@ -221,15 +232,12 @@ detail_fields(struct buf *b, const char *detail)
 static const char *
 action_label(const char *a)
 {
-	static const struct { const char *a, *l; } m[] = {
-		{ "open", "报警出现" }, { "clear", "报警消除" }, { "ack", "接单" }, { "repair", "维修" },
-		{ "dismiss", "排除（误报）" }, { "classify", "分类" }, { "report", "人工上报" },
-		{ "amend", "更正" }, { "reopen", "重新打开" },
-	};
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		if (strcmp(a, m[i].a) == 0)
-			return m[i].l;
-	return a;
+	static const struct label t[] = { { "open", "报警出现" }, { "clear", "报警消除" },
+		{ "ack", "接单" }, { "repair", "维修" }, { "dismiss", "排除（误报）" },
+		{ "classify", "分类" }, { "report", "人工上报" }, { "amend", "更正" },
+		{ "reopen", "重新打开" }, { NULL, NULL } };
+
+	return label_of(t, a);
 }
 
 static void

@@ -91,6 +91,23 @@ cmp_faults(const void *a, const void *b)
 	return y->faults - x->faults;
 }
 
+int
+web_indicators(struct req *r, struct indicators *in)
+{
+	int64_t from, to;
+	char err[256];
+
+	memset(in, 0, sizeof(*in));
+	if (period_parse(web_form_get(&r->query, "period"), r->now, &from, &to) < 0)
+		return -1;
+	if (indicators_compute(r->w->st, from, to, 0, WEB_NORMAL_AVAILABILITY, in, err,
+	    sizeof(err)) != 0) {
+		log_warnx("indicators: %s", err);
+		return -2;
+	}
+	return 0;
+}
+
 void
 page_indicators(struct req *r)
 {
@@ -98,23 +115,20 @@ page_indicators(struct req *r)
 	struct indicators in;
 	struct page_ctx c;
 	struct buf *b = &r->out;
-	char err[256], title[160], f1[64], t1[64];
-	int64_t from, to;
+	char title[160], f1[64], t1[64];
 	struct ind_device *top;
+	int rc = web_indicators(r, &in);
 
-	if (period_parse(period, r->now, &from, &to) < 0) {
-		req_error(r, 400, "期间的格式：2023、2023-11 或 2023-01-01..2023-06-30。");
-		return;
-	}
-	memset(&in, 0, sizeof(in));
-	if (indicators_compute(r->w->st, from, to, 0, 0.95, &in, err, sizeof(err)) != 0) {
-		log_warnx("indicators: %s", err);
-		req_error(r, 500, "计算指标出错。");
+	if (rc < 0) {
+		if (rc == -1)
+			req_error(r, 400, "期间的格式：2023、2023-11 或 2023-01-01..2023-06-30。");
+		else
+			req_error(r, 500, "计算指标出错。");
 		return;
 	}
 	/* the last day of the period, as people name a period */
-	time_format_local(from, f1, sizeof(f1));
-	time_format_local(to - 1, t1, sizeof(t1));
+	time_format_local(in.from_ms, f1, sizeof(f1));
+	time_format_local(in.to_ms - 1, t1, sizeof(t1));
 	f1[10] = t1[10] = '\0';
 	snprintf(title, sizeof(title), "设备指标 %s 至 %s", f1, t1);
 	req_ctx(r, title, &c);

@@ -570,7 +570,7 @@ web_start(struct web *w, char *err, size_t len)
 	free(cert);
 	free(key);
 	if (d == NULL)
-		snprintf(err, len, "cannot listen on %s (in use, or not an address of this machine?)",
-		    cw->listen);
+		snprintf(err, len, "cannot listen on %s (in use, or not an address of this machine?%s)",
+		    cw->listen, w->tls ? " or cert_file/key_file are not a PEM certificate and its key" : "");
 	return d;
 }

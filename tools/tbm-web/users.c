@@ -12,18 +12,6 @@
 
 #define LABS_MAX 16
 
-static int
-may_manage(struct req *r)
-{
-	char why[256];
-
-	if (auth_may(&r->acct, RIGHT_MANAGE_USERS, NULL, NULL, r->now, why, sizeof(why)) == 0)
-		return 1;
-	log_notice("%s /users by %s from %s refused: %s", r->method, r->acct.name, r->client, why);
-	req_error(r, 403, why);
-	return 0;
-}
-
 void
 page_users(struct req *r)
 {
@@ -32,7 +20,7 @@ page_users(struct req *r)
 	struct page_ctx c;
 	struct buf *b = &r->out;
 
-	if (!may_manage(r))
+	if (req_refused(r, RIGHT_MANAGE_USERS, NULL, NULL))
 		return;
 	if (auth_accounts(r->w->st, &v, &n) != 0) {
 		req_error(r, 500, "读取账号出错。");
@@ -103,7 +91,7 @@ post_users(struct req *r)
 	char err[256] = "";
 	int rc;
 
-	if (!may_manage(r))
+	if (req_refused(r, RIGHT_MANAGE_USERS, NULL, NULL))
 		return;
 	if (what == NULL || name == NULL || name[0] == '\0' || strlen(name) > 64) {
 		req_error(r, 400, "请填写账号。");

@@ -90,6 +90,14 @@ void post_fault(struct req *r, int64_t id);
 void post_device(struct req *r, const char *id);
 void post_users(struct req *r);
 
+/* The indicators of ?period= (a lab is normal at WEB_NORMAL_AVAILABILITY,
+ * DESIGN.md's default): 0, -1 a malformed period, -2 a database error (logged). */
+#define WEB_NORMAL_AVAILABILITY 0.95
+struct indicators;
+int web_indicators(struct req *r, struct indicators *in);
+/* req_refused: 0 when the account has the right; else 403 with the reason, logged. */
+int req_refused(struct req *r, enum right right, const struct fault *f, const char *lab);
+
 /* Shared by the pages: a fault's status in Chinese and a card linking to it. */
 const char *status_label(const char *status);
 const char *kind_label(enum fault_kind k);
