@@ -271,6 +271,21 @@ def run(d):
     st, _, _ = zc.req("/faults/%d" % manual[0]["id"], {"csrf": t, "form_id": "5f" * 16, "do": "ack"})
     check(st == 403, "a technician of another lab acks a CNC fault: 403 (%s)" % st)
     check(show(manual[0]["id"])["acked_at"] is None, "nothing recorded for zhao")
+    vc = Client()
+    st, _, _ = vc.login("auditor", os.environ["PW_AUDITOR"])
+    check(st == 303, "a viewer logs in")
+    _, _, page = vc.req("/faults/%d" % manual[0]["id"])
+    check(b'name="do"' not in page, "a viewer's fault page has no forms")
+    t = vc.token()
+    for what in ("ack", "report"):
+        path = "/devices/cnc-01" if what == "report" else "/faults/%d" % manual[0]["id"]
+        st, _, _ = vc.req(path, {"csrf": t, "form_id": "6f" * 15 + "%02x" % len(what), "do": what,
+                                 "note": "viewer", "kind": "fault"})
+        check(st == 403, "a viewer's %s POST: 403 (%s)" % (what, st))
+    st, _, _ = vc.req("/users")
+    check(st == 403, "a viewer's GET /users: 403 (%s)" % st)
+    check(len([x for x in tbmctl("faults", "--all", "--json") if x["source"] == "manual"]) == 1
+          and show(manual[0]["id"])["acked_at"] is None, "nothing recorded for the viewer")
 
     # ---- the manager classifies the safety event ----
     click(d, By.CSS_SELECTOR, "nav button")   # logout

@@ -75,11 +75,13 @@ printf 'manager-pass-1\n' >"$T/pw.zhang"
 printf 'techni-pass-1\n' >"$T/pw.wang"
 printf 'other-lab-pass-1\n' >"$T/pw.li"
 printf 'welding-pass-1\n' >"$T/pw.zhao"
+printf 'viewer-pass-1\n' >"$T/pw.auditor"
 chmod 600 "$T"/pw.*
 ctl user add 张主任 --role manager --display 张主任 --password-file "$T/pw.zhang" >/dev/null
 ctl user add wang --role technician --display 王师傅 --lab 数控加工实训室 --password-file "$T/pw.wang" --by 张主任 >/dev/null
 ctl user add li --role technician --display 李师傅 --lab 焊接实训室 --password-file "$T/pw.li" --by 张主任 >/dev/null
 ctl user add zhao --role technician --display 赵师傅 --lab 焊接实训室 --password-file "$T/pw.zhao" --by 张主任 >/dev/null
+ctl user add auditor --role viewer --display 评价组 --password-file "$T/pw.auditor" --by 张主任 >/dev/null
 
 sim set cnc-01.holding.100 3
 sim set weld-01.discrete.0 1
@@ -94,7 +96,7 @@ mkdir -p "$SHOTS"
 export URL="http://127.0.0.1:$WEBPORT" CONF="$T/tbmond.conf" TBMCTL SHOTS
 export ALARM=$(q "select id from faults where point = 'alarm'")
 export ESTOP=$(q "select id from faults where point = 'estop'")
-export PW_ZHANG=manager-pass-1 PW_WANG=techni-pass-1 PW_LI=other-lab-pass-1 PW_ZHAO=welding-pass-1
+export PW_ZHANG=manager-pass-1 PW_WANG=techni-pass-1 PW_LI=other-lab-pass-1 PW_ZHAO=welding-pass-1 PW_AUDITOR=viewer-pass-1
 $PY "$(dirname "$0")/browser.py" || { echo "--- tbm-web log"; tail -40 "$T/web.log"; fail "browser test"; }
 # the refusals and the throttle are logged
 grep -q "throttled" "$T/web.log" || fail "the login throttle was not logged"
