@@ -89,7 +89,8 @@ wait_until 10 "the alarm to open" q_is "select count(*) from faults where point 
 wait_until 10 "the e-stop to open" q_is "select count(*) from faults where point = 'estop'" 1
 
 "$TBMWEB" -c "$T/tbmond.conf" 2>"$T/web.log" &
-PIDS+=("$!")
+WEBPID=$!
+PIDS+=("$WEBPID")
 wait_until 20 "tbm-web to listen" grep -qs "listening on" "$T/web.log"
 
 mkdir -p "$SHOTS"
@@ -103,4 +104,10 @@ grep -q "throttled" "$T/web.log" || fail "the login throttle was not logged"
 grep -q "no or wrong CSRF token" "$T/web.log" || fail "the missing CSRF token was not logged"
 ctl verify >/dev/null || fail "tbmctl verify after the web's changes"
 echo "ok: tbmctl verify"
+# a clean stop (under the sanitizers this is where a leak or an error shows)
+kill -TERM "$WEBPID"
+rc=0
+wait "$WEBPID" || rc=$?
+[ $rc -eq 0 ] || { tail -30 "$T/web.log"; fail "tbm-web exited with status $rc"; }
+echo "ok: tbm-web stopped cleanly"
 echo "PASS"
