@@ -133,7 +133,7 @@ api_fault(struct req *r, int64_t id)
 static void
 api_indicators(struct req *r)
 {
-	struct indicators in;
+	const struct indicators *in;
 	int rc = web_indicators(r, &in);
 
 	if (rc < 0) {
@@ -141,8 +141,7 @@ api_indicators(struct req *r)
 		    rc == -1 ? "period: YYYY, YYYY-MM or FROM..TO" : "database error");
 		return;
 	}
-	api_send(r, json_indicators(&in));
-	indicators_free(&in);
+	api_send(r, json_indicators(in));
 }
 
 void

@@ -75,20 +75,57 @@ page_qr(struct req *r, const char *file)
 	r->no_store = 0;
 }
 
+/* The labs, each a link to its sheet. */
+static void
+lab_links(struct req *r)
+{
+	const struct config *cf = r->w->cf;
+
+	buf_put(&r->out, "<div class=\"grid\">");
+	for (size_t i = 0; i < cf->ndevices; i++) {
+		const char *lab = cf->devices[i]->lab ? cf->devices[i]->lab : "";
+		int seen = 0, n = 0;
+
+		for (size_t k = 0; k < cf->ndevices; k++) {
+			const char *l = cf->devices[k]->lab ? cf->devices[k]->lab : "";
+
+			seen |= k < i && strcmp(l, lab) == 0;
+			n += strcmp(l, lab) == 0;
+		}
+		if (seen)
+			continue;
+		buf_put(&r->out, "<a class=\"card\" href=\"/labels?lab=");
+		buf_url(&r->out, lab);
+		buf_put(&r->out, "\"><span class=\"t\">");
+		buf_esc(&r->out, lab[0] ? lab : "（未分实训室）");
+		buf_printf(&r->out, "</span><br><span class=\"mut\">%d 张</span></a>", n);
+	}
+	buf_put(&r->out, "</div>");
+}
+
 void
 page_labels(struct req *r)
 {
 	struct page_ctx c;
 	struct buf *b = &r->out;
 	const struct config *cf = r->w->cf;
+	const char *lab = web_form_get(&r->query, "lab");
 
-	req_ctx(r, "设备二维码", &c);
+	req_ctx(r, lab ? lab : "设备二维码", &c);
 	page_begin(b, &c);
+	if (lab == NULL && cf->ndevices > WEB_DEVICES_ONE_PAGE) {
+		buf_put(b, "<p class=\"mut\">选择实训室，打印它的二维码。</p>");
+		lab_links(r);
+		page_end(b);
+		return;
+	}
 	buf_put(b, "<p class=\"noprint mut\">打印本页，剪下贴在设备上；用手机扫码即可打开该设备的页面上报故障。</p>"
 		   "<div class=\"labels\">");
 	for (size_t i = 0; i < cf->ndevices; i++) {
 		const struct conf_device *d = cf->devices[i];
 
+		if (lab != NULL && strcmp(d->lab ? d->lab : "", lab) != 0)
+			continue;
 		buf_put(b, "<div class=\"label\"><img width=\"150\" height=\"150\" alt=\"二维码\" src=\"/qr/");
 		buf_url(b, d->id);
 		buf_put(b, ".svg\"><br><strong>");

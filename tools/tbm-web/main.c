@@ -113,6 +113,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	memset(&w, 0, sizeof(w));
+	cache_init(&w.cache);
 	w.cf = cf;
 	w.db_path = cf->daemon.database;
 	if (store_open(w.db_path, 0, &w.st, err, sizeof(err)) != 0) {
@@ -153,6 +154,7 @@ main(int argc, char **argv)
 out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
+	cache_free(&w.cache);
 	sessions_free(w.ss);
 	throttle_free(w.th_account);
 	throttle_free(w.th_address);

@@ -10,10 +10,11 @@
 #include <string.h>
 
 #include "log.h"
+#include "cache.h"
 #include "tbmtime.h"
 #include "web.h"
 
-#define LIST_MAX 100               /* cards on one page */
+#define LIST_MAX 50                /* cards on one page: a phone, a weak Wi-Fi */
 
 struct label {
 	const char *name, *text;
@@ -95,77 +96,170 @@ fault_card(struct req *r, const struct fault *f, const char *dname)
 	buf_put(b, "</span></a>\n");
 }
 
-/* Newest first. */
-static int
-cmp_newest(const void *a, const void *b)
-{
-	const struct fault *x = a, *y = b;
+/*
+ * The board: every configured device with its state from the unresolved
+ * faults (one pass, devices found by binary search on their ids).
+ */
+struct board_dev {
+	const struct conf_device *d;
+	int alarms;                /* unresolved fault/safety events not cleared yet */
+	int64_t offline_since;     /* an open comm fault; 0: online */
+};
 
-	return x->opened_at < y->opened_at ? 1 : x->opened_at > y->opened_at ? -1 : 0;
+struct board {
+	struct board_dev *v;       /* sorted by id */
+	size_t n;
+	const struct fault *faults;   /* unresolved, newest first (the cache's) */
+	size_t nfaults;
+};
+
+static int
+cmp_board_id(const void *a, const void *b)
+{
+	return strcmp(((const struct board_dev *)a)->d->id, ((const struct board_dev *)b)->d->id);
+}
+
+static struct board_dev *
+board_find(const struct board *bd, const char *id)
+{
+	struct conf_device key;
+	struct board_dev k = { &key, 0, 0 };
+
+	if (id == NULL || strlen(id) >= sizeof(key.id))
+		return NULL;
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	return bsearch(&k, bd->v, bd->n, sizeof(*bd->v), cmp_board_id);
+}
+
+/* 0, or -1 after answering 500. */
+static int
+board_load(struct req *r, struct board *bd)
+{
+	const struct config *cf = r->w->cf;
+
+	memset(bd, 0, sizeof(*bd));
+	if (cache_unresolved(&r->w->cache, r->w->st, &bd->faults, &bd->nfaults) != 0) {
+		db_error(r, "reading open faults");
+		return -1;
+	}
+	if (cf->ndevices > 0 && (bd->v = calloc(cf->ndevices, sizeof(*bd->v))) == NULL) {
+		req_error(r, 500, "内存不足。");
+		return -1;
+	}
+	for (size_t i = 0; i < cf->ndevices; i++)
+		bd->v[i].d = cf->devices[i];
+	bd->n = cf->ndevices;
+	qsort(bd->v, bd->n, sizeof(*bd->v), cmp_board_id);
+	for (size_t i = 0; i < bd->nfaults; i++) {
+		const struct fault *f = &bd->faults[i];
+		struct board_dev *b = board_find(bd, f->device);
+
+		if (b == NULL || f->cleared_at != 0)
+			continue;
+		if (f->kind == FK_COMM) {
+			if (b->offline_since == 0 || f->opened_at < b->offline_since)
+				b->offline_since = f->opened_at;
+		} else
+			b->alarms++;
+	}
+	return 0;
+}
+
+static void
+board_free(struct board *bd)
+{
+	free(bd->v);
+}
+
+/* The labs in the order the configuration first names them; calls fn for each. */
+static void
+each_lab(const struct config *cf, void (*fn)(struct req *, const struct board *, const char *),
+    struct req *r, const struct board *bd)
+{
+	for (size_t i = 0; i < cf->ndevices; i++) {
+		const char *lab = cf->devices[i]->lab ? cf->devices[i]->lab : "";
+		int seen = 0;
+
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(cf->devices[k]->lab ? cf->devices[k]->lab : "", lab) == 0;
+		if (!seen)
+			fn(r, bd, lab);
+	}
+}
+
+static int
+in_lab(const struct conf_device *d, const char *lab)
+{
+	return strcmp(d->lab ? d->lab : "", lab) == 0;
+}
+
+/* A lab's name and counts, inside a tile. */
+static void
+lab_tile_text(struct req *r, const struct board *bd, const char *lab)
+{
+	int devs = 0, off = 0, alarms = 0;
+
+	for (size_t k = 0; k < bd->n; k++)
+		if (in_lab(bd->v[k].d, lab)) {
+			devs++;
+			off += bd->v[k].offline_since != 0;
+			alarms += bd->v[k].alarms;
+		}
+	buf_put(&r->out, "<span class=\"t\">");
+	buf_esc(&r->out, lab[0] ? lab : "（未分实训室）");
+	buf_printf(&r->out, "</span><br><span class=\"mut\">%d 台设备</span><br>"
+			    "<span class=\"%s\">%d 台离线</span> · <span class=\"%s\">%d 个报警</span>",
+	    devs, off ? "s-open" : "s-repaired", off, alarms ? "s-open" : "s-repaired", alarms);
+}
+
+static void
+lab_tile(struct req *r, const struct board *bd, const char *lab)
+{
+	buf_put(&r->out, "<a class=\"card\" href=\"/devices?lab=");
+	buf_url(&r->out, lab);
+	buf_put(&r->out, "\">");
+	lab_tile_text(r, bd, lab);
+	buf_put(&r->out, "</a>");
 }
 
 void
 page_home(struct req *r)
 {
-	struct fault_filter flt = { 0 };
-	struct fault *v = NULL;
-	struct device_row *dev = NULL;
-	size_t n = 0, nd = 0, shown = 0;
+	struct board bd;
 	struct page_ctx c;
+	size_t shown = 0;
 	int tech = r->acct.role == ROLE_TECHNICIAN;
 
-	flt.unresolved = 1;
-	if (store_faults(r->w->st, &flt, &v, &n) != 0) {
-		db_error(r, "reading open faults");
+	/* a technician's page is the list; the board is for the others */
+	if (tech) {
+		memset(&bd, 0, sizeof(bd));
+		if (cache_unresolved(&r->w->cache, r->w->st, &bd.faults, &bd.nfaults) != 0) {
+			db_error(r, "reading open faults");
+			return;
+		}
+	} else if (board_load(r, &bd) != 0)
 		return;
-	}
-	if (store_devices(r->w->st, &dev, &nd) != 0) {
-		store_faults_free(v, n);
-		db_error(r, "reading devices");
-		return;
-	}
-	qsort(v, n, sizeof(*v), cmp_newest);
 	req_ctx(r, tech ? "我的工作" : "设备状态", &c);
 	page_begin(&r->out, &c);
 	req_flash(r);
 	if (!tech) {
-		/* the status board: each lab, its devices offline and with open faults */
 		buf_put(&r->out, "<div class=\"grid\">");
-		for (size_t i = 0; i < nd; i++) {
-			int first = 1, devs = 0, off = 0, open = 0;
-			const char *lab = dev[i].lab ? dev[i].lab : "";
-
-			for (size_t k = 0; k < i; k++)
-				if (strcmp(dev[k].lab ? dev[k].lab : "", lab) == 0)
-					first = 0;
-			if (!first || !dev[i].in_config)
-				continue;
-			for (size_t k = i; k < nd; k++)
-				if (dev[k].in_config && strcmp(dev[k].lab ? dev[k].lab : "", lab) == 0) {
-					devs++;
-					off += dev[k].comm_open != 0;
-					open += dev[k].open_faults;
-				}
-			buf_put(&r->out, "<div class=\"card\"><span class=\"t\">");
-			buf_esc(&r->out, lab[0] ? lab : "（未分实训室）");
-			buf_printf(&r->out, "</span><br><span class=\"mut\">%d 台设备</span><br>"
-					    "<span class=\"%s\">%d 台离线</span> · <span class=\"%s\">%d 个报警</span></div>",
-			    devs, off ? "s-open" : "s-repaired", off, open ? "s-open" : "s-repaired", open);
-		}
+		each_lab(r->w->cf, lab_tile, r, &bd);
 		buf_put(&r->out, "</div>\n");
 	}
 	buf_put(&r->out, tech ? "<h2>我负责的待办（最新在前）</h2>\n" : "<h2>待处理的故障和事件（最新在前）</h2>\n");
-	for (size_t i = 0; i < n && shown < LIST_MAX; i++) {
-		if (!auth_in_lab(&r->acct, v[i].lab))
+	for (size_t i = 0; i < bd.nfaults && shown < LIST_MAX; i++) {
+		if (!auth_in_lab(&r->acct, bd.faults[i].lab))
 			continue;
-		fault_card(r, &v[i], device_name(r, v[i].device));
+		fault_card(r, &bd.faults[i], device_name(r, bd.faults[i].device));
 		shown++;
 	}
 	if (shown == 0)
 		buf_put(&r->out, "<p class=\"mut\">没有待处理的故障。</p>\n");
+	else if (shown == LIST_MAX)
+		buf_printf(&r->out, "<p class=\"mut\">只列出最新的 %d 条。</p>\n", LIST_MAX);
 	page_end(&r->out);
-	store_faults_free(v, n);
-	store_devices_free(dev, nd);
+	board_free(&bd);
 }
 
 /* One history entry's people-readable fields from its audit detail. */
@@ -420,89 +514,88 @@ page_fault(struct req *r, int64_t id)
 	fault_clear(&f);
 }
 
+static void
+lab_devices(struct req *r, const struct board *bd, const char *lab)
+{
+	struct buf *b = &r->out;
+	const struct config *cf = r->w->cf;
+
+	buf_put(b, "<h2>");
+	buf_esc(b, lab[0] ? lab : "（未分实训室）");
+	buf_put(b, "</h2>");
+	for (size_t k = 0; k < cf->ndevices; k++) {
+		const struct conf_device *d = cf->devices[k];
+		const struct board_dev *st = board_find(bd, d->id);
+
+		if (!in_lab(d, lab) || st == NULL)
+			continue;
+		buf_put(b, "<a class=\"card\" href=\"/devices/");
+		buf_url(b, d->id);
+		buf_put(b, "\"><span class=\"t\">");
+		buf_esc(b, d->name ? d->name : d->id);
+		buf_put(b, "</span> ");
+		if (st->offline_since)
+			buf_put(b, "<span class=\"tag s-open\">离线</span>");
+		else if (st->alarms)
+			buf_printf(b, "<span class=\"tag s-open\">%d 个报警</span>", st->alarms);
+		else
+			buf_put(b, "<span class=\"tag s-repaired\">正常</span>");
+		buf_put(b, "<br><span class=\"mut\">");
+		buf_esc(b, d->id);
+		buf_put(b, "</span></a>\n");
+	}
+}
+
 void
 page_devices(struct req *r)
 {
-	struct device_row *dev = NULL;
-	size_t nd = 0;
+	const char *lab = web_form_get(&r->query, "lab");
+	struct board bd;
 	struct page_ctx c;
-	struct buf *b = &r->out;
-	const char *lab = NULL;
 
-	if (store_devices(r->w->st, &dev, &nd) != 0) {
-		db_error(r, "reading devices");
+	if (board_load(r, &bd) != 0)
 		return;
+	req_ctx(r, lab ? lab : "设备", &c);
+	page_begin(&r->out, &c);
+	if (lab != NULL)
+		lab_devices(r, &bd, lab);
+	else if (bd.n <= WEB_DEVICES_ONE_PAGE)
+		each_lab(r->w->cf, lab_devices, r, &bd);
+	else {
+		buf_put(&r->out, "<div class=\"grid\">");
+		each_lab(r->w->cf, lab_tile, r, &bd);
+		buf_put(&r->out, "</div>");
 	}
-	req_ctx(r, "设备", &c);
-	page_begin(b, &c);
-	for (size_t i = 0; i < nd; i++) {
-		const char *l = dev[i].lab ? dev[i].lab : "";
-		int seen = 0;
-
-		if (!dev[i].in_config)
-			continue;
-		for (size_t k = 0; k < i; k++)
-			if (dev[k].in_config && strcmp(dev[k].lab ? dev[k].lab : "", l) == 0)
-				seen = 1;
-		if (seen)
-			continue;
-		lab = l;
-		buf_put(b, "<h2>");
-		buf_esc(b, lab[0] ? lab : "（未分实训室）");
-		buf_put(b, "</h2>");
-		for (size_t k = i; k < nd; k++) {
-			if (!dev[k].in_config || strcmp(dev[k].lab ? dev[k].lab : "", lab) != 0)
-				continue;
-			buf_put(b, "<a class=\"card\" href=\"/devices/");
-			buf_url(b, dev[k].id);
-			buf_put(b, "\"><span class=\"t\">");
-			buf_esc(b, dev[k].name ? dev[k].name : dev[k].id);
-			buf_put(b, "</span> ");
-			if (dev[k].comm_open)
-				buf_put(b, "<span class=\"tag s-open\">离线</span>");
-			else if (dev[k].open_faults)
-				buf_printf(b, "<span class=\"tag s-open\">%d 个报警</span>", dev[k].open_faults);
-			else
-				buf_put(b, "<span class=\"tag s-repaired\">正常</span>");
-			buf_put(b, "<br><span class=\"mut\">");
-			buf_esc(b, dev[k].id);
-			buf_put(b, "</span></a>\n");
-		}
-	}
-	page_end(b);
-	store_devices_free(dev, nd);
+	page_end(&r->out);
+	board_free(&bd);
 }
 
 void
 page_device(struct req *r, const char *id)
 {
-	struct device_row *dev = NULL, *d = NULL;
-	size_t nd = 0, n = 0, shown = 0;
+	const struct conf_device *d = config_device(r->w->cf, id);
 	struct fault_filter flt = { 0 };
 	struct fault *v = NULL;
+	struct board bd;
+	const struct board_dev *st;
+	size_t n = 0, shown = 0;
 	struct page_ctx c;
 	struct buf *b = &r->out;
 	char why[200];
 
-	if (store_devices(r->w->st, &dev, &nd) != 0) {
-		db_error(r, "reading devices");
-		return;
-	}
-	for (size_t i = 0; i < nd; i++)
-		if (strcmp(dev[i].id, id) == 0)
-			d = &dev[i];
 	if (d == NULL) {
-		store_devices_free(dev, nd);
 		req_error(r, 404, "没有这台设备。");
 		return;
 	}
+	if (board_load(r, &bd) != 0)
+		return;
+	st = board_find(&bd, id);
 	flt.device = id;
 	if (store_faults(r->w->st, &flt, &v, &n) != 0) {
-		store_devices_free(dev, nd);
+		board_free(&bd);
 		db_error(r, "reading faults");
 		return;
 	}
-	qsort(v, n, sizeof(*v), cmp_newest);
 	req_ctx(r, d->name ? d->name : d->id, &c);
 	page_begin(b, &c);
 	req_flash(r);
@@ -510,17 +603,16 @@ page_device(struct req *r, const char *id)
 	field(b, "编号", d->id);
 	field(b, "实训室", d->lab);
 	field(b, "鉴定设备", d->assessment ? "是" : "否");
-	if (d->comm_open) {
+	if (st && st->offline_since) {
 		buf_put(b, "<tr><th>状态</th><td class=\"s-open\">离线，自 ");
-		buf_time(b, d->comm_since);
+		buf_time(b, st->offline_since);
 		buf_put(b, "</td></tr>");
 	} else
-		field(b, "状态", d->open_faults ? "有报警" : "在线");
+		field(b, "状态", st && st->alarms ? "有报警" : "在线");
 	buf_put(b, "</table>\n<h2>未处理</h2>");
-	for (size_t i = 0; i < n; i++)
-		if (v[i].repaired_at == 0 && v[i].dismissed_at == 0 &&
-		    !(v[i].kind == FK_COMM && v[i].cleared_at != 0)) {
-			fault_card(r, &v[i], NULL);
+	for (size_t i = 0; i < bd.nfaults; i++)
+		if (strcmp(bd.faults[i].device, id) == 0) {
+			fault_card(r, &bd.faults[i], NULL);
 			shown++;
 		}
 	if (shown == 0)
@@ -536,45 +628,42 @@ page_device(struct req *r, const char *id)
 			   "<textarea id=\"rp-note\" name=\"note\" required maxlength=\"2000\"></textarea>"
 			   "<button type=\"submit\" id=\"do-report\">上报</button></form>\n");
 	}
-	buf_put(b, "<h2>历史</h2>");
-	shown = 0;
-	for (size_t i = 0; i < n && shown < 30; i++, shown++)
-		fault_card(r, &v[i], NULL);
+	buf_put(b, "<h2>历史（最近 30 条）</h2>");
+	/* store_faults gives them oldest first */
+	for (size_t i = n, k = 0; i > 0 && k < 30; i--, k++)
+		fault_card(r, &v[i - 1], NULL);
 	if (n == 0)
 		buf_put(b, "<p class=\"mut\">还没有记录。</p>");
 	page_end(b);
 	store_faults_free(v, n);
-	store_devices_free(dev, nd);
+	board_free(&bd);
 }
 
 void
 page_safety(struct req *r)
 {
-	struct fault_filter flt = { 0 };
-	struct fault *v = NULL;
+	const struct fault *v;
 	size_t n = 0, shown = 0;
 	struct page_ctx c;
 	struct buf *b = &r->out;
 
-	flt.kinds = 1 << FK_SAFETY;
-	if (store_faults(r->w->st, &flt, &v, &n) != 0) {
+	if (cache_safety(&r->w->cache, r->w->st, &v, &n) != 0) {
 		db_error(r, "reading safety events");
 		return;
 	}
-	qsort(v, n, sizeof(*v), cmp_newest);
 	req_ctx(r, "安全事件", &c);
 	page_begin(b, &c);
 	buf_put(b, "<h2>待分类</h2>");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && shown < LIST_MAX; i++)
 		if (v[i].classification == NULL && v[i].dismissed_at == 0) {
 			fault_card(r, &v[i], device_name(r, v[i].device));
 			shown++;
 		}
 	if (shown == 0)
 		buf_put(b, "<p class=\"mut\">没有待分类的安全事件。</p>");
-	buf_put(b, "<h2>已分类（最近）</h2>");
+	buf_put(b, "<h2>已分类（最近 30 条）</h2>");
 	shown = 0;
-	for (size_t i = 0; i < n && shown < LIST_MAX; i++)
+	for (size_t i = 0; i < n && shown < 30; i++)
 		if (v[i].classification != NULL || v[i].dismissed_at != 0) {
 			fault_card(r, &v[i], device_name(r, v[i].device));
 			shown++;
@@ -582,7 +671,6 @@ page_safety(struct req *r)
 	if (shown == 0)
 		buf_put(b, "<p class=\"mut\">还没有。</p>");
 	page_end(b);
-	store_faults_free(v, n);
 }
 
 void

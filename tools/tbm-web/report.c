@@ -92,16 +92,15 @@ cmp_faults(const void *a, const void *b)
 }
 
 int
-web_indicators(struct req *r, struct indicators *in)
+web_indicators(struct req *r, const struct indicators **in)
 {
 	int64_t from, to;
 	char err[256];
 
-	memset(in, 0, sizeof(*in));
 	if (period_parse(web_form_get(&r->query, "period"), r->now, &from, &to) < 0)
 		return -1;
-	if (indicators_compute(r->w->st, from, to, 0, WEB_NORMAL_AVAILABILITY, in, err,
-	    sizeof(err)) != 0) {
+	if (cache_indicators(&r->w->cache, r->w->st, from, to, WEB_NORMAL_AVAILABILITY, r->now, in,
+	    err, sizeof(err)) != 0) {
 		log_warnx("indicators: %s", err);
 		return -2;
 	}
@@ -112,7 +111,7 @@ void
 page_indicators(struct req *r)
 {
 	const char *period = web_form_get(&r->query, "period");
-	struct indicators in;
+	const struct indicators *in;
 	struct page_ctx c;
 	struct buf *b = &r->out;
 	char title[160], f1[64], t1[64];
@@ -127,8 +126,8 @@ page_indicators(struct req *r)
 		return;
 	}
 	/* the last day of the period, as people name a period */
-	time_format_local(in.from_ms, f1, sizeof(f1));
-	time_format_local(in.to_ms - 1, t1, sizeof(t1));
+	time_format_local(in->from_ms, f1, sizeof(f1));
+	time_format_local(in->to_ms - 1, t1, sizeof(t1));
 	f1[10] = t1[10] = '\0';
 	snprintf(title, sizeof(title), "设备指标 %s 至 %s", f1, t1);
 	req_ctx(r, title, &c);
@@ -142,54 +141,54 @@ page_indicators(struct req *r)
 	buf_put(b, "\"><button type=\"submit\">查看</button></form>");
 
 	buf_put(b, "<div class=\"grid\"><div class=\"card\"><span class=\"mut\">实训鉴定设备故障修复率</span><br><span class=\"big\">");
-	if (in.repair.no_faults)
+	if (in->repair.no_faults)
 		buf_put(b, "无故障");
 	else
-		pct(b, in.repair.rate);
+		pct(b, in->repair.rate);
 	buf_printf(b, "</span><br><span class=\"mut\">%d / %d 已修复；24 小时内 %d，72 小时内 %d；重复故障 %d</span></div>",
-	    in.repair.repaired, in.repair.faults, in.repair.within_24h, in.repair.within_72h,
-	    in.repair.repeats);
+	    in->repair.repaired, in->repair.faults, in->repair.within_24h, in->repair.within_72h,
+	    in->repair.repeats);
 	buf_printf(b, "<div class=\"card\"><span class=\"mut\">实训室设备安全事故发生数</span><br><span class=\"big\">%d</span>",
-	    in.safety.accidents);
+	    in->safety.accidents);
 	buf_printf(b, "<br><span class=\"mut\">未遂 %d，演练 %d，未分类 %d%s；安全点监测覆盖率 ",
-	    in.safety.near_misses, in.safety.drills, in.safety.unclassified,
-	    in.safety.provisional ? "（暂定）" : "");
-	if (in.safety.safety_points)
-		pct(b, in.safety.coverage);
+	    in->safety.near_misses, in->safety.drills, in->safety.unclassified,
+	    in->safety.provisional ? "（暂定）" : "");
+	if (in->safety.safety_points)
+		pct(b, in->safety.coverage);
 	else
 		buf_put(b, "—（没有安全监测点）");
 	buf_put(b, "</span></div>");
 	{
 		int normal = 0;
 
-		for (size_t i = 0; i < in.nlabs; i++)
-			normal += in.labs[i].normal != 0;
+		for (size_t i = 0; i < in->nlabs; i++)
+			normal += in->labs[i].normal != 0;
 		buf_printf(b, "<div class=\"card\"><span class=\"mut\">实训室日常运作</span><br><span class=\"big\">%s</span>"
 			      "<br><span class=\"mut\">%d / %zu 个实训室可用率 ≥ %.0f%%</span></div></div>",
-		    in.nlabs && normal == (int)in.nlabs ? "正常运转" : in.nlabs ? "未全部正常" : "无数据",
-		    normal, in.nlabs, in.normal_availability * 100);
+		    in->nlabs && normal == (int)in->nlabs ? "正常运转" : in->nlabs ? "未全部正常" : "无数据",
+		    normal, in->nlabs, in->normal_availability * 100);
 	}
 	buf_put(b, "<h2>实训室</h2><div class=\"scroll\"><table><tr><th>实训室</th><th>可用率</th><th>故障</th><th>已修复</th><th>安全事件</th></tr>");
-	for (size_t i = 0; i < in.nlabs; i++) {
+	for (size_t i = 0; i < in->nlabs; i++) {
 		buf_put(b, "<tr><td>");
-		buf_esc(b, in.labs[i].lab);
+		buf_esc(b, in->labs[i].lab);
 		buf_put(b, "</td><td>");
-		pct(b, in.labs[i].availability);
-		buf_printf(b, "%s</td><td>%d</td><td>%d</td><td>%d</td></tr>", in.labs[i].normal ? "" : " ⚠",
-		    in.labs[i].faults, in.labs[i].repaired, in.labs[i].safety_events);
+		pct(b, in->labs[i].availability);
+		buf_printf(b, "%s</td><td>%d</td><td>%d</td><td>%d</td></tr>", in->labs[i].normal ? "" : " ⚠",
+		    in->labs[i].faults, in->labs[i].repaired, in->labs[i].safety_events);
 	}
 	buf_put(b, "</table></div>");
-	if (in.nlabs > 0) {
+	if (in->nlabs > 0) {
 		buf_put(b, "<h2>实训室可用率</h2>");
-		chart_labs(b, &in);
+		chart_labs(b, in);
 	}
 	buf_put(b, "<h2>每月故障数</h2>");
-	chart_months(b, in.faults_per_month);
-	if (in.ndevices > 0 && (top = malloc(in.ndevices * sizeof(*top))) != NULL) {
-		memcpy(top, in.devices, in.ndevices * sizeof(*top));
-		qsort(top, in.ndevices, sizeof(*top), cmp_faults);
+	chart_months(b, in->faults_per_month);
+	if (in->ndevices > 0 && (top = malloc(in->ndevices * sizeof(*top))) != NULL) {
+		memcpy(top, in->devices, in->ndevices * sizeof(*top));
+		qsort(top, in->ndevices, sizeof(*top), cmp_faults);
 		buf_put(b, "<h2>故障最多的设备</h2><div class=\"scroll\"><table><tr><th>设备</th><th>故障</th><th>可用率</th><th>MTBF（小时）</th></tr>");
-		for (size_t i = 0; i < in.ndevices && i < 10 && top[i].faults > 0; i++) {
+		for (size_t i = 0; i < in->ndevices && i < 10 && top[i].faults > 0; i++) {
 			buf_put(b, "<tr><td><a href=\"/devices/");
 			buf_url(b, top[i].id);
 			buf_put(b, "\">");
@@ -208,5 +207,4 @@ page_indicators(struct req *r)
 	buf_url(b, period ? period : "");
 	buf_put(b, "\">JSON</a></p>");
 	page_end(b);
-	indicators_free(&in);
 }

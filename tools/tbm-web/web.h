@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "auth.h"
+#include "cache.h"
 #include "config.h"
 #include "html.h"
 #include "parse.h"
@@ -25,6 +26,8 @@
 #include "store.h"
 
 #define WEB_COOKIE "tbm_session"
+/* A base with more devices shows /devices and /labels a lab at a time. */
+#define WEB_DEVICES_ONE_PAGE 60
 #define WEB_PRELOGIN_COOKIE "tbm_login"
 
 struct web {
@@ -33,6 +36,7 @@ struct web {
 	struct store *st;
 	struct sessions *ss;
 	struct throttle *th_account, *th_address;
+	struct cache cache;
 	int tls;
 };
 
@@ -94,7 +98,7 @@ void post_users(struct req *r);
  * DESIGN.md's default): 0, -1 a malformed period, -2 a database error (logged). */
 #define WEB_NORMAL_AVAILABILITY 0.95
 struct indicators;
-int web_indicators(struct req *r, struct indicators *in);
+int web_indicators(struct req *r, const struct indicators **in);
 /* req_refused: 0 when the account has the right; else 403 with the reason, logged. */
 int req_refused(struct req *r, enum right right, const struct fault *f, const char *lab);
 
