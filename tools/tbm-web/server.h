@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define WEB_MAX_CONNECTIONS 128    /* at once, all clients */
-#define WEB_MAX_PER_IP 32          /* at once from one address */
+#define WEB_MAX_CONNECTIONS 256    /* at once, all clients */
+#define WEB_MAX_PER_IP 64          /* at once from one address (a workshop behind NAT) */
 #define WEB_TIMEOUT_S 30           /* an idle or slow connection is closed */
 #define WEB_HEADER_MEMORY 32768    /* request line and headers of one request */
 
