@@ -79,25 +79,18 @@ page_qr(struct req *r, const char *file)
 static void
 lab_links(struct req *r)
 {
-	const struct config *cf = r->w->cf;
+	const struct web_index *x = &r->w->index;
 
 	buf_put(&r->out, "<div class=\"grid\">");
-	for (size_t i = 0; i < cf->ndevices; i++) {
-		const char *lab = cf->devices[i]->lab ? cf->devices[i]->lab : "";
-		int seen = 0, n = 0;
+	for (size_t k = 0; k < x->nlabs; k++) {
+		int n = 0;
 
-		for (size_t k = 0; k < cf->ndevices; k++) {
-			const char *l = cf->devices[k]->lab ? cf->devices[k]->lab : "";
-
-			seen |= k < i && strcmp(l, lab) == 0;
-			n += strcmp(l, lab) == 0;
-		}
-		if (seen)
-			continue;
+		for (size_t i = 0; i < x->n; i++)
+			n += x->lab_of[i] == k;
 		buf_put(&r->out, "<a class=\"card\" href=\"/labels?lab=");
-		buf_url(&r->out, lab);
+		buf_url(&r->out, x->labs[k]);
 		buf_put(&r->out, "\"><span class=\"t\">");
-		buf_esc(&r->out, lab[0] ? lab : "（未分实训室）");
+		buf_esc(&r->out, x->labs[k][0] ? x->labs[k] : "（未分实训室）");
 		buf_printf(&r->out, "</span><br><span class=\"mut\">%d 张</span></a>", n);
 	}
 	buf_put(&r->out, "</div>");

@@ -114,13 +114,14 @@ main(int argc, char **argv)
 	}
 	memset(&w, 0, sizeof(w));
 	cache_init(&w.cache);
+	w.board_seq = -1;
 	w.cf = cf;
 	w.db_path = cf->daemon.database;
 	if (store_open(w.db_path, 0, &w.st, err, sizeof(err)) != 0) {
 		log_errx("%s", err);
 		goto out;
 	}
-	if ((w.ss = sessions_new(cf->web.session_idle_ms)) == NULL || (w.th_account = throttle_new(THROTTLE_FREE_ACCOUNT)) == NULL ||
+	if (web_index_build(&w) != 0 || (w.ss = sessions_new(cf->web.session_idle_ms)) == NULL || (w.th_account = throttle_new(THROTTLE_FREE_ACCOUNT)) == NULL ||
 	    (w.th_address = throttle_new(THROTTLE_FREE_ADDRESS)) == NULL) {
 		log_errx("out of memory");
 		goto out;
@@ -154,7 +155,9 @@ main(int argc, char **argv)
 out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
+	web_board_free(&w);
 	cache_free(&w.cache);
+	web_index_free(&w);
 	sessions_free(w.ss);
 	throttle_free(w.th_account);
 	throttle_free(w.th_address);

@@ -96,71 +96,117 @@ fault_card(struct req *r, const struct fault *f, const char *dname)
 	buf_put(b, "</span></a>\n");
 }
 
+/* ---- the devices of the configuration, indexed once ---- */
+
+static int
+cmp_dev_id(const void *a, const void *b)
+{
+	return strcmp((*(const struct conf_device *const *)a)->id,
+	    (*(const struct conf_device *const *)b)->id);
+}
+
+int
+web_index_build(struct web *w)
+{
+	const struct config *cf = w->cf;
+	struct web_index *x = &w->index;
+
+	memset(x, 0, sizeof(*x));
+	x->n = cf->ndevices;
+	if (x->n == 0)
+		return 0;
+	if ((x->by_id = calloc(x->n, sizeof(*x->by_id))) == NULL ||
+	    (x->lab_of = calloc(x->n, sizeof(*x->lab_of))) == NULL ||
+	    (x->labs = calloc(x->n, sizeof(*x->labs))) == NULL)
+		return -1;
+	memcpy(x->by_id, cf->devices, x->n * sizeof(*x->by_id));
+	qsort(x->by_id, x->n, sizeof(*x->by_id), cmp_dev_id);
+	/* the labs in the order the configuration first names them */
+	for (size_t i = 0; i < cf->ndevices; i++) {
+		const char *lab = cf->devices[i]->lab ? cf->devices[i]->lab : "";
+		size_t k;
+
+		for (k = 0; k < x->nlabs && strcmp(x->labs[k], lab) != 0; k++)
+			;
+		if (k == x->nlabs)
+			x->labs[x->nlabs++] = lab;
+	}
+	for (size_t i = 0; i < x->n; i++) {
+		const char *lab = x->by_id[i]->lab ? x->by_id[i]->lab : "";
+
+		for (size_t k = 0; k < x->nlabs; k++)
+			if (strcmp(x->labs[k], lab) == 0)
+				x->lab_of[i] = k;
+	}
+	return 0;
+}
+
+void
+web_index_free(struct web *w)
+{
+	free(w->index.by_id);
+	free(w->index.lab_of);
+	free(w->index.labs);
+	memset(&w->index, 0, sizeof(w->index));
+}
+
+/* The position of a configured device in the index, -1 when none. */
+static long
+index_find(const struct web_index *x, const char *id)
+{
+	size_t lo = 0, hi = x->n;
+
+	while (id != NULL && lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(x->by_id[mid]->id, id);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 /*
- * The board: every configured device with its state from the unresolved
- * faults (one pass, devices found by binary search on their ids).
+ * The board: every configured device (in the index's order) with its state
+ * from the unresolved faults, and each lab's totals.
  */
-struct board_dev {
-	const struct conf_device *d;
-	int alarms;                /* unresolved fault/safety events not cleared yet */
-	int64_t offline_since;     /* an open comm fault; 0: online */
-};
-
-struct board {
-	struct board_dev *v;       /* sorted by id */
-	size_t n;
-	const struct fault *faults;   /* unresolved, newest first (the cache's) */
-	size_t nfaults;
-};
-
-static int
-cmp_board_id(const void *a, const void *b)
+static const struct board_dev *
+board_find(const struct req *r, const struct board *bd, const char *id)
 {
-	return strcmp(((const struct board_dev *)a)->d->id, ((const struct board_dev *)b)->d->id);
+	long i = index_find(&r->w->index, id);
+
+	return i < 0 ? NULL : &bd->v[i];
 }
 
-static struct board_dev *
-board_find(const struct board *bd, const char *id)
-{
-	struct conf_device key;
-	struct board_dev k = { &key, 0, 0 };
-
-	if (id == NULL || strlen(id) >= sizeof(key.id))
-		return NULL;
-	snprintf(key.id, sizeof(key.id), "%s", id);
-	return bsearch(&k, bd->v, bd->n, sizeof(*bd->v), cmp_board_id);
-}
-
-/* 0, or -1 after answering 500. */
+/* Counts the unresolved faults into a fresh board. 0 or -1 (out of memory). */
 static int
-board_load(struct req *r, struct board *bd)
+board_fill(const struct web_index *x, struct board *bd)
 {
-	const struct config *cf = r->w->cf;
-
-	memset(bd, 0, sizeof(*bd));
-	if (cache_unresolved(&r->w->cache, r->w->st, &bd->faults, &bd->nfaults) != 0) {
-		db_error(r, "reading open faults");
+	if (x->n > 0 && ((bd->v = calloc(x->n, sizeof(*bd->v))) == NULL ||
+	    (bd->labs = calloc(x->nlabs, sizeof(*bd->labs))) == NULL))
 		return -1;
-	}
-	if (cf->ndevices > 0 && (bd->v = calloc(cf->ndevices, sizeof(*bd->v))) == NULL) {
-		req_error(r, 500, "内存不足。");
-		return -1;
-	}
-	for (size_t i = 0; i < cf->ndevices; i++)
-		bd->v[i].d = cf->devices[i];
-	bd->n = cf->ndevices;
-	qsort(bd->v, bd->n, sizeof(*bd->v), cmp_board_id);
 	for (size_t i = 0; i < bd->nfaults; i++) {
 		const struct fault *f = &bd->faults[i];
-		struct board_dev *b = board_find(bd, f->device);
+		long k = index_find(x, f->device);
 
-		if (b == NULL || f->cleared_at != 0)
+		if (k < 0 || f->cleared_at != 0)
 			continue;
 		if (f->kind == FK_COMM) {
-			if (b->offline_since == 0 || f->opened_at < b->offline_since)
-				b->offline_since = f->opened_at;
+			if (bd->v[k].offline_since == 0 || f->opened_at < bd->v[k].offline_since)
+				bd->v[k].offline_since = f->opened_at;
 		} else
-			b->alarms++;
+			bd->v[k].alarms++;
+	}
+	for (size_t i = 0; i < x->n; i++) {
+		struct board_lab *l = &bd->labs[x->lab_of[i]];
+
+		l->devs++;
+		l->offline += bd->v[i].offline_since != 0;
+		l->alarms += bd->v[i].alarms;
 	}
 	return 0;
 }
@@ -168,90 +214,102 @@ board_load(struct req *r, struct board *bd)
 static void
 board_free(struct board *bd)
 {
+	if (bd == NULL)
+		return;
 	free(bd->v);
+	free(bd->labs);
+	memset(bd, 0, sizeof(*bd));
 }
 
-/* The labs in the order the configuration first names them; calls fn for each. */
-static void
-each_lab(const struct config *cf, void (*fn)(struct req *, const struct board *, const char *),
-    struct req *r, const struct board *bd)
-{
-	for (size_t i = 0; i < cf->ndevices; i++) {
-		const char *lab = cf->devices[i]->lab ? cf->devices[i]->lab : "";
-		int seen = 0;
-
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = strcmp(cf->devices[k]->lab ? cf->devices[k]->lab : "", lab) == 0;
-		if (!seen)
-			fn(r, bd, lab);
-	}
-}
-
+/* The board as of the cached unresolved list: counted again only when that
+ * list was read again. 0, or -1 after answering 500. */
 static int
-in_lab(const struct conf_device *d, const char *lab)
+board_load(struct req *r, const struct board **out)
 {
-	return strcmp(d->lab ? d->lab : "", lab) == 0;
-}
+	struct web *w = r->w;
+	struct board *bd = &w->board;
+	const struct fault *v;
+	size_t n;
 
-/* A lab's name and counts, inside a tile. */
-static void
-lab_tile_text(struct req *r, const struct board *bd, const char *lab)
-{
-	int devs = 0, off = 0, alarms = 0;
-
-	for (size_t k = 0; k < bd->n; k++)
-		if (in_lab(bd->v[k].d, lab)) {
-			devs++;
-			off += bd->v[k].offline_since != 0;
-			alarms += bd->v[k].alarms;
+	if (cache_unresolved(&w->cache, w->st, &v, &n) != 0) {
+		db_error(r, "reading open faults");
+		return -1;
+	}
+	if (w->board_seq != w->cache.unresolved.seq || bd->faults != v) {
+		board_free(bd);
+		w->board_seq = -1;
+		bd->faults = v;
+		bd->nfaults = n;
+		if (board_fill(&w->index, bd) != 0) {
+			board_free(bd);
+			req_error(r, 500, "内存不足。");
+			return -1;
 		}
-	buf_put(&r->out, "<span class=\"t\">");
-	buf_esc(&r->out, lab[0] ? lab : "（未分实训室）");
-	buf_printf(&r->out, "</span><br><span class=\"mut\">%d 台设备</span><br>"
-			    "<span class=\"%s\">%d 台离线</span> · <span class=\"%s\">%d 个报警</span>",
-	    devs, off ? "s-open" : "s-repaired", off, alarms ? "s-open" : "s-repaired", alarms);
+		w->board_seq = w->cache.unresolved.seq;
+	}
+	*out = bd;
+	return 0;
 }
 
-static void
-lab_tile(struct req *r, const struct board *bd, const char *lab)
+void
+web_board_free(struct web *w)
 {
+	board_free(&w->board);
+	w->board_seq = -1;
+}
+
+/* A lab's tile: its name and counts, a link to its devices. */
+static void
+lab_tile(struct req *r, const struct board *bd, size_t k)
+{
+	const char *lab = r->w->index.labs[k];
+	const struct board_lab *l = &bd->labs[k];
+
 	buf_put(&r->out, "<a class=\"card\" href=\"/devices?lab=");
 	buf_url(&r->out, lab);
-	buf_put(&r->out, "\">");
-	lab_tile_text(r, bd, lab);
-	buf_put(&r->out, "</a>");
+	buf_put(&r->out, "\"><span class=\"t\">");
+	buf_esc(&r->out, lab[0] ? lab : "（未分实训室）");
+	buf_printf(&r->out, "</span><br><span class=\"mut\">%d 台设备</span><br>"
+			    "<span class=\"%s\">%d 台离线</span> · <span class=\"%s\">%d 个报警</span></a>",
+	    l->devs, l->offline ? "s-open" : "s-repaired", l->offline, l->alarms ? "s-open" : "s-repaired",
+	    l->alarms);
+}
+
+static void
+lab_tiles(struct req *r, const struct board *bd)
+{
+	buf_put(&r->out, "<div class=\"grid\">");
+	for (size_t k = 0; k < r->w->index.nlabs; k++)
+		lab_tile(r, bd, k);
+	buf_put(&r->out, "</div>\n");
 }
 
 void
 page_home(struct req *r)
 {
-	struct board bd;
+	const struct board *bd;
+	const struct fault *v;
+	size_t n, shown = 0;
 	struct page_ctx c;
-	size_t shown = 0;
 	int tech = r->acct.role == ROLE_TECHNICIAN;
 
 	/* a technician's page is the list; the board is for the others */
-	if (tech) {
-		memset(&bd, 0, sizeof(bd));
-		if (cache_unresolved(&r->w->cache, r->w->st, &bd.faults, &bd.nfaults) != 0) {
-			db_error(r, "reading open faults");
-			return;
-		}
-	} else if (board_load(r, &bd) != 0)
+	if (cache_unresolved(&r->w->cache, r->w->st, &v, &n) != 0) {
+		db_error(r, "reading open faults");
+		return;
+	}
+	if (!tech && board_load(r, &bd) != 0)
 		return;
 	req_ctx(r, tech ? "我的工作" : "设备状态", &c);
 	page_begin(&r->out, &c);
 	req_flash(r);
-	if (!tech) {
-		buf_put(&r->out, "<div class=\"grid\">");
-		each_lab(r->w->cf, lab_tile, r, &bd);
-		buf_put(&r->out, "</div>\n");
-	}
+	if (!tech)
+		lab_tiles(r, bd);
 	buf_put(&r->out, tech ? "<h2>我负责的待办（最新在前）</h2>\n" : "<h2>待处理的故障和事件（最新在前）</h2>\n");
-	for (size_t i = 0; i < bd.nfaults && shown < LIST_MAX; i++) {
-		if (!auth_in_lab(&r->acct, bd.faults[i].lab))
+	for (size_t i = 0; i < n && shown < LIST_MAX; i++) {
+		if (!auth_in_lab(&r->acct, v[i].lab))
 			continue;
-		fault_card(r, &bd.faults[i], device_name(r, bd.faults[i].device));
+		fault_card(r, &v[i], device_name(r, v[i].device));
 		shown++;
 	}
 	if (shown == 0)
@@ -259,7 +317,6 @@ page_home(struct req *r)
 	else if (shown == LIST_MAX)
 		buf_printf(&r->out, "<p class=\"mut\">只列出最新的 %d 条。</p>\n", LIST_MAX);
 	page_end(&r->out);
-	board_free(&bd);
 }
 
 /* One history entry's people-readable fields from its audit detail. */
@@ -525,9 +582,9 @@ lab_devices(struct req *r, const struct board *bd, const char *lab)
 	buf_put(b, "</h2>");
 	for (size_t k = 0; k < cf->ndevices; k++) {
 		const struct conf_device *d = cf->devices[k];
-		const struct board_dev *st = board_find(bd, d->id);
+		const struct board_dev *st;
 
-		if (!in_lab(d, lab) || st == NULL)
+		if (strcmp(d->lab ? d->lab : "", lab) != 0 || (st = board_find(r, bd, d->id)) == NULL)
 			continue;
 		buf_put(b, "<a class=\"card\" href=\"/devices/");
 		buf_url(b, d->id);
@@ -550,7 +607,7 @@ void
 page_devices(struct req *r)
 {
 	const char *lab = web_form_get(&r->query, "lab");
-	struct board bd;
+	const struct board *bd;
 	struct page_ctx c;
 
 	if (board_load(r, &bd) != 0)
@@ -558,16 +615,13 @@ page_devices(struct req *r)
 	req_ctx(r, lab ? lab : "设备", &c);
 	page_begin(&r->out, &c);
 	if (lab != NULL)
-		lab_devices(r, &bd, lab);
-	else if (bd.n <= WEB_DEVICES_ONE_PAGE)
-		each_lab(r->w->cf, lab_devices, r, &bd);
-	else {
-		buf_put(&r->out, "<div class=\"grid\">");
-		each_lab(r->w->cf, lab_tile, r, &bd);
-		buf_put(&r->out, "</div>");
-	}
+		lab_devices(r, bd, lab);
+	else if (r->w->index.n <= WEB_DEVICES_ONE_PAGE)
+		for (size_t k = 0; k < r->w->index.nlabs; k++)
+			lab_devices(r, bd, r->w->index.labs[k]);
+	else
+		lab_tiles(r, bd);
 	page_end(&r->out);
-	board_free(&bd);
 }
 
 void
@@ -576,7 +630,7 @@ page_device(struct req *r, const char *id)
 	const struct conf_device *d = config_device(r->w->cf, id);
 	struct fault_filter flt = { 0 };
 	struct fault *v = NULL;
-	struct board bd;
+	const struct board *bd;
 	const struct board_dev *st;
 	size_t n = 0, shown = 0;
 	struct page_ctx c;
@@ -589,10 +643,9 @@ page_device(struct req *r, const char *id)
 	}
 	if (board_load(r, &bd) != 0)
 		return;
-	st = board_find(&bd, id);
+	st = board_find(r, bd, id);
 	flt.device = id;
 	if (store_faults(r->w->st, &flt, &v, &n) != 0) {
-		board_free(&bd);
 		db_error(r, "reading faults");
 		return;
 	}
@@ -610,9 +663,9 @@ page_device(struct req *r, const char *id)
 	} else
 		field(b, "状态", st && st->alarms ? "有报警" : "在线");
 	buf_put(b, "</table>\n<h2>未处理</h2>");
-	for (size_t i = 0; i < bd.nfaults; i++)
-		if (strcmp(bd.faults[i].device, id) == 0) {
-			fault_card(r, &bd.faults[i], NULL);
+	for (size_t i = 0; i < bd->nfaults; i++)
+		if (strcmp(bd->faults[i].device, id) == 0) {
+			fault_card(r, &bd->faults[i], NULL);
 			shown++;
 		}
 	if (shown == 0)
@@ -636,7 +689,6 @@ page_device(struct req *r, const char *id)
 		buf_put(b, "<p class=\"mut\">还没有记录。</p>");
 	page_end(b);
 	store_faults_free(v, n);
-	board_free(&bd);
 }
 
 void

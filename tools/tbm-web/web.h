@@ -30,8 +30,37 @@
 #define WEB_DEVICES_ONE_PAGE 60
 #define WEB_PRELOGIN_COOKIE "tbm_login"
 
+/* The configuration's devices, indexed once at start (the configuration
+ * does not change while tbm-web runs). */
+struct web_index {
+	const struct conf_device **by_id;   /* sorted by id */
+	size_t *lab_of;            /* parallel to by_id: the index of its lab in labs */
+	size_t n;
+	const char **labs;         /* distinct labs, in the configuration's order ("" for none) */
+	size_t nlabs;
+};
+
+/* The status board: every configured device's state from the unresolved
+ * faults, and each lab's totals (pages.c; kept while that list is). */
+struct board_dev {
+	int alarms;                /* unresolved fault/safety events not cleared yet */
+	int64_t offline_since;     /* an open comm fault; 0: online */
+};
+struct board_lab {
+	int devs, offline, alarms;
+};
+struct board {
+	struct board_dev *v;       /* parallel to the index */
+	struct board_lab *labs;    /* parallel to the index's labs */
+	const struct fault *faults;   /* unresolved, newest first (the cache's) */
+	size_t nfaults;
+};
+
 struct web {
 	struct config *cf;
+	struct web_index index;
+	struct board board;
+	int64_t board_seq;         /* the unresolved list's seq it was counted from; -1: none */
 	const char *db_path;
 	struct store *st;
 	struct sessions *ss;
@@ -62,6 +91,10 @@ struct req {
 	char cookie[320];
 	int no_store;
 };
+
+int web_index_build(struct web *w);   /* 0 or -1 (out of memory) */
+void web_index_free(struct web *w);
+void web_board_free(struct web *w);
 
 /* Responses. */
 void req_redirect(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
