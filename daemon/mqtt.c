@@ -9,7 +9,7 @@
  */
 #include "mqtt.h"
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <mosquitto.h>
 #include <pthread.h>

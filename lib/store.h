@@ -1,7 +1,8 @@
 /*
  * store.h - the SQLite database: schema and migrations, the events written
  * by tbmond's writer thread, the audit hash chain, and every query the tools
- * make. All SQL of the project lives in store*.c.
+ * make. All SQL of the project lives in store*.c; this header is grouped by
+ * the file that implements each part.
  */
 #ifndef TBM_STORE_H
 #define TBM_STORE_H
@@ -11,27 +12,14 @@
 
 #include "account.h"
 #include "config.h"
+#include "event.h"
 
 struct store;
 
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_NOTIME 0   /* an absent timestamp */
 
-enum fault_kind { FK_FAULT = 0, FK_COMM, FK_SAFETY };
-const char *fault_kind_name(enum fault_kind k);
-int fault_kind_parse(const char *s);   /* -1 if unknown */
-
-/* An event from the detector to the writer thread. Fixed-size so the queue
- * never allocates. */
-enum event_type { EV_OPEN = 1, EV_CLEAR };
-struct tbm_event {
-	enum event_type type;
-	enum fault_kind kind;
-	char device[CONF_ID_MAX];
-	char point[CONF_ID_MAX];   /* "comm" for communication faults */
-	double code;               /* value at opening */
-	int64_t at_ms;
-};
+/* ---- store.c: the connection, schema, runs, the configuration's mirror ---- */
 
 /* store_open: opens (creating and migrating when !readonly) the database.
  * On error returns -1 with a message in err. */
@@ -52,6 +40,8 @@ int store_run_start(struct store *st, int64_t now_ms, int64_t *run_id);
 int store_run_alive(struct store *st, int64_t run_id, int64_t now_ms);
 int store_run_stop(struct store *st, int64_t run_id, int64_t now_ms);
 
+/* ---- store_events.c: the detector's events ---- */
+
 /* Writes a batch of detector events in one BEGIN IMMEDIATE transaction.
  * Returns the number of events applied (opens of an already open fault and
  * clears of no open fault are no-ops and are not counted), or -1 on error,
@@ -62,6 +52,8 @@ int store_write_events(struct store *st, const struct tbm_event *ev, size_t n);
 typedef void (*store_open_cb)(void *arg, const char *device, const char *point,
     enum fault_kind kind, int64_t id);
 int store_each_open_fault(struct store *st, store_open_cb cb, void *arg);
+
+/* ---- store_query.c: what the tools read ---- */
 
 struct fault {
 	int64_t id;
@@ -108,6 +100,49 @@ struct audit_rec {
 int store_audit_for(struct store *st, int64_t fault_id, struct audit_rec **out, size_t *n);
 void store_audit_free(struct audit_rec *v, size_t n);
 
+struct site_row {
+	char *id, *name, *timezone;
+};
+int store_site(struct store *st, struct site_row *out);   /* 1 found, 0 none, -1 error */
+void store_site_clear(struct site_row *s);
+
+struct device_row {
+	char *id, *name, *lab, *protocol;
+	int assessment;
+	int in_config;
+	int open_faults;           /* open kind fault/safety faults */
+	int comm_open;             /* an open comm fault: offline */
+	int64_t comm_since;
+};
+int store_devices(struct store *st, struct device_row **out, size_t *n);
+void store_devices_free(struct device_row *v, size_t n);
+
+struct run_row {
+	int64_t id, started_at, alive_at, stopped_at;
+};
+int store_last_run(struct store *st, struct run_row *out);   /* 1 found, 0 none, -1 error */
+/* Every daemon run that overlaps [from, to), oldest first. */
+int store_runs(struct store *st, int64_t from_ms, int64_t to_ms, struct run_row **out, size_t *n);
+
+/* The compact form of a fault the indicators work on. */
+struct period_fault {
+	int64_t id, opened_at, cleared_at, repaired_at, dismissed_at, repeat_of;
+	enum fault_kind kind;
+	int manual, assessment;
+	enum safety_class cls;     /* SC_UNCLASSIFIED until a manager classifies it */
+	char device[CONF_ID_MAX];
+	char *label;
+};
+/* Faults that opened before `to_ms` and were still open (or opened) at `from_ms`. */
+int store_period_faults(struct store *st, int64_t from_ms, int64_t to_ms,
+    struct period_fault **out, size_t *n);
+void store_period_faults_free(struct period_fault *v, size_t n);
+/* Ids of the devices that have a configured safety point. */
+int store_safety_devices(struct store *st, char ***ids, size_t *n);
+void store_strings_free(char **v, size_t n);
+
+/* ---- store_people.c ---- */
+
 /*
  * The people's changes. Each runs in one BEGIN IMMEDIATE transaction with
  * its audit record. 0 done; STORE_REFUSED with the reason in err (unknown
@@ -142,6 +177,8 @@ int store_amend(struct store *st, int64_t id, const struct actor *who, const str
     int64_t now, char *err, size_t len);
 int store_reopen(struct store *st, int64_t id, const struct actor *who, const char *reason, int64_t now, char *err, size_t len);
 
+/* ---- store_accounts.c ---- */
+
 /*
  * Accounts (store_accounts.c). Every change is an audit record (no fault
  * id; action account-add, account-passwd, account-disable, account-enable),
@@ -163,6 +200,8 @@ int store_account_set_disabled(struct store *st, const struct actor *who, const 
 /* How many enabled managers there are (0: the bootstrap is open), -1 on error. */
 int store_account_managers(struct store *st);
 
+/* ---- store_verify.c ---- */
+
 /* store_verify: walks the audit hash chain, then replays it and compares
  * every fault row and every account. 0 intact (counts in records/faults),
  * 1 tampered (the first problem in err), -1 error. */
@@ -178,6 +217,8 @@ struct verify_result {
 };
 int store_verify_head(struct store *st, struct verify_result *res, char *err, size_t len);
 
+/* ---- store_outbox.c ---- */
+
 /* The MQTT outbox: audit records after a watermark, with their fault's
  * device and point, oldest first; the watermark lives in the meta table. */
 struct outbox_rec {
@@ -190,47 +231,8 @@ int store_outbox(struct store *st, int64_t after_seq, size_t limit, struct outbo
 void store_outbox_free(struct outbox_rec *v, size_t n);
 int store_meta_int(struct store *st, const char *key, int64_t *v);   /* 1 found, 0 none, -1 error */
 int store_set_meta_int(struct store *st, const char *key, int64_t v);
-int64_t store_audit_last_seq(struct store *st);   /* 0 when empty, -1 on error */
-
-struct site_row {
-	char *id, *name, *timezone;
-};
-int store_site(struct store *st, struct site_row *out);   /* 1 found, 0 none, -1 error */
-void store_site_clear(struct site_row *s);
-
-struct device_row {
-	char *id, *name, *lab, *protocol;
-	int assessment;
-	int in_config;
-	int open_faults;           /* open kind fault/safety faults */
-	int comm_open;             /* an open comm fault: offline */
-	int64_t comm_since;
-};
-int store_devices(struct store *st, struct device_row **out, size_t *n);
-void store_devices_free(struct device_row *v, size_t n);
-
-struct run_row {
-	int64_t id, started_at, alive_at, stopped_at;
-};
-int store_last_run(struct store *st, struct run_row *out);   /* 1 found, 0 none, -1 error */
-/* Every daemon run that overlaps [from, to), oldest first. */
-int store_runs(struct store *st, int64_t from_ms, int64_t to_ms, struct run_row **out, size_t *n);
-
-/* The compact form of a fault the indicators work on. */
-struct period_fault {
-	int64_t id, opened_at, cleared_at, repaired_at, dismissed_at, repeat_of;
-	enum fault_kind kind;
-	int manual, assessment;
-	int cls;                   /* -1 unclassified, 0 accident, 1 near-miss, 2 drill, 3 none */
-	char device[CONF_ID_MAX];
-	char *label;
-};
-/* Faults that opened before `to_ms` and were still open (or opened) at `from_ms`. */
-int store_period_faults(struct store *st, int64_t from_ms, int64_t to_ms,
-    struct period_fault **out, size_t *n);
-void store_period_faults_free(struct period_fault *v, size_t n);
-/* Ids of the devices that have a configured safety point. */
-int store_safety_devices(struct store *st, char ***ids, size_t *n);
-void store_strings_free(char **v, size_t n);
+/* The last audit record's seq (0 when empty, -1 on error): every change to a
+ * fault or an account appends one, so tbm-web keeps what it read until it moves. */
+int64_t store_audit_last_seq(struct store *st);
 
 #endif

@@ -4,33 +4,26 @@
  * is part of the evidence that `verify` checks; the password and its hash
  * never go into a record.
  */
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rights.h"
-#include "store.h"
 #include "store_int.h"
 
-#define ACCOUNT_COLUMNS "id, name, display, role, disabled, labs, os_user"
-
-static int
-refuse(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(char *err, size_t len, const char *fmt, ...)
+/* A text column, strdup'ed; NULL for NULL (the account rows are read by
+ * hand: role and labs are parsed, not copied). */
+static char *
+col_str(sqlite3_stmt *s, int i)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return STORE_REFUSED;
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? strdup((const char *)t) : NULL;
 }
+
+#define ACCOUNT_COLUMNS "id, name, display, role, disabled, labs, os_user"
 
 /* labs as stored: a JSON array of strings, NULL for none (all labs) */
 static char *
@@ -81,12 +74,12 @@ account_from_row(sqlite3_stmt *s, struct account *a)
 
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(s, 0);
-	a->name = store_int_col_str(s, 1);
-	a->display = store_int_col_str(s, 2);
+	a->name = col_str(s, 1);
+	a->display = col_str(s, 2);
 	r = role_parse((const char *)sqlite3_column_text(s, 3));
 	a->role = r < 0 ? ROLE_VIEWER : (enum role)r;
 	a->disabled = sqlite3_column_int(s, 4);
-	a->os_user = store_int_col_str(s, 6);
+	a->os_user = col_str(s, 6);
 	if (a->name == NULL || labs_parse((const char *)sqlite3_column_text(s, 5), a) != 0) {
 		account_clear(a);
 		return -1;
@@ -105,13 +98,13 @@ account_where(struct store *st, const char *sql, const char *v, struct account *
 	memset(out, 0, sizeof(*out));
 	if (pw_hash)
 		*pw_hash = NULL;
-	if ((s = store_int_prep(st, sql)) == NULL)
+	if ((s = store_prep(st, sql)) == NULL)
 		return -1;
-	store_int_bind_text(s, 1, v);
+	store_bind_text(s, 1, v);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		found = account_from_row(s, out) == 0 ? 1 : -1;
 		if (found == 1 && pw_hash)
-			*pw_hash = store_int_col_str(s, 7);
+			*pw_hash = col_str(s, 7);
 	} else if (rc != SQLITE_DONE)
 		found = -1;
 	sqlite3_finalize(s);
@@ -142,7 +135,7 @@ store_accounts(struct store *st, struct account **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if ((s = store_int_prep(st, "SELECT " ACCOUNT_COLUMNS " FROM accounts ORDER BY name")) == NULL)
+	if ((s = store_prep(st, "SELECT " ACCOUNT_COLUMNS " FROM accounts ORDER BY name")) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (len == cap) {
@@ -209,7 +202,7 @@ store_account_managers(struct store *st)
 	sqlite3_stmt *s;
 	int n = -1;
 
-	s = store_int_prep(st, "SELECT count(*) FROM accounts WHERE role = 'manager' AND disabled = 0");
+	s = store_prep(st, "SELECT count(*) FROM accounts WHERE role = 'manager' AND disabled = 0");
 	if (s == NULL)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -223,7 +216,7 @@ static int
 account_audit(struct store *st, const struct actor *who, const char *action, int64_t now,
     cJSON *detail)
 {
-	cJSON *w = store_int_who_json(who);
+	cJSON *w = store_people_who_json(who);
 	char *text;
 	int rc;
 
@@ -238,7 +231,7 @@ account_audit(struct store *st, const struct actor *who, const char *action, int
 	cJSON_Delete(detail);
 	if (text == NULL)
 		return -1;
-	rc = store_int_append_audit(st, now, 0, action, account_actor_name(who), text);
+	rc = store_change_audit(st, now, 0, action, account_actor_name(who), text);
 	cJSON_free(text);
 	return rc;
 }
@@ -251,15 +244,15 @@ may_manage(struct store *st, const struct actor *who, const char *target, char *
 	struct account me;
 	int r;
 
-	if ((r = store_int_actor_account(st, who, &me, err, len)) == 0) {
+	if ((r = store_people_actor(st, who, &me, err, len)) == 0) {
 		if (target == NULL || strcmp(target, me.name) != 0)
 			r = rights_check(&me, RIGHT_MANAGE_USERS, NULL, NULL, 0, err, len);
 		account_clear(&me);
 	}
 	if (r < 0)
-		return store_int_db_error(st, err, len);
+		return store_db_error(st, err, len);
 	if (r != 0)
-		store_int_rollback(st);
+		store_rollback(st);
 	return r;
 }
 
@@ -271,7 +264,7 @@ check_password(const char *password, char *err, size_t len)
 	for (const unsigned char *p = (const unsigned char *)password; *p; p++)
 		chars += (*p & 0xc0) != 0x80;
 	if (chars < ACCOUNT_PASSWORD_MIN)
-		return refuse(err, len, "a password needs at least %d characters", ACCOUNT_PASSWORD_MIN);
+		return store_refuse(err, len, "a password needs at least %d characters", ACCOUNT_PASSWORD_MIN);
 	return 0;
 }
 
@@ -288,15 +281,15 @@ store_account_add(struct store *st, const struct actor *who, const struct accoun
 	if (account_name_check(a->name, err, len) != 0)
 		return STORE_REFUSED;
 	if (role_parse(role_name(a->role)) < 0)
-		return refuse(err, len, "unknown role");
+		return store_refuse(err, len, "unknown role");
 	if (a->nlabs && a->role != ROLE_TECHNICIAN)
-		return refuse(err, len, "only a technician is limited to labs (%s is a %s)", a->name,
+		return store_refuse(err, len, "only a technician is limited to labs (%s is a %s)", a->name,
 		    role_name(a->role));
 	for (size_t i = 0; i < a->nlabs; i++)
 		if (a->labs[i] == NULL || *a->labs[i] == '\0')
-			return refuse(err, len, "a lab name must not be empty");
+			return store_refuse(err, len, "a lab name must not be empty");
 	if (a->os_user && (*a->os_user == '\0' || strpbrk(a->os_user, " \t\n:/") != NULL))
-		return refuse(err, len, "'%s' is not an OS user name", a->os_user);
+		return store_refuse(err, len, "'%s' is not an OS user name", a->os_user);
 	if (password && (r = check_password(password, err, len)) != 0)
 		return r;
 	/* hash before the transaction: yescrypt takes a while, the daemon writes meanwhile */
@@ -308,16 +301,16 @@ store_account_add(struct store *st, const struct actor *who, const struct accoun
 		snprintf(err, len, "out of memory");
 		return -1;
 	}
-	if (store_int_begin(st) != 0) {
+	if (store_begin(st) != 0) {
 		cJSON_free(labs);
-		return store_int_db_error(st, err, len);
+		return store_db_error(st, err, len);
 	}
 	if (who == NULL || who->acct == NULL) {
 		r = store_account_managers(st);
 		if (r < 0)
 			goto dberr;
 		if (r > 0 || a->role != ROLE_MANAGER) {
-			r = refuse(err, len, r > 0 ? "a manager adds accounts (--by NAME): the base has "
+			r = store_refuse(err, len, r > 0 ? "a manager adds accounts (--by NAME): the base has "
 			    "its first manager already" : "the first account of a base is a manager "
 			    "(--role manager)");
 			goto refused;
@@ -330,28 +323,28 @@ store_account_add(struct store *st, const struct actor *who, const struct accoun
 		if (r < 0)
 			goto dberr;
 		account_clear(&other);
-		r = refuse(err, len, "account %s exists already", a->name);
+		r = store_refuse(err, len, "account %s exists already", a->name);
 		goto refused;
 	}
 	if (a->os_user && (r = store_account_by_os_user(st, a->os_user, &other)) != 0) {
 		if (r < 0)
 			goto dberr;
-		r = refuse(err, len, "OS user %s is bound to account %s already", a->os_user, other.name);
+		r = store_refuse(err, len, "OS user %s is bound to account %s already", a->os_user, other.name);
 		account_clear(&other);
 		goto refused;
 	}
-	s = store_int_prep(st, "INSERT INTO accounts (name, display, role, disabled, labs, os_user, "
+	s = store_prep(st, "INSERT INTO accounts (name, display, role, disabled, labs, os_user, "
 	    "pw_hash, created_at) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7)");
 	if (s == NULL)
 		goto dberr;
-	store_int_bind_text(s, 1, a->name);
-	store_int_bind_text(s, 2, a->display);
-	store_int_bind_text(s, 3, role_name(a->role));
-	store_int_bind_text(s, 4, labs);
-	store_int_bind_text(s, 5, a->os_user);
-	store_int_bind_text(s, 6, password ? hash : NULL);
+	store_bind_text(s, 1, a->name);
+	store_bind_text(s, 2, a->display);
+	store_bind_text(s, 3, role_name(a->role));
+	store_bind_text(s, 4, labs);
+	store_bind_text(s, 5, a->os_user);
+	store_bind_text(s, 6, password ? hash : NULL);
 	sqlite3_bind_int64(s, 7, now);
-	if (store_int_step_done(st, s) != 0)
+	if (store_step_done(st, s) != 0)
 		goto dberr;
 	sqlite3_finalize(s);
 	s = NULL;
@@ -362,7 +355,7 @@ store_account_add(struct store *st, const struct actor *who, const struct accoun
 	cJSON_AddItemToObject(d, "labs", labs ? cJSON_Parse(labs) : cJSON_CreateNull());
 	cJSON_AddItemToObject(d, "os_user", a->os_user ? cJSON_CreateString(a->os_user) : cJSON_CreateNull());
 	cJSON_AddBoolToObject(d, "password", password != NULL);
-	if (account_audit(st, who, "account-add", now, d) != 0 || store_int_commit(st) != 0)
+	if (account_audit(st, who, "account-add", now, d) != 0 || store_commit(st) != 0)
 		goto dberr;
 	explicit_bzero(hash, sizeof(hash));
 	cJSON_free(labs);
@@ -371,11 +364,11 @@ dberr:
 	sqlite3_finalize(s);
 	cJSON_free(labs);
 	explicit_bzero(hash, sizeof(hash));
-	return store_int_db_error(st, err, len);
+	return store_db_error(st, err, len);
 refused:
 	cJSON_free(labs);
 	explicit_bzero(hash, sizeof(hash));
-	store_int_rollback(st);
+	store_rollback(st);
 	return r;
 }
 
@@ -384,21 +377,21 @@ refused:
 static int
 account_update(struct store *st, const char *sql, const char *name, const char *text, int num)
 {
-	sqlite3_stmt *s = store_int_prep(st, sql);
+	sqlite3_stmt *s = store_prep(st, sql);
 	int r;
 
 	if (s == NULL)
 		return -1;
-	store_int_bind_text(s, 1, name);
+	store_bind_text(s, 1, name);
 	if (text)
-		store_int_bind_text(s, 2, text);
+		store_bind_text(s, 2, text);
 	else
 		sqlite3_bind_int(s, 2, num);
-	r = store_int_step_done(st, s);
+	r = store_step_done(st, s);
 	sqlite3_finalize(s);
 	if (r != 0)
 		return -1;
-	return sqlite3_changes(store_int_db(st)) > 0;
+	return sqlite3_changes(st->db) > 0;
 }
 
 int
@@ -410,31 +403,31 @@ store_account_passwd(struct store *st, const struct actor *who, const char *name
 	int r;
 
 	if (password == NULL || (r = check_password(password, err, len)) != 0)
-		return password ? r : refuse(err, len, "no password given");
+		return password ? r : store_refuse(err, len, "no password given");
 	if (account_hash_password(password, hash, sizeof(hash)) != 0) {
 		snprintf(err, len, "cannot hash the password (libcrypt)");
 		return -1;
 	}
-	if (store_int_begin(st) != 0)
-		return store_int_db_error(st, err, len);
+	if (store_begin(st) != 0)
+		return store_db_error(st, err, len);
 	if ((r = may_manage(st, who, name, err, len)) != 0)
 		goto out;
 	r = account_update(st, "UPDATE accounts SET pw_hash = ?2 WHERE name = ?1", name, hash, 0);
 	if (r < 0)
 		goto dberr;
 	if (r == 0) {
-		store_int_rollback(st);
-		r = refuse(err, len, "no account '%s'", name);
+		store_rollback(st);
+		r = store_refuse(err, len, "no account '%s'", name);
 		goto out;
 	}
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "account", name);
-	if (account_audit(st, who, "account-passwd", now, d) != 0 || store_int_commit(st) != 0)
+	if (account_audit(st, who, "account-passwd", now, d) != 0 || store_commit(st) != 0)
 		goto dberr;
 	r = 0;
 	goto out;
 dberr:
-	r = store_int_db_error(st, err, len);
+	r = store_db_error(st, err, len);
 out:
 	explicit_bzero(hash, sizeof(hash));
 	return r;
@@ -448,36 +441,36 @@ store_account_set_disabled(struct store *st, const struct actor *who, const char
 	cJSON *d;
 	int r;
 
-	if (store_int_begin(st) != 0)
-		return store_int_db_error(st, err, len);
+	if (store_begin(st) != 0)
+		return store_db_error(st, err, len);
 	if ((r = may_manage(st, who, NULL, err, len)) != 0)
 		return r;
 	if ((r = store_account_get(st, name, &target)) <= 0) {
 		if (r < 0)
-			return store_int_db_error(st, err, len);
-		store_int_rollback(st);
-		return refuse(err, len, "no account '%s'", name);
+			return store_db_error(st, err, len);
+		store_rollback(st);
+		return store_refuse(err, len, "no account '%s'", name);
 	}
 	if (target.disabled == (disabled != 0)) {
 		account_clear(&target);
-		store_int_rollback(st);
-		return refuse(err, len, "account %s is %s already", name, disabled ? "disabled" : "enabled");
+		store_rollback(st);
+		return store_refuse(err, len, "account %s is %s already", name, disabled ? "disabled" : "enabled");
 	}
 	if (disabled && target.role == ROLE_MANAGER && store_account_managers(st) == 1) {
 		account_clear(&target);
-		store_int_rollback(st);
-		return refuse(err, len, "%s is the last enabled manager: add another manager first", name);
+		store_rollback(st);
+		return store_refuse(err, len, "%s is the last enabled manager: add another manager first", name);
 	}
 	account_clear(&target);
 	if (account_update(st, "UPDATE accounts SET disabled = ?2 WHERE name = ?1", name, NULL,
 	    disabled != 0) < 0)
-		return store_int_db_error(st, err, len);
+		return store_db_error(st, err, len);
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "account", name);
 	cJSON_AddBoolToObject(d, "disabled", disabled != 0);
 	if (account_audit(st, who, disabled ? "account-disable" : "account-enable", now, d) != 0 ||
-	    store_int_commit(st) != 0)
-		return store_int_db_error(st, err, len);
+	    store_commit(st) != 0)
+		return store_db_error(st, err, len);
 	return 0;
 }
 
@@ -508,14 +501,14 @@ same_json(const cJSON *want, const char *have_text)
 }
 
 int
-store_int_verify_accounts(struct store *st, unsigned long *accounts, char *err, size_t len)
+store_accounts_verify(struct store *st, unsigned long *accounts, char *err, size_t len)
 {
 	struct replayed *v = NULL;
 	size_t n = 0;
 	sqlite3_stmt *s;
 	int rc, bad = 0;
 
-	s = store_int_prep(st, "SELECT seq, action, detail FROM audit WHERE fault_id IS NULL AND "
+	s = store_prep(st, "SELECT seq, action, detail FROM audit WHERE fault_id IS NULL AND "
 	    "action LIKE 'account-%' ORDER BY seq");
 	if (s == NULL)
 		goto dberr;
@@ -564,7 +557,7 @@ store_int_verify_accounts(struct store *st, unsigned long *accounts, char *err, 
 	sqlite3_finalize(s);
 	if (bad)
 		goto out;
-	if ((s = store_int_prep(st, "SELECT name, display, role, labs, os_user, disabled FROM accounts "
+	if ((s = store_prep(st, "SELECT name, display, role, labs, os_user, disabled FROM accounts "
 	    "ORDER BY id")) == NULL)
 		goto dberr;
 	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -607,7 +600,7 @@ oom:
 	bad = -1;
 	goto out;
 dberr:
-	snprintf(err, len, "database: %s", sqlite3_errmsg(store_int_db(st)));
+	snprintf(err, len, "database: %s", sqlite3_errmsg(st->db));
 	bad = -1;
 out:
 	for (size_t i = 0; i < n; i++) {

@@ -8,14 +8,14 @@
  *   weld-01 (safety, 焊接实训室)         05-05 10:00 open, 10:05 clear, classified near-miss
  * base-b (minhang): daemon observing 01-01 .. 12-01 only (coverage 334/365).
  *   cnc-11 (assessment, 数控加工实训室) 04-02 10:00 open, 11:00 clear, repaired 12:00 (2 h)
- *   plc-01 (assessment, PLC实训室)      11-20 09:00 open, 12-10 09:00 clear (20 days down),
- *                                       repaired 12-10 10:00 (481 h)
+ *   plc-01 (assessment, PLC实训室)      11-10 09:00 open, 11-30 09:00 clear (20 days down),
+ *                                       repaired 11-30 10:00 (481 h)
  *   weld-11 (safety, 焊接实训室)         08-08 14:00 open, 14:01 clear, not classified
  *
  * Merged: 5 faults, 4 repaired (80%), within 24 h 2, within 72 h 3, MTTR
  * (6+48+2+481)/4 = 134.25 h; accidents 0, near-misses 1, unclassified 1
- * (provisional); coverage min(1, 334/365); labs 2 + 3, normal 4 (PLC实训室
- * 1 - 20/365 = 94.52%).
+ * (provisional); coverage min(1, 334/365); labs 2 + 3, normal 4 (PLC实训室:
+ * availability over observed time, 1 - 20/334 = 94.01%).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,9 +218,9 @@ make_b(const char *dir)
 	    repair(st, "cnc-11", t(4, 2, 10, 0), t(4, 2, 12, 0)) ||
 	    ev(st, EV_OPEN, FK_SAFETY, "weld-11", "estop", t(8, 8, 14, 0)) ||
 	    ev(st, EV_CLEAR, FK_SAFETY, "weld-11", "estop", t(8, 8, 14, 1)) ||
-	    ev(st, EV_OPEN, FK_FAULT, "plc-01", "fault", t(11, 20, 9, 0)) ||
-	    ev(st, EV_CLEAR, FK_FAULT, "plc-01", "fault", t(12, 10, 9, 0)) ||
-	    repair(st, "plc-01", t(11, 20, 9, 0), t(12, 10, 10, 0)))
+	    ev(st, EV_OPEN, FK_FAULT, "plc-01", "fault", t(11, 10, 9, 0)) ||
+	    ev(st, EV_CLEAR, FK_FAULT, "plc-01", "fault", t(11, 30, 9, 0)) ||
+	    repair(st, "plc-01", t(11, 10, 9, 0), t(11, 30, 10, 0)))
 		goto out;
 	rc = 0;
 out:

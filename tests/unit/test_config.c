@@ -699,6 +699,23 @@ test_err_required(void **state)
 	    "point 'a.p': kind safety needs a when condition");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nkind = status\nclear = value == 0\n",
 	    "[point a.p]", "point 'a.p': clear without when");
+	/* when and clear must never hold together (a steady 90 would open and
+	 * clear a fault on every poll); a status point opens nothing */
+	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nwhen = value > 70\n"
+	    "clear = value > 80\n", "[point a.p]", "point 'a.p': when (value > 70) and clear "
+	    "(value > 80) both hold at 161: a steady value would open and clear the event on every "
+	    "poll; they must not overlap");
+	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nwhen = value >= 80\n"
+	    "clear = value <= 80\n", "[point a.p]", "point 'a.p': when (value >= 80) and clear "
+	    "(value <= 80) both hold at 80: a steady value would open and clear the event on every "
+	    "poll; they must not overlap");
+	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nwhen = value == 1\n"
+	    "clear = value != 0\n", "[point a.p]", "point 'a.p': when (value == 1) and clear "
+	    "(value != 0) both hold at 1: a steady value would open and clear the event on every "
+	    "poll; they must not overlap");
+	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nkind = status\n"
+	    "when = value > 1\n", "[point a.p]",
+	    "point 'a.p': kind status opens no events, so when has no meaning (use kind = fault or safety)");
 	one_error(*state, SITE "[mqtt]\nclient_id = x\n", NULL, "[mqtt] url is required");
 	one_error(*state, SITE "[mqtt]\nurl = tcp://b\n", NULL,
 	    "[mqtt] url 'tcp://b' must start with mqtt:// or mqtts://");

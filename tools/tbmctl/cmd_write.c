@@ -366,14 +366,16 @@ do_reopen(struct ctl *ctl, void *arg, char *err, size_t len)
 int
 cmd_amend(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by action parts at note reason", "reason\0", do_amend,
+	/* no --reason is the store's refusal (one line, exit 1), as for every other
+	 * correction it refuses, not a usage error */
+	return change_cmd(ctl, argc, argv, "by action parts at note reason", NULL, do_amend,
 	    "amended");
 }
 
 int
 cmd_reopen(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by reason", "reason\0", do_reopen, "reopened");
+	return change_cmd(ctl, argc, argv, "by reason", NULL, do_reopen, "reopened");
 }
 
 int
