@@ -140,23 +140,33 @@ page_indicators(struct req *r)
 		buf_add(b, f1, 4);   /* the default period: this year */
 	buf_put(b, "\"><button type=\"submit\">查看</button></form>");
 
+	buf_put(b, "<p class=\"mut\">监测覆盖：tbmond 运行了本期的 ");
+	pct(b, in->observed);
+	buf_put(b, "。没有监测的时间既不算正常也不算故障。</p>");
+
 	buf_put(b, "<div class=\"grid\"><div class=\"card\"><span class=\"mut\">实训鉴定设备故障修复率</span><br><span class=\"big\">");
-	if (in->repair.no_faults)
+	if (in->repair.no_data)
+		buf_put(b, "无数据");
+	else if (in->repair.no_faults)
 		buf_put(b, "无故障");
 	else
 		pct(b, in->repair.rate);
-	buf_printf(b, "</span><br><span class=\"mut\">%d / %d 已修复；24 小时内 %d，72 小时内 %d；重复故障 %d</span></div>",
+	buf_printf(b, "</span><br><span class=\"mut\">%d / %d 已修复；24 小时内 %d，72 小时内 %d；重复故障 %d；鉴定设备监测 ",
 	    in->repair.repaired, in->repair.faults, in->repair.within_24h, in->repair.within_72h,
 	    in->repair.repeats);
-	buf_printf(b, "<div class=\"card\"><span class=\"mut\">实训室设备安全事故发生数</span><br><span class=\"big\">%d</span>",
-	    in->safety.accidents);
-	buf_printf(b, "<br><span class=\"mut\">未遂 %d，演练 %d，未分类 %d%s；安全点监测覆盖率 ",
+	pct(b, in->repair.observed);
+	buf_put(b, "</span></div>");
+	buf_put(b, "<div class=\"card\"><span class=\"mut\">实训室设备安全事故发生数</span><br><span class=\"big\">");
+	if (in->safety.no_data)
+		buf_put(b, "无数据");
+	else
+		buf_printf(b, "%d", in->safety.accidents);
+	buf_printf(b, "</span><br><span class=\"mut\">未遂 %d，演练 %d，未分类 %d%s；监测覆盖 ",
 	    in->safety.near_misses, in->safety.drills, in->safety.unclassified,
 	    in->safety.provisional ? "（暂定）" : "");
-	if (in->safety.safety_points)
-		pct(b, in->safety.coverage);
-	else
-		buf_put(b, "—（没有安全监测点）");
+	pct(b, in->safety.observed);
+	if (!in->safety.safety_points)
+		buf_put(b, "（没有安全监测点）");
 	buf_put(b, "</span></div>");
 	{
 		int normal = 0;
@@ -164,18 +174,21 @@ page_indicators(struct req *r)
 		for (size_t i = 0; i < in->nlabs; i++)
 			normal += in->labs[i].normal != 0;
 		buf_printf(b, "<div class=\"card\"><span class=\"mut\">实训室日常运作</span><br><span class=\"big\">%s</span>"
-			      "<br><span class=\"mut\">%d / %zu 个实训室可用率 ≥ %.0f%%</span></div></div>",
+			      "<br><span class=\"mut\">%d / %zu 个实训室可用率 ≥ %.0f%% 且监测 ≥ %.0f%%</span></div></div>",
 		    in->nlabs && normal == (int)in->nlabs ? "正常运转" : in->nlabs ? "未全部正常" : "无数据",
-		    normal, in->nlabs, in->normal_availability * 100);
+		    normal, in->nlabs, in->normal_availability * 100, in->min_coverage * 100);
 	}
-	buf_put(b, "<h2>实训室</h2><div class=\"scroll\"><table><tr><th>实训室</th><th>可用率</th><th>故障</th><th>已修复</th><th>安全事件</th></tr>");
+	buf_put(b, "<h2>实训室</h2><div class=\"scroll\"><table><tr><th>实训室</th><th>可用率</th><th>监测</th><th>故障</th><th>已修复</th><th>安全事件</th></tr>");
 	for (size_t i = 0; i < in->nlabs; i++) {
 		buf_put(b, "<tr><td>");
 		buf_esc(b, in->labs[i].lab);
 		buf_put(b, "</td><td>");
 		pct(b, in->labs[i].availability);
-		buf_printf(b, "%s</td><td>%d</td><td>%d</td><td>%d</td></tr>", in->labs[i].normal ? "" : " ⚠",
-		    in->labs[i].faults, in->labs[i].repaired, in->labs[i].safety_events);
+		buf_put(b, in->labs[i].normal ? "" : " ⚠");
+		buf_put(b, "</td><td>");
+		pct(b, in->labs[i].observed);
+		buf_printf(b, "</td><td>%d</td><td>%d</td><td>%d</td></tr>", in->labs[i].faults,
+		    in->labs[i].repaired, in->labs[i].safety_events);
 	}
 	buf_put(b, "</table></div>");
 	if (in->nlabs > 0) {
