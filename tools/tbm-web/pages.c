@@ -55,10 +55,13 @@ class_label(const char *c)
 	return c == NULL ? "未分类" : label_of(t, c);
 }
 
+static long index_find(const struct web_index *x, const char *id);
+
 const char *
 device_name(const struct req *r, const char *id)
 {
-	const struct conf_device *d = id ? config_device(r->w->cf, id) : NULL;
+	long i = index_find(&r->w->index, id);
+	const struct conf_device *d = i < 0 ? NULL : r->w->index.by_id[i];
 
 	return d && d->name ? d->name : id;
 }
