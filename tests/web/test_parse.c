@@ -148,6 +148,18 @@ paths(void **state)
 }
 
 static void
+printable(void **state)
+{
+	char out[16];
+
+	(void)state;
+	assert_string_equal(web_printable("/faults/1\nFAKE", out, sizeof(out)), "/faults/1?FAKE");
+	assert_string_equal(web_printable("a\x7f\x01" "b", out, sizeof(out)), "a??b");
+	assert_string_equal(web_printable("0123456789abcdefXYZ", out, sizeof(out)), "0123456789abcde");
+	assert_string_equal(web_printable(NULL, out, sizeof(out)), "");
+}
+
+static void
 periods(void **state)
 {
 	int64_t from, to, now;
@@ -251,7 +263,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(form_basic), cmocka_unit_test(form_refused),
-		cmocka_unit_test(form_limits), cmocka_unit_test(cookies), cmocka_unit_test(paths),
+		cmocka_unit_test(form_limits), cmocka_unit_test(cookies), cmocka_unit_test(paths), cmocka_unit_test(printable),
 		cmocka_unit_test(periods), cmocka_unit_test(sessions), cmocka_unit_test(throttle),
 	};
 

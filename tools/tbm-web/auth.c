@@ -21,6 +21,14 @@ auth_role_label(enum role r)
 }
 
 int
+auth_name_ok(const char *name)
+{
+	char why[160];
+
+	return account_name_check(name, why, sizeof(why)) == 0;
+}
+
+int
 auth_in_lab(const struct account *a, const char *lab)
 {
 	return account_has_lab(a, lab);

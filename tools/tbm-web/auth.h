@@ -28,6 +28,8 @@ int auth_role_parse(const char *s);          /* -1 unknown */
 /* auth_may: 0 allowed, else STORE_REFUSED with the reason in why. */
 int auth_may(const struct account *a, enum right r, const struct fault *f, const char *lab,
     int64_t now, char *why, size_t len);
+/* auth_name_ok: name follows lib/'s one rule for account names. */
+int auth_name_ok(const char *name);
 /* auth_in_lab: the account works in this lab (technicians limited to labs). */
 int auth_in_lab(const struct account *a, const char *lab);
 

@@ -43,11 +43,18 @@ too_long(struct req *r, const char *v, const char *what)
 static int
 form_time(struct req *r, const char *name, int64_t def, int64_t *out)
 {
-	const char *v = field_opt(r, name);
+	const char *v = field_opt(r, name), *shown;
 	char t[64];
 
 	if (v == NULL) {
 		*out = def;
+		return 0;
+	}
+	/* the form's default left as it was: now, not the first second of that
+	 * minute (which may come before the fault opened) */
+	shown = web_form_get(&r->form, "at_shown");
+	if (shown != NULL && strcmp(shown, v) == 0) {
+		*out = r->now;
 		return 0;
 	}
 	snprintf(t, sizeof(t), "%s", v);
@@ -61,10 +68,6 @@ form_time(struct req *r, const char *name, int64_t def, int64_t *out)
 		req_error(r, 400, "时间不能在将来。");
 		return -1;
 	}
-	/* the form shows minutes: the current minute means now, not its first
-	 * second (which may come before the fault opened) */
-	if (*out <= r->now && r->now - *out < 60 * 1000)
-		*out = r->now;
 	return 0;
 }
 
@@ -245,6 +248,17 @@ post_login(struct req *r)
 	if (name == NULL || pw == NULL || name[0] == '\0' || strlen(name) > 64 || strlen(pw) > 256) {
 		r->status = 400;
 		page_login(r, "请填写账号和密码。");
+		return;
+	}
+	/* no account has such a name; and it is not written to the log as typed */
+	if (!auth_name_ok(name)) {
+		char kaddr0[96];
+
+		snprintf(kaddr0, sizeof(kaddr0), "address:%s", r->client);
+		throttle_fail(r->w->th_address, kaddr0, r->now);
+		log_notice("login from %s refused: not an account name", r->client);
+		r->status = 401;
+		page_login(r, "账号或密码不对。");
 		return;
 	}
 	snprintf(kacct, sizeof(kacct), "account:%s", name);

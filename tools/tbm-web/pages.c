@@ -419,39 +419,36 @@ static void
 fault_forms(struct req *r, const struct fault *f)
 {
 	struct buf *b = &r->out;
-	char why[200], now[32], t[64];
-	int64_t id = f->id;
+	char why[200], now[32], t[64], action[40];
+
+	snprintf(action, sizeof(action), "/faults/%lld", (long long)f->id);
 
 	time_format_local(r->now, t, sizeof(t));
 	/* datetime-local wants "2023-11-02T14:05" */
 	snprintf(now, sizeof(now), "%.10sT%.5s", t, t + 11);
 	if (auth_may(&r->acct, RIGHT_ACK, f, f->lab, r->now, why, sizeof(why)) == 0 && f->acked_at == 0 &&
 	    f->repaired_at == 0 && f->dismissed_at == 0) {
-		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
-			      "<input type=\"hidden\" name=\"do\" value=\"ack\">", (long long)id);
-		form_hidden(r);
+		form_begin(r, action, "ack");
 		buf_put(b, "<label for=\"ack-note\">备注（可不填）</label>"
 			   "<input id=\"ack-note\" name=\"note\" maxlength=\"500\">"
 			   "<button type=\"submit\" id=\"do-ack\">接单（我来处理）</button></form>\n");
 	}
 	if (auth_may(&r->acct, RIGHT_REPAIR, f, f->lab, r->now, why, sizeof(why)) == 0 &&
 	    f->repaired_at == 0 && f->dismissed_at == 0 && f->kind != FK_COMM) {
-		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
-			      "<input type=\"hidden\" name=\"do\" value=\"repair\">", (long long)id);
-		form_hidden(r);
+		form_begin(r, action, "repair");
 		buf_put(b, "<label for=\"rep-action\">维修内容（必填）</label>"
 			   "<textarea id=\"rep-action\" name=\"action\" required maxlength=\"2000\"></textarea>"
 			   "<label for=\"rep-parts\">更换部件</label>"
 			   "<input id=\"rep-parts\" name=\"parts\" maxlength=\"500\">"
 			   "<label for=\"rep-at\">修好的时间</label>");
-		buf_printf(b, "<input id=\"rep-at\" name=\"at\" type=\"datetime-local\" value=\"%s\">", now);
+		/* at_shown: the time as shown; sent back unchanged it means "now" */
+		buf_printf(b, "<input id=\"rep-at\" name=\"at\" type=\"datetime-local\" value=\"%s\">"
+			      "<input type=\"hidden\" name=\"at_shown\" value=\"%s\">", now, now);
 		buf_put(b, "<button type=\"submit\" id=\"do-repair\">记录维修</button></form>\n");
 	}
 	if (f->kind == FK_SAFETY &&
 	    auth_may(&r->acct, RIGHT_CLASSIFY, f, f->lab, r->now, why, sizeof(why)) == 0) {
-		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
-			      "<input type=\"hidden\" name=\"do\" value=\"classify\">", (long long)id);
-		form_hidden(r);
+		form_begin(r, action, "classify");
 		buf_put(b, "<label for=\"cls\">安全事件分类</label><select id=\"cls\" name=\"class\">"
 			   "<option value=\"accident\">事故</option><option value=\"near-miss\">未遂</option>"
 			   "<option value=\"drill\">演练</option><option value=\"none\">非事件</option></select>"
@@ -460,9 +457,7 @@ fault_forms(struct req *r, const struct fault *f)
 	}
 	if ((f->acked_at || f->repaired_at) &&
 	    auth_may(&r->acct, RIGHT_AMEND, f, f->lab, r->now, why, sizeof(why)) == 0) {
-		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
-			      "<input type=\"hidden\" name=\"do\" value=\"amend\">", (long long)id);
-		form_hidden(r);
+		form_begin(r, action, "amend");
 		buf_put(b, "<p class=\"mut\">更正：只填要改的项，原记录保留在历史里。</p>"
 			   "<label for=\"am-action\">维修内容</label><input id=\"am-action\" name=\"action\" maxlength=\"2000\">"
 			   "<label for=\"am-parts\">更换部件</label><input id=\"am-parts\" name=\"parts\" maxlength=\"500\">"
@@ -473,18 +468,14 @@ fault_forms(struct req *r, const struct fault *f)
 	}
 	if (f->dismissed_at == 0 &&
 	    auth_may(&r->acct, RIGHT_DISMISS, f, f->lab, r->now, why, sizeof(why)) == 0) {
-		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
-			      "<input type=\"hidden\" name=\"do\" value=\"dismiss\">", (long long)id);
-		form_hidden(r);
+		form_begin(r, action, "dismiss");
 		buf_put(b, "<label for=\"dis-reason\">排除原因（误报，必填）</label>"
 			   "<input id=\"dis-reason\" name=\"reason\" required maxlength=\"500\">"
 			   "<button type=\"submit\" class=\"sec\" id=\"do-dismiss\">作为误报排除</button></form>\n");
 	}
 	if ((f->acked_at || f->repaired_at || f->dismissed_at) &&
 	    auth_may(&r->acct, RIGHT_REOPEN, f, f->lab, r->now, why, sizeof(why)) == 0) {
-		buf_printf(b, "<form class=\"act\" method=\"post\" action=\"/faults/%lld\">"
-			      "<input type=\"hidden\" name=\"do\" value=\"reopen\">", (long long)id);
-		form_hidden(r);
+		form_begin(r, action, "reopen");
 		buf_put(b, "<label for=\"ro-reason\">重新打开的原因（必填）</label>"
 			   "<input id=\"ro-reason\" name=\"reason\" required maxlength=\"500\">"
 			   "<button type=\"submit\" class=\"sec\" id=\"do-reopen\">重新打开</button></form>\n");
@@ -674,10 +665,12 @@ page_device(struct req *r, const char *id)
 	if (shown == 0)
 		buf_put(b, "<p class=\"mut\">没有未处理的故障。</p>");
 	if (auth_may(&r->acct, RIGHT_REPORT, NULL, d->lab, r->now, why, sizeof(why)) == 0) {
-		buf_put(b, "<h2>上报现场看到的问题</h2><form class=\"act\" method=\"post\" action=\"/devices/");
-		buf_url(b, d->id);
-		buf_put(b, "\"><input type=\"hidden\" name=\"do\" value=\"report\">");
-		form_hidden(r);
+		char action[CONF_ID_MAX + 16];
+
+		/* device ids are [A-Za-z0-9_-]: nothing to encode */
+		snprintf(action, sizeof(action), "/devices/%s", d->id);
+		buf_put(b, "<h2>上报现场看到的问题</h2>");
+		form_begin(r, action, "report");
 		buf_put(b, "<label for=\"rp-kind\">类型</label><select id=\"rp-kind\" name=\"kind\">"
 			   "<option value=\"fault\">故障</option><option value=\"safety\">安全事件</option></select>"
 			   "<label for=\"rp-note\">看到了什么（必填）</label>"

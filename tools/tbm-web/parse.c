@@ -303,3 +303,19 @@ web_path_name(const char *path, const char *prefix, char *out, size_t outlen)
 			return -1;
 	return 0;
 }
+
+const char *
+web_printable(const char *s, char *out, size_t len)
+{
+	size_t i = 0;
+
+	if (len == 0)
+		return out;
+	for (; s != NULL && *s != '\0' && i + 1 < len; s++, i++) {
+		unsigned char ch = (unsigned char)*s;
+
+		out[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	out[i] = '\0';
+	return out;
+}

@@ -51,6 +51,10 @@ int web_path_name(const char *path, const char *prefix, char *out, size_t outlen
  * now. 0 ok, -1 malformed. */
 int period_parse(const char *s, int64_t now, int64_t *from, int64_t *to);
 
+/* web_printable: s for a log line: control bytes (a newline that would start
+ * a forged line) as '?', cut to fit out. Returns out. */
+const char *web_printable(const char *s, char *out, size_t len);
+
 /* web_utf8_valid: n bytes of well-formed UTF-8 (no overlongs, surrogates). */
 int web_utf8_valid(const char *s, size_t n);
 

@@ -89,6 +89,17 @@ form_hidden(struct req *r)
 }
 
 void
+form_begin(struct req *r, const char *action, const char *what)
+{
+	buf_put(&r->out, "<form class=\"act\" method=\"post\" action=\"");
+	buf_esc(&r->out, action);
+	buf_put(&r->out, "\"><input type=\"hidden\" name=\"do\" value=\"");
+	buf_esc(&r->out, what);
+	buf_put(&r->out, "\">");
+	form_hidden(r);
+}
+
+void
 req_flash(struct req *r)
 {
 	static const struct { const char *code, *text; } msgs[] = {
@@ -222,8 +233,10 @@ route_post(struct req *r)
 		return;
 	}
 	if (!session_csrf_ok(r->sess, web_form_get(&r->form, "csrf"))) {
-		log_warnx("POST %s from %s as %s: no or wrong CSRF token, refused", p, r->client,
-		    r->sess->account);
+		char safe[128];
+
+		log_warnx("POST %s from %s as %s: no or wrong CSRF token, refused",
+		    web_printable(p, safe, sizeof(safe)), r->client, r->sess->account);
 		req_error(r, 403, "表单已失效（安全令牌不符），请重新打开页面再提交。");
 		return;
 	}

@@ -56,8 +56,8 @@ page_users(struct req *r)
 	}
 	buf_put(b, "</table></div>");
 
-	buf_put(b, "<h2>新账号</h2><form class=\"act\" method=\"post\" action=\"/users\"><input type=\"hidden\" name=\"do\" value=\"add\">");
-	form_hidden(r);
+	buf_put(b, "<h2>新账号</h2>");
+	form_begin(r, "/users", "add");
 	buf_put(b, "<label for=\"u-name\">账号（登录名）</label><input id=\"u-name\" name=\"name\" required maxlength=\"64\">"
 		   "<label for=\"u-display\">姓名</label><input id=\"u-display\" name=\"display\" required maxlength=\"64\">"
 		   "<label for=\"u-role\">角色</label><select id=\"u-role\" name=\"role\"><option value=\"technician\">技术员</option>"
@@ -66,8 +66,8 @@ page_users(struct req *r)
 		   "<label for=\"u-pw\">初始密码（至少 8 位）</label><input id=\"u-pw\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required minlength=\"8\" maxlength=\"256\">"
 		   "<button type=\"submit\">添加账号</button></form>");
 
-	buf_put(b, "<h2>重设密码</h2><form class=\"act\" method=\"post\" action=\"/users\"><input type=\"hidden\" name=\"do\" value=\"passwd\">");
-	form_hidden(r);
+	buf_put(b, "<h2>重设密码</h2>");
+	form_begin(r, "/users", "passwd");
 	buf_put(b, "<label for=\"p-name\">账号</label><select id=\"p-name\" name=\"name\">");
 	for (size_t i = 0; i < n; i++) {
 		buf_put(b, "<option value=\"");

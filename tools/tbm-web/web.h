@@ -102,6 +102,8 @@ void req_error(struct req *r, int status, const char *msg);
 void req_ctx(struct req *r, const char *title, struct page_ctx *c);
 /* Hidden fields every form carries: the CSRF token and a fresh one-time id. */
 void form_hidden(struct req *r);
+/* <form class="act" method="post" action=ACTION> with do=WHAT and the hidden fields. */
+void form_begin(struct req *r, const char *action, const char *what);
 /* The flash message named by ?ok= after a redirect. */
 void req_flash(struct req *r);
 /* base_url or http(s)://Host, without a trailing slash. */
