@@ -224,6 +224,15 @@ def run(d):
     check(f["repaired_by"] == "wang" and f["action"] == "重新插紧主轴编码器线缆，复位报警"
           and f["parts"] == "编码器线缆 1 根" and f["status"] == "repaired",
           "tbmctl show: repaired by wang, action and parts as typed")
+    # a correction of his own repair: appended, with the old value kept
+    d.find_element(By.ID, "am-parts").send_keys("编码器线缆 2 根")
+    d.find_element(By.ID, "am-reason").send_keys("数量写错")
+    click(d, By.ID, "do-amend")
+    check("更正已记录" in d.find_element(By.TAG_NAME, "body").text, "amend: the page says so")
+    f = show(ALARM)
+    am = [a for a in f["audit"] if a["action"] == "amend"]
+    check(f["parts"] == "编码器线缆 2 根" and len(am) == 1 and am[0]["detail"].get("reason") == "数量写错",
+          "tbmctl show: the amended parts, one amend record with its reason")
 
     # ---- a technician is refused a manager's action: 403, nothing recorded ----
     d.get(URL + "/faults/%d" % ESTOP)
@@ -301,6 +310,27 @@ def run(d):
     check("已分类" in d.find_element(By.TAG_NAME, "body").text, "classify: the page says so")
     f = show(ESTOP)
     check(f["classification"] == "near-miss", "tbmctl show: the e-stop is a near-miss")
+    # the manager dismisses the manual report as a false alarm, then reopens it
+    d.get(URL + "/faults/%d" % manual[0]["id"])
+    d.find_element(By.ID, "dis-reason").send_keys("学员误报")
+    click(d, By.ID, "do-dismiss")
+    check(show(manual[0]["id"])["status"] == "dismissed", "dismiss: tbmctl show says dismissed")
+    d.find_element(By.ID, "ro-reason").send_keys("复查确有松动")
+    click(d, By.ID, "do-reopen")
+    f = show(manual[0]["id"])
+    check(f["dismissed_at"] is None and any(a["action"] == "reopen" for a in f["audit"]),
+          "reopen: not dismissed any more, a reopen record")
+    # an account added by the manager in /users is an account of the base
+    d.get(URL + "/users")
+    d.find_element(By.ID, "u-name").send_keys("sun")
+    d.find_element(By.ID, "u-display").send_keys("孙老师 <script>x</script>")
+    Select(d.find_element(By.ID, "u-role")).select_by_value("viewer")
+    d.find_element(By.ID, "u-pw").send_keys("viewer-pass-2")
+    click(d, By.CSS_SELECTOR, "form[action='/users'] input[value='add'] ~ button")
+    users = {u["name"]: u for u in tbmctl("user", "list", "--json")}
+    check("sun" in users and users["sun"]["role"] == "viewer" and users["sun"]["display"] == "孙老师 <script>x</script>",
+          "/users: the viewer sun added, as typed")
+    check("孙老师 <script>x</script>" in d.find_element(By.TAG_NAME, "body").text, "the new name shows as text")
 
     # ---- the other pages: they render, fit 390 px and stay small ----
     for path, name in (("/indicators", "indicators"), ("/labels", "labels"), ("/users", "users"),
