@@ -61,7 +61,7 @@ form_refused(void **state)
 	static const char *bad[] = {
 		"a=%", "a=%4", "a=%zz", "a=1&a=2", "b%20c=1", "=1", "a=%00", "a=%07",
 		"a=%C3%28", "a=%ED%A0%80", "a=%C0%AF", "a=%F4%90%80%80", "%61%3D=1",
-		"n<script>=1",
+		"n<script>=1", "a%00b=1",
 	};
 	struct web_form f;
 	char err[160];
@@ -145,6 +145,9 @@ paths(void **state)
 	assert_int_equal(web_path_name("/devices/a/b", "/devices/", name, sizeof(name)), -1);
 	assert_int_equal(web_path_name("/devices/", "/devices/", name, sizeof(name)), -1);
 	assert_int_equal(web_path_name("/devices/..", "/devices/", name, sizeof(name)), -1);
+	/* found by fuzz_web: a NUL inside made an empty name */
+	assert_int_equal(web_path_name("/devices/%001S0-2", "/devices/", name, sizeof(name)), -1);
+	assert_int_equal(web_path_name("/devices/a%00", "/devices/", name, sizeof(name)), -1);
 }
 
 static void

@@ -144,7 +144,7 @@ web_form_parse(const char *s, size_t len, struct web_form *out, char *err, size_
 		const char *eq = memchr(s + i, '=', end - i);
 		size_t nend = eq ? (size_t)(eq - s) : end;
 		char *name, *value;
-		long vl;
+		long vl, nl;
 
 		if (end == i) {          /* "a=1&&b=2": an empty piece is nothing */
 			i = end + 1;
@@ -161,8 +161,9 @@ web_form_parse(const char *s, size_t len, struct web_form *out, char *err, size_
 			return -1;
 		}
 		name = w;
-		if (decode(s + i, nend - i, 1, name) < 0 || strlen(name) > WEB_NAME_MAX ||
-		    !name_ok(name)) {
+		/* a NUL (%00) inside would cut the name short: not a name */
+		if ((nl = decode(s + i, nend - i, 1, name)) < 0 || (size_t)nl != strlen(name) ||
+		    strlen(name) > WEB_NAME_MAX || !name_ok(name)) {
 			fail(err, errlen, "bad field name");
 			web_form_free(out);
 			return -1;
@@ -295,8 +296,8 @@ web_path_name(const char *path, const char *prefix, char *out, size_t outlen)
 	n = strlen(s);
 	if (n == 0 || n >= outlen)
 		return -1;
-	if (decode(s, n, 0, out) <= 0)
-		return -1;
+	if (decode(s, n, 0, out) != (long)strlen(out) || out[0] == '\0')
+		return -1;   /* malformed, empty, or a NUL (%00) inside */
 	for (const char *c = out; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
