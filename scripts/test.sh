@@ -32,4 +32,6 @@ if command -v clang >/dev/null; then
 	rm -f "$log"
 fi
 printf '\n== test summary ==\n%s' "$summary"
+[ -d build-test-normal/tests/web/screenshots ] &&
+	echo "tbm-web screenshots (390 px wide): build-test-normal/tests/web/screenshots/"
 exit $status
