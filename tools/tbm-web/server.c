@@ -302,7 +302,7 @@ respond(struct MHD_Connection *c, struct req *r)
 	}
 	add_header(resp, "Content-Type", r->ctype ? r->ctype : "text/html; charset=utf-8");
 	add_header(resp, "Content-Security-Policy",
-	    "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; "
+	    "default-src 'self'; style-src 'self'; form-action 'self'; "
 	    "frame-ancestors 'none'; base-uri 'none'");
 	add_header(resp, "X-Frame-Options", "DENY");
 	add_header(resp, "X-Content-Type-Options", "nosniff");
