@@ -79,6 +79,24 @@ st=$("${c[@]}" -o /dev/null -w '%{http_code}' "$u/faults/1?a=%ZZ")
 st=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/login" || true)
 [ "$st" != 200 ] || fail "plain HTTP on the HTTPS port answered 200"
 echo "ok: limits (431 header, 413 body, 405 method, 415 type, 400 query)"
+
+# the throttle per address: 20 failures from one address, each for another
+# name (so that no account's own throttle acts), then even a right password
+# from there waits; and it is logged
+login_status() { # login_status NAME PASSWORD: the HTTP status of a login from a fresh browser
+	local jar=$T/jar.$1 tok
+	curl -sk -c "$jar" -b "$jar" -o "$T/l.html" "$u/login"
+	tok=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/l.html" | grep -o '[0-9a-f]\{32\}')
+	curl -sk -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' --data "csrf=$tok&name=$1&password=$2" "$u/login"
+}
+for i in $(seq 1 20); do
+	st=$(login_status "nobody$i" wrong-password)
+	[ "$st" = 401 ] || fail "failed login $i: $st, want 401"
+done
+st=$(login_status boss manager-pass-1)
+[ "$st" = 429 ] || fail "the 21st login from one address: $st, want 429 (throttled)"
+grep -q "throttled (too many failures from this address)" "$T/web.log" || fail "the address throttle was not logged"
+echo "ok: 20 failures from one address: the next login waits (429), logged"
 kill "$WPID"
 wait "$WPID" || fail "tbm-web did not stop cleanly on SIGTERM"
 WPID=""
