@@ -149,8 +149,11 @@ main(int argc, char **argv)
 	for (long i = 0; i < clients; i++)
 		pthread_join(th[i], NULL);
 	wall = now_ns() - t0;
-	if (failed)
+	if (failed) {
+		free(lat);
+		free(th);
 		return 1;
+	}
 	qsort(lat, (size_t)total, sizeof(*lat), cmp64);
 	printf("requests=%ld clients=%ld p50_us=%lld p99_us=%lld max_us=%lld rps=%.0f bytes=%zu\n", total,
 	    clients, (long long)lat[total / 2] / 1000, (long long)lat[(total * 99) / 100] / 1000,

@@ -51,7 +51,8 @@ list_get(struct cache_list *l, struct store *st, const struct fault_filter *flt,
 	if (seq != l->seq) {
 		if (store_faults(st, flt, &nv, &nn) != 0)
 			return -1;
-		qsort(nv, nn, sizeof(*nv), newest_first);
+		if (nn > 1)   /* qsort(NULL, 0, ...) is undefined */
+			qsort(nv, nn, sizeof(*nv), newest_first);
 		store_faults_free(l->v, l->n);
 		l->v = nv;
 		l->n = nn;
