@@ -1,12 +1,14 @@
 /*
  * diag.c - collects the input checks' messages as "FILE:LINE: message"
- * lines, so that one run reports every bad row, not just the first.
+ * lines (formatted by lib/inifile.c, like every other reader's), so that one
+ * run reports every bad row, not just the first.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "inifile.h"
 #include "tbmreport.h"
 
 static void
@@ -27,6 +29,21 @@ text_append(char **text, size_t *len, size_t *cap, const char *s, size_t n)
 	(*text)[*len] = '\0';
 }
 
+/* Where inifile's one FILE:LINE formatter sends a line: a growing text. */
+struct text_sink {
+	char **text;
+	size_t *len, *cap;
+};
+
+static void
+text_sink(void *arg, const char *msg)
+{
+	struct text_sink *t = arg;
+
+	text_append(t->text, t->len, t->cap, msg, strlen(msg));
+	text_append(t->text, t->len, t->cap, "\n", 1);
+}
+
 static void
 diag_line(char **text, size_t *len, size_t *cap, const char *file, int line, const char *fmt,
     va_list ap) __attribute__((format(printf, 6, 0)));
@@ -35,21 +52,10 @@ static void
 diag_line(char **text, size_t *len, size_t *cap, const char *file, int line, const char *fmt,
     va_list ap)
 {
-	char msg[1024], head[512];
-	int n;
+	struct text_sink t = { text, len, cap };
+	struct inifile_diag id = { 0, text_sink, &t };
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (file != NULL && line > 0)
-		n = snprintf(head, sizeof(head), "%s:%d: ", file, line);
-	else if (file != NULL)
-		n = snprintf(head, sizeof(head), "%s: ", file);
-	else
-		n = 0, head[0] = '\0';
-	if (n < 0 || (size_t)n >= sizeof(head))
-		n = (int)strlen(head);
-	text_append(text, len, cap, head, (size_t)n);
-	text_append(text, len, cap, msg, strlen(msg));
-	text_append(text, len, cap, "\n", 1);
+	inifile_verror(&id, file, line, fmt, ap);
 }
 
 void
