@@ -150,6 +150,9 @@ void store_strings_free(char **v, size_t n);
  * database error, also described in err. Times are ms since the epoch.
  */
 #define STORE_REFUSED 1
+/* Writes a refusal's one-line reason into err and returns STORE_REFUSED (the
+ * store's checks and lib/rights.c say no the same way). */
+int store_refuse(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /*
  * Each takes the actor (account, channel, origin) instead of free text and
  * checks the account's rights (lib/rights.c) itself, inside the
