@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eventjson.h"
 #include "tbmtime.h"
 
 #define CONFIG_EVERY_MS 60000      /* the runs' heartbeats reach the centre this often */
@@ -229,7 +230,7 @@ resend_slice(struct mqtt *m)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		char *payload = mqtt_outbox_payload(m, &v[i]);
+		char *payload = event_json(m->cf->site.id, &v[i]);
 		int rc = MOSQ_ERR_NOMEM;
 		if (payload == NULL)
 			break;

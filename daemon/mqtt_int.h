@@ -101,9 +101,6 @@ int mqtt_central_acked(struct mqtt *m, int mid);
 int mqtt_central_config(struct mqtt *m);
 
 /* mqtt_outbox.c */
-/* The event JSON of one record: today's readable fields, and the record
- * exactly as hashed under "audit". Free with cJSON_free(). */
-char *mqtt_outbox_payload(const struct mqtt *m, const struct outbox_rec *r);
 int mqtt_outbox_open(struct mqtt *m);
 /* Publishes what the outbox holds beyond what is in flight, and saves the
  * acknowledged position. Called without the mutex (it reads the database). */

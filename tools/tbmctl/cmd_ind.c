@@ -130,31 +130,6 @@ cmd_incidents(struct ctl *ctl, int argc, char **argv)
 
 /* ---- indicators ---- */
 
-static cJSON *
-ind_json(const struct indicators *ind)
-{
-	cJSON *o = cJSON_CreateObject(), *unrep;
-
-	if (o == NULL)
-		return NULL;
-	if (ind->site_id)
-		cJSON_AddStringToObject(o, "site", ind->site_id);
-	cJSON_AddItemToObject(o, "from", json_time(ind->from_ms));
-	cJSON_AddItemToObject(o, "to", json_time(ind->to_ms));
-	cJSON_AddItemToObject(o, "cutoff", json_time(ind->cutoff_ms));
-	indicators_json_add(o, ind);
-	unrep = cJSON_AddArrayToObject(o, "unrepaired");
-	for (size_t i = 0; i < ind->nunrepaired; i++) {
-		cJSON *u = cJSON_CreateObject();
-		cJSON_AddNumberToObject(u, "id", (double)ind->unrepaired[i].id);
-		cJSON_AddStringToObject(u, "device", ind->unrepaired[i].device);
-		cJSON_AddItemToObject(u, "label", json_string_or_null(ind->unrepaired[i].label));
-		cJSON_AddItemToObject(u, "opened_at", json_time(ind->unrepaired[i].opened_at));
-		cJSON_AddItemToArray(unrep, u);
-	}
-	return o;
-}
-
 static void
 pct(double v, char *buf, size_t len)
 {
@@ -348,7 +323,7 @@ cmd_indicators(struct ctl *ctl, int argc, char **argv)
 		return EXIT_ERR;
 	}
 	if (o.json) {
-		cJSON *j = ind_json(&ind);
+		cJSON *j = json_indicators(&ind);
 		rc = j && json_print(j, stdout) == 0 ? EXIT_OK : EXIT_ERR;
 		cJSON_Delete(j);
 	} else
