@@ -103,7 +103,8 @@ expect_eq "WeCom text of A" "$(received wecom cnc-key | grep "faults/$A\$")" \
 wait_until 10 "Feishu (signed) message of A" received_at_least feishu all-token "faults/$A\$" 1
 wait_until 10 "webhook event of A" received_at_least webhook events "\"fault_id\": $A," 1
 ev=$(received webhook events | grep "\"fault_id\": $A,")
-for want in '"action": "open"' '"device": "cnc-01"' '"label": "主轴报警"' '"lab": "数控加工实训室"' '"site": "test"' '"code": 1021'; do
+for want in '"action": "open"' '"device": "cnc-01"' '"label": "主轴报警"' '"lab": "数控加工实训室"' '"site": "test"' '"code": 1021' \
+	'"audit": {"action": "open"' '"prev_hash": "'; do
 	case $ev in *"$want"*) ;; *) fail "webhook event of A lacks $want: $ev" ;; esac
 done
 echo "ok: webhook event of A is the events topic's JSON"
