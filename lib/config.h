@@ -13,6 +13,16 @@
  * descriptor each, all below FD_SETSIZE (1024), less what the daemon needs. */
 #define CONFIG_MAX_LINKS 1000
 
+/*
+ * Defaults the key table cannot hold (they depend on the protocol) and the
+ * words people see where the configuration says nothing. Every other
+ * default is a row of the key table (config_keys.c).
+ */
+#define CONF_DEFAULT_OFFLINE_POLLS "3"        /* modbus: failed polls */
+#define CONF_DEFAULT_OFFLINE_SILENCE "60s"    /* mqtt: a duration without messages */
+#define CONF_DEFAULT_LAB "未分配实训室"        /* a device without lab = */
+#define CONF_LABEL_COMM "通信中断"             /* the label of a communication fault */
+
 enum protocol { PROTO_NONE = 0, PROTO_MODBUS_TCP, PROTO_MODBUS_RTU, PROTO_MQTT };
 enum reg_table { TABLE_NONE = 0, TABLE_COIL, TABLE_DISCRETE, TABLE_INPUT, TABLE_HOLDING };
 enum value_type { TYPE_BOOL = 0, TYPE_INT16, TYPE_UINT16, TYPE_INT32, TYPE_UINT32, TYPE_FLOAT32 };

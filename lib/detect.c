@@ -29,6 +29,25 @@ clear_holds(const struct conf_point *p, double v)
 	return !condition_holds(&p->when, v);
 }
 
+/*
+ * A condition that must hold for `delay_ms` (since d->since_ms): when it
+ * stops holding the detector goes back to `back`; once it has held long
+ * enough, on to `next`. 1 when it moved on.
+ */
+static int
+held(struct detector *d, int holds, int64_t now_ms, int64_t delay_ms, enum det_state back,
+    enum det_state next)
+{
+	if (!holds) {
+		d->state = back;
+		return 0;
+	}
+	if (now_ms - d->since_ms < delay_ms)
+		return 0;
+	d->state = next;
+	return 1;
+}
+
 enum det_result
 detect_feed(struct detector *d, const struct conf_point *p, double v, int64_t now_ms,
     double *code)
@@ -48,13 +67,8 @@ detect_feed(struct detector *d, const struct conf_point *p, double v, int64_t no
 		d->since_ms = now_ms;
 		/* FALLTHROUGH */
 	case DET_PENDING:
-		if (!condition_holds(&p->when, v)) {
-			d->state = DET_IDLE;
+		if (!held(d, condition_holds(&p->when, v), now_ms, p->delay_ms, DET_IDLE, DET_ACTIVE))
 			return DET_NONE;
-		}
-		if (now_ms - d->since_ms < p->delay_ms)
-			return DET_NONE;
-		d->state = DET_ACTIVE;
 		*code = v;
 		return DET_OPEN;
 	case DET_ACTIVE:
@@ -70,14 +84,8 @@ detect_feed(struct detector *d, const struct conf_point *p, double v, int64_t no
 		d->since_ms = now_ms;
 		/* FALLTHROUGH */
 	case DET_CLEARING:
-		if (!clear_holds(p, v)) {
-			d->state = DET_ACTIVE;
-			return DET_NONE;
-		}
-		if (now_ms - d->since_ms < p->clear_delay_ms)
-			return DET_NONE;
-		d->state = DET_IDLE;
-		return DET_CLEAR;
+		return held(d, clear_holds(p, v), now_ms, p->clear_delay_ms, DET_ACTIVE, DET_IDLE) ?
+		    DET_CLEAR : DET_NONE;
 	}
 	return DET_NONE;
 }

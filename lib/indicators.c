@@ -254,10 +254,10 @@ indicators_compute_opts(struct store *st, int64_t from, int64_t to, int64_t cuto
 			continue;
 		if (x->kind == FK_SAFETY) {
 			switch (x->cls) {
-			case 0: ind->safety.accidents++; break;
-			case 1: ind->safety.near_misses++; break;
-			case 2: ind->safety.drills++; break;
-			case 3: ind->safety.none++; break;
+			case SC_ACCIDENT: ind->safety.accidents++; break;
+			case SC_NEAR_MISS: ind->safety.near_misses++; break;
+			case SC_DRILL: ind->safety.drills++; break;
+			case SC_NONE: ind->safety.none++; break;
 			default: ind->safety.unclassified++; break;
 			}
 			continue;

@@ -7,7 +7,7 @@
 #ifndef TBM_JSONPATH_H
 #define TBM_JSONPATH_H
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <stddef.h>
 
 #define JSONPATH_MAX_PAYLOAD (64 * 1024)

@@ -36,12 +36,6 @@ log_set_level(int level)
 }
 
 int
-log_get_level(void)
-{
-	return log_threshold;
-}
-
-int
 log_level_parse(const char *s)
 {
 	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
@@ -72,44 +66,26 @@ log_msg(int level, int with_errno, const char *fmt, va_list ap)
 	errno = saved;
 }
 
-#define LOG_FN(name, level, with_errno)           \
-	void name(const char *fmt, ...)           \
-	{                                         \
-		va_list ap;                       \
-		va_start(ap, fmt);                \
+/* One message at a level, then `then`: return, or exit(1) for fatal. */
+#define LOG_FN(name, level, with_errno, then)        \
+	void name(const char *fmt, ...)              \
+	{                                            \
+		va_list ap;                          \
+		va_start(ap, fmt);                   \
 		log_msg(level, with_errno, fmt, ap); \
-		va_end(ap);                       \
+		va_end(ap);                          \
+		then;                                \
 	}
 
-LOG_FN(log_debug, LOG_DEBUG_, 0)
-LOG_FN(log_info, LOG_INFO_, 0)
-LOG_FN(log_notice, LOG_NOTICE_, 0)
-LOG_FN(log_warn, LOG_WARNING_, 1)
-LOG_FN(log_warnx, LOG_WARNING_, 0)
-LOG_FN(log_err, LOG_ERR_, 1)
-LOG_FN(log_errx, LOG_ERR_, 0)
-
-void
-fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_msg(LOG_ERR_, 1, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_msg(LOG_ERR_, 0, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
+LOG_FN(log_debug, LOG_DEBUG_, 0, return)
+LOG_FN(log_info, LOG_INFO_, 0, return)
+LOG_FN(log_notice, LOG_NOTICE_, 0, return)
+LOG_FN(log_warn, LOG_WARNING_, 1, return)
+LOG_FN(log_warnx, LOG_WARNING_, 0, return)
+LOG_FN(log_err, LOG_ERR_, 1, return)
+LOG_FN(log_errx, LOG_ERR_, 0, return)
+LOG_FN(fatal, LOG_ERR_, 1, exit(1))
+LOG_FN(fatalx, LOG_ERR_, 0, exit(1))
 
 unsigned long
 ratelimit_pass(struct ratelimit *rl, long long now_ms)

@@ -13,7 +13,6 @@ enum log_level { LOG_ERR_ = 3, LOG_WARNING_ = 4, LOG_NOTICE_ = 5, LOG_INFO_ = 6,
  * prefix != 0 writes "<N>" priority prefixes (for the journal) instead of a name. */
 void log_init(const char *ident, int level, int prefix);
 void log_set_level(int level);
-int log_get_level(void);
 /* log_level_parse: "debug|info|notice|warning|err" -> level, -1 if unknown. */
 int log_level_parse(const char *s);
 
@@ -31,8 +30,8 @@ void log_msg(int level, int with_errno, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
 /* A rate limiter for repeated messages: at most one per `interval_ms`;
- * log_ratelimit() returns how many were suppressed since the last one + 1,
- * or 0 when this one should be suppressed. Not thread-safe: one per owner. */
+ * ratelimit_pass() returns 0 when this one should be suppressed, else how
+ * many were suppressed since the last one passed, plus one (this one). Not thread-safe: one per owner. */
 struct ratelimit {
 	long long interval_ms;
 	long long last_ms;

@@ -1,7 +1,8 @@
 /*
  * store.h - the SQLite database: schema and migrations, the events written
  * by tbmond's writer thread, the audit hash chain, and every query the tools
- * make. All SQL of the project lives in store*.c.
+ * make. All SQL of the project lives in store*.c; this header is grouped by
+ * the file that implements each part.
  */
 #ifndef TBM_STORE_H
 #define TBM_STORE_H
@@ -10,27 +11,14 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "event.h"
 
 struct store;
 
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_NOTIME 0   /* an absent timestamp */
 
-enum fault_kind { FK_FAULT = 0, FK_COMM, FK_SAFETY };
-const char *fault_kind_name(enum fault_kind k);
-int fault_kind_parse(const char *s);   /* -1 if unknown */
-
-/* An event from the detector to the writer thread. Fixed-size so the queue
- * never allocates. */
-enum event_type { EV_OPEN = 1, EV_CLEAR };
-struct tbm_event {
-	enum event_type type;
-	enum fault_kind kind;
-	char device[CONF_ID_MAX];
-	char point[CONF_ID_MAX];   /* "comm" for communication faults */
-	double code;               /* value at opening */
-	int64_t at_ms;
-};
+/* ---- store.c: the connection, schema, runs, the configuration's mirror ---- */
 
 /* store_open: opens (creating and migrating when !readonly) the database.
  * On error returns -1 with a message in err. */
@@ -51,6 +39,8 @@ int store_run_start(struct store *st, int64_t now_ms, int64_t *run_id);
 int store_run_alive(struct store *st, int64_t run_id, int64_t now_ms);
 int store_run_stop(struct store *st, int64_t run_id, int64_t now_ms);
 
+/* ---- store_events.c: the detector's events ---- */
+
 /* Writes a batch of detector events in one BEGIN IMMEDIATE transaction.
  * Returns the number of events applied (opens of an already open fault and
  * clears of no open fault are no-ops and are not counted), or -1 on error,
@@ -61,6 +51,8 @@ int store_write_events(struct store *st, const struct tbm_event *ev, size_t n);
 typedef void (*store_open_cb)(void *arg, const char *device, const char *point,
     enum fault_kind kind, int64_t id);
 int store_each_open_fault(struct store *st, store_open_cb cb, void *arg);
+
+/* ---- store_query.c: what the tools read ---- */
 
 struct fault {
 	int64_t id;
@@ -106,45 +98,6 @@ struct audit_rec {
 int store_audit_for(struct store *st, int64_t fault_id, struct audit_rec **out, size_t *n);
 void store_audit_free(struct audit_rec *v, size_t n);
 
-/*
- * The people's changes. Each runs in one BEGIN IMMEDIATE transaction with
- * its audit record. 0 done; STORE_REFUSED with the reason in err (unknown
- * id, a dismissed fault, a repair before the fault opened, ...); -1 on a
- * database error, also described in err. Times are ms since the epoch.
- */
-#define STORE_REFUSED 1
-int store_ack(struct store *st, int64_t id, const char *by, const char *note, int64_t now,
-    char *err, size_t len);
-int store_repair(struct store *st, int64_t id, const char *by, const char *action,
-    const char *parts, int64_t at, int64_t now, char *err, size_t len);
-int store_dismiss(struct store *st, int64_t id, const char *by, const char *reason, int64_t now,
-    char *err, size_t len);
-int store_classify(struct store *st, int64_t id, const char *cls, const char *by,
-    const char *note, int64_t now, char *err, size_t len);
-/* A fault or safety event found by a person (point "manual"). */
-int store_report(struct store *st, const char *device, enum fault_kind kind, const char *by,
-    const char *note, int64_t at, int64_t now, int64_t *id, char *err, size_t len);
-
-/* store_verify: walks the audit hash chain, then replays it and compares
- * every fault row. 0 intact (counts in records/faults), 1 tampered (the
- * first problem in err), -1 error. */
-int store_verify(struct store *st, unsigned long *records, unsigned long *faults, char *err,
-    size_t len);
-
-/* The MQTT outbox: audit records after a watermark, with their fault's
- * device and point, oldest first; the watermark lives in the meta table. */
-struct outbox_rec {
-	int64_t seq, at, fault_id;
-	char *action, *actor, *detail;
-	char *device, *point, *kind, *label, *lab;
-};
-int store_outbox(struct store *st, int64_t after_seq, size_t limit, struct outbox_rec **out,
-    size_t *n);
-void store_outbox_free(struct outbox_rec *v, size_t n);
-int store_meta_int(struct store *st, const char *key, int64_t *v);   /* 1 found, 0 none, -1 error */
-int store_set_meta_int(struct store *st, const char *key, int64_t v);
-int64_t store_audit_last_seq(struct store *st);   /* 0 when empty, -1 on error */
-
 struct site_row {
 	char *id, *name, *timezone;
 };
@@ -174,7 +127,7 @@ struct period_fault {
 	int64_t id, opened_at, cleared_at, repaired_at, dismissed_at, repeat_of;
 	enum fault_kind kind;
 	int manual, assessment;
-	int cls;                   /* -1 unclassified, 0 accident, 1 near-miss, 2 drill, 3 none */
+	enum safety_class cls;     /* SC_UNCLASSIFIED until a manager classifies it */
 	char device[CONF_ID_MAX];
 	char *label;
 };
@@ -185,5 +138,49 @@ void store_period_faults_free(struct period_fault *v, size_t n);
 /* Ids of the devices that have a configured safety point. */
 int store_safety_devices(struct store *st, char ***ids, size_t *n);
 void store_strings_free(char **v, size_t n);
+
+/* ---- store_people.c ---- */
+
+/*
+ * The people's changes. Each runs in one BEGIN IMMEDIATE transaction with
+ * its audit record. 0 done; STORE_REFUSED with the reason in err (unknown
+ * id, a dismissed fault, a repair before the fault opened, ...); -1 on a
+ * database error, also described in err. Times are ms since the epoch.
+ */
+#define STORE_REFUSED 1
+int store_ack(struct store *st, int64_t id, const char *by, const char *note, int64_t now,
+    char *err, size_t len);
+int store_repair(struct store *st, int64_t id, const char *by, const char *action,
+    const char *parts, int64_t at, int64_t now, char *err, size_t len);
+int store_dismiss(struct store *st, int64_t id, const char *by, const char *reason, int64_t now,
+    char *err, size_t len);
+int store_classify(struct store *st, int64_t id, const char *cls, const char *by,
+    const char *note, int64_t now, char *err, size_t len);
+/* A fault or safety event found by a person (point "manual"). */
+int store_report(struct store *st, const char *device, enum fault_kind kind, const char *by,
+    const char *note, int64_t at, int64_t now, int64_t *id, char *err, size_t len);
+
+/* ---- store_verify.c ---- */
+
+/* store_verify: walks the audit hash chain, then replays it and compares
+ * every fault row. 0 intact (counts in records/faults), 1 tampered (the
+ * first problem in err), -1 error. */
+int store_verify(struct store *st, unsigned long *records, unsigned long *faults, char *err,
+    size_t len);
+
+/* ---- store_outbox.c ---- */
+
+/* The MQTT outbox: audit records after a watermark, with their fault's
+ * device and point, oldest first; the watermark lives in the meta table. */
+struct outbox_rec {
+	int64_t seq, at, fault_id;
+	char *action, *actor, *detail;
+	char *device, *point, *kind, *label, *lab;
+};
+int store_outbox(struct store *st, int64_t after_seq, size_t limit, struct outbox_rec **out,
+    size_t *n);
+void store_outbox_free(struct outbox_rec *v, size_t n);
+int store_meta_int(struct store *st, const char *key, int64_t *v);   /* 1 found, 0 none, -1 error */
+int store_set_meta_int(struct store *st, const char *key, int64_t v);
 
 #endif

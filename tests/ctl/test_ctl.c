@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

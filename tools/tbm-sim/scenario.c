@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inifile.h"
 #include "tbmtime.h"
 
 #define LINE_LEN 1024
@@ -50,7 +51,7 @@ struct parser {
 	struct scenario *sc;
 	const char *path;
 	int line;
-	int nerrors;
+	struct inifile_diag diag;   /* FILE:LINE errors on stderr, counted */
 	enum section sec;
 	struct sim_server *srv;
 	struct sim_broker *brk;
@@ -71,12 +72,9 @@ perror_at(struct parser *ps, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s:%d: ", ps->path, line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	inifile_verror(&ps->diag, ps->path, line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	ps->nerrors++;
 }
 
 static int
@@ -868,14 +866,12 @@ scenario_load(const char *path, int *nerrors)
 	memset(&ps, 0, sizeof(ps));
 	ps.path = path;
 	if ((sc = calloc(1, sizeof(*sc))) == NULL || (sc->path = strdup(path)) == NULL) {
-		fprintf(stderr, "%s: out of memory\n", path);
-		ps.nerrors++;
+		inifile_error(&ps.diag, path, 0, "out of memory");
 		goto out;
 	}
 	ps.sc = sc;
 	if ((fp = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		ps.nerrors++;
+		inifile_error(&ps.diag, path, 0, "%s", strerror(errno));
 		goto out;
 	}
 	while (fgets(buf, sizeof(buf), fp) != NULL) {
@@ -899,8 +895,8 @@ out:
 	free(ps.devinfo);
 	free(ps.pend);
 	if (nerrors != NULL)
-		*nerrors = ps.nerrors;
-	if (ps.nerrors > 0) {
+		*nerrors = ps.diag.nerrors;
+	if (ps.diag.nerrors > 0) {
 		scenario_free(sc);
 		return NULL;
 	}

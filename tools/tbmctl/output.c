@@ -82,16 +82,6 @@ table_add_section(struct table *t, const char *title)
 	return 0;
 }
 
-size_t
-table_rows(const struct table *t)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < t->nrows; i++)
-		n += t->rows[i].cells != NULL;
-	return n;
-}
-
 static int
 print_line(const struct table *t, FILE *fp, const char *indent, char *const *cells,
     const size_t *width)

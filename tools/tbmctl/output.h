@@ -6,7 +6,7 @@
 #ifndef TBMCTL_OUTPUT_H
 #define TBMCTL_OUTPUT_H
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +27,6 @@ struct table *table_new(const struct table_col *cols, size_t ncols);
 int table_add(struct table *t, const char *const *cells);
 /* table_add_section: a heading line of its own between rows (e.g. a lab). */
 int table_add_section(struct table *t, const char *title);
-size_t table_rows(const struct table *t);
 /* table_print: header and rows, columns two spaces apart, each row indented by
  * `indent` (NULL: none); sections are not indented. 0, or -1 on write error. */
 int table_print(const struct table *t, FILE *fp, const char *indent);
