@@ -38,7 +38,7 @@ device_new(struct parse *ps, const char *id, int line)
 
 	if (grow(&cf->devices, cf->ndevices, sizeof(*cf->devices)) != 0 ||
 	    grow(&ps->dev_seen, cf->ndevices, sizeof(*ps->dev_seen)) != 0 ||
-	    grow(&ps->dev_keyline, cf->ndevices, sizeof(*ps->dev_keyline)) != 0 ||
+	    grow(&ps->dev_lines, cf->ndevices, sizeof(*ps->dev_lines)) != 0 ||
 	    (d = calloc(1, sizeof(*d))) == NULL) {
 		inifile_error(&ps->diag, ps->file, line, "out of memory");
 		return NULL;
@@ -48,7 +48,8 @@ device_new(struct parse *ps, const char *id, int line)
 	d->line = line;
 	config_keys_defaults(ps, SEC_DEVICE, d);
 	ps->dev_seen[cf->ndevices] = 0;
-	ps->dev_keyline[cf->ndevices] = line;
+	memset(&ps->dev_lines[cf->ndevices], 0, sizeof(*ps->dev_lines));
+	ps->dev_lines[cf->ndevices].hdr = line;
 	cf->devices[cf->ndevices++] = d;
 	return d;
 }
@@ -62,6 +63,7 @@ point_new(struct parse *ps, const char *id, int line)
 
 	if (grow(&cf->points, cf->npoints, sizeof(*cf->points)) != 0 ||
 	    grow(&ps->pt_seen, cf->npoints, sizeof(*ps->pt_seen)) != 0 ||
+	    grow(&ps->pt_lines, cf->npoints, sizeof(*ps->pt_lines)) != 0 ||
 	    (p = calloc(1, sizeof(*p))) == NULL) {
 		inifile_error(&ps->diag, ps->file, line, "out of memory");
 		return NULL;
@@ -73,6 +75,8 @@ point_new(struct parse *ps, const char *id, int line)
 	p->line = line;
 	config_keys_defaults(ps, SEC_POINT, p);
 	ps->pt_seen[cf->npoints] = 0;
+	memset(&ps->pt_lines[cf->npoints], 0, sizeof(*ps->pt_lines));
+	ps->pt_lines[cf->npoints].hdr = line;
 	cf->points[cf->npoints++] = p;
 	return p;
 }
@@ -80,11 +84,22 @@ point_new(struct parse *ps, const char *id, int line)
 /* The section the following keys belong to (SEC_BAD: ignore them, its
  * error was reported once). */
 static void
-section_enter(struct parse *ps, enum section sec, void *obj, uint64_t *seen)
+section_enter(struct parse *ps, enum section sec, void *obj, uint64_t *seen,
+    struct keylines *lines)
 {
 	ps->sec = sec;
 	ps->obj = obj;
 	ps->seen = seen != NULL ? seen : &ps->seen_bad;
+	ps->lines = lines;
+}
+
+int
+config_keyline(const struct keylines *kl, enum section sec, const char *key)
+{
+	uint64_t bit = config_keys_bit(sec, key);
+	int at = bit ? kl->at[__builtin_ctzll(bit)] : 0;
+
+	return at > 0 ? at : kl->hdr;
 }
 
 /* "[device ID]": a new device, or NULL after reporting why not. */
@@ -136,7 +151,7 @@ begin_section(struct parse *ps, const char *name)
 	int n = 0;
 	void *obj;
 
-	section_enter(ps, SEC_BAD, NULL, NULL);
+	section_enter(ps, SEC_BAD, NULL, NULL, NULL);
 	rest[0] = '\0';
 	if (sscanf(name, "%15s%n", word, &n) != 1) {
 		inifile_error(&ps->diag, ps->file, ps->line, "empty section name");
@@ -154,23 +169,27 @@ begin_section(struct parse *ps, const char *name)
 		else if (ps->dropin)
 			inifile_error(&ps->diag, ps->file, ps->line, "section [%s] belongs in the main configuration file, not in the devices directory", word);
 		else if (fixed[i].sec == SEC_SITE)
-			section_enter(ps, SEC_SITE, &ps->cf->site, &ps->seen_site);
+			section_enter(ps, SEC_SITE, &ps->cf->site, &ps->seen_site, NULL);
 		else if (fixed[i].sec == SEC_DAEMON)
-			section_enter(ps, SEC_DAEMON, &ps->cf->daemon, &ps->seen_daemon);
+			section_enter(ps, SEC_DAEMON, &ps->cf->daemon, &ps->seen_daemon, NULL);
 		else {
-			section_enter(ps, SEC_MQTT, &ps->cf->mqtt, &ps->seen_mqtt);
+			section_enter(ps, SEC_MQTT, &ps->cf->mqtt, &ps->seen_mqtt, &ps->mqtt_lines);
+			if (!ps->cf->mqtt.present)
+				ps->mqtt_lines.hdr = ps->line;
 			ps->cf->mqtt.present = 1;
 		}
 		return;
 	}
 	if (strcmp(word, "device") == 0) {
 		if ((obj = section_device(ps, rest)) != NULL)
-			section_enter(ps, SEC_DEVICE, obj, &ps->dev_seen[ps->cf->ndevices - 1]);
+			section_enter(ps, SEC_DEVICE, obj, &ps->dev_seen[ps->cf->ndevices - 1],
+			    &ps->dev_lines[ps->cf->ndevices - 1]);
 		return;
 	}
 	if (strcmp(word, "point") == 0) {
 		if ((obj = section_point(ps, rest)) != NULL)
-			section_enter(ps, SEC_POINT, obj, &ps->pt_seen[ps->cf->npoints - 1]);
+			section_enter(ps, SEC_POINT, obj, &ps->pt_seen[ps->cf->npoints - 1],
+			    &ps->pt_lines[ps->cf->npoints - 1]);
 		return;
 	}
 	inifile_error(&ps->diag, ps->file, ps->line, "unknown section [%s]", name);
@@ -206,7 +225,7 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 	(void)section;   /* sections are recognised by the reader, with their line */
 	if (ps->sec == SEC_NONE) {
 		inifile_error(&ps->diag, ps->file, ps->line, "key '%s' outside of any section", name);
-		section_enter(ps, SEC_BAD, NULL, NULL);
+		section_enter(ps, SEC_BAD, NULL, NULL, NULL);
 		return 1;
 	}
 	if (ps->sec == SEC_BAD || ps->obj == NULL)
@@ -234,8 +253,8 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 		return 1;
 	}
 	*ps->seen |= bit;
-	if (ps->sec == SEC_DEVICE && strcmp(name, "offline_after") == 0)
-		ps->dev_keyline[ps->cf->ndevices - 1] = ps->line;
+	if (ps->lines != NULL)
+		ps->lines->at[__builtin_ctzll(bit)] = ps->line;
 	if (config_value_apply(ps, &config_keys[ki], ps->obj, v, ps->line) == 0 && ps->sec == SEC_POINT &&
 	    strcmp(name, "type") == 0)
 		((struct conf_point *)ps->obj)->type_set = 1;
@@ -280,7 +299,7 @@ reader(char *buf, int size, void *arg)
 		e = strchr(s, ']');
 		if (e == NULL) {
 			inifile_error(&ps->diag, ps->file, ps->line, "section header without ']'");
-			section_enter(ps, SEC_BAD, NULL, NULL);
+			section_enter(ps, SEC_BAD, NULL, NULL, NULL);
 			buf[0] = '\0';
 			return buf;
 		}
