@@ -69,6 +69,13 @@ daemon_state(const struct run_row *run, int found, int64_t now, struct daemon_st
 	}
 }
 
+/* A machine without a sensor (protocol = manual): people report on it. */
+static int
+device_is_manual(const struct device_row *r)
+{
+	return r->protocol != NULL && strcmp(r->protocol, "manual") == 0;
+}
+
 static const char *
 site_zone(const struct ctl *ctl)
 {
@@ -116,7 +123,8 @@ status_json(const struct ctl *ctl, const struct daemon_state *ds, const struct d
 		    !cJSON_AddItemToObject(o, "protocol", json_string_or_null(r->protocol)) ||
 		    cJSON_AddBoolToObject(o, "assessment", r->assessment) == NULL ||
 		    cJSON_AddBoolToObject(o, "in_config", r->in_config) == NULL ||
-		    cJSON_AddBoolToObject(o, "online", !r->comm_open) == NULL ||
+		    !cJSON_AddItemToObject(o, "online", device_is_manual(r) ? cJSON_CreateNull() :
+			cJSON_CreateBool(!r->comm_open)) ||
 		    !cJSON_AddItemToObject(o, "offline_since",
 			r->comm_open ? json_time(r->comm_since) : cJSON_CreateNull()) ||
 		    cJSON_AddNumberToObject(o, "open_faults", r->open_faults) == NULL)
@@ -213,7 +221,9 @@ status_human(const struct ctl *ctl, const struct daemon_state *ds, int64_t now,
 			lab_prev = r->lab;
 			first = 0;
 		}
-		if (r->comm_open)
+		if (device_is_manual(r))
+			snprintf(state, sizeof(state), "人工");   /* reported by people, never on/offline */
+		else if (r->comm_open)
 			snprintf(state, sizeof(state), "offline since %s",
 			    out_local_time(r->comm_since, since, sizeof(since)));
 		else if (!r->in_config)
