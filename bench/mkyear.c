@@ -30,6 +30,12 @@ struct gen {
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 
+/* the people of the generated year: accounts the store checks like any other */
+static const struct account officer_acct = { .name = "安全员", .role = ROLE_MANAGER };
+static const struct account tech_acct = { .name = "技术员", .role = ROLE_TECHNICIAN };
+static const struct actor safety_officer = { &officer_acct, "cli", "mkyear", NULL };
+static const struct actor technician = { &tech_acct, "cli", "mkyear", NULL };
+
 static uint64_t
 rnd(void)
 {
@@ -186,13 +192,21 @@ main(int argc, char **argv)
 	/* people: most faults repaired (some late, some never), safety events classified */
 	if (store_faults(st, &(struct fault_filter){ 0 }, &fv, &nf) != 0)
 		goto dberr;
+	{
+		struct actor boot = { NULL, "cli", "mkyear", NULL };
+		if (store_account_add(st, &boot, &officer_acct, NULL, now, err, sizeof(err)) != 0 ||
+		    store_account_add(st, &safety_officer, &tech_acct, NULL, now, err, sizeof(err)) != 0) {
+			fprintf(stderr, "mkyear: %s\n", err);
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < nf; i++) {
 		struct fault *f = &fv[i];
 		int r = (int)(rnd() % 100);
 		int64_t at;
 		if (f->kind == FK_SAFETY) {
 			static const char *const cls[] = { "none", "near-miss", "drill", "none" };
-			if (r < 95 && store_classify(st, f->id, cls[r % 4], "安全员", NULL, now, err,
+			if (r < 95 && store_classify(st, f->id, cls[r % 4], &safety_officer, NULL, now, err,
 			    sizeof(err)) == 0)
 				classified++;
 			continue;
@@ -202,7 +216,7 @@ main(int argc, char **argv)
 		at = f->opened_at + rnd_range(10 * 60000, r < 80 ? 24 * HOUR_MS : 200 * HOUR_MS);
 		if (at > now)
 			at = now;
-		if (store_repair(st, f->id, "技术员", "更换部件", r % 3 ? NULL : "传感器", at, now, err,
+		if (store_repair(st, f->id, &technician, "更换部件", r % 3 ? NULL : "传感器", at, now, err,
 		    sizeof(err)) == 0)
 			repaired++;
 	}

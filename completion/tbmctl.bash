@@ -44,7 +44,8 @@ _tbmctl()
 		fi
 		case "$w" in
 		--device | --from | --to | --by | --note | --action | --parts | --at | \
-		--reason | --kind | --year | --cutoff | --normal)
+		--reason | --kind | --year | --cutoff | --normal | --role | --display | --lab | \
+		--os-user | --password-file)
 			((i++))
 			;;
 		-*) ;;
@@ -64,7 +65,7 @@ _tbmctl()
 			mapfile -t COMPREPLY < <(compgen -W "-c -d --help" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "status faults show ack repair dismiss
-			    report incidents classify indicators verify" -- "$cur")
+			    report incidents classify amend reopen indicators verify user" -- "$cur")
 		fi
 		return 0
 	fi
@@ -85,8 +86,17 @@ _tbmctl()
 		mapfile -t COMPREPLY < <(compgen -W "$y $((y - 1)) $((y - 2))" -- "$cur")
 		return 0
 		;;
+	--role)
+		mapfile -t COMPREPLY < <(compgen -W "viewer technician manager" -- "$cur")
+		return 0
+		;;
+	--password-file)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0
+		;;
 	--by | --note | --action | --parts | --reason | --from | --to | --at | \
-	--cutoff | --normal)
+	--cutoff | --normal | --display | --lab | --os-user)
 		return 0
 		;;
 	esac
@@ -102,7 +112,24 @@ _tbmctl()
 	incidents) opts="--from --to --json" ;;
 	classify) opts="--by --note --json" ;;
 	indicators) opts="--year --from --to --cutoff --normal --json" ;;
-	verify) opts="" ;;
+	amend) opts="--action --parts --at --note --reason --by --json" ;;
+	reopen) opts="--reason --by --json" ;;
+	verify) opts="--json" ;;
+	user)
+		# the subcommand is the first word after "user"
+		local sub=""
+		((COMP_CWORD > 2)) && for ((i = 1; i < COMP_CWORD; i++)); do
+			[[ ${COMP_WORDS[i]} == user ]] && sub="${COMP_WORDS[i + 1]}" && break
+		done
+		[[ $sub == "$cur" ]] && sub=""
+		case "$sub" in
+		add) opts="--role --display --lab --os-user --password-file --no-password --by" ;;
+		list) opts="--json" ;;
+		passwd) opts="--password-file --by" ;;
+		disable | enable) opts="--by" ;;
+		*) opts="add list passwd disable enable" ;;
+		esac
+		;;
 	*) return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then
@@ -111,7 +138,7 @@ _tbmctl()
 	fi
 
 	case "$cmd:$npos" in
-	ack:0 | repair:0 | dismiss:0)
+	ack:0 | repair:0 | dismiss:0 | amend:0 | reopen:0)
 		# what still needs people
 		mapfile -t COMPREPLY < <(compgen -W "$(_tbmctl_run faults --json | _tbmctl_ids)" -- "$cur")
 		;;

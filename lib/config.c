@@ -200,6 +200,14 @@ validate_point(struct parse *ps, struct conf_point *p, uint64_t seen, const stru
 		inifile_error(&ps->diag, p->file, p->line, "point '%s': kind %s needs a when condition", p->id, config_kind_name(p->kind));
 	if (GIVEN(seen, SEC_POINT, "clear") && !GIVEN(seen, SEC_POINT, "when"))
 		inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "clear"), "point '%s': clear without when", p->id);
+	/* a status point only shows a value: it opens no event, so a condition means nothing */
+	if (p->kind == KIND_STATUS && GIVEN(seen, SEC_POINT, "when"))
+		inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "when"), "point '%s': kind status opens no events, so when has no meaning (use kind = fault or safety)", p->id);
+	else if (p->when.op != OP_NONE && p->clear.op != OP_NONE) {
+		double at;
+		if (condition_overlap(&p->when, &p->clear, &at))
+			inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "clear"), "point '%s': when (value %s %g) and clear (value %s %g) both hold at %g: a steady value would open and clear the event on every poll; they must not overlap", p->id, config_op_name(p->when.op), p->when.value, config_op_name(p->clear.op), p->clear.value, at);
+	}
 }
 
 /* Devices sharing a serial port share its settings: they are one bus. */

@@ -155,5 +155,9 @@ const char *config_op_name(enum cond_op op);
 /* condition_parse: "value OP NUMBER"; 0 ok, -1 malformed. */
 int condition_parse(const char *s, struct condition *c);
 int condition_holds(const struct condition *c, double v);
+/* condition_overlap: 1 when some value satisfies both a and b (one such in
+ * *at), else 0. A point's when and clear must not overlap: a steady value
+ * would open and clear its event on every poll. */
+int condition_overlap(const struct condition *a, const struct condition *b, double *at);
 
 #endif

@@ -53,6 +53,31 @@ condition_parse(const char *s, struct condition *c)
 }
 
 int
+condition_overlap(const struct condition *a, const struct condition *b, double *at)
+{
+	/*
+	 * Each condition holds on intervals whose ends are its number, so both
+	 * hold somewhere iff they hold at one of: either number, the point
+	 * between them, or a point beyond both.
+	 */
+	double lo = a->value < b->value ? a->value : b->value;
+	double hi = a->value < b->value ? b->value : a->value;
+	double cand[5];
+
+	cand[0] = a->value;
+	cand[1] = b->value;
+	cand[2] = lo / 2 + hi / 2;
+	cand[3] = lo - fabs(lo) - 1;
+	cand[4] = hi + fabs(hi) + 1;
+	for (int i = 0; i < 5; i++)
+		if (condition_holds(a, cand[i]) && condition_holds(b, cand[i])) {
+			*at = cand[i];
+			return 1;
+		}
+	return 0;
+}
+
+int
 condition_holds(const struct condition *c, double v)
 {
 	switch (c->op) {

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,16 @@ iv_measure(struct ivs *s, int64_t from, int64_t to)
 	return total;
 }
 
+/* Appends every interval of b to a. */
+static int
+iv_add_all(struct ivs *a, const struct ivs *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (iv_add(a, b->v[i].a, b->v[i].b) != 0)
+			return -1;
+	return 0;
+}
+
 static int
 dbl_cmp(const void *x, const void *y)
 {
@@ -143,7 +154,8 @@ coverage(const struct period_fault *f, size_t nf, char **safety, size_t nsafety,
 			count++;
 	*npoints = count;
 	if (count == 0 || end <= from) {
-		*out = 1.0;
+		/* nothing to watch is watched; a period that has not begun is not */
+		*out = count == 0 ? 1.0 : 0.0;
 		return 0;
 	}
 	if (add_unobserved(&s, runs, nruns, from, end, now) != 0)
@@ -199,7 +211,7 @@ int
 indicators_compute(struct store *st, int64_t from, int64_t to, int64_t cutoff,
     double normal_availability, struct indicators *ind, char *err, size_t errlen)
 {
-	struct ind_opts o = { normal_availability, 0 };
+	struct ind_opts o = { normal_availability, 0, 0 };
 
 	return indicators_compute_opts(st, from, to, cutoff, &o, ind, err, errlen);
 }
@@ -217,7 +229,8 @@ indicators_compute_opts(struct store *st, int64_t from, int64_t to, int64_t cuto
 	size_t nf = 0, ndevs = 0, nruns = 0, nsafety = 0, nrep = 0, used = 0;
 	double *ttr = NULL;
 	const char **flab = NULL;    /* per fault: its device's lab, NULL if not reported */
-	int64_t now = time_now_ms(), end;
+	int64_t now = time_now_ms(), end, span, base_gaps = 0;
+	struct ivs gaps = { 0 };     /* when tbmond did not run */
 	int rc = -1;
 
 	memset(ind, 0, sizeof(*ind));
@@ -227,6 +240,7 @@ indicators_compute_opts(struct store *st, int64_t from, int64_t to, int64_t cuto
 	ind->to_ms = to;
 	ind->cutoff_ms = cutoff;
 	ind->normal_availability = normal_availability;
+	ind->min_coverage = o->min_coverage > 0 ? o->min_coverage : IND_MIN_COVERAGE_DEFAULT;
 	ind->repair.count_comm = o->count_comm;
 	/* Time after now has not happened: availability and coverage end here. */
 	end = to < now ? to : now;
@@ -241,6 +255,14 @@ indicators_compute_opts(struct store *st, int64_t from, int64_t to, int64_t cuto
 	    store_safety_devices(st, &safety, &nsafety) != 0) {
 		snprintf(err, errlen, "database: %s", store_errmsg(st));
 		goto out;
+	}
+	/* the observation of the base: tbmond's runs */
+	span = end > from ? end - from : 0;
+	if (span > 0) {
+		if (add_unobserved(&gaps, runs, nruns, from, end, now) != 0)
+			goto oom;
+		base_gaps = iv_measure(&gaps, from, end);
+		ind->observed = (double)(span - base_gaps) / (double)span;
 	}
 	if ((ttr = calloc(nf ? nf : 1, sizeof(*ttr))) == NULL ||
 	    (flab = calloc(nf ? nf : 1, sizeof(*flab))) == NULL)
@@ -316,16 +338,22 @@ indicators_compute_opts(struct store *st, int64_t from, int64_t to, int64_t cuto
 		goto oom;
 	for (size_t i = 0; i < ndevs; i++) {
 		struct ind_device *d = &ind->devices[used];
-		struct ivs down = { 0 };
-		int64_t downtime;
+		struct ivs down = { 0 }, unobs = { 0 };
+		int64_t downtime = 0, unobserved = span, observed;
 		size_t lo, hi;
 		int touched = devs[i].in_config;
 
 		dev_range(f, nf, devs[i].id, &lo, &hi);
+		/* not observed: tbmond not running, or the device offline (comm fault) */
+		if (iv_add_all(&unobs, &gaps) != 0)
+			goto dev_oom;
 		for (size_t j = lo; j < hi; j++) {
 			const struct period_fault *x = &f[j];
 			int64_t b;
 			touched = 1;
+			if (x->kind == FK_COMM && !x->manual && iv_add(&unobs, x->opened_at,
+			    x->cleared_at != STORE_NOTIME ? x->cleared_at : end) != 0)
+				goto dev_oom;
 			if (x->kind != FK_FAULT || x->dismissed_at != STORE_NOTIME)
 				continue;
 			if (x->opened_at >= from && x->opened_at < to) {
@@ -335,27 +363,60 @@ indicators_compute_opts(struct store *st, int64_t from, int64_t to, int64_t cuto
 			}
 			/* down while the equipment says so; a manual fault until its repair */
 			b = x->manual ? x->repaired_at : x->cleared_at;
-			if (iv_add(&down, x->opened_at, b != STORE_NOTIME ? b : end) != 0) {
-				free(down.v);
-				goto oom;
-			}
+			if (iv_add(&down, x->opened_at, b != STORE_NOTIME ? b : end) != 0)
+				goto dev_oom;
 		}
-		if (!touched)
+		if (!touched) {
+			free(down.v);
+			free(unobs.v);
 			continue;
-		downtime = end > from ? iv_measure(&down, from, end) : 0;
+		}
+		if (span > 0) {
+			/* down time counts only where it was observed: |down ∪ unobs| − |unobs| */
+			unobserved = iv_measure(&unobs, from, end);
+			if (iv_add_all(&down, &unobs) != 0)
+				goto dev_oom;
+			downtime = iv_measure(&down, from, end) - unobserved;
+		}
 		free(down.v);
+		free(unobs.v);
+		observed = span - unobserved;
 		d->id = xstrdup(devs[i].id);
 		d->name = xstrdup(devs[i].name);
 		d->lab = xstrdup(devs[i].lab);
 		d->assessment = devs[i].assessment;
-		d->availability = end > from ? 1.0 - (double)downtime / (double)(end - from) : 1.0;
-		d->mtbf_hours = d->faults ? (double)(end > from ? end - from - downtime : 0) /
-		    HOUR_MS / d->faults : NAN;
+		d->observed = span > 0 ? (double)observed / (double)span : 0.0;
+		d->availability = observed > 0 ? 1.0 - (double)downtime / (double)observed : NAN;
+		d->mtbf_hours = d->faults ? (double)(observed - downtime) / HOUR_MS / d->faults : NAN;
 		for (size_t j = lo; j < hi; j++)
 			flab[j] = d->lab ? d->lab : "";
 		used++;
+		continue;
+dev_oom:
+		free(down.v);
+		free(unobs.v);
+		goto oom;
 	}
 	ind->ndevices = used;
+
+	/* the observation behind the repair rate: its devices' watching */
+	{
+		double sum = 0;
+		int n = 0;
+		for (size_t i = 0; i < ind->ndevices; i++)
+			if (ind->devices[i].assessment) {
+				sum += ind->devices[i].observed;
+				n++;
+			}
+		ind->repair.observed = n ? sum / n : ind->observed;
+		ind->repair.no_data = ind->repair.faults == 0 && ind->repair.observed <= 0;
+		if (ind->repair.no_data)
+			ind->repair.rate = NAN;
+	}
+	ind->safety.observed = ind->safety.safety_points ? ind->safety.coverage : ind->observed;
+	ind->safety.no_data = ind->safety.observed <= 0 && ind->safety.accidents +
+	    ind->safety.near_misses + ind->safety.drills + ind->safety.none +
+	    ind->safety.unclassified == 0;
 
 	/* per lab */
 	for (size_t i = 0; i < ind->ndevices; i++) {
@@ -378,15 +439,22 @@ indicators_compute_opts(struct store *st, int64_t from, int64_t to, int64_t cuto
 		l->devices++;
 		l->faults += d->faults;
 		l->repaired += d->repaired;
-		l->availability += d->availability;
+		l->observed += d->observed;
+		if (!isnan(d->availability)) {
+			l->availability += d->availability;
+			l->observed_devices++;
+		}
 	}
 	for (size_t j = 0; j < ind->nlabs; j++) {
 		struct ind_lab *l = &ind->labs[j];
 		double sum = 0;
 		size_t k = 0;
 		int npts;
-		l->availability /= l->devices;
-		l->normal = l->availability >= normal_availability;
+		l->availability = l->observed_devices ? l->availability / l->observed_devices : NAN;
+		l->observed /= l->devices;
+		/* normal: available enough, and watched long enough to say so */
+		l->normal = !isnan(l->availability) && l->availability >= normal_availability &&
+		    l->observed >= ind->min_coverage;
 		for (size_t i = 0; i < nf; i++) {
 			const struct period_fault *x = &f[i];
 			const char *dl = flab[i];
@@ -416,6 +484,7 @@ out:
 		indicators_free(ind);
 	free(ttr);
 	free(flab);
+	free(gaps.v);
 	store_period_faults_free(f, nf);
 	store_devices_free(devs, ndevs);
 	free(runs);
@@ -445,71 +514,147 @@ indicators_free(struct indicators *ind)
 	memset(ind, 0, sizeof(*ind));
 }
 
-static void
-add_num(cJSON *o, const char *key, double v)
+/* How a figure goes into JSON: one row per key (the object it belongs to,
+ * its type, where it is), in the order the keys are written. */
+enum jobj { J_REPAIR, J_SAFETY, J_LAB, J_DEVICE };
+enum jtype {
+	J_INT,        /* int */
+	J_BOOL,       /* int, as true/false */
+	J_NUM,        /* double */
+	J_OPT,        /* double, NAN as null */
+	J_COVERAGE,   /* double, null when its object's "safety_points" is 0 */
+	J_TEXT,       /* char * */
+	J_STR,        /* char *, NULL as null */
+};
+struct jfield {
+	enum jobj obj;
+	const char *key;
+	enum jtype type;
+	size_t off;
+};
+#define IN(f) offsetof(struct indicators, f)
+#define LAB(f) offsetof(struct ind_lab, f)
+#define DEV(f) offsetof(struct ind_device, f)
+
+static const struct jfield json_fields[] = {
+	{ J_REPAIR, "faults", J_INT, IN(repair.faults) },
+	{ J_REPAIR, "repaired", J_INT, IN(repair.repaired) },
+	{ J_REPAIR, "rate", J_OPT, IN(repair.rate) },   /* NAN: no data */
+	{ J_REPAIR, "observed", J_NUM, IN(repair.observed) },
+	{ J_REPAIR, "no_faults", J_BOOL, IN(repair.no_faults) },
+	{ J_REPAIR, "within_24h", J_INT, IN(repair.within_24h) },
+	{ J_REPAIR, "within_72h", J_INT, IN(repair.within_72h) },
+	{ J_REPAIR, "mttr_hours", J_OPT, IN(repair.mttr_mean_hours) },
+	{ J_REPAIR, "mttr_median_hours", J_OPT, IN(repair.mttr_median_hours) },
+	{ J_REPAIR, "repeats", J_INT, IN(repair.repeats) },
+	{ J_SAFETY, "accidents", J_INT, IN(safety.accidents) },
+	{ J_SAFETY, "observed", J_NUM, IN(safety.observed) },
+	{ J_SAFETY, "near_misses", J_INT, IN(safety.near_misses) },
+	{ J_SAFETY, "drills", J_INT, IN(safety.drills) },
+	{ J_SAFETY, "none", J_INT, IN(safety.none) },
+	{ J_SAFETY, "unclassified", J_INT, IN(safety.unclassified) },
+	{ J_SAFETY, "provisional", J_BOOL, IN(safety.provisional) },
+	{ J_SAFETY, "coverage", J_COVERAGE, IN(safety.coverage) },
+	{ J_SAFETY, "safety_points", J_INT, IN(safety.safety_points) },
+	{ J_LAB, "lab", J_TEXT, LAB(lab) },
+	{ J_LAB, "devices", J_INT, LAB(devices) },
+	{ J_LAB, "faults", J_INT, LAB(faults) },
+	{ J_LAB, "repaired", J_INT, LAB(repaired) },
+	{ J_LAB, "mttr_hours", J_OPT, LAB(mttr_hours) },
+	{ J_LAB, "availability", J_OPT, LAB(availability) },   /* NAN: never observed */
+	{ J_LAB, "observed", J_NUM, LAB(observed) },
+	{ J_LAB, "normal", J_BOOL, LAB(normal) },
+	{ J_LAB, "safety_events", J_INT, LAB(safety_events) },
+	{ J_LAB, "coverage", J_COVERAGE, LAB(coverage) },
+	{ J_LAB, "safety_points", J_INT, LAB(safety_points) },
+	{ J_DEVICE, "id", J_TEXT, DEV(id) },
+	{ J_DEVICE, "name", J_STR, DEV(name) },
+	{ J_DEVICE, "lab", J_STR, DEV(lab) },
+	{ J_DEVICE, "assessment", J_BOOL, DEV(assessment) },
+	{ J_DEVICE, "faults", J_INT, DEV(faults) },
+	{ J_DEVICE, "repaired", J_INT, DEV(repaired) },
+	{ J_DEVICE, "availability", J_OPT, DEV(availability) },
+	{ J_DEVICE, "observed", J_NUM, DEV(observed) },
+	{ J_DEVICE, "mtbf_hours", J_OPT, DEV(mtbf_hours) },
+};
+#undef IN
+#undef LAB
+#undef DEV
+
+/* A J_COVERAGE share means nothing without safety points: the value of the
+ * "safety_points" key of the same object. */
+static int
+json_points(const char *base, enum jobj which)
 {
-	cJSON_AddItemToObject(o, key, isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(v));
+	for (size_t i = 0; i < sizeof(json_fields) / sizeof(json_fields[0]); i++)
+		if (json_fields[i].obj == which && strcmp(json_fields[i].key, "safety_points") == 0)
+			return *(const int *)(base + json_fields[i].off);
+	return 0;
 }
 
-static void
-add_str(cJSON *o, const char *key, const char *v)
+/* One figure as JSON. */
+static cJSON *
+json_value(const char *base, const struct jfield *f)
 {
-	cJSON_AddItemToObject(o, key, v ? cJSON_CreateString(v) : cJSON_CreateNull());
+	const char *p = base + f->off;
+	const char *s = f->type >= J_TEXT ? *(char *const *)p : NULL;
+	double d = f->type <= J_BOOL ? *(const int *)p : f->type < J_TEXT ? *(const double *)p : 0;
+
+	if (f->type == J_BOOL)
+		return cJSON_CreateBool(d != 0);
+	if (f->type == J_COVERAGE && json_points(base, f->obj) == 0)
+		d = NAN;
+	if ((f->type == J_OPT || f->type == J_COVERAGE) && isnan(d))
+		return cJSON_CreateNull();
+	if (f->type == J_STR && s == NULL)
+		return cJSON_CreateNull();
+	/* J_TEXT without text: no key, as cJSON_AddStringToObject does */
+	return f->type >= J_TEXT ? cJSON_CreateString(s) : cJSON_CreateNumber(d);
+}
+
+/* The keys of one kind of object (which) from obj into o. */
+static void
+add_fields(cJSON *o, const void *obj, enum jobj which)
+{
+	for (size_t i = 0; i < sizeof(json_fields) / sizeof(json_fields[0]); i++)
+		if (json_fields[i].obj == which)
+			cJSON_AddItemToObject(o, json_fields[i].key, json_value(obj, &json_fields[i]));
+}
+
+/* An array of n objects of `size` bytes each, every one through its table. */
+static void
+add_array(cJSON *o, const char *key, const void *v, size_t n, size_t size, enum jobj which)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, key), *y;
+
+	for (size_t i = 0; i < n; i++)
+		if ((y = cJSON_CreateObject()) != NULL) {
+			add_fields(y, (const char *)v + i * size, which);
+			cJSON_AddItemToArray(a, y);
+		}
 }
 
 void
 indicators_json_add(cJSON *o, const struct indicators *in)
 {
-	cJSON *x, *a;
+	cJSON *x;
 
+	cJSON_AddNumberToObject(o, "observed", in->observed);
+	cJSON_AddNumberToObject(o, "min_coverage", in->min_coverage);
 	x = cJSON_AddObjectToObject(o, "fault_repair_rate");
-	cJSON_AddNumberToObject(x, "faults", in->repair.faults);
-	cJSON_AddNumberToObject(x, "repaired", in->repair.repaired);
-	cJSON_AddNumberToObject(x, "rate", in->repair.rate);
-	cJSON_AddBoolToObject(x, "no_faults", in->repair.no_faults);
-	cJSON_AddNumberToObject(x, "within_24h", in->repair.within_24h);
-	cJSON_AddNumberToObject(x, "within_72h", in->repair.within_72h);
-	add_num(x, "mttr_hours", in->repair.mttr_mean_hours);
-	add_num(x, "mttr_median_hours", in->repair.mttr_median_hours);
-	cJSON_AddNumberToObject(x, "repeats", in->repair.repeats);
+	add_fields(x, in, J_REPAIR);
+	/* no faults and no observation: no figure at all (rate null), never 1.0 */
+	if (in->repair.no_data)
+		cJSON_AddStringToObject(x, "no_data", "no faults and no observation in the period "
+		    "(tbmond did not run, or the devices were offline)");
 	x = cJSON_AddObjectToObject(o, "safety");
-	cJSON_AddNumberToObject(x, "accidents", in->safety.accidents);
-	cJSON_AddNumberToObject(x, "near_misses", in->safety.near_misses);
-	cJSON_AddNumberToObject(x, "drills", in->safety.drills);
-	cJSON_AddNumberToObject(x, "none", in->safety.none);
-	cJSON_AddNumberToObject(x, "unclassified", in->safety.unclassified);
-	cJSON_AddBoolToObject(x, "provisional", in->safety.provisional);
-	add_num(x, "coverage", in->safety.safety_points ? in->safety.coverage : NAN);
-	cJSON_AddNumberToObject(x, "safety_points", in->safety.safety_points);
-	a = cJSON_AddArrayToObject(o, "labs");
-	for (size_t i = 0; i < in->nlabs; i++) {
-		const struct ind_lab *l = &in->labs[i];
-		cJSON *y = cJSON_CreateObject();
-		cJSON_AddStringToObject(y, "lab", l->lab);
-		cJSON_AddNumberToObject(y, "devices", l->devices);
-		cJSON_AddNumberToObject(y, "faults", l->faults);
-		cJSON_AddNumberToObject(y, "repaired", l->repaired);
-		add_num(y, "mttr_hours", l->mttr_hours);
-		cJSON_AddNumberToObject(y, "availability", l->availability);
-		cJSON_AddBoolToObject(y, "normal", l->normal);
-		cJSON_AddNumberToObject(y, "safety_events", l->safety_events);
-		add_num(y, "coverage", l->safety_points ? l->coverage : NAN);
-		cJSON_AddNumberToObject(y, "safety_points", l->safety_points);
-		cJSON_AddItemToArray(a, y);
+	add_fields(x, in, J_SAFETY);
+	if (in->safety.no_data) {
+		cJSON_ReplaceItemInObjectCaseSensitive(x, "accidents", cJSON_CreateNull());
+		cJSON_AddStringToObject(x, "no_data", "no safety events and no observation in the "
+		    "period: zero accidents would mean nothing");
 	}
-	a = cJSON_AddArrayToObject(o, "devices");
-	for (size_t i = 0; i < in->ndevices; i++) {
-		const struct ind_device *dv = &in->devices[i];
-		cJSON *y = cJSON_CreateObject();
-		cJSON_AddStringToObject(y, "id", dv->id);
-		add_str(y, "name", dv->name);
-		add_str(y, "lab", dv->lab);
-		cJSON_AddBoolToObject(y, "assessment", dv->assessment);
-		cJSON_AddNumberToObject(y, "faults", dv->faults);
-		cJSON_AddNumberToObject(y, "repaired", dv->repaired);
-		cJSON_AddNumberToObject(y, "availability", dv->availability);
-		add_num(y, "mtbf_hours", dv->mtbf_hours);
-		cJSON_AddItemToArray(a, y);
-	}
+	add_array(o, "labs", in->labs, in->nlabs, sizeof(*in->labs), J_LAB);
+	add_array(o, "devices", in->devices, in->ndevices, sizeof(*in->devices), J_DEVICE);
 	cJSON_AddItemToObject(o, "faults_per_month", cJSON_CreateIntArray(in->faults_per_month, 12));
 }

@@ -23,8 +23,9 @@ struct ind_device {
 	int assessment;
 	int faults;                /* kind fault, opened in the period, not dismissed */
 	int repaired;
-	double availability;       /* fraction */
+	double availability;       /* up time over observed time; NAN when never observed */
 	double mtbf_hours;         /* NAN when there was no fault */
+	double observed;           /* share of the period tbmond ran with the device online */
 };
 
 struct ind_lab {
@@ -32,8 +33,10 @@ struct ind_lab {
 	int devices;
 	int faults;
 	int repaired;
-	double availability;       /* mean of its devices' availability */
-	int normal;                /* availability >= normal_availability */
+	double availability;       /* mean over its observed devices; NAN when none was observed */
+	double observed;           /* mean of its devices' observed shares */
+	int observed_devices;      /* its devices observed at all (availability is their mean) */
+	int normal;                /* availability >= normal_availability and observed >= min_coverage */
 	double mttr_hours;         /* NAN without repairs */
 	int safety_events;
 	int safety_points;         /* devices with a safety point in this lab */
@@ -46,8 +49,10 @@ struct indicators {
 	int64_t from_ms, to_ms, cutoff_ms;
 	struct {
 		int faults, repaired;
-		double rate;           /* 1.0 when there were no faults */
+		double rate;           /* 1.0 when there were no faults; NAN when no_data */
 		int no_faults;
+		double observed;       /* mean observed share of the assessment devices */
+		int no_data;           /* no faults and no observation: nothing is known */
 		int within_24h, within_72h;
 		double mttr_mean_hours, mttr_median_hours;   /* NAN without repairs */
 		int repeats;
@@ -58,7 +63,11 @@ struct indicators {
 		int provisional;       /* unclassified > 0 */
 		double coverage;       /* fraction; 1.0 when there are no safety points */
 		int safety_points;
+		double observed;       /* coverage, or the base's observed share without safety points */
+		int no_data;           /* no events and no observation: 0 accidents would mean nothing */
 	} safety;
+	double observed;           /* share of the period tbmond ran (its runs) */
+	double min_coverage;       /* a lab is normal only when observed at least this much */
 	double normal_availability;
 	struct ind_lab *labs;
 	size_t nlabs;
@@ -70,14 +79,22 @@ struct indicators {
 };
 
 /* indicators_compute: over [from_ms, to_ms), repairs counted up to cutoff_ms
- * (0: to_ms). Labs are normal when availability >= normal_availability.
+ * (0: to_ms). Labs are normal when availability >= normal_availability and
+ * they were observed for IND_MIN_COVERAGE_DEFAULT of the period.
+ *
+ * Observation (DESIGN.md "Indicators"): the base is observed while tbmond
+ * runs, a device while tbmond runs and the device is online (no open comm
+ * fault). Shares are of the period up to now (time that has not happened is
+ * not counted). Availability is up time over observed time.
  * -1 on a database error, with the message in err. */
 int indicators_compute(struct store *st, int64_t from_ms, int64_t to_ms, int64_t cutoff_ms,
     double normal_availability, struct indicators *out, char *err, size_t errlen);
 
+#define IND_MIN_COVERAGE_DEFAULT 0.9
 struct ind_opts {
 	double normal_availability;
 	int count_comm;            /* comm faults of assessment devices count in the repair rate */
+	double min_coverage;       /* 0: IND_MIN_COVERAGE_DEFAULT */
 };
 int indicators_compute_opts(struct store *st, int64_t from_ms, int64_t to_ms, int64_t cutoff_ms,
     const struct ind_opts *o, struct indicators *out, char *err, size_t errlen);

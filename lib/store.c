@@ -68,6 +68,11 @@ static const char *const migrations[] = {
 	"CREATE INDEX audit_fault ON audit (fault_id);"
 	"CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL,"
 	"  alive_at INTEGER NOT NULL, stopped_at INTEGER);",
+	/* 1 -> 2: the people who may act (DESIGN.md "People and rights") */
+	"CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, display TEXT,"
+	"  role TEXT NOT NULL CHECK (role IN ('viewer', 'technician', 'manager')),"
+	"  disabled INTEGER NOT NULL DEFAULT 0, labs TEXT, os_user TEXT UNIQUE, pw_hash TEXT,"
+	"  created_at INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 const char *
@@ -642,4 +647,23 @@ store_once(struct store *st, sqlite3_stmt *s)
 	rc = store_step_done(st, s);
 	sqlite3_finalize(s);
 	return rc;
+}
+
+int
+store_refuse(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return STORE_REFUSED;
+}
+
+int
+store_db_error(struct store *st, char *err, size_t len)
+{
+	snprintf(err, len, "database: %s", sqlite3_errmsg(st->db));
+	store_rollback(st);
+	return -1;
 }

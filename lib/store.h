@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "account.h"
 #include "config.h"
 #include "event.h"
 
@@ -69,6 +70,7 @@ struct fault {
 	char *acked_by, *ack_note, *repaired_by, *action, *parts;
 	char *dismissed_by, *dismiss_reason, *classification, *classified_by, *note;
 	int64_t repeat_of;         /* 0: none */
+	int64_t repair_logged_at;  /* when the repair was entered (its `at` may be earlier) */
 };
 /* open | acknowledged | cleared | repaired | dismissed */
 const char *fault_status(const struct fault *f);
@@ -148,25 +150,72 @@ void store_strings_free(char **v, size_t n);
  * database error, also described in err. Times are ms since the epoch.
  */
 #define STORE_REFUSED 1
-int store_ack(struct store *st, int64_t id, const char *by, const char *note, int64_t now,
-    char *err, size_t len);
-int store_repair(struct store *st, int64_t id, const char *by, const char *action,
-    const char *parts, int64_t at, int64_t now, char *err, size_t len);
-int store_dismiss(struct store *st, int64_t id, const char *by, const char *reason, int64_t now,
-    char *err, size_t len);
-int store_classify(struct store *st, int64_t id, const char *cls, const char *by,
-    const char *note, int64_t now, char *err, size_t len);
+/*
+ * Each takes the actor (account, channel, origin) instead of free text and
+ * checks the account's rights (lib/rights.c) itself, inside the
+ * transaction, so that no caller can skip them. The actor's account name
+ * goes into the row and the audit record; the channel, OS user or address
+ * and "via" into the audit detail under "who".
+ */
+int store_ack(struct store *st, int64_t id, const struct actor *who, const char *note, int64_t now, char *err, size_t len);
+int store_repair(struct store *st, int64_t id, const struct actor *who, const char *action, const char *parts,
+    int64_t at, int64_t now, char *err, size_t len);
+int store_dismiss(struct store *st, int64_t id, const struct actor *who, const char *reason, int64_t now, char *err, size_t len);
+int store_classify(struct store *st, int64_t id, const char *cls, const struct actor *who, const char *note,
+    int64_t now, char *err, size_t len);
 /* A fault or safety event found by a person (point "manual"). */
-int store_report(struct store *st, const char *device, enum fault_kind kind, const char *by,
+int store_report(struct store *st, const char *device, enum fault_kind kind, const struct actor *who,
     const char *note, int64_t at, int64_t now, int64_t *id, char *err, size_t len);
+/*
+ * Corrections: nothing is edited in place. store_amend appends a record with
+ * the old and new values and the reason (action, parts, at: the repair;
+ * note: the acknowledgement's note). store_reopen (manager) undoes the
+ * latest of a dismissal, a repair or an acknowledgement.
+ */
+struct amend { const char *action, *parts, *note; int64_t at; };   /* NULL / 0: unchanged */
+int store_amend(struct store *st, int64_t id, const struct actor *who, const struct amend *a, const char *reason,
+    int64_t now, char *err, size_t len);
+int store_reopen(struct store *st, int64_t id, const struct actor *who, const char *reason, int64_t now, char *err, size_t len);
+
+/* ---- store_accounts.c ---- */
+
+/*
+ * Accounts (store_accounts.c). Every change is an audit record (no fault
+ * id; action account-add, account-passwd, account-disable, account-enable),
+ * never with the password or its hash. The first account may be added with
+ * who->acct NULL (the bootstrap: the caller vouches that root or the tbmon
+ * user runs it), and only as a manager while no manager exists.
+ */
+int store_account_get(struct store *st, const char *name, struct account *out);      /* 1 found, 0 none, -1 error */
+int store_account_by_os_user(struct store *st, const char *os_user, struct account *out); /* same */
+int store_accounts(struct store *st, struct account **out, size_t *n);  void store_accounts_free(struct account *v, size_t n);
+/* 1 password right and account enabled, 0 wrong or disabled or unknown, -1 error. Constant work for unknown names. */
+int store_account_login(struct store *st, const char *name, const char *password, struct account *out);
+int store_account_add(struct store *st, const struct actor *who, const struct account *a, const char *password,
+    int64_t now, char *err, size_t len);              /* 0 / STORE_REFUSED / -1, audited */
+int store_account_passwd(struct store *st, const struct actor *who, const char *name, const char *password,
+    int64_t now, char *err, size_t len);
+int store_account_set_disabled(struct store *st, const struct actor *who, const char *name, int disabled,
+    int64_t now, char *err, size_t len);
+/* How many enabled managers there are (0: the bootstrap is open), -1 on error. */
+int store_account_managers(struct store *st);
 
 /* ---- store_verify.c ---- */
 
 /* store_verify: walks the audit hash chain, then replays it and compares
- * every fault row. 0 intact (counts in records/faults), 1 tampered (the
- * first problem in err), -1 error. */
+ * every fault row and every account. 0 intact (counts in records/faults),
+ * 1 tampered (the first problem in err), -1 error. */
 int store_verify(struct store *st, unsigned long *records, unsigned long *faults, char *err,
     size_t len);
+/* The same, also giving the chain head (the last record's seq and hash,
+ * 0 and AUDIT_GENESIS when empty) read in the same snapshot: written down
+ * outside the base, it shows later whether the whole chain was rewritten. */
+struct verify_result {
+	unsigned long records, faults, accounts;
+	int64_t head_seq;
+	char head_hash[65];
+};
+int store_verify_head(struct store *st, struct verify_result *res, char *err, size_t len);
 
 /* ---- store_outbox.c ---- */
 

@@ -86,14 +86,19 @@ bind_cv(sqlite3_stmt *s, int i, const struct colval *cv)
 	}
 }
 
+/* The detail of a change: its columns and values, then what `extra` adds
+ * (who acted, a correction's old values and reason), which verify's replay
+ * ignores because no fault column has those names. extra is consumed. */
 static char *
-change_json(const struct colval *cv, size_t n)
+change_json(const struct colval *cv, size_t n, cJSON *extra)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *it;
 	char *out;
 
-	if (o == NULL)
+	if (o == NULL) {
+		cJSON_Delete(extra);
 		return NULL;
+	}
 	for (size_t i = 0; i < n; i++) {
 		switch (cv[i].t) {
 		case CV_INT:
@@ -110,6 +115,11 @@ change_json(const struct colval *cv, size_t n)
 			break;
 		}
 	}
+	while (extra && (it = extra->child) != NULL) {
+		cJSON_DetachItemViaPointer(extra, it);
+		cJSON_AddItemToObject(o, it->string, it);
+	}
+	cJSON_Delete(extra);
 	out = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return out;
@@ -119,7 +129,7 @@ change_json(const struct colval *cv, size_t n)
  * updates it; then appends the audit record. Inside the caller's transaction. */
 int
 store_change_apply(struct store *st, int64_t fault_id, const char *action, const char *actor,
-    int64_t at, const struct colval *cv, size_t n, int64_t *id)
+    int64_t at, const struct colval *cv, size_t n, int64_t *id, cJSON *extra)
 {
 	char sql[1024], *detail;
 	size_t len = 0;
@@ -140,21 +150,25 @@ store_change_apply(struct store *st, int64_t fault_id, const char *action, const
 			len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s = ?%zu", i ? ", " : "", cv[i].col, i + 1);
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHERE id = ?%zu", n + 1);
 	}
-	if (len >= sizeof(sql) || (s = store_dyn_stmt(st, sql)) == NULL)
+	if (len >= sizeof(sql) || (s = store_dyn_stmt(st, sql)) == NULL) {
+		cJSON_Delete(extra);
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++)
 		bind_cv(s, (int)i + 1, &cv[i]);
 	if (fault_id != 0)
 		sqlite3_bind_int64(s, (int)n + 1, fault_id);
 	rc = store_step_done(st, s);
 	sqlite3_reset(s);
-	if (rc != 0)
+	if (rc != 0) {
+		cJSON_Delete(extra);
 		return -1;
+	}
 	if (fault_id == 0)
 		fault_id = sqlite3_last_insert_rowid(st->db);
 	if (id)
 		*id = fault_id;
-	if ((detail = change_json(cv, n)) == NULL)
+	if ((detail = change_json(cv, n, extra)) == NULL)
 		return -1;
 	rc = store_change_audit(st, at, fault_id, action, actor, detail);
 	cJSON_free(detail);

@@ -86,7 +86,7 @@ event_open(struct store *st, const struct tbm_event *ev)
 	cv[n++] = CV_I("assessment", o.assessment);
 	cv[n++] = CV_I("opened_at", ev->at_ms);
 	cv[n++] = rep ? CV_I("repeat_of", rep) : CV_N("repeat_of");
-	if (store_change_apply(st, 0, "open", "tbmond", ev->at_ms, cv, n, NULL) == 0)
+	if (store_change_apply(st, 0, "open", ACCOUNT_DAEMON, ev->at_ms, cv, n, NULL, NULL) == 0)
 		rc = 1;
 	store_row_clear(&o, store_origin_cols);
 	return rc;
@@ -100,7 +100,7 @@ event_clear(struct store *st, const struct tbm_event *ev)
 
 	if ((id = open_fault_id(st, ev->device, ev->point)) <= 0)
 		return id == 0 ? 0 : -1;
-	return store_change_apply(st, id, "clear", "tbmond", ev->at_ms, cv, 1, NULL) == 0 ? 1 : -1;
+	return store_change_apply(st, id, "clear", ACCOUNT_DAEMON, ev->at_ms, cv, 1, NULL, NULL) == 0 ? 1 : -1;
 }
 
 int

@@ -7,6 +7,7 @@
 #ifndef TBM_STORE_INT_H
 #define TBM_STORE_INT_H
 
+#include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,11 @@ int store_step_done(struct store *st, sqlite3_stmt *s);
 int store_begin(struct store *st);      /* BEGIN IMMEDIATE */
 void store_rollback(struct store *st);  /* only when a transaction is still open */
 int store_commit(struct store *st);     /* rolls back when COMMIT fails */
+/* A refusal: the reason into err; returns STORE_REFUSED. */
+int store_refuse(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A database error of a change: its message into err, the transaction
+ * rolled back; returns -1. */
+int store_db_error(struct store *st, char *err, size_t len);
 /* Steps a one-shot statement (NULL: its prepare failed) to its end and
  * finalizes it; 0 or -1. */
 int store_once(struct store *st, sqlite3_stmt *s);
@@ -126,14 +132,31 @@ struct colval {
 int store_change_audit(struct store *st, int64_t at, int64_t fault_id, const char *action,
     const char *actor, const char *detail);
 /* fault_id 0 inserts a new fault (its id in *id), otherwise updates it; then
- * appends the audit record. Inside the caller's transaction. */
+ * appends the audit record, whose detail is the columns and values plus
+ * the items of `extra` (consumed; NULL: none). Inside the caller's transaction. */
 int store_change_apply(struct store *st, int64_t fault_id, const char *action, const char *actor,
-    int64_t at, const struct colval *cv, size_t n, int64_t *id);
+    int64_t at, const struct colval *cv, size_t n, int64_t *id, struct cJSON *extra);
 
 /* ---- store_events.c ---- */
 
 /* The fault a repair of this point within the last 7 days makes a fault
  * opening at `at` a repeat of; 0 if none. */
 int64_t store_events_repeat_of(struct store *st, const char *device, const char *point, int64_t at);
+
+/* ---- store_people.c: who acts ---- */
+
+/* The account that acts, as the database has it now (not as the caller
+ * says): 0 with *out filled, STORE_REFUSED (unknown or disabled) or -1. */
+int store_people_actor(struct store *st, const struct actor *who, struct account *out,
+    char *err, size_t len);
+/* {"who": {account, channel, os_user or address, via}}: the part of every
+ * audit detail of a person's change that says who made it. */
+struct cJSON *store_people_who_json(const struct actor *who);
+
+/* ---- store_accounts.c ---- */
+
+/* verify's part for accounts: each account row against its replayed audit
+ * records. 0 intact, 1 tampered (err), -1 error. */
+int store_accounts_verify(struct store *st, unsigned long *accounts, char *err, size_t len);
 
 #endif

@@ -26,7 +26,7 @@ fault_status(const struct fault *f)
 #define FAULT_COLUMNS "id, device, point, kind, source, code IS NOT NULL, code, label, lab, " \
 	"assessment, opened_at, cleared_at, acked_at, repaired_at, dismissed_at, classified_at, " \
 	"acked_by, ack_note, repaired_by, action, parts, dismissed_by, dismiss_reason, " \
-	"classification, classified_by, note, repeat_of"
+	"classification, classified_by, note, repeat_of, repair_logged_at"
 static const struct store_col fault_cols[] = {
 	F(COL_INT64, id), F(COL_STR, device), F(COL_STR, point), F(COL_KIND, kind),
 	F(COL_STR, source), F(COL_INT, has_code), F(COL_DOUBLE, code), F(COL_STR, label),
@@ -35,7 +35,7 @@ static const struct store_col fault_cols[] = {
 	F(COL_TIME, classified_at), F(COL_STR, acked_by), F(COL_STR, ack_note),
 	F(COL_STR, repaired_by), F(COL_STR, action), F(COL_STR, parts), F(COL_STR, dismissed_by),
 	F(COL_STR, dismiss_reason), F(COL_STR, classification), F(COL_STR, classified_by),
-	F(COL_STR, note), F(COL_TIME, repeat_of), STORE_COL_END
+	F(COL_STR, note), F(COL_TIME, repeat_of), F(COL_TIME, repair_logged_at), STORE_COL_END
 };
 #undef F
 

@@ -12,7 +12,8 @@
 #include "audit.h"
 
 static int
-verify_chain(struct store *st, unsigned long *checked, char *err, size_t len)
+verify_chain(struct store *st, unsigned long *checked, int64_t *head_seq, char *head_hash,
+    char *err, size_t len)
 {
 	char prev[AUDIT_HASH_LEN + 1] = AUDIT_GENESIS, h[AUDIT_HASH_LEN + 1];
 	int64_t expect = 1;
@@ -62,6 +63,8 @@ verify_chain(struct store *st, unsigned long *checked, char *err, size_t len)
 		return -1;
 	}
 	sqlite3_finalize(s);
+	*head_seq = expect - 1;
+	snprintf(head_hash, AUDIT_HASH_LEN + 1, "%s", prev);
 	return bad;
 }
 
@@ -175,19 +178,33 @@ verify_rows(struct store *st, unsigned long *faults, char *err, size_t len)
 }
 
 int
-store_verify(struct store *st, unsigned long *records, unsigned long *faults, char *err, size_t len)
+store_verify_head(struct store *st, struct verify_result *res, char *err, size_t len)
 {
 	int r;
 
-	*records = *faults = 0;
+	memset(res, 0, sizeof(*res));
+	snprintf(res->head_hash, sizeof(res->head_hash), "%s", AUDIT_GENESIS);
 	/* One read transaction: a consistent snapshot even beside a running daemon. */
 	if (store_exec(st, "BEGIN") != 0) {
 		snprintf(err, len, "database: %s", sqlite3_errmsg(st->db));
 		return -1;
 	}
-	r = verify_chain(st, records, err, len);
+	r = verify_chain(st, &res->records, &res->head_seq, res->head_hash, err, len);
 	if (r == 0)
-		r = verify_rows(st, faults, err, len);
+		r = verify_rows(st, &res->faults, err, len);
+	if (r == 0)
+		r = store_accounts_verify(st, &res->accounts, err, len);
 	store_exec(st, "COMMIT");
+	return r;
+}
+
+int
+store_verify(struct store *st, unsigned long *records, unsigned long *faults, char *err, size_t len)
+{
+	struct verify_result res;
+	int r = store_verify_head(st, &res, err, len);
+
+	*records = res.records;
+	*faults = res.faults;
 	return r;
 }

@@ -93,7 +93,6 @@ read = holding 100
 type = uint32
 order = dcba
 kind = status
-when = value > 1
 CONF
 	conf_modbus exc "$PORT_a" 2 50ms 200ms 3
 	conf_modbus junk "$PORT_a" 3 50ms 200ms 3

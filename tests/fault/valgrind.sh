@@ -90,6 +90,10 @@ ctl status --json
 ctl faults --all
 ctl faults --json
 ctl show "$id" --json
+ctl user add 王经理 --role manager --no-password
+ctl user add 张工 --role technician --no-password --by 王经理
+ctl user add 李四 --role technician --no-password --by 王经理
+ctl user list
 ctl ack "$id" --by 张工 --note 看过了
 ctl repair "$id" --by 张工 --action 更换传感器 --parts "sensor x1"
 ctl report cnc --by 李四 --note 异响 --kind safety

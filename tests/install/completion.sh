@@ -30,8 +30,8 @@ check() {
 	got=$(printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d' | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
 	[ "$got" = "$want" ] || bad "[$*]: got '$got', expected '$want'"
 }
-check _tbmctl "ack classify dismiss faults incidents indicators repair report show status verify" tbmctl ""
-check _tbmctl "repair report" tbmctl -d x.db re
+check _tbmctl "ack amend classify dismiss faults incidents indicators reopen repair report show status user verify" tbmctl ""
+check _tbmctl "reopen repair report" tbmctl -d x.db re
 check _tbmctl "--help -c -d" tbmctl -
 check _tbmctl "--all --device --from --json --open --to" tbmctl faults --
 check _tbmctl "--action --at --by --json --parts" tbmctl -c /etc/tbmon/tbmond.conf repair 12 --
@@ -40,7 +40,11 @@ check _tbmctl "accident drill near-miss none" tbmctl classify 7 ""
 check _tbmctl "--by --json --note" tbmctl classify 7 accident --
 check _tbmctl "fault safety" tbmctl report cnc-01 --by wang --kind ""
 check _tbmctl "--cutoff --from --json --normal --to --year" tbmctl indicators --
-check _tbmctl "" tbmctl verify ""
+check _tbmctl "--json" tbmctl verify ""
+check _tbmctl "--json" tbmctl verify --
+check _tbmctl "add disable enable list passwd" tbmctl user ""
+check _tbmctl "--by --display --lab --no-password --os-user --password-file --role" tbmctl user add wang --
+check _tbmctl "manager technician viewer" tbmctl user add wang --role ""
 check _tbmctl "" tbmctl repair 12 --by ""
 mkdir -p "$tmp/eval/sub"
 touch "$tmp/eval/evaluation.ini" "$tmp/eval/targets.csv"

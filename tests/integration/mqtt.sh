@@ -92,6 +92,8 @@ wait_until 10 "meter cleared" q_is "$(open_q meter power)" 0
 
 # the broker goes away; people keep working; it comes back
 ctl() { "$TBMCTL" -c "$T/tbmond.conf" "$@"; }
+ctl user add 张主任 --role manager --no-password >/dev/null
+ctl user add 王工 --role technician --no-password --by 张主任 >/dev/null
 n_before=$(q "select count(*) from audit")
 wait_until 20 "all events out before the outage" lines_at_least "$T/events.log" "$n_before"
 broker_stop
@@ -128,7 +130,8 @@ n = int(sys.argv[2])
 assert len(seqs) >= n and seqs == list(range(1, len(seqs) + 1)), seqs
 assert all(e["site"] == "test" for e in ev)
 acts = [e["action"] for e in ev]
-assert acts[8:11] == ["report", "ack", "repair"], acts
+assert acts[8:13] == ["account-add", "account-add", "report", "ack", "repair"], acts
+assert ev[8]["fault_id"] in (None, 0) and ev[8]["detail"]["account"] == "张主任", ev[8]
 assert "classify" in acts, acts
 first = ev[0]
 assert first["device"] == "weld-03" and first["kind"] == "safety" and first["detail"]["code"] == 90.5, first

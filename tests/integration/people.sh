@@ -1,6 +1,6 @@
 #!/bin/bash
 # The people's side of tbmctl beside a running tbmond: every command's
-# success and refusal, the daemon recording faults while tbmctl writes in a
+# success and refusal (run as root, which acts for the accounts it names), the daemon recording faults while tbmctl writes in a
 # loop (exact counts afterwards, nothing lost or doubled), and verify
 # catching an UPDATE, a DELETE and an INSERT made with the sqlite3 shell.
 . "$(dirname "$0")/lib.sh"
@@ -69,12 +69,17 @@ usage_error() {
 }
 
 daemon_start
+# the base's people: the first manager by root, then the technicians by her
+ctl user add 张主任 --role manager --display 张主任 --no-password >/dev/null
+ctl user add 王工 --role technician --no-password --by 张主任 >/dev/null
+ctl user add 李工 --role technician --no-password --by 张主任 >/dev/null
 sim set cnc-01.holding.100 3
 wait_until 10 "alarm open" q_is "select count(*) from faults where point = 'alarm'" 1
 id=$(q "select id from faults where point = 'alarm'")
 
 # each command: success and refusal
-usage_error ack "$id"                             # --by missing
+refused "bound to no account" ack "$id"          # root without --by
+refused "no such account" ack "$id" --by 王师傅     # --by names an account, not free text
 usage_error repair "$id" --by 王工                 # --action missing
 usage_error frobnicate
 refused "no fault with id 999" ack 999 --by 王工
@@ -92,7 +97,8 @@ assert f["status"] == "repaired" and f["repaired_by"] == "王工" and f["parts"]
 assert f["cleared_at"] is None and f["acked_by"] == "王工", f
 PY
 refused "already repaired" repair "$id" --by 李工 --action x
-refused "cannot be dismissed" dismiss "$id" --by 李工 --reason 误报
+refused "a manager's" dismiss "$id" --by 李工 --reason 误报
+refused "cannot be dismissed" dismiss "$id" --by 张主任 --reason 误报
 sim set cnc-01.holding.100 0
 wait_until 10 "alarm cleared" q_is "select count(*) from faults where point = 'alarm' and cleared_at is not null" 1
 
@@ -101,7 +107,8 @@ sim set cnc-01.holding.100 5
 wait_until 10 "alarm again" q_is "select count(*) from faults where point = 'alarm'" 2
 id2=$(q "select max(id) from faults where point = 'alarm'")
 expect_eq "repeat_of" "$(q "select repeat_of from faults where id = $id2")" "$id"
-ctl dismiss "$id2" --by 李工 --reason "传感器松动, 误报" >/dev/null
+refused "a manager's" dismiss "$id2" --by 李工 --reason "传感器松动, 误报"
+ctl dismiss "$id2" --by 张主任 --reason "传感器松动, 误报" >/dev/null
 refused "dismissed" repair "$id2" --by 李工 --action x
 sim set cnc-01.holding.100 0
 
@@ -147,11 +154,14 @@ daemon_stop
 expect_eq "e-stop events" "$(q "select count(*) from faults where point = 'estop'")" 20
 expect_eq "manual faults reported and repaired" \
 	"$(q "select count(*) || '/' || count(repaired_at) from faults where source = 'manual' and kind = 'fault'")" "20/20"
-# audit: alarm 2x(open, clear) + ack + repair + dismiss; manual safety report + classify;
-# e-stops 20x(open, clear); manual faults 20x(report, repair)
-expect_eq "audit records" "$(q "select count(*) from audit")" $((4 + 3 + 2 + 40 + 40))
+# audit: 3 accounts; alarm 2x(open, clear) + ack + repair + dismiss; manual safety
+# report + classify; e-stops 20x(open, clear); manual faults 20x(report, repair)
+expect_eq "audit records" "$(q "select count(*) from audit")" $((3 + 4 + 3 + 2 + 40 + 40))
 out=$(ctl verify) || fail "verify on an intact database: $out"
-expect_eq "verify" "$out" "audit trail intact: 89 records checked, 43 faults match their history"
+expect_eq "verify" "$(printf '%s\n' "$out" | head -1)" \
+	"audit trail intact: 92 records checked, 43 faults and 3 accounts match their history"
+expect_eq "verify head" "$(printf '%s\n' "$out" | sed -n 2p)" \
+	"head: seq 92 hash $(q "select hash from audit where seq = 92")"
 
 # tampering with the sqlite3 shell
 tamper() {
@@ -167,4 +177,6 @@ tamper "an UPDATE" "UPDATE faults SET repaired_at = opened_at + 1000 WHERE id = 
 tamper "a DELETE" "DELETE FROM faults WHERE id = $mid" "fault $mid was deleted"
 tamper "an INSERT" "INSERT INTO faults (device, point, kind, source, opened_at, repaired_at) VALUES ('cnc-01', 'manual', 'fault', 'manual', 1, 2)" "was inserted outside the tools"
 tamper "a deleted audit record" "DELETE FROM audit WHERE seq = 5" "audit record 5 is missing"
+tamper "an account made manager" "UPDATE accounts SET role = 'manager' WHERE name = '李工'" "account 李工: role was changed"
+tamper "an account added with sqlite3" "INSERT INTO accounts (name, role, created_at) VALUES ('mallory', 'manager', 1)" "account mallory was added outside the tools"
 echo PASS

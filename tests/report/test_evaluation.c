@@ -119,7 +119,7 @@ test_full_evaluation(void **state)
 	    "未修复：浦东基地 cnc-01（主轴报警，2023-09-05 08:00:00）"));
 	assert_string_equal(row(&r, "实训室日常运作情况")->actual_text,
 	    "未全部正常运转（4/5 个实训室可用率 ≥95%）");
-	assert_non_null(strstr(row(&r, "实训室日常运作情况")->deviation, "闵行基地 PLC实训室 94.52%"));
+	assert_non_null(strstr(row(&r, "实训室日常运作情况")->deviation, "闵行基地 PLC实训室 94.01%"));
 	x = row(&r, "设备安全事故发生数");
 	assert_string_equal(x->actual_text, "0（暂定）");
 	assert_non_null(strstr(x->deviation, "尚有 1 起安全事件未分类"));
@@ -182,12 +182,19 @@ test_period_override(void **state)
 	struct report_opts o = { .period = "2022" };
 	struct report r;
 
-	/* nothing happened in 2022: no faults is 100%, said so */
+	/* nobody watched in 2022: no faults is no data, never 100%; every
+	 * equipment row scores 0 and is named in a warning */
 	build(*state, &o, &r);
 	assert_string_equal(r.period_text, "2022年01月-2022年12月");
 	assert_int_equal(r.eq.faults, 0);
-	assert_string_equal(row(&r, "实训鉴定设备故障修复率")->actual_text, "100%（期内无故障）");
-	near(row(&r, "实训鉴定设备故障修复率")->score, 10);
+	assert_string_equal(row(&r, "实训鉴定设备故障修复率")->actual_text, "数据不足（监测覆盖率 0%）");
+	near(row(&r, "实训鉴定设备故障修复率")->score, 0);
+	assert_string_equal(row(&r, "设备安全事故发生数")->actual_text, "数据不足（监测覆盖率 0%）");
+	near(row(&r, "设备安全事故发生数")->score, 0);
+	assert_true(row(&r, "实训室日常运作情况")->no_data);
+	near(row(&r, "实训室日常运作情况")->score, 0);
+	assert_int_equal(r.eq.nwarnings, 3);
+	assert_non_null(strstr(r.eq.warnings[0], "「实训鉴定设备故障修复率」数据不足"));
 	report_free(&r);
 
 	o.period = NULL;
@@ -239,6 +246,67 @@ test_same_base_twice(void **state)
 	    "same base 'pudong': it would be counted twice\n");
 }
 
+/* build_with: the test evaluation with more [evaluation] keys. */
+static void
+build_with(const struct scratch *s, const char *keys, struct report *r)
+{
+	char path[600], line[512];
+	struct diag d = { 0 };
+	FILE *in, *out;
+
+	snprintf(path, sizeof(path), "%s", scratch_path(s, "evaluation-more.ini"));
+	assert_non_null(in = fopen(scratch_path(s, "evaluation.ini"), "r"));
+	assert_non_null(out = fopen(path, "w"));
+	while (fgets(line, sizeof(line), in)) {
+		fputs(line, out);
+		if (strncmp(line, "[evaluation]", 12) == 0)
+			fputs(keys, out);
+	}
+	fclose(in);
+	fclose(out);
+	if (report_build(path, NULL, r, &d) != 0)
+		fail_msg("%s", d.text ? d.text : "report_build failed");
+	diag_free(&d);
+}
+
+/* base-b was watched 334 of 365 days (91.51%): enough at 0.9, not at 0.95 */
+static void
+test_min_coverage(void **state)
+{
+	struct report r;
+	const struct rep_row *x;
+
+	build_with(*state, "min_coverage = 0.95\n", &r);
+	x = row(&r, "实训鉴定设备故障修复率");
+	assert_true(x->no_data);
+	assert_string_equal(x->actual_text, "数据不足（监测覆盖率 91.51%）");
+	near(x->score, 0);
+	assert_true(row(&r, "设备安全事故发生数")->no_data);
+	assert_int_equal(r.eq.nwarnings, 3);
+	assert_non_null(strstr(r.eq.warnings[0], "低于 95%，本项计 0 分"));
+	report_free(&r);
+
+	/* the evaluation takes responsibility: the figure stands, the reason is in the row */
+	build_with(*state, "min_coverage = 0.95\naccept_low_coverage = 12 月机房改造，tbmond 停机\n", &r);
+	x = row(&r, "实训鉴定设备故障修复率");
+	assert_false(x->no_data);
+	assert_string_equal(x->actual_text, "80%（4/5）");
+	near(x->score, 8.89);
+	assert_string_equal(x->deviation, "监测覆盖率 91.51%，低于 95%；12 月机房改造，tbmond 停机");
+	assert_int_equal(r.eq.nwarnings, 0);
+	report_free(&r);
+
+	/* monitoring began in November: the equipment period starts there, said in the row */
+	build_with(*state, "monitoring_from = 2023-11-01\n", &r);
+	x = row(&r, "实训鉴定设备故障修复率");
+	assert_non_null(strstr(x->actual_text, "（监测自 2023-11-01 起）"));
+	assert_int_equal(r.eq.faults, 1);   /* plc-01, opened in November */
+	/* base-b watched Nov 1 - Dec 1 of Nov 1 - Jan 1: 30 of 61 days */
+	assert_true(x->no_data);
+	assert_non_null(strstr(x->actual_text, "数据不足（监测覆盖率 49.18%）"));
+	report_free(&r);
+}
+
 int
 main(void)
 {
@@ -250,6 +318,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_period_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_base_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_min_coverage, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

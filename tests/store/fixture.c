@@ -49,6 +49,17 @@ fixture_open(void **state)
 	snprintf(fx->db, sizeof(fx->db), "%s/t.db", fx->dir);
 	assert_int_equal(store_open(fx->db, 0, &fx->st, err, sizeof(err)), 0);
 	assert_int_equal(store_sync_config(fx->st, fx->cf), 0);
+	{
+		static const struct actor boot = { NULL, "cli", "root", NULL };
+		static const char *const people[][2] = { { "张经理", "manager" },
+			{ "王工", "technician" }, { "李工", "technician" }, { "赵科", "viewer" } };
+		for (size_t i = 0; i < sizeof(people) / sizeof(people[0]); i++) {
+			struct account a = { .name = (char *)people[i][0],
+				.role = (enum role)role_parse(people[i][1]) };
+			assert_int_equal(store_account_add(fx->st, i ? as("张经理") : &boot, &a, NULL,
+			    sh(2023, 1, 1, 0, 0), err, sizeof(err)), 0);
+		}
+	}
 	*state = fx;
 	return 0;
 }
@@ -88,4 +99,20 @@ ev(struct store *st, int type, int kind, const char *dev, const char *point, dou
 	e.code = code;
 	e.at_ms = at;
 	assert_true(store_write_events(st, &e, 1) >= 0);
+}
+
+const struct actor *
+as(const char *name)
+{
+	static struct account acct[8];
+	static struct actor who[8];
+	static size_t n;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(acct[i].name, name) == 0)
+			return &who[i];
+	assert_true(n < 8);
+	acct[n].name = (char *)name;
+	who[n] = (struct actor){ &acct[n], "cli", "test", NULL };
+	return &who[n++];
 }

@@ -27,6 +27,10 @@ int64_t sh(int y, int mo, int d, int h, int mi);
 void ev(struct store *st, int type, int kind, const char *dev, const char *point, double code,
     int64_t at);
 
+/* The actor of an account the fixture created: 张经理 (manager), 王工 and
+ * 李工 (technicians), 赵科 (viewer). */
+const struct actor *as(const char *name);
+
 #define HOUR (3600LL * 1000)
 #define DAY (24 * HOUR)
 

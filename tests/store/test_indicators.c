@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "fixture.h"
 #include "indicators.h"
@@ -68,15 +69,33 @@ test_no_faults(void **state)
 	struct fixture *fx = *state;
 	struct indicators ind;
 
+	int64_t run;
+
+	/* no daemon ran at all: nothing was observed, so nothing is known */
 	compute(fx, sh(2023, 1, 1, 0, 0), sh(2024, 1, 1, 0, 0), 0, &ind);
 	assert_int_equal(ind.repair.faults, 0);
 	assert_true(ind.repair.no_faults);
-	assert_true(ind.repair.rate == 1.0);
+	assert_true(ind.repair.no_data);
+	assert_true(isnan(ind.repair.rate));
 	assert_true(isnan(ind.repair.mttr_mean_hours));
-	assert_int_equal(ind.safety.accidents, 0);
+	assert_true(ind.safety.no_data);
 	assert_int_equal(ind.safety.safety_points, 1);
-	/* no daemon ran at all: nothing was observed */
 	assert_true(ind.safety.coverage == 0.0);
+	assert_true(ind.observed == 0.0);
+	assert_true(isnan(lab(&ind, "PLC实训室")->availability));
+	assert_false(lab(&ind, "PLC实训室")->normal);
+	indicators_free(&ind);
+
+	/* watched all year without a fault: 100%, said so */
+	assert_int_equal(store_run_start(fx->st, sh(2023, 1, 1, 0, 0), &run), 0);
+	assert_int_equal(store_run_stop(fx->st, run, sh(2024, 1, 1, 0, 0)), 0);
+	compute(fx, sh(2023, 1, 1, 0, 0), sh(2024, 1, 1, 0, 0), 0, &ind);
+	assert_false(ind.repair.no_data);
+	assert_true(ind.repair.rate == 1.0);
+	assert_true(ind.repair.observed == 1.0);
+	assert_false(ind.safety.no_data);
+	assert_int_equal(ind.safety.accidents, 0);
+	assert_true(lab(&ind, "PLC实训室")->normal);
 	indicators_free(&ind);
 }
 
@@ -91,13 +110,13 @@ test_period_edges_and_cutoff(void **state)
 	/* opened 2022-12-31 23:00, repaired in 2023: not in 2023's rate */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-01", "alarm", 1, sh(2022, 12, 31, 23, 0));
 	id = last_id(fx->st);
-	assert_int_equal(store_repair(fx->st, id, "王工", "a", NULL, sh(2023, 1, 2, 9, 0),
+	assert_int_equal(store_repair(fx->st, id, as("王工"), "a", NULL, sh(2023, 1, 2, 9, 0),
 	    sh(2023, 1, 2, 9, 0), err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_FAULT, "cnc-01", "alarm", 0, sh(2023, 1, 2, 9, 0));
 	/* opened 2023-12-31 23:30 Shanghai (15:30 UTC): 2023's; repaired 2024-01-01 01:30 */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-01", "alarm", 2, sh(2023, 12, 31, 23, 30));
 	id = last_id(fx->st);
-	assert_int_equal(store_repair(fx->st, id, "王工", "b", NULL, sh(2024, 1, 1, 1, 30),
+	assert_int_equal(store_repair(fx->st, id, as("王工"), "b", NULL, sh(2024, 1, 1, 1, 30),
 	    sh(2024, 1, 1, 1, 30), err, sizeof(err)), 0);
 	/* opened 2024-01-01 00:00: 2024's */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-02", "alarm", 3, sh(2024, 1, 1, 0, 0));
@@ -137,21 +156,21 @@ test_rate_mttr_repeats(void **state)
 	/* cnc-01: repaired after 2 h; reopens 2 days later (a repeat), repaired after 30 h */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-01", "alarm", 1, t);
 	id = last_id(fx->st);
-	assert_int_equal(store_repair(fx->st, id, "王工", "a", NULL, t + 2 * HOUR, now, err, sizeof(err)), 0);
+	assert_int_equal(store_repair(fx->st, id, as("王工"), "a", NULL, t + 2 * HOUR, now, err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_FAULT, "cnc-01", "alarm", 0, t + 2 * HOUR);
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-01", "alarm", 1, t + 2 * DAY);
 	id = last_id(fx->st);
-	assert_int_equal(store_repair(fx->st, id, "王工", "b", NULL, t + 2 * DAY + 30 * HOUR, now,
+	assert_int_equal(store_repair(fx->st, id, as("王工"), "b", NULL, t + 2 * DAY + 30 * HOUR, now,
 	    err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_FAULT, "cnc-01", "alarm", 0, t + 2 * DAY + 30 * HOUR);
 	/* cnc-02: manual fault repaired after 10 h */
-	assert_int_equal(store_report(fx->st, "cnc-02", FK_FAULT, "李工", "异响", t, now, &m, err,
+	assert_int_equal(store_report(fx->st, "cnc-02", FK_FAULT, as("李工"), "异响", t, now, &m, err,
 	    sizeof(err)), 0);
-	assert_int_equal(store_repair(fx->st, m, "李工", "c", NULL, t + 10 * HOUR, now, err, sizeof(err)), 0);
+	assert_int_equal(store_repair(fx->st, m, as("李工"), "c", NULL, t + 10 * HOUR, now, err, sizeof(err)), 0);
 	/* cnc-02: a dismissed false alarm does not count */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-02", "alarm", 9, t + 5 * DAY);
 	id = last_id(fx->st);
-	assert_int_equal(store_dismiss(fx->st, id, "李工", "误报", now, err, sizeof(err)), 0);
+	assert_int_equal(store_dismiss(fx->st, id, as("张经理"), "误报", now, err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_FAULT, "cnc-02", "alarm", 0, t + 5 * DAY + HOUR);
 	/* cnc-02: open and unrepaired */
 	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-02", "alarm", 4, t + 10 * DAY);
@@ -199,11 +218,11 @@ test_safety_coverage_availability(void **state)
 	/* safety events: one accident, one drill, one unclassified */
 	ev(fx->st, EV_OPEN, FK_SAFETY, "weld-01", "estop", 1, from + 4 * DAY);
 	id = last_id(fx->st);
-	assert_int_equal(store_classify(fx->st, id, "accident", "张经理", NULL, now, err, sizeof(err)), 0);
+	assert_int_equal(store_classify(fx->st, id, "accident", as("张经理"), NULL, now, err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_SAFETY, "weld-01", "estop", 0, from + 4 * DAY + HOUR);
 	ev(fx->st, EV_OPEN, FK_SAFETY, "weld-01", "estop", 1, from + 7 * DAY);
 	id = last_id(fx->st);
-	assert_int_equal(store_classify(fx->st, id, "drill", "张经理", NULL, now, err, sizeof(err)), 0);
+	assert_int_equal(store_classify(fx->st, id, "drill", as("张经理"), NULL, now, err, sizeof(err)), 0);
 	ev(fx->st, EV_CLEAR, FK_SAFETY, "weld-01", "estop", 0, from + 7 * DAY + HOUR);
 	ev(fx->st, EV_OPEN, FK_SAFETY, "weld-01", "estop", 1, from + 8 * DAY);
 
@@ -249,14 +268,16 @@ test_count_comm(void **state)
 {
 	struct fixture *fx = *state;
 	struct indicators ind;
-	struct ind_opts o = { 0.95, 0 };
+	struct ind_opts o = { 0.95, 0, 0 };
 	char err[256];
-	int64_t t = sh(2023, 7, 1, 8, 0), id;
+	int64_t t = sh(2023, 7, 1, 8, 0), id, run;
 
+	assert_int_equal(store_run_start(fx->st, sh(2023, 1, 1, 0, 0), &run), 0);
+	assert_int_equal(store_run_stop(fx->st, run, sh(2024, 1, 1, 0, 0)), 0);
 	/* a comm fault on assessment equipment, repaired (cable replaced) */
 	ev(fx->st, EV_OPEN, FK_COMM, "cnc-01", "comm", 0, t);
 	id = last_id(fx->st);
-	assert_int_equal(store_repair(fx->st, id, "王工", "更换网线", NULL, t + 5 * HOUR, t + DAY, err,
+	assert_int_equal(store_repair(fx->st, id, as("王工"), "更换网线", NULL, t + 5 * HOUR, t + DAY, err,
 	    sizeof(err)), 0);
 	/* and one on equipment that is not assessment equipment */
 	ev(fx->st, EV_OPEN, FK_COMM, "bench-01", "comm", 0, t);
@@ -270,10 +291,76 @@ test_count_comm(void **state)
 	assert_int_equal(ind.repair.faults, 1);
 	assert_int_equal(ind.repair.repaired, 1);
 	assert_true(fabs(ind.repair.mttr_mean_hours - 5.0) < 1e-9);
-	/* availability is about equipment faults, not communication */
+	/* availability is about equipment faults, not communication: the
+	 * offline time is not observed, neither up nor down */
 	assert_true(dev(&ind, "cnc-01")->availability == 1.0);
+	assert_true(dev(&ind, "cnc-01")->observed < 1.0);
 	assert_int_equal(lab(&ind, "数控加工实训室")->safety_points, 0);
 	assert_int_equal(lab(&ind, "焊接实训室")->safety_points, 1);
+	indicators_free(&ind);
+}
+
+/*
+ * Observation: runs with a gap, a device offline for a while, faults in and
+ * out of the watched time. Jan 1 - Jan 11 2023 (10 days): tbmond runs
+ * Jan 1 - Jan 6 and Jan 8 - Jan 11 (8 days); cnc-01 offline Jan 2 - Jan 3.
+ */
+static void
+test_observation(void **state)
+{
+	struct fixture *fx = *state;
+	struct indicators ind;
+	struct ind_opts o = { 0.95, 0, 0 };
+	char err[256];
+	int64_t run, from = sh(2023, 1, 1, 0, 0), to = sh(2023, 1, 11, 0, 0);
+	cJSON *j;
+	const cJSON *r;
+
+	assert_int_equal(store_run_start(fx->st, from, &run), 0);
+	assert_int_equal(store_run_stop(fx->st, run, sh(2023, 1, 6, 0, 0)), 0);
+	assert_int_equal(store_run_start(fx->st, sh(2023, 1, 8, 0, 0), &run), 0);
+	assert_int_equal(store_run_stop(fx->st, run, to), 0);
+	ev(fx->st, EV_OPEN, FK_COMM, "cnc-01", "comm", 0, sh(2023, 1, 2, 0, 0));
+	ev(fx->st, EV_CLEAR, FK_COMM, "cnc-01", "comm", 0, sh(2023, 1, 3, 0, 0));
+	/* down 1.5 days, half a day of it while offline: 1 observed day down */
+	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-01", "alarm", 1, sh(2023, 1, 2, 12, 0));
+	ev(fx->st, EV_CLEAR, FK_FAULT, "cnc-01", "alarm", 0, sh(2023, 1, 4, 0, 0));
+	/* down only while tbmond did not run: nothing observed down */
+	ev(fx->st, EV_OPEN, FK_FAULT, "cnc-02", "alarm", 1, sh(2023, 1, 6, 12, 0));
+	ev(fx->st, EV_CLEAR, FK_FAULT, "cnc-02", "alarm", 0, sh(2023, 1, 7, 12, 0));
+	assert_int_equal(indicators_compute_opts(fx->st, from, to, 0, &o, &ind, err, sizeof(err)), 0);
+	assert_true(fabs(ind.observed - 0.8) < 1e-9);
+	assert_true(fabs(dev(&ind, "cnc-01")->observed - 0.7) < 1e-9);
+	assert_true(fabs(dev(&ind, "cnc-01")->availability - (1.0 - 1.0 / 7.0)) < 1e-9);
+	assert_true(fabs(dev(&ind, "cnc-02")->observed - 0.8) < 1e-9);
+	assert_true(dev(&ind, "cnc-02")->availability == 1.0);
+	assert_true(fabs(lab(&ind, "数控加工实训室")->observed - 0.75) < 1e-9);
+	assert_true(fabs(ind.repair.observed - 0.75) < 1e-9);
+	assert_true(ind.min_coverage == IND_MIN_COVERAGE_DEFAULT);
+	/* fully available, but watched 80% of the time: not 正常运转 at 90% ... */
+	assert_true(lab(&ind, "PLC实训室")->availability == 1.0);
+	assert_false(lab(&ind, "PLC实训室")->normal);
+	indicators_free(&ind);
+	/* ... and it is at 80% */
+	o.min_coverage = 0.8;
+	assert_int_equal(indicators_compute_opts(fx->st, from, to, 0, &o, &ind, err, sizeof(err)), 0);
+	assert_true(lab(&ind, "PLC实训室")->normal);
+	indicators_free(&ind);
+
+	/* a period nobody watched: JSON says null with a reason, never 1.0 or 0 */
+	compute(fx, sh(2025, 1, 1, 0, 0), sh(2026, 1, 1, 0, 0), 0, &ind);
+	assert_non_null(j = cJSON_CreateObject());
+	indicators_json_add(j, &ind);
+	r = cJSON_GetObjectItemCaseSensitive(j, "fault_repair_rate");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "rate")));
+	assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "no_data")));
+	r = cJSON_GetObjectItemCaseSensitive(j, "safety");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "accidents")));
+	assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "no_data")));
+	r = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "labs"), 0);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "availability")));
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r, "normal")));
+	cJSON_Delete(j);
 	indicators_free(&ind);
 }
 
@@ -287,6 +374,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_safety_coverage_availability, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_coverage_daemon_down, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_count_comm, fixture_open, fixture_close),
+		cmocka_unit_test_setup_teardown(test_observation, fixture_open, fixture_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

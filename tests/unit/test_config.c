@@ -706,6 +706,23 @@ test_err_required(void **state)
 	/* errors about a key at the key's line; a missing key at its section's */
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nkind = status\nclear = value == 0\n",
 	    "clear = value", "point 'a.p': clear without when");
+	/* when and clear must never hold together (a steady 90 would open and
+	 * clear a fault on every poll); a status point opens nothing */
+	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nwhen = value > 70\n"
+	    "clear = value > 80\n", "clear = value > 80", "point 'a.p': when (value > 70) and clear "
+	    "(value > 80) both hold at 161: a steady value would open and clear the event on every "
+	    "poll; they must not overlap");
+	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nwhen = value >= 80\n"
+	    "clear = value <= 80\n", "clear = value <= 80", "point 'a.p': when (value >= 80) and clear "
+	    "(value <= 80) both hold at 80: a steady value would open and clear the event on every "
+	    "poll; they must not overlap");
+	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nwhen = value == 1\n"
+	    "clear = value != 0\n", "clear = value != 0", "point 'a.p': when (value == 1) and clear "
+	    "(value != 0) both hold at 1: a steady value would open and clear the event on every "
+	    "poll; they must not overlap");
+	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nkind = status\n"
+	    "when = value > 1\n", "when = value > 1",
+	    "point 'a.p': kind status opens no events, so when has no meaning (use kind = fault or safety)");
 	one_error(*state, SITE "[mqtt]\nclient_id = x\n", "[mqtt]", "[mqtt] url is required");
 	one_error(*state, SITE "[mqtt]\nurl = tcp://b\n", "url = tcp",
 	    "[mqtt] url 'tcp://b' must start with mqtt:// or mqtts://");

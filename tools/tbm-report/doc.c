@@ -200,6 +200,12 @@ indicator_table(struct bld *b, const struct report *r)
 	char grade[64];
 
 	heading(b, B_HEADING, 2, "绩效指标完成情况");
+	if (r->eq.nwarnings > 0) {
+		/* rows whose figure the watching cannot support, before anyone reads the table */
+		x = table(b, NULL);
+		for (int i = 0; i < r->eq.nwarnings; i++)
+			kv_text(b, x, "注意", r->eq.warnings[i]);
+	}
 	x = table(b, "一级指标|二级指标|三级指标|年度指标值|实际完成值|分值|得分|偏差原因分析及改进措施");
 	if (x)
 		x->indicators = 1;
@@ -242,6 +248,18 @@ indicator_table(struct bld *b, const struct report *r)
 	x = table(b, NULL);
 	kv_num(b, x, "总分", CF_SCORE, r->total);
 	kv_text(b, x, "等级", r->grade);
+	/* the evidence each base's figures were made from: its audit chain head */
+	for (size_t i = 0; i < r->nbases; i++) {
+		const struct rep_base *bs = &r->bases[i];
+		char k[160], v[400];
+		snprintf(k, sizeof(k), "审计链（%s）", bs->site_id ? bs->site_id : bs->path);
+		if (bs->verify == 0)
+			snprintf(v, sizeof(v), "校验完整；链头 seq %lld，hash %s", (long long)bs->head_seq,
+			    bs->head_hash);
+		else
+			snprintf(v, sizeof(v), "校验未通过：%s", bs->verify_text);
+		kv_text(b, x, k, v);
+	}
 }
 
 static const char *
@@ -340,6 +358,8 @@ base_section(struct bld *b, const struct report *r, const struct rep_base *bs)
 	snprintf(buf, sizeof(buf), "%s 至 %s（不含）", bs->from, bs->to);
 	kv_text(b, x, "统计时段", buf);
 	kv_text(b, x, "修复统计截止", bs->cutoff);
+	kv_num(b, x, "tbmond 运行时间占比", CF_PCT, in->observed);
+	kv_num(b, x, "实训鉴定设备监测覆盖率", CF_PCT, in->repair.observed);
 	kv_num(b, x, "实训鉴定设备故障（起）", CF_INT, in->repair.faults);
 	kv_num(b, x, "已修复（起）", CF_INT, in->repair.repaired);
 	kv_num(b, x, "故障修复率", CF_PCT, in->repair.rate);

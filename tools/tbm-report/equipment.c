@@ -9,6 +9,11 @@
  *                  figure is a share of the same period, and a merged zero is
  *                  only as trustworthy as the least observed base;
  *   lab operation = 正常运转 only when every lab of every base is normal.
+ * Each row also carries the observation behind it (the least observed base
+ * or lab): below min_coverage it is 数据不足 and scores 0, unless the
+ * evaluation file restricts the period (monitoring_from) or accepts it
+ * (accept_low_coverage, said in the row). Each base's chain head and verify
+ * result go on the evaluation, so that the form pins its evidence.
  */
 #include <errno.h>
 #include <math.h>
@@ -39,9 +44,11 @@ zone_use(const char *tz)
 }
 
 static int
-load_base(const char *efpath, int line, const char *path, const struct period_spec *p,
+load_base(const struct evalfile *ef, int line, const char *path, const struct period_spec *p,
     const struct ind_opts *io, struct rep_base *bs, struct diag *d)
 {
+	const char *efpath = ef->path;
+	struct verify_result vr;
 	struct store *st = NULL;
 	struct site_row site;
 	struct stat sb;
@@ -74,6 +81,16 @@ load_base(const char *efpath, int line, const char *path, const struct period_sp
 		diag_add(d, efpath, 0, "%s", err);
 		goto out;
 	}
+	if (ef->monitoring_from) {
+		/* the equipment rows begin when monitoring began (in the base's zone) */
+		int64_t mf;
+		if (time_parse(ef->monitoring_from, &mf) == 0 && mf > from)
+			from = mf < to ? mf : to;
+	}
+	/* the evidence: verify the chain and keep its head, as tbmctl verify prints it */
+	bs->verify = store_verify_head(st, &vr, bs->verify_text, sizeof(bs->verify_text));
+	bs->head_seq = vr.head_seq;
+	snprintf(bs->head_hash, sizeof(bs->head_hash), "%s", vr.head_hash);
 	if (indicators_compute_opts(st, from, to, cutoff, io, &bs->ind, err, sizeof(err)) != 0) {
 		diag_add(d, efpath, line, "database %s: %s", path, err);
 		goto out;
@@ -122,6 +139,7 @@ merge(struct report *r)
 
 	memset(e, 0, sizeof(*e));
 	e->coverage = 1.0;
+	e->observed_repair = e->observed_safety = e->observed_labs = r->nbases ? 1.0 : 0.0;
 	for (size_t i = 0; i < r->nbases; i++) {
 		const struct indicators *x = &r->bases[i].ind;
 		e->faults += x->repair.faults;
@@ -145,7 +163,10 @@ merge(struct report *r)
 		for (size_t j = 0; j < x->nlabs; j++) {
 			e->labs++;
 			e->labs_normal += x->labs[j].normal != 0;
+			e->observed_labs = fmin(e->observed_labs, x->labs[j].observed);
 		}
+		e->observed_repair = fmin(e->observed_repair, x->repair.observed);
+		e->observed_safety = fmin(e->observed_safety, x->safety.observed);
 		for (int m = 0; m < 12; m++)
 			e->faults_per_month[m] += x->faults_per_month[m];
 	}
@@ -155,8 +176,49 @@ merge(struct report *r)
 	e->provisional = e->unclassified > 0;
 }
 
+/*
+ * coverage_check: a row's figure is only as good as the watching behind it.
+ * Below min_coverage it becomes 数据不足 (scored 0 and named in a warning),
+ * unless the evaluation accepts it (the reason goes into the row's 偏差原因).
+ * A period restricted with monitoring_from is said in the row either way.
+ * -1 when out of memory.
+ */
 static int
-fill_rows(struct report *r)
+coverage_check(const struct evalfile *ef, struct report *r, struct rep_row *row, double observed)
+{
+	struct rep_equipment *e = &r->eq;
+	char cov[64], lim[64], *t;
+
+	fmt_pct(observed, cov, sizeof(cov));
+	fmt_pct(ef->min_coverage, lim, sizeof(lim));
+	if (observed < ef->min_coverage && ef->accept_low_coverage) {
+		free(row->note);
+		if ((row->note = xasprintf("监测覆盖率 %s，低于 %s；%s", cov, lim,
+		    ef->accept_low_coverage)) == NULL)
+			return -1;
+	} else if (observed < ef->min_coverage) {
+		free(row->actual_text);
+		if ((row->actual_text = xasprintf("数据不足（监测覆盖率 %s）", cov)) == NULL)
+			return -1;
+		row->no_data = 1;
+		row->tier = TIER_UNMET;
+		if (e->nwarnings < (int)(sizeof(e->warnings) / sizeof(e->warnings[0])))
+			snprintf(e->warnings[e->nwarnings++], sizeof(e->warnings[0]),
+			    "「%s」数据不足：监测覆盖率 %s，低于 %s，本项计 0 分。tbmond 须全年运行、设备"
+			    "在线（或在评价文件中以 monitoring_from 注明监测起始日期，或以 "
+			    "accept_low_coverage 说明原因）。", row->level3, cov, lim);
+	}
+	if (ef->monitoring_from) {
+		if ((t = xasprintf("%s（监测自 %s 起）", row->actual_text, ef->monitoring_from)) == NULL)
+			return -1;
+		free(row->actual_text);
+		row->actual_text = t;
+	}
+	return 0;
+}
+
+static int
+fill_rows(const struct evalfile *ef, struct report *r)
 {
 	const struct rep_equipment *e = &r->eq;
 	char pct[64], lim[64];
@@ -195,6 +257,9 @@ fill_rows(struct report *r)
 		}
 		if (row->actual_text == NULL)
 			return -1;
+		if (coverage_check(ef, r, row, row->source == SRC_EQ_REPAIR ? e->observed_repair :
+		    row->source == SRC_EQ_SAFETY ? e->observed_safety : e->observed_labs) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -222,8 +287,10 @@ equipment_load(const struct evalfile *ef, const struct period_spec *p, struct re
 	if (ef->ndatabases && (r->bases = calloc(ef->ndatabases, sizeof(*r->bases))) == NULL)
 		return -1;
 	for (size_t i = 0; i < ef->ndatabases; i++) {
-		struct ind_opts io = { r->normal_availability, ef->count_comm_faults };
-		if (load_base(ef->path, ef->databases_line, ef->databases[i], p, &io,
+		/* an accepted low coverage: labs are judged by availability alone */
+		struct ind_opts io = { r->normal_availability, ef->count_comm_faults,
+			ef->accept_low_coverage ? 1e-9 : ef->min_coverage };
+		if (load_base(ef, ef->databases_line, ef->databases[i], p, &io,
 		    &r->bases[r->nbases], d) != 0) {
 			/* keep what it allocated so report_free() frees it */
 			r->nbases++;
@@ -243,5 +310,5 @@ equipment_load(const struct evalfile *ef, const struct period_spec *p, struct re
 	if (d->count > before)
 		return -1;
 	merge(r);
-	return fill_rows(r) == 0 ? 0 : -1;
+	return fill_rows(ef, r) == 0 ? 0 : -1;
 }

@@ -35,6 +35,9 @@ static const struct key {
 	{ "databases", K_PATHLIST, offsetof(struct evalfile, databases) },
 	{ "normal_availability", K_FRACTION, offsetof(struct evalfile, normal_availability) },
 	{ "count_comm_faults", K_BOOL, offsetof(struct evalfile, count_comm_faults) },
+	{ "min_coverage", K_FRACTION, offsetof(struct evalfile, min_coverage) },
+	{ "monitoring_from", K_TIME, offsetof(struct evalfile, monitoring_from) },
+	{ "accept_low_coverage", K_STR, offsetof(struct evalfile, accept_low_coverage) },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -336,6 +339,7 @@ evalfile_load(const char *path, struct evalfile *ef, struct diag *d)
 	ps.ef = ef;
 	ps.d = d;
 	ef->normal_availability = 0.95;
+	ef->min_coverage = IND_MIN_COVERAGE_DEFAULT;
 	if ((ef->path = strdup(path)) == NULL || (ps.dir = strdup(path)) == NULL)
 		goto oom;
 	if ((slash = strrchr(ps.dir, '/')) != NULL)
@@ -401,6 +405,8 @@ evalfile_free(struct evalfile *ef)
 	free(ef->targets);
 	free(ef->figures);
 	free(ef->budget);
+	free(ef->monitoring_from);
+	free(ef->accept_low_coverage);
 	for (size_t i = 0; i < ef->ndatabases; i++)
 		free(ef->databases[i]);
 	free(ef->databases);

@@ -54,6 +54,7 @@ struct rep_row {
 	char *note;                /* 说明 from figures.csv */
 	struct survey_result survey;
 	double score;              /* rounded to 2 decimals */
+	int no_data;               /* an equipment row observed below min_coverage: scores 0 */
 	int met;
 	int over;                  /* >= OVER_FACTOR x target */
 	char *deviation;           /* 偏差原因分析及改进措施 (drafted or 说明) */
@@ -85,6 +86,11 @@ struct rep_base {
 	struct indicators ind;
 	struct rep_unrepaired *unrepaired;
 	size_t nunrepaired;
+	/* the evidence it was made from: tbmctl verify's result and chain head */
+	int verify;                /* 0 intact, 1 broken, -1 could not be checked */
+	char verify_text[256];     /* what verify found when not intact */
+	int64_t head_seq;
+	char head_hash[65];
 };
 
 /* The bases merged: sums of counts; coverage is the minimum over the bases. */
@@ -97,6 +103,10 @@ struct rep_equipment {
 	int safety_points;
 	int labs, labs_normal;
 	int faults_per_month[12];
+	/* observation: the least observed base (or lab) behind each row */
+	double observed_repair, observed_safety, observed_labs;
+	char warnings[3][512];     /* rows below min_coverage, said above the table */
+	int nwarnings;
 };
 
 struct report {

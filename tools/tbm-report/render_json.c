@@ -72,6 +72,7 @@ json_row(const struct rep_row *row)
 	cJSON_AddNumberToObject(o, "score", row->score);
 	cJSON_AddBoolToObject(o, "met", row->met);
 	cJSON_AddBoolToObject(o, "over_target", row->over);
+	cJSON_AddBoolToObject(o, "no_data", row->no_data);
 	cJSON_AddStringToObject(o, "deviation", row->deviation ? row->deviation : "");
 	return o;
 }
@@ -90,6 +91,13 @@ json_base(const struct rep_base *bs)
 	cJSON_AddStringToObject(o, "to", bs->to_iso);
 	cJSON_AddStringToObject(o, "cutoff", bs->cutoff_iso);
 	indicators_json_add(o, in);
+	/* the evidence: the chain head the figures were made from */
+	a = cJSON_AddObjectToObject(o, "audit");
+	cJSON_AddBoolToObject(a, "intact", bs->verify == 0);
+	cJSON_AddNumberToObject(a, "head_seq", (double)bs->head_seq);
+	cJSON_AddStringToObject(a, "head_hash", bs->head_hash);
+	cJSON_AddItemToObject(a, "problem", bs->verify ? cJSON_CreateString(bs->verify_text) :
+	    cJSON_CreateNull());
 	a = cJSON_AddArrayToObject(o, "unrepaired");
 	for (size_t i = 0; i < bs->nunrepaired; i++) {
 		cJSON *y = cJSON_CreateObject();
@@ -118,6 +126,9 @@ render_json(const struct report *r, FILE *fp)
 	cJSON_AddStringToObject(root, "policy", r->policy);
 	cJSON_AddStringToObject(root, "department", r->department);
 	cJSON_AddStringToObject(root, "period", r->period_text);
+	a = cJSON_AddArrayToObject(root, "warnings");
+	for (int i = 0; i < e->nwarnings; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(e->warnings[i]));
 	x = cJSON_AddObjectToObject(root, "budget");
 	a = cJSON_AddArrayToObject(x, "items");
 	for (size_t i = 0; i < r->nbudget; i++) {

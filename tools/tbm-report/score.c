@@ -325,6 +325,10 @@ draft(const struct report *r, const struct rep_row *row)
 
 	if (row->note != NULL && row->note[0] != '\0')
 		return strdup(row->note);   /* people have written it already */
+	if (row->no_data) {
+		sb_add(&b, "%s：监测不足以评价本项。%s", row->actual_text, todo);
+		return b.s ? b.s : strdup("");
+	}
 	switch (row->source) {
 	case SRC_BUDGET:
 		if (need)
@@ -392,6 +396,11 @@ score_report(struct report *r)
 			row->score = score_round(row->weight * (q < 1 ? q : 1));
 			row->met = q >= 1 - 1e-12;
 			row->over = q >= OVER_FACTOR;
+		} else if (row->no_data) {
+			/* 数据不足: an unobserved period earns nothing */
+			row->score = 0;
+			row->met = 0;
+			row->over = 0;
 		} else if (row->has_value) {
 			enum tgt_op op = row->target.op;
 			double a = row->target.value;

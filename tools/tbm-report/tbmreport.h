@@ -44,6 +44,9 @@ struct evalfile {
 	int databases_line;
 	double normal_availability;
 	int count_comm_faults;     /* comm faults count in 故障修复率 (DESIGN: only if asked) */
+	double min_coverage;       /* equipment rows observed less are 数据不足 */
+	char *monitoring_from;     /* T: the equipment period starts here (tbmond installed) */
+	char *accept_low_coverage; /* a reason: low coverage is accepted and said in the row */
 	struct eval_survey *surveys;
 	size_t nsurveys;
 };

@@ -158,7 +158,10 @@ ind_json(const struct indicators *ind)
 static void
 pct(double v, char *buf, size_t len)
 {
-	snprintf(buf, len, "%.1f%%", v * 100);
+	if (isnan(v))
+		snprintf(buf, len, "-");   /* never observed: no figure */
+	else
+		snprintf(buf, len, "%.1f%%", v * 100);
 }
 
 static void
@@ -176,27 +179,38 @@ ind_human(const struct indicators *ind)
 	static const struct table_col lab_cols[] = {
 		{ "实训室", 24, TEXT_LEFT }, { "设备", 0, TEXT_RIGHT }, { "故障", 0, TEXT_RIGHT },
 		{ "已修复", 0, TEXT_RIGHT }, { "MTTR", 0, TEXT_RIGHT }, { "可用率", 0, TEXT_RIGHT },
-		{ "运转", 0, TEXT_LEFT }, { "安全事件", 0, TEXT_RIGHT },
+		{ "运转", 0, TEXT_LEFT }, { "安全事件", 0, TEXT_RIGHT }, { "监测", 0, TEXT_RIGHT },
 	};
 	static const struct table_col dev_cols[] = {
 		{ "设备", 20, TEXT_LEFT }, { "实训室", 24, TEXT_LEFT }, { "鉴定", 0, TEXT_LEFT },
 		{ "故障", 0, TEXT_RIGHT }, { "可用率", 0, TEXT_RIGHT }, { "MTBF", 0, TEXT_RIGHT },
+		{ "监测", 0, TEXT_RIGHT },
 	};
-	char a[64], b[64], c[64], d[64], e[64];
+	char a[64], b[64], c[64], d[64], e[64], ob[64];
 	struct table *t;
 	int rc = 0;
 
 	time_format_local(ind->from_ms, a, sizeof(a));
 	time_format_local(ind->to_ms, b, sizeof(b));
 	time_format_local(ind->cutoff_ms, c, sizeof(c));
-	printf("site %s%s%s, period %s to %s (repairs counted until %s)\n\n",
+	printf("site %s%s%s, period %s to %s (repairs counted until %s)\n",
 	    ind->site_id ? ind->site_id : "?", ind->site_name ? " " : "",
 	    ind->site_name ? ind->site_name : "", a, b, c);
+	pct(ind->observed, a, sizeof(a));
+	pct(ind->min_coverage, b, sizeof(b));
+	printf("observed: tbmond ran %s of the period (a lab is 正常运转 only when observed >= %s)\n\n",
+	    a, b);
 
-	pct(ind->repair.rate, a, sizeof(a));
-	printf("实训鉴定设备故障修复率 fault repair rate: %s (%d of %d faults repaired)%s\n", a,
-	    ind->repair.repaired, ind->repair.faults,
-	    ind->repair.no_faults ? " - no faults in the period" : "");
+	pct(ind->repair.observed, b, sizeof(b));
+	if (ind->repair.no_data)
+		printf("实训鉴定设备故障修复率 fault repair rate: no data - no faults and no observation "
+		    "in the period\n");
+	else {
+		pct(ind->repair.rate, a, sizeof(a));
+		printf("实训鉴定设备故障修复率 fault repair rate: %s (%d of %d faults repaired)%s; "
+		    "observed %s\n", a, ind->repair.repaired, ind->repair.faults,
+		    ind->repair.no_faults ? " - no faults in the period" : "", b);
+	}
 	hours(ind->repair.mttr_mean_hours, a, sizeof(a));
 	hours(ind->repair.mttr_median_hours, b, sizeof(b));
 	printf("  within 24 h: %d, within 72 h: %d; MTTR mean %s, median %s; repeat faults: %d\n",
@@ -208,8 +222,12 @@ ind_human(const struct indicators *ind)
 		    ind->unrepaired[i].label ? ind->unrepaired[i].label : "", a);
 	}
 	pct(ind->safety.coverage, a, sizeof(a));
-	printf("\n实训室设备安全事故发生数 safety accidents: %d%s\n", ind->safety.accidents,
-	    ind->safety.provisional ? " (provisional: unclassified safety events remain)" : "");
+	if (ind->safety.no_data)
+		printf("\n实训室设备安全事故发生数 safety accidents: no data - no safety events and no "
+		    "observation in the period\n");
+	else
+		printf("\n实训室设备安全事故发生数 safety accidents: %d%s\n", ind->safety.accidents,
+		    ind->safety.provisional ? " (provisional: unclassified safety events remain)" : "");
 	printf("  near misses %d, drills %d, not incidents %d, unclassified %d; coverage %s of the period",
 	    ind->safety.near_misses, ind->safety.drills, ind->safety.none, ind->safety.unclassified, a);
 	printf(ind->safety.safety_points ? " (%d devices with safety points)\n" :
@@ -221,7 +239,7 @@ ind_human(const struct indicators *ind)
 		return -1;
 	for (size_t i = 0; i < ind->nlabs; i++) {
 		const struct ind_lab *l = &ind->labs[i];
-		const char *cells[8];
+		const char *cells[9];
 		char nd[16], nf[16], nr[16], ns[16];
 		snprintf(nd, sizeof(nd), "%d", l->devices);
 		snprintf(nf, sizeof(nf), "%d", l->faults);
@@ -235,8 +253,10 @@ ind_human(const struct indicators *ind)
 		cells[3] = nr;
 		cells[4] = d;
 		cells[5] = e;
-		cells[6] = l->normal ? "正常运转" : "未达标";
+		cells[6] = l->normal ? "正常运转" : l->observed < ind->min_coverage ? "监测不足" : "未达标";
 		cells[7] = ns;
+		pct(l->observed, ob, sizeof(ob));
+		cells[8] = ob;
 		rc |= table_add(t, cells);
 	}
 	rc |= table_print(t, stdout, "  ");
@@ -247,7 +267,7 @@ ind_human(const struct indicators *ind)
 		return -1;
 	for (size_t i = 0; i < ind->ndevices; i++) {
 		const struct ind_device *dv = &ind->devices[i];
-		const char *cells[6];
+		const char *cells[7];
 		char nf[16];
 		snprintf(nf, sizeof(nf), "%d", dv->faults);
 		pct(dv->availability, d, sizeof(d));
@@ -258,6 +278,8 @@ ind_human(const struct indicators *ind)
 		cells[3] = nf;
 		cells[4] = d;
 		cells[5] = e;
+		pct(dv->observed, ob, sizeof(ob));
+		cells[6] = ob;
 		rc |= table_add(t, cells);
 	}
 	rc |= table_print(t, stdout, "  ");

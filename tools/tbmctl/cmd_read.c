@@ -458,7 +458,8 @@ detail_text(const char *detail)
 		return NULL;
 	}
 	cJSON_ArrayForEach(it, o) {
-		if (cJSON_IsNull(it))
+		/* who acted is the actor column's */
+		if (cJSON_IsNull(it) || strcmp(it->string, "who") == 0)
 			continue;
 		fprintf(fp, "%s%s=", first ? "" : ", ", it->string);
 		if (cJSON_IsString(it))
@@ -506,12 +507,34 @@ when_by(int64_t at, const char *by, char *buf, size_t len)
 	return buf;
 }
 
+/* Who made a record, for people: "王师傅 (cli, wang)", "张主任 via root (cli, root)". */
+static const char *
+who_text(const struct audit_rec *r, char *buf, size_t len)
+{
+	cJSON *d = r->detail ? cJSON_Parse(r->detail) : NULL;
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(d, "who");
+	const cJSON *ch = cJSON_GetObjectItemCaseSensitive(w, "channel");
+	const cJSON *via = cJSON_GetObjectItemCaseSensitive(w, "via");
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(w, "os_user");
+
+	if (from == NULL)
+		from = cJSON_GetObjectItemCaseSensitive(w, "address");
+	if (cJSON_IsString(ch) && cJSON_IsString(from))
+		snprintf(buf, len, "%s%s%s (%s, %s)", r->actor ? r->actor : "?",
+		    cJSON_IsString(via) ? " via " : "", cJSON_IsString(via) ? via->valuestring : "",
+		    ch->valuestring, from->valuestring);
+	else
+		snprintf(buf, len, "%s", r->actor ? r->actor : "?");
+	cJSON_Delete(d);
+	return buf;
+}
+
 static int
 print_audit(const struct audit_rec *a, size_t na)
 {
 	static const struct table_col cols[] = {
 		{ "序号", 0, TEXT_RIGHT }, { "时间", 0, TEXT_LEFT }, { "操作", 0, TEXT_LEFT },
-		{ "操作人", 24, TEXT_LEFT }, { "详情", 0, TEXT_LEFT },
+		{ "操作人", 40, TEXT_LEFT }, { "详情", 0, TEXT_LEFT },
 	};
 	struct table *t = table_new(cols, sizeof(cols) / sizeof(cols[0]));
 	int rc = EXIT_OK;
@@ -519,7 +542,7 @@ print_audit(const struct audit_rec *a, size_t na)
 	if (t == NULL)
 		return out_of_memory();
 	for (size_t i = 0; i < na; i++) {
-		char seq[24], at[32], *detail = detail_text(a[i].detail);
+		char seq[24], at[32], who[256], *detail = detail_text(a[i].detail);
 		const char *cells[5];
 
 		snprintf(seq, sizeof(seq), "%lld", (long long)a[i].seq);
@@ -527,7 +550,7 @@ print_audit(const struct audit_rec *a, size_t na)
 		cells[0] = seq;
 		cells[1] = at;
 		cells[2] = a[i].action;
-		cells[3] = a[i].actor;
+		cells[3] = who_text(&a[i], who, sizeof(who));
 		cells[4] = detail;
 		if (detail == NULL || table_add(t, cells) != 0) {
 			free(detail);

@@ -1,10 +1,13 @@
 /*
  * cmd_write.c - the commands that change the record: ack, repair, dismiss,
- * report, classify; and verify, which checks that nobody changed it behind
- * the tools' back. Every change goes through lib/store.c, one transaction
- * with its audit record, safe beside a running tbmond.
+ * report, classify, amend, reopen; who acts (the account bound to the OS
+ * user); and verify, which checks that nobody changed the record behind the
+ * tools' back. Every change goes through lib/store.c, one transaction with
+ * its audit record, safe beside a running tbmond; the rights are the
+ * store's to check (lib/rights.c), so tbmctl cannot skip them.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +75,61 @@ need(struct ctl *ctl, const char *v, const char *opt)
 		ctl_usage_error(ctl, "%s needs --%s", ctl->cmd, opt);
 		return -1;
 	}
+	return 0;
+}
+
+int
+ctl_actor(struct ctl *ctl, const char *by)
+{
+	struct account bound;
+	int r;
+
+	memset(&bound, 0, sizeof(bound));
+	if (account_os_user(ctl->os_user, sizeof(ctl->os_user), &ctl->is_root) != 0) {
+		ctl_error("cannot tell who runs tbmctl: %s has no user name", ctl->os_user);
+		return -1;
+	}
+	if ((r = store_account_by_os_user(ctl->st, ctl->os_user, &bound)) < 0) {
+		ctl_error("%s: %s", ctl->db_path, store_errmsg(ctl->st));
+		return -1;
+	}
+	ctl->who.channel = "cli";
+	ctl->who.origin = ctl->os_user;
+	ctl->who.via = NULL;
+	if (by == NULL || (r == 1 && strcmp(by, bound.name) == 0)) {
+		if (r == 0) {
+			ctl_error("OS user %s is bound to no account: a manager binds it with 'tbmctl user "
+			    "add NAME --os-user %s ...'%s", ctl->os_user, ctl->os_user,
+			    ctl->is_root ? ", or name the account with --by NAME" : "");
+			return -1;
+		}
+		ctl->acct = bound;
+	} else if (ctl->is_root) {
+		account_clear(&bound);
+		if ((r = store_account_get(ctl->st, by, &ctl->acct)) < 0) {
+			ctl_error("%s: %s", ctl->db_path, store_errmsg(ctl->st));
+			return -1;
+		}
+		if (r == 0) {
+			ctl_error("--by %s: no such account (see tbmctl user list)", by);
+			return -1;
+		}
+		ctl->who.via = "root";
+	} else {
+		if (r == 1)
+			ctl_error("--by %s: OS user %s acts as account %s; only root may act for "
+			    "another account", by, ctl->os_user, bound.name);
+		else
+			ctl_error("--by %s: OS user %s is bound to no account, and only root may act "
+			    "for an account it is not bound to", by, ctl->os_user);
+		account_clear(&bound);
+		return -1;
+	}
+	if (ctl->acct.disabled) {
+		ctl_error("account %s is disabled", ctl->acct.name);
+		return -1;
+	}
+	ctl->who.acct = &ctl->acct;
 	return 0;
 }
 
@@ -153,14 +211,14 @@ static int
 do_ack(struct ctl *ctl, void *arg, char *err, size_t len)
 {
 	struct change *c = arg;
-	return store_ack(ctl->st, c->id, c->o->by, c->o->note, c->now, err, len);
+	return store_ack(ctl->st, c->id, &ctl->who, c->o->note, c->now, err, len);
 }
 
 static int
 do_repair(struct ctl *ctl, void *arg, char *err, size_t len)
 {
 	struct change *c = arg;
-	return store_repair(ctl->st, c->id, c->o->by, c->o->action, c->o->parts, c->at, c->now, err,
+	return store_repair(ctl->st, c->id, &ctl->who, c->o->action, c->o->parts, c->at, c->now, err,
 	    len);
 }
 
@@ -168,21 +226,21 @@ static int
 do_dismiss(struct ctl *ctl, void *arg, char *err, size_t len)
 {
 	struct change *c = arg;
-	return store_dismiss(ctl->st, c->id, c->o->by, c->o->reason, c->now, err, len);
+	return store_dismiss(ctl->st, c->id, &ctl->who, c->o->reason, c->now, err, len);
 }
 
 static int
 do_classify(struct ctl *ctl, void *arg, char *err, size_t len)
 {
 	struct change *c = arg;
-	return store_classify(ctl->st, c->id, c->cls, c->o->by, c->o->note, c->now, err, len);
+	return store_classify(ctl->st, c->id, c->cls, &ctl->who, c->o->note, c->now, err, len);
 }
 
 static int
 do_report(struct ctl *ctl, void *arg, char *err, size_t len)
 {
 	struct change *c = arg;
-	return store_report(ctl->st, c->device, c->kind, c->o->by, c->o->note, c->at, c->now,
+	return store_report(ctl->st, c->device, c->kind, &ctl->who, c->o->note, c->at, c->now,
 	    &c->new_id, err, len);
 }
 
@@ -215,7 +273,7 @@ change_cmd(struct ctl *ctl, int argc, char **argv, const char *allowed, const ch
 		if (need(ctl, v, r) != 0)
 			return EXIT_USAGE;
 	}
-	if (ctl_open(ctl, 0) != 0)
+	if (ctl_open(ctl, 0) != 0 || ctl_actor(ctl, o.by) != 0)
 		return EXIT_ERR;
 	c.now = c.at = time_now_ms();
 	if (o.at && ctl_parse_time("--at", o.at, &c.at) != 0)
@@ -225,10 +283,10 @@ change_cmd(struct ctl *ctl, int argc, char **argv, const char *allowed, const ch
 	if (fn == do_repair) {
 		char t[64];
 		time_format_local(c.at, t, sizeof(t));
-		snprintf(buf, sizeof(buf), "repaired by %s at %s", o.by, t);
+		snprintf(buf, sizeof(buf), "repaired by %s at %s", ctl->acct.name, t);
 		said = buf;
 	} else if (fn == do_classify) {
-		snprintf(buf, sizeof(buf), "classified %s by %s", c.cls, o.by);
+		snprintf(buf, sizeof(buf), "classified %s by %s", c.cls, ctl->acct.name);
 		said = buf;
 	}
 	return print_result(ctl, c.id, o.json, said);
@@ -237,25 +295,25 @@ change_cmd(struct ctl *ctl, int argc, char **argv, const char *allowed, const ch
 int
 cmd_ack(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by note", "by\0", do_ack, "acknowledged");
+	return change_cmd(ctl, argc, argv, "by note", NULL, do_ack, "acknowledged");
 }
 
 int
 cmd_repair(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by action parts at", "by\0action\0", do_repair, NULL);
+	return change_cmd(ctl, argc, argv, "by action parts at", "action\0", do_repair, NULL);
 }
 
 int
 cmd_dismiss(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by reason", "by\0reason\0", do_dismiss, "dismissed");
+	return change_cmd(ctl, argc, argv, "by reason", "reason\0", do_dismiss, "dismissed");
 }
 
 int
 cmd_classify(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by note", "by\0", do_classify, NULL);
+	return change_cmd(ctl, argc, argv, "by note", NULL, do_classify, NULL);
 }
 
 int
@@ -270,7 +328,7 @@ cmd_report(struct ctl *ctl, int argc, char **argv)
 		return rc;
 	if (optind + 1 != argc)
 		return ctl_usage_error(ctl, "report needs one DEVICE");
-	if (need(ctl, o.by, "by") != 0 || need(ctl, o.note, "note") != 0)
+	if (need(ctl, o.note, "note") != 0)
 		return EXIT_USAGE;
 	k = o.kind ? fault_kind_parse(o.kind) : FK_FAULT;
 	if (k != FK_FAULT && k != FK_SAFETY)
@@ -278,7 +336,7 @@ cmd_report(struct ctl *ctl, int argc, char **argv)
 	c.o = &o;
 	c.kind = (enum fault_kind)k;
 	c.device = argv[optind];
-	if (ctl_open(ctl, 0) != 0)
+	if (ctl_open(ctl, 0) != 0 || ctl_actor(ctl, o.by) != 0)
 		return EXIT_ERR;
 	c.now = c.at = time_now_ms();
 	if (o.at && ctl_parse_time("--at", o.at, &c.at) != 0)
@@ -289,27 +347,93 @@ cmd_report(struct ctl *ctl, int argc, char **argv)
 	    "safety event reported" : "fault reported");
 }
 
+static int
+do_amend(struct ctl *ctl, void *arg, char *err, size_t len)
+{
+	struct change *c = arg;
+	struct amend am = { c->o->action, c->o->parts, c->o->note, c->o->at ? c->at : 0 };
+
+	return store_amend(ctl->st, c->id, &ctl->who, &am, c->o->reason, c->now, err, len);
+}
+
+static int
+do_reopen(struct ctl *ctl, void *arg, char *err, size_t len)
+{
+	struct change *c = arg;
+	return store_reopen(ctl->st, c->id, &ctl->who, c->o->reason, c->now, err, len);
+}
+
+int
+cmd_amend(struct ctl *ctl, int argc, char **argv)
+{
+	/* no --reason is the store's refusal (one line, exit 1), as for every other
+	 * correction it refuses, not a usage error */
+	return change_cmd(ctl, argc, argv, "by action parts at note reason", NULL, do_amend,
+	    "amended");
+}
+
+int
+cmd_reopen(struct ctl *ctl, int argc, char **argv)
+{
+	return change_cmd(ctl, argc, argv, "by reason", NULL, do_reopen, "reopened");
+}
+
 int
 cmd_verify(struct ctl *ctl, int argc, char **argv)
 {
-	unsigned long recs = 0, faults = 0;
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct verify_result res;
 	char err[512];
-	int r;
+	int r, ch, json = 0;
 
-	if (argc > 1)
-		return ctl_usage_error(ctl, "verify takes no arguments ('%s')", argv[1]);
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (ch == OPT_JSON)
+			json = 1;
+		else
+			return ctl_bad_option(ctl, ch, argv);
+	}
+	if (optind < argc)
+		return ctl_usage_error(ctl, "verify takes no arguments ('%s')", argv[optind]);
 	if (ctl_open(ctl, 1) != 0)
 		return EXIT_ERR;
-	r = store_verify(ctl->st, &recs, &faults, err, sizeof(err));
+	r = store_verify_head(ctl->st, &res, err, sizeof(err));
 	if (r < 0) {
 		ctl_error("%s: %s", ctl->db_path, err);
 		return EXIT_ERR;
+	}
+	if (json) {
+		cJSON *o = cJSON_CreateObject(), *h;
+		int pr;
+		cJSON_AddBoolToObject(o, "intact", r == 0);
+		cJSON_AddItemToObject(o, "problem", r ? cJSON_CreateString(err) : cJSON_CreateNull());
+		cJSON_AddNumberToObject(o, "records", (double)res.records);
+		cJSON_AddNumberToObject(o, "faults", (double)res.faults);
+		cJSON_AddNumberToObject(o, "accounts", (double)res.accounts);
+		/* a broken chain has no head anyone should write down */
+		if (r == 0 && (h = cJSON_AddObjectToObject(o, "head")) != NULL) {
+			cJSON_AddNumberToObject(h, "seq", (double)res.head_seq);
+			cJSON_AddStringToObject(h, "hash", res.head_hash);
+		} else
+			cJSON_AddNullToObject(o, "head");
+		if (ctl->have_site)
+			cJSON_AddStringToObject(o, "site", ctl->site.id);
+		pr = json_print(o, stdout);
+		cJSON_Delete(o);
+		if (pr != 0)
+			return EXIT_ERR;
+		return ctl_finish(r == 0 ? EXIT_OK : EXIT_ERR);
 	}
 	if (r > 0) {
 		ctl_error("audit trail broken: %s", err);
 		return EXIT_ERR;
 	}
-	printf("audit trail intact: %lu records checked, %lu faults match their history\n", recs,
-	    faults);
+	printf("audit trail intact: %lu records checked, %lu faults and %lu accounts match their "
+	    "history\n", res.records, res.faults, res.accounts);
+	printf("head: seq %" PRId64 " hash %s\n", res.head_seq, res.head_hash);
+	printf("note: a writer with access to the database can rewrite the whole chain; compare "
+	    "this head with one written down earlier (see tbmctl(1))\n");
 	return ctl_finish(EXIT_OK);
 }

@@ -25,18 +25,27 @@ static const struct command {
 	{ "faults", cmd_faults,
 	  "faults [--open | --all] [--device ID] [--from T] [--to T] [--json]" },
 	{ "show", cmd_show, "show ID [--json]" },
-	{ "ack", cmd_ack, "ack ID --by NAME [--note TEXT] [--json]" },
+	{ "ack", cmd_ack, "ack ID [--by NAME] [--note TEXT] [--json]" },
 	{ "repair", cmd_repair,
-	  "repair ID --by NAME --action TEXT [--parts TEXT] [--at T] [--json]" },
-	{ "dismiss", cmd_dismiss, "dismiss ID --by NAME --reason TEXT [--json]" },
+	  "repair ID [--by NAME] --action TEXT [--parts TEXT] [--at T] [--json]" },
+	{ "dismiss", cmd_dismiss, "dismiss ID [--by NAME] --reason TEXT [--json]" },
 	{ "report", cmd_report,
-	  "report DEVICE --by NAME --note TEXT [--kind fault|safety] [--at T] [--json]" },
+	  "report DEVICE [--by NAME] --note TEXT [--kind fault|safety] [--at T] [--json]" },
 	{ "incidents", cmd_incidents, "incidents [--from T] [--to T] [--json]" },
 	{ "classify", cmd_classify,
-	  "classify ID accident|near-miss|drill|none --by NAME [--note TEXT] [--json]" },
+	  "classify ID accident|near-miss|drill|none [--by NAME] [--note TEXT] [--json]" },
 	{ "indicators", cmd_indicators,
 	  "indicators [--year YYYY | --from T --to T] [--cutoff T] [--normal FRACTION] [--json]" },
-	{ "verify", cmd_verify, "verify" },
+	{ "amend", cmd_amend,
+	  "amend ID [--action TEXT] [--parts TEXT] [--at T] [--note TEXT] --reason TEXT [--by NAME] [--json]" },
+	{ "reopen", cmd_reopen, "reopen ID --reason TEXT [--by NAME] [--json]" },
+	{ "verify", cmd_verify, "verify [--json]" },
+	{ "user", cmd_user,
+	  "user add NAME --role viewer|technician|manager [--display TEXT] [--lab LAB]... "
+	  "[--os-user USER] [--password-file FILE] [--by NAME]\n"
+	  "  user list [--json]\n"
+	  "  user passwd NAME [--password-file FILE] [--by NAME]\n"
+	  "  user disable|enable NAME [--by NAME]" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -49,7 +58,10 @@ usage(FILE *fp)
 	fprintf(fp, "T: 2023-12-31, \"2023-12-31 23:30\" or ISO 8601; local times are in the "
 	    "site's time zone.\n"
 	    "-c CONFIG: tbmond's configuration (default %s), for the database and time zone;\n"
-	    "-d DATABASE: that database directly.\n", TBMCTL_DEFAULT_CONFIG);
+	    "-d DATABASE: that database directly.\n"
+	    "--by NAME: the account that acts; it may be left out where the OS user is bound to\n"
+	    "one, and only root may name another account (recorded as NAME via root).\n",
+	    TBMCTL_DEFAULT_CONFIG);
 }
 
 void
@@ -227,6 +239,7 @@ ctl_close(struct ctl *ctl)
 {
 	store_close(ctl->st);
 	ctl->st = NULL;
+	account_clear(&ctl->acct);
 	store_site_clear(&ctl->site);
 	config_free(ctl->cf);
 	ctl->cf = NULL;

@@ -28,12 +28,22 @@ struct ctl {
 	struct site_row site;      /* from the database, may be empty */
 	int have_site;
 	const char *cmd;           /* the command's name, for usage messages */
+	/* who acts (ctl_actor): the account, and the OS user who runs tbmctl */
+	struct account acct;
+	struct actor who;
+	char os_user[128];
+	int is_root;
 };
 
 /* ctl_open: loads the configuration (unless -d), sets the site's time zone
  * and opens the database. Reports its own error; returns 0 or -1. */
 int ctl_open(struct ctl *ctl, int readonly);
 void ctl_close(struct ctl *ctl);
+
+/* ctl_actor: after ctl_open, the account that acts: the one bound to the
+ * invoking OS user, or `by` when it names that account or root runs tbmctl
+ * (recorded "via root"). Reports its own error; 0 or -1. */
+int ctl_actor(struct ctl *ctl, const char *by);
 
 /* One line "tbmctl: message" on stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -65,5 +75,8 @@ int cmd_classify(struct ctl *ctl, int argc, char **argv);
 int cmd_verify(struct ctl *ctl, int argc, char **argv);
 int cmd_incidents(struct ctl *ctl, int argc, char **argv);
 int cmd_indicators(struct ctl *ctl, int argc, char **argv);
+int cmd_amend(struct ctl *ctl, int argc, char **argv);
+int cmd_reopen(struct ctl *ctl, int argc, char **argv);
+int cmd_user(struct ctl *ctl, int argc, char **argv);
 
 #endif
