@@ -82,7 +82,10 @@ static const char conf_old[] =
     "name = 旧钻床\n"
     "lab = 数控加工实训室\n"
     "protocol = modbus-tcp\n"
-    "host = 127.0.0.9\n";
+    "host = 127.0.0.9\n"
+    "[point old-01.alarm]\n"
+    "read = holding 1\n"
+    "when = value != 0\n";
 
 /* ---- helpers ---- */
 
@@ -476,7 +479,21 @@ faults_filters(void **state)
 	expect_ids("1,2,3,4,5,6", "--all", NULL);
 	expect_ids("2,5", "--device", "cnc-01", NULL);
 	expect_ids("1,3", "--all", "--device", "weld-03", NULL);
-	expect_ids("", "--device", "no-such-device", NULL);
+	/* a device or lab that is not there is an error, never "no faults" */
+	{
+		struct result r = run("-d", db, "faults", "--device", "no-such-device", (const char *)NULL);
+		assert_int_equal(r.status, 1);
+		assert_string_equal(r.err, "tbmctl: no device 'no-such-device' (tbmctl status lists them)\n");
+		result_free(&r);
+		r = run("-d", db, "faults", "--lab", "无此实训室", (const char *)NULL);
+		assert_int_equal(r.status, 1);
+		assert_string_equal(r.err, "tbmctl: no lab '无此实训室' (tbmctl status lists them)\n");
+		result_free(&r);
+	}
+	expect_ids("1,3", "--all", "--lab", "焊接实训室", NULL);
+	expect_ids("2,5", "--lab", "数控加工实训室", NULL);
+	expect_ids("1,3", "--month", "2024-03", "--lab", "焊接实训室", "--all", NULL);
+	expect_ids("", "--all", "--month", "2024-02", NULL);
 	/* opened in [from, to) */
 	expect_ids("3,4", "--from", "2024-03-02", "--to", "2024-03-04", NULL);
 	expect_ids("2,3,4,5,6", "--all", "--from", "2024-03-01 08:00", NULL);
@@ -541,19 +558,37 @@ title_col(const char *header, const char *title)
 	return w;
 }
 
+/* The device names of conf_text, as the lists show them. */
+static const char *
+device_name(const char *id)
+{
+	static const char *const names[][2] = { { "cnc-01", "数控车床 CK6140 #1" },
+		{ "weld-03", "焊接工位 3" }, { "plc-a", "PLC 实训台 A" }, { "old-01", "旧钻床" } };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i][0], id) == 0)
+			return names[i][1];
+	return id;
+}
+
+/* The list in English (LANG=C), on a wide terminal: every column where its
+ * title says, long text cut to the column's limit. */
 static void
 faults_human_aligned(void **state)
 {
-	static const char *const left[] = { "打开时间", "设备", "实训室", "点", "类型", "标签", "状态" };
-	static const char *const lkeys[] = { NULL, "device", "lab", "point", "kind", "label", "status" };
-	struct result r = run("-d", db, "faults", "--all", (const char *)NULL);
-	struct result j = run("-d", db, "faults", "--all", "--json", (const char *)NULL);
+	static const char *const left[] = { "opened", "device", "name", "lab", "kind", "label", "status" };
+	static const char *const lkeys[] = { NULL, "device", "device", "lab", "kind", "label", "status" };
+	static const size_t limit[] = { 0, 20, 20, 20, 0, 32, 0 };
+	struct result r, j = run("-d", db, "faults", "--all", "--json", (const char *)NULL);
 	size_t lcol[7], id_end, code_end;
 	char *lines[16], *save = NULL, *p;
 	cJSON *arr;
 	int n = 0;
 
 	(void)state;
+	setenv("COLUMNS", "300", 1);
+	r = run("-d", db, "faults", "--all", (const char *)NULL);
+	unsetenv("COLUMNS");
 	assert_int_equal(r.status, 0);
 	assert_int_equal(j.status, 0);
 	arr = cJSON_Parse(j.out);
@@ -567,7 +602,7 @@ faults_human_aligned(void **state)
 	for (int c = 0; c < 7; c++)
 		lcol[c] = title_col(lines[0], left[c]);
 	id_end = title_col(lines[0], "ID") + 2;
-	code_end = title_col(lines[0], "代码") + 4;
+	code_end = title_col(lines[0], "code") + 4;
 	assert_int_equal(title_col(lines[0], "ID"), 0);
 
 	for (int i = 1; i < n; i++) {
@@ -589,10 +624,13 @@ faults_human_aligned(void **state)
 				want = cell;
 			} else {
 				char full[256];
-				snprintf(full, sizeof(full), "%s",
-				    cJSON_GetObjectItem(f, lkeys[c])->valuestring);
+				const char *v = cJSON_GetObjectItem(f, lkeys[c])->valuestring;
+				snprintf(full, sizeof(full), "%s", c == 2 ? device_name(v) : v);
 				/* long text is cut with "…" to the column's limit */
-				text_truncate(full, c == 5 ? 32 : 20, cell, sizeof(cell));
+				if (limit[c])
+					text_truncate(full, limit[c], cell, sizeof(cell));
+				else
+					snprintf(cell, sizeof(cell), "%s", full);
 				want = cell;
 			}
 			assert_true(lcol[c] < width);
@@ -627,6 +665,38 @@ faults_human_aligned(void **state)
 	cJSON_Delete(arr);
 	result_free(&r);
 	result_free(&j);
+}
+
+/* Without a terminal every list fits 80 columns (the text columns give
+ * way, the times and states do not); in Chinese too. */
+static void
+lists_fit_80_columns(void **state)
+{
+	static const char *const cmds[][3] = { { "faults", "--all", NULL }, { "status", NULL, NULL },
+		{ "incidents", NULL, NULL }, { "top", "--year", "2024" }, { "indicators", "--year", "2024" } };
+	char locales[4096];
+
+	(void)state;
+	snprintf(locales, sizeof(locales), "%s", TBM_LOCALE_BUILD_DIR);
+	for (int zh = 0; zh < 2; zh++) {
+		if (zh) {
+			setenv("LANG", "zh_CN.UTF-8", 1);
+			setenv("TBMON_LOCALEDIR", locales, 1);
+		}
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			struct result r = run("-c", conf, cmds[i][0], cmds[i][1], cmds[i][2], (const char *)NULL);
+			char *save = NULL;
+			if (r.status != 0)
+				fail_msg("tbmctl %s: %s", cmds[i][0], r.err);
+			for (char *l = strtok_r(r.out, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+				if (text_width(l) > 80)
+					fail_msg("tbmctl %s%s: %zu columns: '%s'", cmds[i][0], zh ? " (zh)" : "",
+					    text_width(l), l);
+			result_free(&r);
+		}
+	}
+	unsetenv("LANG");
+	unsetenv("TBMON_LOCALEDIR");
 }
 
 static void
@@ -797,10 +867,10 @@ errors(void **state)
 	assert_int_equal(count_lines(r.err), 1);
 	result_free(&r);
 
-	r = run("-d", db, "faults", "--from", "yesterday", (const char *)NULL);
+	r = run("-d", db, "faults", "--from", "someday", (const char *)NULL);
 	assert_int_equal(r.status, 1);
 	assert_int_equal(count_lines(r.err), 1);
-	assert_non_null(strstr(r.err, "tbmctl: --from: cannot parse 'yesterday'"));
+	assert_non_null(strstr(r.err, "tbmctl: --from: cannot parse 'someday'"));
 	assert_string_equal(r.out, "");
 	result_free(&r);
 
@@ -877,6 +947,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(faults_filters),
 		cmocka_unit_test(faults_empty),
 		cmocka_unit_test(faults_human_aligned),
+		cmocka_unit_test(lists_fit_80_columns),
 		cmocka_unit_test(show_with_audit),
 		cmocka_unit_test(status_json),
 		cmocka_unit_test(status_human),

@@ -22,7 +22,7 @@
 #define PASSWORD_MAX 256
 #define MAX_LABS 32
 
-enum { OPT_JSON = 256, OPT_BY, OPT_ROLE, OPT_DISPLAY, OPT_LAB, OPT_OS_USER, OPT_PWFILE,
+enum { OPT_JSON = 256, OPT_BY, OPT_ROLE, OPT_DISPLAY, OPT_OS_USER, OPT_PWFILE,
 	OPT_NOPW };
 
 struct uopts {
@@ -277,8 +277,8 @@ static int
 user_list(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct table_col cols[] = {
-		{ "账号", 0, TEXT_LEFT }, { "姓名", 0, TEXT_LEFT }, { "角色", 0, TEXT_LEFT },
-		{ "实训室", 40, TEXT_LEFT }, { "系统用户", 0, TEXT_LEFT }, { "状态", 0, TEXT_LEFT },
+		{ "账号", 0, TEXT_LEFT, 1 }, { "姓名", 0, TEXT_LEFT, 1 }, { "角色", 0, TEXT_LEFT, 1 },
+		{ "实训室", 40, TEXT_LEFT, 1 }, { "系统用户", 0, TEXT_LEFT, 1 }, { "状态", 0, TEXT_LEFT, 1 },
 	};
 	struct account *v = NULL;
 	struct uopts o;
