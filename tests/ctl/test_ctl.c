@@ -667,6 +667,136 @@ faults_human_aligned(void **state)
 	result_free(&j);
 }
 
+/* top: devices, labels and labs by faults (comm faults included), then by
+ * down time; usage errors exit 2, bad values 1. */
+static void
+top_ranking(void **state)
+{
+	struct result r;
+	cJSON *o, *byf, *first;
+
+	(void)state;
+	r = run("-d", db, "top", "--year", "2024", "--json", (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	o = cJSON_Parse(r.out);
+	assert_non_null(o);
+	assert_str_key(o, "by", "device");
+	assert_str_key(o, "from", "2024-01-01T00:00:00+08:00");
+	byf = cJSON_GetObjectItemCaseSensitive(o, "by_faults");
+	assert_int_equal(cJSON_GetArraySize(byf), 3);
+	/* two events each; weld-03's overheating is still open: most down time */
+	first = cJSON_GetArrayItem(byf, 0);
+	assert_str_key(first, "device", "weld-03");
+	assert_str_key(first, "name", "焊接工位 3");
+	assert_num_key(first, "faults", 1);
+	assert_num_key(first, "comm", 1);
+	assert_true(cJSON_GetObjectItem(first, "downtime_hours")->valuedouble > 1000);
+	assert_str_key(cJSON_GetArrayItem(byf, 1), "device", "cnc-01");
+	assert_num_key(cJSON_GetArrayItem(byf, 1), "safety", 1);
+	assert_num_key(cJSON_GetArrayItem(byf, 1), "downtime_hours", 1);
+	assert_str_key(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "by_downtime"), 0),
+	    "device", "weld-03");
+	cJSON_Delete(o);
+	result_free(&r);
+
+	/* by label: the two comm faults share theirs */
+	r = run("-d", db, "top", "--year", "2024", "--by", "label", "--json", (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	o = cJSON_Parse(r.out);
+	first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "by_faults"), 0);
+	assert_str_key(first, "label", "通信中断");
+	assert_num_key(first, "comm", 2);
+	cJSON_Delete(o);
+	result_free(&r);
+
+	/* one lab; a month without faults; the people's form */
+	r = run("-d", db, "top", "--month", "2024-03", "--lab", "焊接实训室", "--by", "lab", "--json",
+	    (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	o = cJSON_Parse(r.out);
+	byf = cJSON_GetObjectItemCaseSensitive(o, "by_faults");
+	assert_int_equal(cJSON_GetArraySize(byf), 1);
+	assert_str_key(cJSON_GetArrayItem(byf, 0), "lab", "焊接实训室");
+	cJSON_Delete(o);
+	result_free(&r);
+	r = run("-d", db, "top", "--month", "2024-02", (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "no faults in the period"));
+	result_free(&r);
+	r = run("-d", db, "top", "--year", "2024", (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "most faults (comm faults included):"));
+	assert_non_null(strstr(r.out, "焊接工位 3"));
+	assert_non_null(strstr(r.out, "most down time:"));
+	result_free(&r);
+
+	/* usage errors: 2 with the usage; values that do not parse: 1 */
+	r = run("-d", db, "top", "--by", "colour", (const char *)NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "usage: tbmctl"));
+	result_free(&r);
+	r = run("-d", db, "faults", "--year", "2024", "--month", "2024-03", (const char *)NULL);
+	assert_int_equal(r.status, 2);
+	result_free(&r);
+	r = run("-d", db, "indicators", "--from", "2024-01-01", (const char *)NULL);
+	assert_int_equal(r.status, 2);
+	result_free(&r);
+	r = run("-d", db, "incidents", "--cutoff", "2024-01-01", (const char *)NULL);
+	assert_int_equal(r.status, 2);
+	result_free(&r);
+	r = run("-d", db, "top", "--month", "2024-13", (const char *)NULL);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "tbmctl: --month: '2024-13' is not a month (YYYY-MM)\n");
+	result_free(&r);
+	r = run("-d", db, "top", "--lab", "无此实训室", (const char *)NULL);
+	assert_int_equal(r.status, 1);
+	result_free(&r);
+
+	/* indicators of one lab: its row and devices only */
+	r = run("-d", db, "indicators", "--month", "2024-03", "--lab", "焊接实训室", "--json",
+	    (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	o = cJSON_Parse(r.out);
+	assert_non_null(o);
+	assert_str_key(o, "lab", "焊接实训室");
+	assert_str_key(o, "from", "2024-03-01T00:00:00+08:00");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "labs")), 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "devices")), 1);
+	assert_null(cJSON_GetObjectItemCaseSensitive(o, "fault_repair_rate"));
+	cJSON_Delete(o);
+	result_free(&r);
+}
+
+/* In Chinese: the words of the catalog, the same layout. */
+static void
+chinese(void **state)
+{
+	struct result r;
+
+	(void)state;
+	setenv("LANG", "zh_CN.UTF-8", 1);
+	setenv("TBMON_LOCALEDIR", TBM_LOCALE_BUILD_DIR, 1);
+	r = run("-d", db, "faults", "--all", (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "发生时间"));
+	assert_non_null(strstr(r.out, "已恢复"));
+	assert_non_null(strstr(r.out, "通信中断"));
+	result_free(&r);
+	r = run("-d", db, "faults", "--device", "nothing", (const char *)NULL);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "tbmctl: 没有设备 'nothing'（tbmctl status 列出全部设备）\n");
+	result_free(&r);
+	r = run("-d", db, "top", "--year", "2024", (const char *)NULL);
+	assert_non_null(strstr(r.out, "故障最多（含通信中断）"));
+	result_free(&r);
+	unsetenv("LANG");
+	unsetenv("TBMON_LOCALEDIR");
+	/* and English otherwise */
+	r = run("-d", db, "faults", "--device", "nothing", (const char *)NULL);
+	assert_string_equal(r.err, "tbmctl: no device 'nothing' (tbmctl status lists them)\n");
+	result_free(&r);
+}
+
 /* Without a terminal every list fits 80 columns (the text columns give
  * way, the times and states do not); in Chinese too. */
 static void
@@ -724,7 +854,11 @@ show_with_audit(void **state)
 	assert_true(cJSON_IsObject(d));
 	assert_str_key(d, "device", "cnc-01");
 	assert_str_key(d, "point", "alarm");
+	/* the record's own times too, in ISO 8601 with the offset */
+	assert_str_key(d, "opened_at", "2024-03-01T08:00:00+08:00");
 	a = cJSON_GetArrayItem(audit, 1);
+	assert_str_key(cJSON_GetObjectItemCaseSensitive(a, "detail"), "cleared_at",
+	    "2024-03-01T09:00:00+08:00");
 	assert_str_key(a, "at", "2024-03-01T09:00:00+08:00");
 	assert_str_key(a, "action", "clear");
 	assert_true(cJSON_GetObjectItem(cJSON_GetArrayItem(audit, 0), "seq")->valueint <
@@ -948,6 +1082,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(faults_empty),
 		cmocka_unit_test(faults_human_aligned),
 		cmocka_unit_test(lists_fit_80_columns),
+		cmocka_unit_test(top_ranking),
+		cmocka_unit_test(chinese),
 		cmocka_unit_test(show_with_audit),
 		cmocka_unit_test(status_json),
 		cmocka_unit_test(status_human),

@@ -47,8 +47,15 @@ n=$(polls_of cnc-01)
 wait_until 10 "cnc-01 polled" polled_after cnc-01 $((n + 5))
 ctl status >"$T/status"
 cat "$T/status"
-grep -Eq "^ *bench-09 +钳工台 9 +人工 " "$T/status" || fail "the manual device is not shown as 人工"
+grep -Eq "^ *bench-09 +钳工台 9 +manual " "$T/status" || fail "the manual device is not shown as manual"
 grep -Eq "^ *cnc-01 .* online " "$T/status" || fail "the polled device is not online"
+# in Chinese: 人工, and the polled one 在线
+if [ -n "${TBMON_LOCALEDIR:-}" ]; then
+	LANG=zh_CN.UTF-8 ctl status >"$T/status.zh"
+	cat "$T/status.zh"
+	grep -Eq "^ *bench-09 +钳工台 9 +人工 " "$T/status.zh" || fail "the manual device is not shown as 人工"
+	grep -Eq "^ *cnc-01 .* 在线 " "$T/status.zh" || fail "the polled device is not 在线"
+fi
 ctl status --json >"$T/status.json"
 /usr/bin/python3 - "$T/status.json" <<'PY' || fail "status --json: the manual device is not online: null"
 import json, sys
@@ -57,11 +64,24 @@ assert devs["bench-09"]["online"] is None, devs["bench-09"]
 assert devs["bench-09"]["protocol"] == "manual"
 assert devs["cnc-01"]["online"] is True
 PY
+ctl user add 张主任 --role manager --no-password >/dev/null
+ctl user add 王工 --role technician --no-password --by 张主任 >/dev/null
 ctl report bench-09 --by 王工 --note "台虎钳松动" >/dev/null || fail "cannot report on the manual device"
+# a safety event seen by eye, classified with the word people use
+sid=$(ctl report bench-09 --by 王工 --note "台虎钳夹手" --kind safety --json |
+	/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+rc=0; ctl classify "$sid" 大概 --by 张主任 >/dev/null 2>&1 || rc=$?
+expect_eq "an unknown classification word: a usage error" "$rc" 2
+ctl classify "$sid" 未遂 --by 张主任 >/dev/null || fail "classify with 未遂 refused"
+if [ -n "${TBMON_LOCALEDIR:-}" ]; then
+	LANG=zh_CN.UTF-8 ctl incidents >"$T/incidents.zh"
+	grep -q "未遂" "$T/incidents.zh" || fail "incidents in Chinese do not say 未遂: $(cat "$T/incidents.zh")"
+fi
 ctl indicators --json >"$T/ind.json"
 daemon_stop
 expect_eq "the manual device's comm faults" "$(q "select count(*) from faults where device = 'bench-09' and point = 'comm'")" 0
-expect_eq "its reported fault" "$(q "select source || ' ' || kind || ' ' || label from faults where device = 'bench-09'")" "manual fault 台虎钳松动"
+expect_eq "its reported fault" "$(q "select source || ' ' || kind || ' ' || label from faults where device = 'bench-09' and kind = 'fault'")" "manual fault 台虎钳松动"
+expect_eq "the classification stored by its one name" "$(q "select classification from faults where id = $sid")" near-miss
 /usr/bin/python3 - "$T/ind.json" <<'PY' || fail "the indicators do not count the manual device like the others"
 import json, sys
 ind = json.load(open(sys.argv[1]))

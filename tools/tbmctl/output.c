@@ -362,8 +362,9 @@ iso_times(cJSON *o)
 			iso_times(it);
 		else if (cJSON_IsNumber(it) && n > 3 && strcmp(it->string + n - 3, "_at") == 0) {
 			cJSON *t = json_time((int64_t)it->valuedouble);
-			if (t != NULL)
-				cJSON_ReplaceItemViaPointer(o, it, t);
+			/* the replacement takes the key (ReplaceItemViaPointer would not) */
+			if (t == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(o, it->string, t))
+				break;
 			it = t;
 		}
 	}
