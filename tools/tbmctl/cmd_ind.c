@@ -91,13 +91,7 @@ cmd_incidents(struct ctl *ctl, int argc, char **argv)
 		ctl_error("%s: %s", ctl->db_path, store_errmsg(ctl->st));
 		return EXIT_ERR;
 	}
-	/* one lab's: those at the front, the rest freed with the array */
-	for (size_t i = 0; i < n; i++)
-		if (o.lab == NULL || (v[i].lab && strcmp(v[i].lab, o.lab) == 0)) {
-			struct fault tmp = v[kept];
-			v[kept++] = v[i];
-			v[i] = tmp;
-		}
+	kept = ctl_faults_of_lab(v, n, o.lab);
 	if (o.json) {
 		cJSON *a = cJSON_CreateArray();
 		for (size_t i = 0; a && i < kept; i++)

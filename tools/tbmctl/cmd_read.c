@@ -302,25 +302,6 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 
 /* ---- faults ---- */
 
-/* Moves the faults of one lab (NULL: all) to the front; returns how many.
- * The others stay behind them, to be freed with the array. */
-static size_t
-faults_keep_lab(struct fault *v, size_t n, const char *lab)
-{
-	size_t kept = 0;
-
-	if (lab == NULL)
-		return n;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].lab != NULL && strcmp(v[i].lab, lab) == 0) {
-			struct fault tmp = v[kept];
-			v[kept++] = v[i];
-			v[i] = tmp;
-		}
-	}
-	return kept;
-}
-
 /* One line a fault, narrow enough for 80 columns: the text columns give way
  * (cut with "…"), the id, time, kind, code and status never do. */
 static int
@@ -456,7 +437,7 @@ cmd_faults(struct ctl *ctl, int argc, char **argv)
 		flt.unresolved = 1;
 	if (store_faults(ctl->st, &flt, &v, &n) != 0)
 		return db_error(ctl, _("reading faults"));
-	shown = faults_keep_lab(v, n, lab);
+	shown = ctl_faults_of_lab(v, n, lab);
 	rc = json ? faults_json(v, shown) : faults_human(ctl, v, shown);
 	store_faults_free(v, n);
 	return rc;

@@ -127,3 +127,22 @@ ctl_device_name(struct ctl *ctl, const char *id)
 			return ctl->devs[i].name ? ctl->devs[i].name : id;
 	return id ? id : "";
 }
+
+/* Moves the faults of one lab (NULL: all) to the front; returns how many.
+ * The others stay behind them, to be freed with the array. */
+size_t
+ctl_faults_of_lab(struct fault *v, size_t n, const char *lab)
+{
+	size_t kept = 0;
+
+	if (lab == NULL)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].lab != NULL && strcmp(v[i].lab, lab) == 0) {
+			struct fault tmp = v[kept];
+			v[kept++] = v[i];
+			v[i] = tmp;
+		}
+	}
+	return kept;
+}

@@ -41,6 +41,10 @@ int ctl_period_resolve(struct ctl *ctl, struct ctl_period *p, int this_year);
 /* ctl_check_names: a device or lab (either NULL) that the base does not
  * have is an error, reported; 0 or -1. */
 int ctl_check_names(struct ctl *ctl, const char *device, const char *lab);
+/* ctl_faults_of_lab: moves the faults of one lab (NULL: all) to the front
+ * of v and returns how many; the others stay behind them, to be freed with
+ * the array. */
+size_t ctl_faults_of_lab(struct fault *v, size_t n, const char *lab);
 /* ctl_device_name: a device's name for people (its id when it has none). */
 const char *ctl_device_name(struct ctl *ctl, const char *id);
 
