@@ -58,6 +58,7 @@ struct link {
 	int keep_open;               /* 0: the connection closes after each round */
 	int64_t send_after;          /* no request before this (monotonic ms) */
 	int answered;                /* this connection has carried an answer */
+	int sent;                    /* and a request */
 	int worked;                  /* some connection of this link has */
 	int turned_away;             /* a connection was turned away since the last answer */
 	uint32_t rng;                /* the backoffs' jitter */

@@ -39,6 +39,7 @@ link_tcp_close(struct link *l)
 	l->fd = -1;
 	l->rlen = 0;
 	l->answered = 0;
+	l->sent = 0;
 	l->st = TS_IDLE;
 }
 
@@ -128,6 +129,7 @@ tcp_send(struct link *l, int64_t now)
 		tcp_fail(l, now, w >= 0 ? EMBBADDATA : errno);
 		return;
 	}
+	l->sent = 1;
 	l->st = TS_WAIT;
 	l->deadline = now + d->pts.cf->timeout_ms;
 	l->wake_at = l->deadline;
@@ -421,6 +423,16 @@ tcp_readable(struct link *l, int64_t now)
 	while (r == -1 && errno == EINTR);
 	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
+	if (l->st == TS_PAUSE && r > 0 && !l->sent) {
+		/* a DTU's greeting (a registration packet) while it gets ready */
+		log_debug("link %s: %zd bytes before the first request, dropped", l->name, r);
+		return;
+	}
+	if (l->st == TS_PAUSE) {
+		/* between two requests of a poll: that poll fails with it */
+		tcp_fail(l, now, r > 0 ? EMBBADDATA : r == 0 ? ECONNRESET : errno);
+		return;
+	}
 	if (l->st != TS_WAIT) {
 		/* Nothing was asked: the other end closed, or sends unasked. */
 		if (r > 0)

@@ -20,6 +20,8 @@ read with that exception.
   --warmup MS          requests in the first MS after accept are never
                        answered (a DTU that is not ready yet)
   --rtu                RTU frames with CRC over TCP instead of Modbus TCP
+  --greeting TEXT      sent once on every new connection (the registration
+                       packet of a DTU)
 """
 import argparse
 import selectors
@@ -65,6 +67,7 @@ def main():
     ap.add_argument("--gap", type=int, default=0)
     ap.add_argument("--warmup", type=int, default=0)
     ap.add_argument("--rtu", action="store_true")
+    ap.add_argument("--greeting", default=None)
     a = ap.parse_args()
     units = {int(k): int(v) for k, v in (u.split("=") for u in a.unit)}
     excs = {int(k): int(v) for k, v in (u.split("=") for u in a.exception)}
@@ -104,6 +107,8 @@ def main():
                 conns[c] = {"at": now(), "last": -10 ** 9, "buf": b""}
                 sel.register(c, selectors.EVENT_READ)
                 say("accept")
+                if a.greeting:
+                    c.sendall(a.greeting.encode())
                 continue
             st = conns[s]
             try:

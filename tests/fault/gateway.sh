@@ -12,8 +12,9 @@
 #             its last answer: with pause = 150ms every request is answered
 #             and the device stays online; its float32 point keeps the
 #             device's 123.456.
-#   warmup    a DTU that ignores what comes in the first 500 ms after
-#             connecting: connect_delay = 700ms, and the device stays online.
+#   warmup    a DTU that greets with a registration packet and ignores what
+#             comes in the first 500 ms after connecting: connect_delay =
+#             700ms, the greeting is dropped, and the device stays online.
 #   keepopen  keep_open = no: the connection is closed after each round, so
 #             the vendor's HMI finds the gateway's one slot free.
 #   rtutcp    protocol = modbus-rtu-tcp: RTU frames with CRC over TCP; a
@@ -94,7 +95,7 @@ pause)
 		fail "tbmctl does not show 123.456: $("$TBMCTL" -d "$T/tbmon.db" faults --all --json)"
 	;;
 warmup)
-	gateway gw --warmup 500 --unit 1=0
+	gateway gw --warmup 500 --greeting "REG:DTU-0042" --unit 1=0
 	{
 		conf_head
 		device w 1 "interval = 200ms" "timeout = 300ms" "offline_after = 1" "connect_delay = 700ms"

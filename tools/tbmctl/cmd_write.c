@@ -265,9 +265,12 @@ change_cmd(struct ctl *ctl, int argc, char **argv, const char *allowed, const ch
 		if (optind + 2 != argc)
 			return ctl_usage_error(ctl, _("classify needs an ID and one of accident, near-miss, drill, none (事故, 未遂, 演练, 非事件)"));
 		/* the word people use, stored as its one name */
-		if ((cls = safety_class_parse_word(argv[optind + 1])) < 0)
-			return ctl_usage_error(ctl, _("classify: '%s' is not one of accident, near-miss, drill, none (事故, 未遂, 演练, 非事件)"),
+		if ((cls = safety_class_parse_word(argv[optind + 1])) < 0) {
+			/* a value that does not parse: an error (1), not a usage error */
+			ctl_error(_("classification '%s' is not one of accident, near-miss, drill, none (事故, 未遂, 演练, 非事件)"),
 			    argv[optind + 1]);
+			return EXIT_ERR;
+		}
 		c.cls = safety_class_name((enum safety_class)cls);
 		argc--;
 	}
