@@ -508,6 +508,9 @@ store_accounts_verify(struct store *st, unsigned long *accounts, char *err, size
 	sqlite3_stmt *s;
 	int rc, bad = 0;
 
+	/* a database tbmond has not migrated yet (read only here) has no accounts */
+	if (store_schema_version(st) < 2)
+		return 0;
 	s = store_prep(st, "SELECT seq, action, detail FROM audit WHERE fault_id IS NULL AND "
 	    "action LIKE 'account-%' ORDER BY seq");
 	if (s == NULL)

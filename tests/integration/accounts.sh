@@ -97,6 +97,17 @@ refused "first account of a base is a manager" ctl user add 王师傅 --role tec
 ctl user add 张主任 --role manager --display 张主任 --os-user $U_ZHANG --password-file "$T/pw" >/dev/null
 expect_eq "bootstrap recorded" "$(last)" "root cli root -"
 grep -q zhang-secret "$T/tbmon.db" "$T/tbmon.db-wal" 2>/dev/null && fail "the password is in the database"
+# a password from the terminal: asked twice, not echoed, never stored in clear
+hash0=$(q "select pw_hash from accounts where name = '张主任'")
+/usr/bin/python3 "$(dirname "$0")/ttypass.py" new-secret-2 new-secret-3 -- "$T/tbmctl" -c "$T/tbmond.conf" \
+	user passwd 张主任 --by 张主任 >"$T/tty" && fail "two different passwords accepted: $(cat "$T/tty")"
+grep -q "the two passwords differ" "$T/tty" || fail "terminal: $(cat "$T/tty")"
+[ "$(q "select pw_hash from accounts where name = '张主任'")" = "$hash0" ] || fail "a mismatch changed the password"
+/usr/bin/python3 "$(dirname "$0")/ttypass.py" new-secret-2 new-secret-2 -- "$T/tbmctl" -c "$T/tbmond.conf" \
+	user passwd 张主任 --by 张主任 >"$T/tty" || fail "passwd on a terminal: $(cat "$T/tty")"
+[ "$(q "select pw_hash from accounts where name = '张主任'")" != "$hash0" ] || fail "password not changed"
+expect_eq "a password change recorded" "$(q "select action || ' ' || json_extract(detail, '\$.account') from audit order by seq desc limit 1")" "account-passwd 张主任"
+grep -q new-secret "$T/tbmon.db" "$T/tbmon.db-wal" 2>/dev/null && fail "the password is in the database"
 # from now on a manager adds accounts
 refused "or name the account with --by NAME" ctl user add 李四 --role manager --no-password
 as $U_ZHANG user add 王师傅 --role technician --display 王师傅 --os-user $U_WANG --lab 数控加工实训室 --no-password >/dev/null

@@ -257,7 +257,8 @@ indicator_table(struct bld *b, const struct report *r)
 			snprintf(v, sizeof(v), "校验完整；链头 seq %lld，hash %s", (long long)bs->head_seq,
 			    bs->head_hash);
 		else
-			snprintf(v, sizeof(v), "校验未通过：%s", bs->verify_text);
+			snprintf(v, sizeof(v), "%s：%s", bs->verify > 0 ? "校验未通过" : "无法校验",
+			    bs->verify_text);
 		kv_text(b, x, k, v);
 	}
 }

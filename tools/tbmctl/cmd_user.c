@@ -136,13 +136,14 @@ ask(FILE *tty, const char *prompt, char *out, size_t len)
 	struct termios old, quiet;
 	int fd = fileno(tty), ok;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
 	if (tcgetattr(fd, &old) != 0)
 		return -1;
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	/* echo off before the prompt: what is typed after it is never shown nor flushed */
 	tcsetattr(fd, TCSAFLUSH, &quiet);
+	fputs(prompt, stderr);
+	fflush(stderr);
 	ok = fgets(out, (int)len, tty) != NULL;
 	tcsetattr(fd, TCSAFLUSH, &old);
 	fputc('\n', stderr);

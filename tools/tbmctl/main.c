@@ -46,7 +46,7 @@ static const struct command {
 	{ "verify", cmd_verify, "verify [--json]" },
 	{ "user", cmd_user,
 	  "user add NAME --role viewer|technician|manager [--display TEXT] [--lab LAB]... "
-	  "[--os-user USER] [--password-file FILE] [--by NAME]\n"
+	  "[--os-user USER] [--password-file FILE | --no-password] [--by NAME]\n"
 	  "  user list [--json]\n"
 	  "  user passwd NAME [--password-file FILE] [--by NAME]\n"
 	  "  user disable|enable NAME [--by NAME]" },
