@@ -40,6 +40,7 @@ expect_eq "missing file" $rc 1
 grep -q "missing.conf" "$T/err3" || fail "a missing file is not named"
 
 # when and clear that can both hold: a steady 90 would open and clear a fault
+# (each error at the line of the key it is about)
 # on every poll; a when on a status point means nothing
 cat >"$T/overlap.conf" <<'CONF'
 [site]
@@ -66,9 +67,9 @@ rc=0
 "$TBMOND" -n -c "$T/overlap.conf" >/dev/null 2>"$T/err4" || rc=$?
 expect_eq "overlapping when/clear" $rc 1
 cat "$T/err4"
-grep -q "overlap.conf:8: point 'oven.temp': when (value > 70) and clear (value > 80) both hold" "$T/err4" ||
+grep -q "overlap.conf:11: point 'oven.temp': when (value > 70) and clear (value > 80) both hold" "$T/err4" ||
 	fail "overlapping when and clear not reported with FILE:LINE"
-grep -q "overlap.conf:12: point 'oven.mode': kind status opens no events" "$T/err4" ||
+grep -q "overlap.conf:15: point 'oven.mode': kind status opens no events" "$T/err4" ||
 	fail "when on a status point not reported"
 expect_eq "errors (the hysteresis of oven.door is fine)" "$(grep -c "overlap.conf:[0-9]" "$T/err4")" 2
 
