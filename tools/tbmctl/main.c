@@ -24,7 +24,8 @@ static const struct command {
 } commands[] = {
 	{ "status", cmd_status, "status [--json]" },
 	{ "faults", cmd_faults,
-	  "faults [--open | --all] [--device ID] [--lab LAB] [--year YYYY | --month YYYY-MM | --from T] [--to T] [--json]" },
+	  "faults [--open | --all] [--device ID] [--lab LAB]\n"
+	  "      [--year YYYY | --month YYYY-MM | --from T] [--to T] [--json]" },
 	{ "show", cmd_show, "show ID [--json]" },
 	{ "ack", cmd_ack, "ack ID [--by NAME] [--note TEXT] [--json]" },
 	{ "repair", cmd_repair,
@@ -33,13 +34,17 @@ static const struct command {
 	{ "report", cmd_report,
 	  "report DEVICE [--by NAME] --note TEXT [--kind fault|safety] [--at T] [--json]" },
 	{ "incidents", cmd_incidents,
-	  "incidents [--lab LAB] [--year YYYY | --month YYYY-MM | --from T] [--to T] [--json]" },
+	  "incidents [--lab LAB]\n"
+	  "      [--year YYYY | --month YYYY-MM | --from T] [--to T] [--json]" },
 	{ "classify", cmd_classify,
-	  "classify ID accident|near-miss|drill|none (事故|未遂|演练|非事件) [--by NAME] [--note TEXT] [--json]" },
+	  "classify ID accident|near-miss|drill|none [--by NAME] [--note TEXT] [--json]\n"
+	  "      (or 事故|未遂|演练|非事件)" },
 	{ "indicators", cmd_indicators,
-	  "indicators [--year YYYY | --month YYYY-MM | --from T --to T] [--lab LAB] [--cutoff T] [--normal FRACTION] [--json]" },
+	  "indicators [--year YYYY | --month YYYY-MM | --from T --to T] [--lab LAB]\n"
+	  "      [--cutoff T] [--normal FRACTION] [--json]" },
 	{ "top", cmd_top,
-	  "top [--year YYYY | --month YYYY-MM | --from T --to T] [--by device|label|lab] [--lab LAB] [--json]" },
+	  "top [--year YYYY | --month YYYY-MM | --from T --to T]\n"
+	  "      [--by device|label|lab] [--lab LAB] [--json]" },
 	{ "amend", cmd_amend,
 	  "amend ID [--action TEXT] [--parts TEXT] [--at T] [--note TEXT] --reason TEXT [--by NAME] [--json]" },
 	{ "reopen", cmd_reopen, "reopen ID --reason TEXT [--by NAME] [--json]" },
@@ -61,7 +66,8 @@ usage(FILE *fp)
 		fprintf(fp, "  %s\n", commands[i].usage);
 	fprintf(fp, _("T: 2023-12-31, \"2023-12-31 23:30\", 14:20 (today), today, yesterday or ISO 8601;\n"
 	    "local times are in the site's time zone.\n"
-	    "-c CONFIG: tbmond's configuration (default %s), for the database and time zone;\n"
+	    "-c CONFIG: tbmond's configuration (default %s),\n"
+	    "  for the database and time zone;\n"
 	    "-d DATABASE: that database directly.\n"
 	    "--by NAME: the account that acts; it may be left out where the OS user is bound to\n"
 	    "one, and only root may name another account (recorded as NAME via root).\n"),
