@@ -148,7 +148,6 @@ poll_done(struct link *l, struct dev_state *d, int ok, int64_t now)
 	char cause[160];
 
 	atomic_fetch_add(&l->polls, 1);
-	atomic_store(&d->polled, 1);
 	if (!ok)
 		atomic_fetch_add(&l->failures, 1);
 	/* what kept the link busy, for the "falls behind" warning */
@@ -169,6 +168,8 @@ poll_done(struct link *l, struct dev_state *d, int ok, int64_t now)
 		points_comm(&d->pts, EV_CLEAR, wall, poll_event, l);
 	}
 	atomic_store(&d->offline, d->comm.offline);
+	/* after its state: the first STATUS= counts it as it is */
+	atomic_store(&d->polled, 1);
 
 	/* Schedule: a fixed grid (next += interval); a device that does not answer
 	 * is retried less and less often so it cannot eat its link's time. */
