@@ -504,7 +504,11 @@ detail_text(const char *detail)
 static void
 field(const char *key, const char *value)
 {
-	printf("%-16s%s\n", key, value && *value ? value : "-");
+	/* the key in the language of the messages; padded by display width */
+	const char *k = _(key);
+	size_t w = text_width(k);
+
+	printf("%s%*s%s\n", k, w < 16 ? (int)(16 - w) : 1, "", value && *value ? value : "-");
 }
 
 /* "2023-12-31 23:30:05 by NAME", or NULL when the time is absent. */
@@ -517,7 +521,7 @@ when_by(int64_t at, const char *by, char *buf, size_t len)
 		return NULL;
 	time_format_local(at, t, sizeof(t));
 	if (by && *by)
-		snprintf(buf, len, "%s by %s", t, by);
+		snprintf(buf, len, _("%s by %s"), t, by);
 	else
 		snprintf(buf, len, "%s", t);
 	return buf;
@@ -549,8 +553,9 @@ static int
 print_audit(const struct audit_rec *a, size_t na)
 {
 	static const struct table_col cols[] = {
-		{ "序号", 0, TEXT_RIGHT, 0 }, { "时间", 0, TEXT_LEFT, 1 }, { "操作", 0, TEXT_LEFT, 1 },
-		{ "操作人", 40, TEXT_LEFT, 1 }, { "详情", 0, TEXT_LEFT, 1 },
+		{ N_("seq"), 0, TEXT_RIGHT, 0 }, { N_("time"), 0, TEXT_LEFT, 0 },
+		{ N_("record"), 0, TEXT_LEFT, 0 }, { N_("by"), 40, TEXT_LEFT, 1 },
+		{ N_("detail"), 0, TEXT_LEFT, 1 },
 	};
 	struct table *t = table_new(cols, sizeof(cols) / sizeof(cols[0]));
 	int rc = EXIT_OK;
@@ -582,50 +587,51 @@ print_audit(const struct audit_rec *a, size_t na)
 }
 
 static int
-show_human(const struct fault *f, const struct audit_rec *a, size_t na)
+show_human(struct ctl *ctl, const struct fault *f, const struct audit_rec *a, size_t na)
 {
 	char buf[512], t[32], code[32];
 
 	snprintf(buf, sizeof(buf), "%lld", (long long)f->id);
-	field("fault:", buf);
-	field("status:", fault_status(f));
-	field("device:", f->device);
-	field("point:", f->point);
-	field("kind:", fault_kind_name(f->kind));
-	field("source:", f->source);
-	field("code:", out_code(f, code, sizeof(code)));
-	field("label:", f->label);
-	field("lab:", f->lab);
-	field("assessment:", f->assessment ? "yes" : "no");
-	field("opened:", out_local_time(f->opened_at, t, sizeof(t)));
-	field("cleared:", out_local_time(f->cleared_at, t, sizeof(t)));
-	field("acknowledged:", when_by(f->acked_at, f->acked_by, buf, sizeof(buf)));
+	field(N_("fault:"), buf);
+	field(N_("status:"), out_status(f));
+	field(N_("device:"), f->device);
+	field(N_("name:"), ctl_device_name(ctl, f->device));
+	field(N_("point:"), f->point);
+	field(N_("kind:"), out_kind(f->kind));
+	field(N_("source:"), f->source);
+	field(N_("code:"), out_code(f, code, sizeof(code)));
+	field(N_("label:"), f->label);
+	field(N_("lab:"), f->lab);
+	field(N_("assessment:"), f->assessment ? _("yes") : _("no"));
+	field(N_("opened:"), out_local_time(f->opened_at, t, sizeof(t)));
+	field(N_("cleared:"), out_local_time(f->cleared_at, t, sizeof(t)));
+	field(N_("acknowledged:"), when_by(f->acked_at, f->acked_by, buf, sizeof(buf)));
 	if (f->ack_note)
-		field("ack note:", f->ack_note);
-	field("repaired:", when_by(f->repaired_at, f->repaired_by, buf, sizeof(buf)));
+		field(N_("ack note:"), f->ack_note);
+	field(N_("repaired:"), when_by(f->repaired_at, f->repaired_by, buf, sizeof(buf)));
 	if (f->repaired_at != STORE_NOTIME || f->action)
-		field("action:", f->action);
+		field(N_("action:"), f->action);
 	if (f->parts)
-		field("parts:", f->parts);
+		field(N_("parts:"), f->parts);
 	if (f->dismissed_at != STORE_NOTIME) {
-		field("dismissed:", when_by(f->dismissed_at, f->dismissed_by, buf, sizeof(buf)));
-		field("reason:", f->dismiss_reason);
+		field(N_("dismissed:"), when_by(f->dismissed_at, f->dismissed_by, buf, sizeof(buf)));
+		field(N_("reason:"), f->dismiss_reason);
 	}
 	if (f->kind == FK_SAFETY || f->classification) {
 		if (f->classification) {
 			char by[400];
-			snprintf(buf, sizeof(buf), "%s (%s)", f->classification,
+			snprintf(buf, sizeof(buf), "%s (%s)", out_class(f->classification),
 			    when_by(f->classified_at, f->classified_by, by, sizeof(by)) ?
-			    by : "no time recorded");
-			field("classification:", buf);
+			    by : _("no time recorded"));
+			field(N_("classification:"), buf);
 		} else
-			field("classification:", "unclassified");
+			field(N_("classification:"), _("unclassified"));
 		if (f->note)
-			field("note:", f->note);
+			field(N_("note:"), f->note);
 	}
 	if (f->repeat_of) {
-		snprintf(buf, sizeof(buf), "fault %lld", (long long)f->repeat_of);
-		field("repeat of:", buf);
+		snprintf(buf, sizeof(buf), _("fault %lld"), (long long)f->repeat_of);
+		field(N_("repeat of:"), buf);
 	}
 
 	printf(_("\naudit:\n"));
@@ -698,7 +704,7 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 		fault_clear(&f);
 		return db_error(ctl, "reading the audit records");
 	}
-	rc = json ? show_json(&f, a, na) : show_human(&f, a, na);
+	rc = json ? show_json(&f, a, na) : show_human(ctl, &f, a, na);
 	store_audit_free(a, na);
 	fault_clear(&f);
 	return rc;
