@@ -143,7 +143,8 @@ void
 poll_done(struct link *l, struct dev_state *d, int ok, int64_t now)
 {
 	const struct conf_device *cf = d->pts.cf;
-	int64_t wall = time_now_ms(), took = time_mono_ms() - now;
+	/* one reading of each clock a poll (this runs a thousand times a second) */
+	int64_t wall = time_now_ms(), mono = time_mono_ms(), took = mono - now;
 	enum det_result r;
 	char cause[160];
 
@@ -183,11 +184,11 @@ poll_done(struct link *l, struct dev_state *d, int ok, int64_t now)
 	} else {
 		d->backoff_ms = 0;
 		d->next_due += cf->interval_ms;
-		if (d->next_due <= time_mono_ms()) {
+		if (d->next_due <= mono) {
 			if (ratelimit_pass(&l->behind_rl, now) > 0)
 				poll_behind(l, d);
 			l->slow = NULL;
-			d->next_due = time_mono_ms() + cf->interval_ms;
+			d->next_due = mono + cf->interval_ms;
 		}
 	}
 	if (ok)
