@@ -22,6 +22,10 @@
 #             exception is logged with its code when the unit goes offline.
 #   status    STATUS= is first sent after the first poll round: a unit that
 #             never answers (offline_after = 1) is counted offline in it.
+#   jitter    four gateways whose units fall silent together (a switch
+#             reboots behind them): the links that failed in step must not
+#             retry in step; by the sixth connection their times have spread
+#             apart.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || skip "$PY is not installed"
@@ -171,6 +175,34 @@ PYEOF
 	daemon_stop
 	expect_eq "the first STATUS=" "$(grep -m1 "^STATUS=" "$T/notify.log" | cut -d';' -f1)" \
 		"STATUS=1 devices online, 1 offline"
+	;;
+jitter)
+	ports=()
+	for g in a b c d; do
+		gateway $g
+		ports+=("$GW_PORT")
+	done
+	{
+		conf_head
+		n=0
+		for p in "${ports[@]}"; do
+			n=$((n + 1))
+			GW_PORT=$p device "j$n" 1 "interval = 200ms" "timeout = 300ms" "offline_after = 1"
+		done
+	} >"$T/tbmond.conf"
+	daemon_start
+	for g in a b c d; do
+		GW_LOG=$T/gw.$g.log
+		wait_until 40 "gateway $g: 6 connections" gw_at_least accept 6
+	done
+	daemon_stop
+	# the sixth connection of each gateway: without jitter the four come
+	# within a few ms of each other (they start and fail together)
+	for g in a b c d; do awk '$2 == "accept" { if (++n == 6) print $1 }' "$T/gw.$g.log"; done |
+		sort -n >"$T/sixth"
+	spread=$(($(tail -1 "$T/sixth") - $(head -1 "$T/sixth")))
+	echo "sixth connections of the four gateways: $(tr '\n' ' ' <"$T/sixth")(spread $spread ms)"
+	[ "$spread" -ge 60 ] || fail "the links retry in step (spread $spread ms)"
 	;;
 *)
 	fail "unknown case $case"
