@@ -6,7 +6,7 @@
  */
 #include "mqtt_int.h"
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -7,9 +7,10 @@
  */
 #include "mqtt_int.h"
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <string.h>
 
+#include "eventjson.h"
 #include "tbmtime.h"
 
 #define OUTBOX_KEY "mqtt_outbox_seq"
@@ -30,39 +31,6 @@ mqtt_outbox_open(struct mqtt *m)
 	}
 	m->watermark = m->sent = wm;
 	return 0;
-}
-
-static char *
-event_payload(const struct mqtt *m, const struct outbox_rec *r)
-{
-	cJSON *o = cJSON_CreateObject(), *detail;
-	char at[64], *out;
-
-	if (o == NULL)
-		return NULL;
-	time_format_iso(r->at, at, sizeof(at));
-	cJSON_AddStringToObject(o, "site", m->cf->site.id);
-	cJSON_AddNumberToObject(o, "seq", (double)r->seq);
-	cJSON_AddStringToObject(o, "at", at);
-	cJSON_AddStringToObject(o, "action", r->action ? r->action : "");
-	cJSON_AddStringToObject(o, "actor", r->actor ? r->actor : "");
-	if (r->fault_id > 0)
-		cJSON_AddNumberToObject(o, "fault_id", (double)r->fault_id);
-	else
-		cJSON_AddNullToObject(o, "fault_id");
-#define STR_OR_NULL(k, v) ((v) ? (void)cJSON_AddStringToObject(o, k, v) : (void)cJSON_AddNullToObject(o, k))
-	STR_OR_NULL("device", r->device);
-	STR_OR_NULL("point", r->point);
-	STR_OR_NULL("kind", r->kind);
-	STR_OR_NULL("label", r->label);
-	STR_OR_NULL("lab", r->lab);
-#undef STR_OR_NULL
-	if ((detail = cJSON_Parse(r->detail ? r->detail : "{}")) == NULL)
-		detail = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "detail", detail);
-	out = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return out;
 }
 
 void
@@ -96,7 +64,7 @@ advance(struct mqtt *m)
 static int
 publish_one(struct mqtt *m, const struct outbox_rec *r)
 {
-	char *payload = event_payload(m, r);
+	char *payload = event_json(m->cf->site.id, r);
 	int mid = 0, rc = MOSQ_ERR_NOMEM;
 
 	if (payload == NULL)

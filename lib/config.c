@@ -1,8 +1,9 @@
 /*
  * config.c - config_load: reads tbmond.conf and the devices.d drop-ins (see
  * config_parse.c), then checks the configuration as a whole: each device
- * against its protocol, each point against its device, the links. Every
- * error is reported as FILE:LINE: message, and all of them are.
+ * against its protocol, each point against its device, the links, each
+ * [notify NAME] channel against its type. Every error is reported as
+ * FILE:LINE: message, and all of them are.
  */
 #include "config_int.h"
 
@@ -43,6 +44,12 @@ config_point(const struct config *cf, const char *id)
 /* Where an error about a key of device/point `o` goes: the key's line, or
  * the section's header when the key was not given. */
 #define KL(kl, sec, key) config_keyline((kl), (sec), (key))
+
+struct conf_notify *
+config_notify(const struct config *cf, const char *id)
+{
+	return find_by_id(cf->notifies, cf->nnotifies, offsetof(struct conf_notify, id), id);
+}
 
 static void
 validate_device(struct parse *ps, struct conf_device *d, uint64_t seen, const struct keylines *kl)
@@ -210,6 +217,53 @@ validate_point(struct parse *ps, struct conf_point *p, uint64_t seen, const stru
 	}
 }
 
+/* A channel: what its type needs, its send list, and labs that exist. */
+static void
+validate_notify(struct parse *ps, struct conf_notify *c, uint64_t seen)
+{
+	static const char *const http_keys[] = { "url_file", NULL };
+	static const char *const mail_keys[] = { "smtp", "username", "password_file", "from", "to", NULL };
+	const char *const *other = c->type == NOTIFY_EMAIL ? http_keys : mail_keys;
+	int sline = c->send_line ? c->send_line : c->line;
+	char err[256];
+
+	if (!GIVEN(seen, SEC_NOTIFY, "type")) {
+		inifile_error(&ps->diag, c->file, c->line, "notify '%s': type is required (wecom|dingtalk|feishu|webhook|email)", c->id);
+		return;
+	}
+	if (c->type == NOTIFY_NONE)
+		return;   /* a bad type, reported where it is */
+	if (c->type == NOTIFY_EMAIL) {
+		if (c->smtp == NULL)
+			inifile_error(&ps->diag, c->file, c->line, "notify '%s': smtp is required for email (smtp://HOST or smtps://HOST)", c->id);
+		else if (strncmp(c->smtp, "smtp://", 7) != 0 && strncmp(c->smtp, "smtps://", 8) != 0)
+			inifile_error(&ps->diag, c->file, c->line, "notify '%s': smtp '%s' must start with smtp:// or smtps://", c->id, c->smtp);
+		if (c->to == NULL)
+			inifile_error(&ps->diag, c->file, c->line, "notify '%s': to is required for email", c->id);
+		if (c->password_file != NULL && c->username == NULL)
+			inifile_error(&ps->diag, c->file, c->password_file_line, "notify '%s': password_file without username", c->id);
+	} else if (c->url_file == NULL) {
+		inifile_error(&ps->diag, c->file, c->line, "notify '%s': url_file is required for type %s (the URL holds the robot's key)", c->id, config_notify_type_name(c->type));
+	}
+	for (const char *const *k = other; *k != NULL; k++)
+		if (GIVEN(seen, SEC_NOTIFY, *k))
+			inifile_error(&ps->diag, c->file, c->line, "notify '%s': %s does not apply to type %s", c->id, *k, config_notify_type_name(c->type));
+	if (c->secret_file != NULL && c->type != NOTIFY_DINGTALK && c->type != NOTIFY_FEISHU)
+		inifile_error(&ps->diag, c->file, c->secret_file_line, "notify '%s': secret_file applies only to dingtalk and feishu", c->id);
+	if (notify_send_parse(c->send_raw, &c->send, err, sizeof(err)) != 0)
+		inifile_error(&ps->diag, c->file, sline, "notify '%s': send: %s", c->id, err);
+
+	if (c->labs_raw != NULL && config_list_split(c->labs_raw, &c->labs, &c->nlabs) != 0)
+		inifile_error(&ps->diag, c->file, c->labs_line, "out of memory");
+	for (size_t j = 0; j < c->nlabs; j++) {
+		int known = 0;
+		for (size_t i = 0; i < ps->cf->ndevices && !known; i++)
+			known = ps->cf->devices[i]->lab != NULL && strcmp(ps->cf->devices[i]->lab, c->labs[j]) == 0;
+		if (!known)
+			inifile_error(&ps->diag, c->file, c->labs_line, "notify '%s': labs: no device is in lab '%s'", c->id, c->labs[j]);
+	}
+}
+
 /* Devices sharing a serial port share its settings: they are one bus. */
 static void
 validate_links(struct parse *ps)
@@ -280,6 +334,7 @@ config_load(const char *path, config_report_fn rep, void *arg, int *nerrors)
 	cf->path = strdup(path);
 	config_keys_defaults(&ps, SEC_DAEMON, &cf->daemon);
 	config_keys_defaults(&ps, SEC_MQTT, &cf->mqtt);
+	config_keys_defaults(&ps, SEC_WEB, &cf->web);
 
 	if (config_parse_file(&ps, path, 0) == 0) {
 		if (!(ps.seen_site & config_keys_bit(SEC_SITE, "id")))
@@ -295,6 +350,10 @@ config_load(const char *path, config_report_fn rep, void *arg, int *nerrors)
 			    asprintf(&cf->mqtt.client_id, "tbmond-%s", cf->site.id) < 0)
 				cf->mqtt.client_id = NULL;
 		}
+		/* tbm-web's links and tbm-notify's messages are built on it */
+		if (cf->web.base_url != NULL && strncmp(cf->web.base_url, "http://", 7) != 0 &&
+		    strncmp(cf->web.base_url, "https://", 8) != 0)
+			inifile_error(&ps.diag, path, 0, "[web] base_url '%s' must start with http:// or https://", cf->web.base_url);
 		if (cf->daemon.devices != NULL)
 			config_parse_dropins(&ps, cf->daemon.devices, 1);
 		else {
@@ -325,12 +384,15 @@ config_load(const char *path, config_report_fn rep, void *arg, int *nerrors)
 		if (ps.diag.nerrors == 0)
 			for (size_t i = 0; i < cf->ndevices; i++)
 				validate_device_points(&ps, cf->devices[i]);
+		for (size_t i = 0; i < cf->nnotifies; i++)
+			validate_notify(&ps, cf->notifies[i], ps.nt_seen[i]);
 	}
 	free(ps.dir);
 	free(ps.dev_seen);
 	free(ps.pt_seen);
 	free(ps.dev_lines);
 	free(ps.pt_lines);
+	free(ps.nt_seen);
 	if (nerrors != NULL)
 		*nerrors = ps.diag.nerrors;
 	if (ps.diag.nerrors > 0) {
@@ -349,6 +411,7 @@ config_free(struct config *cf)
 	config_keys_free(SEC_SITE, &cf->site);
 	config_keys_free(SEC_DAEMON, &cf->daemon);
 	config_keys_free(SEC_MQTT, &cf->mqtt);
+	config_keys_free(SEC_WEB, &cf->web);
 	for (size_t i = 0; i < cf->ndevices; i++) {
 		config_keys_free(SEC_DEVICE, cf->devices[i]);
 		free(cf->devices[i]->points);
@@ -360,6 +423,12 @@ config_free(struct config *cf)
 		free(cf->points[i]);
 	}
 	free(cf->points);
+	for (size_t i = 0; i < cf->nnotifies; i++) {
+		config_keys_free(SEC_NOTIFY, cf->notifies[i]);
+		config_list_free(cf->notifies[i]->labs, cf->notifies[i]->nlabs);
+		free(cf->notifies[i]);
+	}
+	free(cf->notifies);
 	for (size_t i = 0; i < cf->nfiles; i++)
 		free(cf->files[i]);
 	free(cf->files);

@@ -63,6 +63,15 @@ struct conf_mqtt {
 	int64_t keepalive_ms;
 };
 
+/* [web]: tbm-web's listening address, its public URL and TLS files. */
+struct conf_web {
+	int present;
+	char *listen;              /* HOST:PORT, [V6]:PORT or :PORT */
+	char *base_url;            /* what QR labels and links point to */
+	char *cert_file, *key_file;   /* both or neither: HTTPS */
+	int64_t session_idle_ms;
+};
+
 struct conf_point;
 
 struct conf_device {
@@ -120,15 +129,54 @@ struct conf_point {
 	int line;
 };
 
+/* [notify NAME]: a channel tbm-notify sends to. */
+enum notify_type { NOTIFY_NONE = 0, NOTIFY_WECOM, NOTIFY_DINGTALK, NOTIFY_FEISHU, NOTIFY_WEBHOOK,
+	NOTIFY_EMAIL };
+#define NOTIFY_SEND_OPEN 0x1       /* a fault (kind fault or comm) opened */
+#define NOTIFY_SEND_SAFETY 0x2     /* a safety event opened */
+#define NOTIFY_SEND_ACCIDENT 0x4   /* a safety event classified as an accident */
+struct notify_send {
+	unsigned events;           /* NOTIFY_SEND_* */
+	int64_t unacked_ms;        /* escalations; 0: not sent */
+	int64_t unrepaired_ms;
+	int daily_min;             /* the digest's minute of the day; -1: none */
+};
+
+struct conf_notify {
+	char id[CONF_ID_MAX];
+	enum notify_type type;
+	char *url_file;            /* robots and webhook: the URL holds a key */
+	char *secret_file;         /* dingtalk, feishu: the signing secret */
+	char *smtp;                /* email: smtp://HOST[:PORT] or smtps://... */
+	char *username;
+	char *password_file;
+	char *from;
+	char *to;                  /* addresses, comma separated */
+	char *ca_file;
+	char *labs_raw;
+	char **labs;               /* NULL: every lab */
+	size_t nlabs;
+	char *send_raw;
+	struct notify_send send;
+	int burst;                 /* more than this a minute: one summary */
+	int64_t timeout_ms;
+	const char *file;
+	int line;
+	int url_file_line, secret_file_line, password_file_line, send_line, labs_line;   /* 0: not given */
+};
+
 struct config {
 	char *path;
 	struct conf_site site;
 	struct conf_daemon daemon;
 	struct conf_mqtt mqtt;
+	struct conf_web web;
 	struct conf_device **devices;
 	size_t ndevices;
 	struct conf_point **points;
 	size_t npoints;
+	struct conf_notify **notifies;   /* [notify NAME] channels, in definition order */
+	size_t nnotifies;
 	char **files;              /* every file read, owned here (file/line pointers refer to them) */
 	size_t nfiles;
 };
@@ -142,6 +190,7 @@ void config_free(struct config *cf);
 
 struct conf_device *config_device(const struct config *cf, const char *id);
 struct conf_point *config_point(const struct config *cf, const char *id);
+struct conf_notify *config_notify(const struct config *cf, const char *id);
 
 /* Names for printing and the store. */
 const char *config_protocol_name(enum protocol p);
@@ -151,6 +200,15 @@ int config_protocol_is_modbus(enum protocol p);
 const char *config_kind_name(enum point_kind k);
 const char *config_table_name(enum reg_table t);
 const char *config_op_name(enum cond_op op);
+const char *config_notify_type_name(enum notify_type t);
+
+/* notify_send_parse: a channel's `send =` list ("open, safety, unacked 30m,
+ * unrepaired 24h, daily 08:00"). 0 ok, -1 with the reason in err. */
+int notify_send_parse(const char *s, struct notify_send *out, char *err, size_t len);
+/* config_list_split: a comma-separated list, each item trimmed, empty ones
+ * dropped. 0 ok (*n may be 0), -1 out of memory. Free with config_list_free. */
+int config_list_split(const char *s, char ***items, size_t *n);
+void config_list_free(char **items, size_t n);
 
 /* condition_parse: "value OP NUMBER"; 0 ok, -1 malformed. */
 int condition_parse(const char *s, struct condition *c);

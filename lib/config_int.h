@@ -5,6 +5,7 @@
  *   config_keys.c   the key table, the enum names, defaults
  *   config_value.c  one value through its key's row (types, bounds), conditions
  *   config_parse.c  the line reader, sections, KEY = VALUE, the devices directory
+ *   config_notify.c the send list of a [notify NAME] channel, comma-separated lists
  */
 #ifndef TBM_CONFIG_INT_H
 #define TBM_CONFIG_INT_H
@@ -17,7 +18,7 @@
 
 #define LINE_MAX_LEN 1024
 
-enum section { SEC_NONE = 0, SEC_SITE, SEC_DAEMON, SEC_MQTT, SEC_DEVICE, SEC_POINT, SEC_BAD };
+enum section { SEC_NONE = 0, SEC_SITE, SEC_DAEMON, SEC_MQTT, SEC_DEVICE, SEC_POINT, SEC_WEB, SEC_NOTIFY, SEC_BAD };
 
 enum key_type {
 	K_STR,       /* any text */
@@ -85,12 +86,13 @@ struct parse {
 	void *obj;               /* the conf_* struct of the current section */
 	uint64_t *seen;          /* keys given in the current section (key_bit) */
 	struct keylines *lines;  /* and where (NULL: not kept) */
-	uint64_t seen_site, seen_daemon, seen_mqtt, seen_bad;
+	uint64_t seen_site, seen_daemon, seen_mqtt, seen_web, seen_bad;
 	struct inifile_diag diag;  /* FILE:LINE errors, counted */
 	/* per-object seen masks, parallel to cf->devices / cf->points */
 	uint64_t *dev_seen, *pt_seen;
 	struct keylines *dev_lines, *pt_lines;
 	struct keylines mqtt_lines;
+	uint64_t *nt_seen;       /* per [notify NAME], parallel to cf->notifies */
 };
 
 /* Applies the defaults of a section's keys to a new object of it. */

@@ -24,12 +24,17 @@ const struct enum_name config_tables[] = { { "coil", TABLE_COIL }, { "discrete",
 	{ "input", TABLE_INPUT }, { "holding", TABLE_HOLDING }, { NULL, 0 } };
 static const struct enum_name bools[] = { { "yes", 1 }, { "no", 0 }, { "true", 1 },
 	{ "false", 0 }, { "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 }, { NULL, 0 } };
+static const struct enum_name notify_types[] = { { "wecom", NOTIFY_WECOM },
+	{ "dingtalk", NOTIFY_DINGTALK }, { "feishu", NOTIFY_FEISHU }, { "webhook", NOTIFY_WEBHOOK },
+	{ "email", NOTIFY_EMAIL }, { NULL, 0 } };
 
 #define S(f) offsetof(struct conf_site, f)
 #define D(f) offsetof(struct conf_daemon, f)
 #define M(f) offsetof(struct conf_mqtt, f)
+#define W(f) offsetof(struct conf_web, f)
 #define V(f) offsetof(struct conf_device, f)
 #define P(f) offsetof(struct conf_point, f)
+#define N(f) offsetof(struct conf_notify, f)
 #define ISZ(t, f) ((int)sizeof(((t *)0)->f))
 
 /* The configuration's keys. Bounds apply to numbers and durations (ms). */
@@ -50,6 +55,13 @@ const struct key config_keys[] = {
 	{ SEC_MQTT, "events_topic", K_STR, M(events_topic), 0, 0, NULL, NULL, 0 },
 	{ SEC_MQTT, "status_topic", K_STR, M(status_topic), 0, 0, NULL, NULL, 0 },
 	{ SEC_MQTT, "keepalive", K_DURATION, M(keepalive_ms), 5000, 3600000, "60s", NULL, 0 },
+
+	/* tbm-web; listen and base_url are checked by tbm-web -n */
+	{ SEC_WEB, "listen", K_STR, W(listen), 0, 0, "127.0.0.1:8080", NULL, 0 },
+	{ SEC_WEB, "base_url", K_STR, W(base_url), 0, 0, NULL, NULL, 0 },
+	{ SEC_WEB, "cert_file", K_PATH, W(cert_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_WEB, "key_file", K_PATH, W(key_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_WEB, "session_idle", K_DURATION, W(session_idle_ms), 60000, 604800000, "12h", NULL, 0 },
 
 	{ SEC_DEVICE, "name", K_STR, V(name), 0, 0, NULL, NULL, 0 },
 	{ SEC_DEVICE, "lab", K_STR, V(lab), 0, 0, NULL, NULL, 0 },
@@ -87,6 +99,21 @@ const struct key config_keys[] = {
 	{ SEC_POINT, "clear_delay", K_DURATION, P(clear_delay_ms), 0, 86400000, "0", NULL, 0 },
 	{ SEC_POINT, "label", K_STR, P(label), 0, 0, NULL, NULL, 0 },
 	{ SEC_POINT, "json", K_STR, P(json), 0, 0, NULL, NULL, 0 },
+
+	/* tbm-notify's channels; send and labs are interpreted when the whole is validated */
+	{ SEC_NOTIFY, "type", K_ENUM, N(type), 0, 0, NULL, notify_types, ISZ(struct conf_notify, type) },
+	{ SEC_NOTIFY, "url_file", K_PATH, N(url_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "secret_file", K_PATH, N(secret_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "smtp", K_STR, N(smtp), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "username", K_STR, N(username), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "password_file", K_PATH, N(password_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "from", K_STR, N(from), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "to", K_STR, N(to), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "ca_file", K_PATH, N(ca_file), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "labs", K_STR, N(labs_raw), 0, 0, NULL, NULL, 0 },
+	{ SEC_NOTIFY, "send", K_STR, N(send_raw), 0, 0, "open, safety, accident", NULL, 0 },
+	{ SEC_NOTIFY, "burst", K_INT, N(burst), 1, 1000, "10", NULL, ISZ(struct conf_notify, burst) },
+	{ SEC_NOTIFY, "timeout", K_DURATION, N(timeout_ms), 1000, 300000, "15s", NULL, 0 },
 };
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
 
@@ -138,6 +165,12 @@ const char *
 config_table_name(enum reg_table t)
 {
 	return enum_name_of(config_tables, t);
+}
+
+const char *
+config_notify_type_name(enum notify_type t)
+{
+	return enum_name_of(notify_types, (int)t);
 }
 
 void

@@ -29,56 +29,86 @@ grow(void *vec, size_t n, size_t elem)
 	return 0;
 }
 
-/* A new device or point with its key defaults; NULL after reporting. */
+/*
+ * A new object of a section (a device, a point, a notify channel), zeroed
+ * and with the section's key defaults, appended to vec (an array of
+ * pointers to such objects, *n long) with an empty seen mask in *seen.
+ * NULL after reporting.
+ */
+static void *
+object_new(struct parse *ps, enum section sec, void *vec, size_t *n, uint64_t **seen, size_t size)
+{
+	void **objs, *o;
+
+	if (grow(vec, *n, sizeof(o)) != 0 || grow(seen, *n, sizeof(**seen)) != 0 ||
+	    (o = calloc(1, size)) == NULL) {
+		inifile_error(&ps->diag, ps->file, ps->line, "out of memory");
+		return NULL;
+	}
+	config_keys_defaults(ps, sec, o);
+	memcpy(&objs, vec, sizeof(objs));
+	memcpy((char *)objs + *n * sizeof(o), &o, sizeof(o));
+	(*seen)[(*n)++] = 0;
+	return o;
+}
+
+/* An object's id and where it is defined: the current line. */
+static void
+object_name(const struct parse *ps, char *buf, size_t len, const char **file, int *line, const char *id)
+{
+	snprintf(buf, len, "%s", id);
+	*file = ps->file;
+	*line = ps->line;
+}
+
 static struct conf_device *
-device_new(struct parse *ps, const char *id, int line)
+device_new(struct parse *ps, const char *id)
 {
 	struct config *cf = ps->cf;
 	struct conf_device *d;
 
-	if (grow(&cf->devices, cf->ndevices, sizeof(*cf->devices)) != 0 ||
-	    grow(&ps->dev_seen, cf->ndevices, sizeof(*ps->dev_seen)) != 0 ||
-	    grow(&ps->dev_lines, cf->ndevices, sizeof(*ps->dev_lines)) != 0 ||
-	    (d = calloc(1, sizeof(*d))) == NULL) {
-		inifile_error(&ps->diag, ps->file, line, "out of memory");
+	if (grow(&ps->dev_lines, cf->ndevices, sizeof(*ps->dev_lines)) != 0) {
+		inifile_error(&ps->diag, ps->file, ps->line, "out of memory");
 		return NULL;
 	}
-	snprintf(d->id, sizeof(d->id), "%s", id);
-	d->file = ps->file;
-	d->line = line;
-	config_keys_defaults(ps, SEC_DEVICE, d);
-	ps->dev_seen[cf->ndevices] = 0;
-	memset(&ps->dev_lines[cf->ndevices], 0, sizeof(*ps->dev_lines));
-	ps->dev_lines[cf->ndevices].hdr = line;
-	cf->devices[cf->ndevices++] = d;
+	if ((d = object_new(ps, SEC_DEVICE, &cf->devices, &cf->ndevices, &ps->dev_seen, sizeof(*d))) == NULL)
+		return NULL;
+	object_name(ps, d->id, sizeof(d->id), &d->file, &d->line, id);
+	memset(&ps->dev_lines[cf->ndevices - 1], 0, sizeof(*ps->dev_lines));
+	ps->dev_lines[cf->ndevices - 1].hdr = ps->line;
 	return d;
 }
 
 static struct conf_point *
-point_new(struct parse *ps, const char *id, int line)
+point_new(struct parse *ps, const char *id)
 {
 	struct config *cf = ps->cf;
 	struct conf_point *p;
-	const char *dot = strchr(id, '.');
 
-	if (grow(&cf->points, cf->npoints, sizeof(*cf->points)) != 0 ||
-	    grow(&ps->pt_seen, cf->npoints, sizeof(*ps->pt_seen)) != 0 ||
-	    grow(&ps->pt_lines, cf->npoints, sizeof(*ps->pt_lines)) != 0 ||
-	    (p = calloc(1, sizeof(*p))) == NULL) {
-		inifile_error(&ps->diag, ps->file, line, "out of memory");
+	if (grow(&ps->pt_lines, cf->npoints, sizeof(*ps->pt_lines)) != 0) {
+		inifile_error(&ps->diag, ps->file, ps->line, "out of memory");
 		return NULL;
 	}
-	snprintf(p->id, sizeof(p->id), "%s", id);
-	snprintf(p->name, sizeof(p->name), "%s", dot + 1);
+	if ((p = object_new(ps, SEC_POINT, &cf->points, &cf->npoints, &ps->pt_seen, sizeof(*p))) == NULL)
+		return NULL;
+	object_name(ps, p->id, sizeof(p->id), &p->file, &p->line, id);
+	snprintf(p->name, sizeof(p->name), "%s", strchr(id, '.') + 1);
 	p->bit = -1;
-	p->file = ps->file;
-	p->line = line;
-	config_keys_defaults(ps, SEC_POINT, p);
-	ps->pt_seen[cf->npoints] = 0;
-	memset(&ps->pt_lines[cf->npoints], 0, sizeof(*ps->pt_lines));
-	ps->pt_lines[cf->npoints].hdr = line;
-	cf->points[cf->npoints++] = p;
+	memset(&ps->pt_lines[cf->npoints - 1], 0, sizeof(*ps->pt_lines));
+	ps->pt_lines[cf->npoints - 1].hdr = ps->line;
 	return p;
+}
+
+static struct conf_notify *
+notify_new(struct parse *ps, const char *id)
+{
+	struct config *cf = ps->cf;
+	struct conf_notify *c;
+
+	c = object_new(ps, SEC_NOTIFY, &cf->notifies, &cf->nnotifies, &ps->nt_seen, sizeof(*c));
+	if (c != NULL)
+		object_name(ps, c->id, sizeof(c->id), &c->file, &c->line, id);
+	return c;
 }
 
 /* The section the following keys belong to (SEC_BAD: ignore them, its
@@ -113,7 +143,7 @@ section_device(struct parse *ps, const char *id)
 	else if ((d = config_device(ps->cf, id)) != NULL)
 		inifile_error(&ps->diag, ps->file, ps->line, "duplicate device '%s' (first defined at %s:%d)", id, d->file, d->line);
 	else
-		return device_new(ps, id, ps->line);   /* NULL: reported */
+		return device_new(ps, id);   /* NULL: reported */
 	return NULL;
 }
 
@@ -135,7 +165,24 @@ section_point(struct parse *ps, const char *id)
 	else if ((p = config_point(ps->cf, id)) != NULL)
 		inifile_error(&ps->diag, ps->file, ps->line, "duplicate point '%s' (first defined at %s:%d)", id, p->file, p->line);
 	else
-		return point_new(ps, id, ps->line);   /* NULL: reported */
+		return point_new(ps, id);   /* NULL: reported */
+	return NULL;
+}
+
+/* "[notify NAME]": a new channel, or NULL after reporting why not. */
+static struct conf_notify *
+section_notify(struct parse *ps, const char *id)
+{
+	struct conf_notify *c;
+
+	if (ps->dropin)
+		inifile_error(&ps->diag, ps->file, ps->line, "section [notify] belongs in the main configuration file, not in the devices directory");
+	else if (!config_value_id_ok(id, 0))
+		inifile_error(&ps->diag, ps->file, ps->line, "notify channel name '%s' is not valid ([A-Za-z0-9_-]+, at most %d characters)", id, CONF_ID_MAX - 1);
+	else if ((c = config_notify(ps->cf, id)) != NULL)
+		inifile_error(&ps->diag, ps->file, ps->line, "duplicate notify channel '%s' (first defined at %s:%d)", id, c->file, c->line);
+	else
+		return notify_new(ps, id);   /* NULL: reported */
 	return NULL;
 }
 
@@ -146,7 +193,8 @@ begin_section(struct parse *ps, const char *name)
 	static const struct {
 		const char *word;
 		enum section sec;
-	} fixed[] = { { "site", SEC_SITE }, { "daemon", SEC_DAEMON }, { "mqtt", SEC_MQTT } };
+	} fixed[] = { { "site", SEC_SITE }, { "daemon", SEC_DAEMON }, { "mqtt", SEC_MQTT },
+		{ "web", SEC_WEB } };
 	char word[16], rest[256];
 	int n = 0;
 	void *obj;
@@ -172,7 +220,10 @@ begin_section(struct parse *ps, const char *name)
 			section_enter(ps, SEC_SITE, &ps->cf->site, &ps->seen_site, NULL);
 		else if (fixed[i].sec == SEC_DAEMON)
 			section_enter(ps, SEC_DAEMON, &ps->cf->daemon, &ps->seen_daemon, NULL);
-		else {
+		else if (fixed[i].sec == SEC_WEB) {
+			section_enter(ps, SEC_WEB, &ps->cf->web, &ps->seen_web, NULL);
+			ps->cf->web.present = 1;
+		} else {
 			section_enter(ps, SEC_MQTT, &ps->cf->mqtt, &ps->seen_mqtt, &ps->mqtt_lines);
 			if (!ps->cf->mqtt.present)
 				ps->mqtt_lines.hdr = ps->line;
@@ -190,6 +241,11 @@ begin_section(struct parse *ps, const char *name)
 		if ((obj = section_point(ps, rest)) != NULL)
 			section_enter(ps, SEC_POINT, obj, &ps->pt_seen[ps->cf->npoints - 1],
 			    &ps->pt_lines[ps->cf->npoints - 1]);
+		return;
+	}
+	if (strcmp(word, "notify") == 0) {
+		if ((obj = section_notify(ps, rest)) != NULL)
+			section_enter(ps, SEC_NOTIFY, obj, &ps->nt_seen[ps->cf->nnotifies - 1], NULL);
 		return;
 	}
 	inifile_error(&ps->diag, ps->file, ps->line, "unknown section [%s]", name);
@@ -213,6 +269,22 @@ strip_comment(char *v)
 		*--p = '\0';
 }
 
+/* Where a channel's file and list keys are, for what is found wrong with
+ * them when the whole configuration is validated. */
+static void
+notify_key_line(struct conf_notify *c, const char *name, int line)
+{
+	if (strcmp(name, "url_file") == 0)
+		c->url_file_line = line;
+	else if (strcmp(name, "secret_file") == 0)
+		c->secret_file_line = line;
+	else if (strcmp(name, "password_file") == 0)
+		c->password_file_line = line;
+	else if (strcmp(name, "send") == 0)
+		c->send_line = line;
+	else if (strcmp(name, "labs") == 0)
+		c->labs_line = line;
+}
 
 static int
 conf_handler(void *user, const char *section, const char *name, const char *value)
@@ -242,9 +314,13 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 			    ps->sec == SEC_DEVICE ? "device" : "point",
 			    ps->sec == SEC_DEVICE ? ((struct conf_device *)ps->obj)->id :
 						    ((struct conf_point *)ps->obj)->id);
+		else if (ps->sec == SEC_NOTIFY)
+			inifile_error(&ps->diag, ps->file, ps->line, "unknown key '%s' in [notify %s]", name,
+			    ((struct conf_notify *)ps->obj)->id);
 		else
 			inifile_error(&ps->diag, ps->file, ps->line, "unknown key '%s' in [%s]", name,
-			    ps->sec == SEC_SITE ? "site" : ps->sec == SEC_DAEMON ? "daemon" : "mqtt");
+			    ps->sec == SEC_SITE ? "site" : ps->sec == SEC_DAEMON ? "daemon" :
+			    ps->sec == SEC_WEB ? "web" : "mqtt");
 		return 1;
 	}
 	bit = config_keys_bit(ps->sec, name);
@@ -255,6 +331,8 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 	*ps->seen |= bit;
 	if (ps->lines != NULL)
 		ps->lines->at[__builtin_ctzll(bit)] = ps->line;
+	if (ps->sec == SEC_NOTIFY)
+		notify_key_line(ps->obj, name, ps->line);
 	if (config_value_apply(ps, &config_keys[ki], ps->obj, v, ps->line) == 0 && ps->sec == SEC_POINT &&
 	    strcmp(name, "type") == 0)
 		((struct conf_point *)ps->obj)->type_set = 1;

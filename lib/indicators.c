@@ -311,6 +311,12 @@ indicators_compute_opts(struct store *st, int64_t from, int64_t to, int64_t cuto
 		if (!x->assessment)
 			continue;
 		ind->repair.faults++;
+		{
+			int y, m, d;
+			time_local_fields(x->opened_at, &y, &m, &d);
+			if (m >= 1 && m <= 12)
+				ind->repair_faults_per_month[m - 1]++;
+		}
 		if (x->repeat_of)
 			ind->repair.repeats++;
 		if (x->repaired_at != STORE_NOTIME && x->repaired_at < cutoff) {

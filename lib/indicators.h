@@ -74,6 +74,7 @@ struct indicators {
 	struct ind_device *devices;
 	size_t ndevices;
 	int faults_per_month[12];  /* kind fault, by the month (1-12) of opening, local time */
+	int repair_faults_per_month[12];   /* the faults repair.faults counts, by month */
 	struct ind_unrepaired *unrepaired;   /* assessment faults not repaired by the cutoff */
 	size_t nunrepaired;
 };

@@ -12,10 +12,12 @@ inifile_verror(struct inifile_diag *d, const char *file, int line, const char *f
 	char full[1200];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (line > 0)
+	if (file != NULL && line > 0)
 		snprintf(full, sizeof(full), "%s:%d: %s", file, line, msg);
-	else
+	else if (file != NULL)
 		snprintf(full, sizeof(full), "%s: %s", file, msg);
+	else
+		snprintf(full, sizeof(full), "%s", msg);
 	d->nerrors++;
 	if (d->sink != NULL)
 		d->sink(d->arg, full);

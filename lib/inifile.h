@@ -17,7 +17,8 @@ struct inifile_diag {
 	void *arg;
 };
 
-/* Reports one error at FILE:LINE (line <= 0: the whole file) and counts it. */
+/* Reports one error at FILE:LINE (line <= 0: the whole file; file NULL: no place,
+ * as for the command line) and counts it. */
 void inifile_error(struct inifile_diag *d, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void inifile_verror(struct inifile_diag *d, const char *file, int line, const char *fmt,

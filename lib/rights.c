@@ -6,7 +6,6 @@
 #include "rights.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,19 +18,6 @@ right_name(enum right r)
 	return (unsigned)r < sizeof(right_names) / sizeof(right_names[0]) ? right_names[r] : "?";
 }
 
-static int
-no(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-no(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return STORE_REFUSED;
-}
 
 static int
 same(const char *a, const char *b)
@@ -66,12 +52,12 @@ manager_only(const struct account *a, enum right r, const struct fault *f, char 
 	if (a->role == ROLE_MANAGER)
 		return 0;
 	if (r == RIGHT_DISMISS && f && f->kind == FK_SAFETY)
-		return no(why, len, "%s is a %s: a safety event is closed by its classification, which "
+		return store_refuse(why, len, "%s is a %s: a safety event is closed by its classification, which "
 		    "is a manager's", a->name, role_name(a->role));
 	if (r == RIGHT_DISMISS)
-		return no(why, len, "%s is a %s: dismissing a fault (a false alarm, out of the repair "
+		return store_refuse(why, len, "%s is a %s: dismissing a fault (a false alarm, out of the repair "
 		    "rate) is a manager's", a->name, role_name(a->role));
-	return no(why, len, "%s is a %s: to %s is a manager's", a->name, role_name(a->role),
+	return store_refuse(why, len, "%s is a %s: to %s is a manager's", a->name, role_name(a->role),
 	    right_name(r));
 }
 
@@ -82,34 +68,34 @@ rights_check(const struct account *a, enum right r, const struct fault *f, const
 	const char *where;
 
 	if (a == NULL)
-		return no(why, len, "no account acts: every change names an account of the base");
+		return store_refuse(why, len, "no account acts: every change names an account of the base");
 	if (a->disabled)
-		return no(why, len, "account %s is disabled", a->name);
+		return store_refuse(why, len, "account %s is disabled", a->name);
 	if (a->role == ROLE_VIEWER)
-		return no(why, len, "%s is a viewer: viewers read only", a->name);
+		return store_refuse(why, len, "%s is a viewer: viewers read only", a->name);
 	switch (r) {
 	case RIGHT_ACK:
 	case RIGHT_REPAIR:
 	case RIGHT_REPORT:
 		where = f ? f->lab : lab;
 		if (!account_has_lab(a, where))
-			return no(why, len, "%s works in other labs, not in %s", a->name,
+			return store_refuse(why, len, "%s works in other labs, not in %s", a->name,
 			    where ? where : "a device without a lab");
 		return 0;
 	case RIGHT_AMEND:
 		if (a->role == ROLE_MANAGER)
 			return 0;
 		if (f == NULL)
-			return no(why, len, "%s may amend only their own entries", a->name);
+			return store_refuse(why, len, "%s may amend only their own entries", a->name);
 		if (own_ack(a, f, now) || own_repair(a, f, now))
 			return 0;
-		return no(why, len, "%s may amend only their own acknowledgement or repair, within 7 "
+		return store_refuse(why, len, "%s may amend only their own acknowledgement or repair, within 7 "
 		    "days; fault %" PRId64 " has none (a manager amends any entry)", a->name, f->id);
 	case RIGHT_DISMISS:
 		if (manager_only(a, r, f, why, len) != 0)
 			return STORE_REFUSED;
 		if (f && f->kind == FK_SAFETY && f->classification)
-			return no(why, len, "safety event %" PRId64 " is classified %s: a classified event "
+			return store_refuse(why, len, "safety event %" PRId64 " is classified %s: a classified event "
 			    "stays in the counts; classify it again to change that", f->id,
 			    f->classification);
 		return 0;
@@ -118,7 +104,7 @@ rights_check(const struct account *a, enum right r, const struct fault *f, const
 	case RIGHT_MANAGE_USERS:
 		return manager_only(a, r, f, why, len);
 	}
-	return no(why, len, "unknown right %d", (int)r);
+	return store_refuse(why, len, "unknown right %d", (int)r);
 }
 
 int
@@ -133,13 +119,13 @@ rights_amend(const struct account *a, const struct fault *f, const struct amend 
 		return 0;
 	if ((am->action || am->parts || am->at) && !own_repair(a, f, now))
 		return f->repaired_at == STORE_NOTIME ?
-		    no(why, len, "fault %" PRId64 " has no repair to amend", f->id) :
-		    no(why, len, "%s may amend only a repair they logged within 7 days; fault %" PRId64
+		    store_refuse(why, len, "fault %" PRId64 " has no repair to amend", f->id) :
+		    store_refuse(why, len, "%s may amend only a repair they logged within 7 days; fault %" PRId64
 		    " was repaired by %s", a->name, f->id, f->repaired_by ? f->repaired_by : "?");
 	if (am->note && !own_ack(a, f, now))
 		return f->acked_at == STORE_NOTIME ?
-		    no(why, len, "fault %" PRId64 " has no acknowledgement to amend", f->id) :
-		    no(why, len, "%s may amend only an acknowledgement they made within 7 days; fault %"
+		    store_refuse(why, len, "fault %" PRId64 " has no acknowledgement to amend", f->id) :
+		    store_refuse(why, len, "%s may amend only an acknowledgement they made within 7 days; fault %"
 		    PRId64 " was acknowledged by %s", a->name, f->id, f->acked_by ? f->acked_by : "?");
 	return 0;
 }

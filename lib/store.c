@@ -167,10 +167,10 @@ store_bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
 }
 
-static int
-user_version(struct store *st)
+int
+store_scalar_int(struct store *st, const char *sql)
 {
-	sqlite3_stmt *s = store_prep(st, "PRAGMA user_version");
+	sqlite3_stmt *s = store_prep(st, sql);
 	int v = -1;
 
 	if (s == NULL)
@@ -179,6 +179,12 @@ user_version(struct store *st)
 		v = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return v;
+}
+
+static int
+user_version(struct store *st)
+{
+	return store_scalar_int(st, "PRAGMA user_version");
 }
 
 int

@@ -150,6 +150,9 @@ void store_strings_free(char **v, size_t n);
  * database error, also described in err. Times are ms since the epoch.
  */
 #define STORE_REFUSED 1
+/* Writes a refusal's one-line reason into err and returns STORE_REFUSED (the
+ * store's checks and lib/rights.c say no the same way). */
+int store_refuse(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /*
  * Each takes the actor (account, channel, origin) instead of free text and
  * checks the account's rights (lib/rights.c) itself, inside the
@@ -231,5 +234,8 @@ int store_outbox(struct store *st, int64_t after_seq, size_t limit, struct outbo
 void store_outbox_free(struct outbox_rec *v, size_t n);
 int store_meta_int(struct store *st, const char *key, int64_t *v);   /* 1 found, 0 none, -1 error */
 int store_set_meta_int(struct store *st, const char *key, int64_t v);
+/* The last audit record's seq (0 when empty, -1 on error): every change to a
+ * fault or an account appends one, so tbm-web keeps what it read until it moves. */
+int64_t store_audit_last_seq(struct store *st);
 
 #endif

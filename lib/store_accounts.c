@@ -199,16 +199,7 @@ store_account_login(struct store *st, const char *name, const char *password, st
 int
 store_account_managers(struct store *st)
 {
-	sqlite3_stmt *s;
-	int n = -1;
-
-	s = store_prep(st, "SELECT count(*) FROM accounts WHERE role = 'manager' AND disabled = 0");
-	if (s == NULL)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return n;
+	return store_scalar_int(st, "SELECT count(*) FROM accounts WHERE role = 'manager' AND disabled = 0");
 }
 
 /* The record of an account change: what changed and who did it. */

@@ -47,12 +47,13 @@ sqlite3_stmt *store_cached(struct store *st, enum stmt_id id);
 /* A statement for generated SQL, kept in a small cache by its text. */
 sqlite3_stmt *store_dyn_stmt(struct store *st, const char *sql);
 void store_bind_text(sqlite3_stmt *s, int i, const char *v);   /* NULL binds NULL */
+/* The first column of a one-row query without parameters, as an int; -1 on error. */
+int store_scalar_int(struct store *st, const char *sql);
 int store_step_done(struct store *st, sqlite3_stmt *s);
 int store_begin(struct store *st);      /* BEGIN IMMEDIATE */
 void store_rollback(struct store *st);  /* only when a transaction is still open */
 int store_commit(struct store *st);     /* rolls back when COMMIT fails */
 /* A refusal: the reason into err; returns STORE_REFUSED. */
-int store_refuse(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A database error of a change: its message into err, the transaction
  * rolled back; returns -1. */
 int store_db_error(struct store *st, char *err, size_t len);

@@ -49,3 +49,17 @@ store_set_meta_int(struct store *st, const char *key, int64_t v)
 	return store_once(st, store_prepare(st, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT (key) DO UPDATE SET value = ?2", "sI", key, v));
 }
+
+int64_t
+store_audit_last_seq(struct store *st)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	if ((s = store_prep(st, "SELECT coalesce(max(seq), 0) FROM audit")) == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}

@@ -51,9 +51,13 @@ store_faults(struct store *st, const struct fault_filter *flt, struct fault **ou
 {
 	sqlite3_stmt *s;
 
+	/* One device's faults by the faults_device index: "?2 IS NULL OR device =
+	 * ?2" would scan the table, a range on device can use the index (the
+	 * range is every id when ?2 is NULL). */
 	s = store_prepare(st, "SELECT " FAULT_COLUMNS " FROM faults WHERE "
 	    "(?1 = 0 OR (cleared_at IS NULL AND repaired_at IS NULL AND dismissed_at IS NULL)) "
-	    "AND (?2 IS NULL OR device = ?2) AND (?3 = 0 OR opened_at >= ?3) "
+	    "AND device BETWEEN coalesce(?2, '') AND coalesce(?2, char(1114111)) "
+	    "AND (?3 = 0 OR opened_at >= ?3) "
 	    "AND (?4 = 0 OR opened_at < ?4) "
 	    "AND (?5 = 0 OR (?5 >> CASE kind WHEN '" FK_FAULT_NAME "' THEN 0 WHEN '" FK_COMM_NAME "' THEN 1 "
 	    "ELSE 2 END) & 1) "

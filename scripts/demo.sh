@@ -3,7 +3,9 @@
 # demo training base (config/demo/base.sim), runs tbmond on it for a while
 # (DEMO_SECONDS, default 75), then shows what it recorded with tbmctl, the
 # indicators (times in the demo site's zone, Asia/Shanghai), and the annual
-# evaluation report when those tools are built.
+# evaluation report when those tools are built. tbm-web serves the same
+# database on http://127.0.0.1:8080/ (DEMO_WEB_PORT) with two demo accounts;
+# when run from a terminal the demo waits at the end so that it can be used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -15,7 +17,8 @@ rm -f "$demo"/demo.db "$demo"/demo.db-wal "$demo"/demo.db-shm
 
 coproc SIM { exec build/tools/tbm-sim/tbm-sim "$demo/base.sim"; }
 sim_pid=$SIM_PID
-trap 'kill $sim_pid 2>/dev/null || true; [ -n "${daemon_pid:-}" ] && kill $daemon_pid 2>/dev/null; true' EXIT
+trap 'kill $sim_pid 2>/dev/null || true; [ -n "${daemon_pid:-}" ] && kill $daemon_pid 2>/dev/null;
+      [ -n "${web_pid:-}" ] && kill $web_pid 2>/dev/null; rm -rf "${demo_tmp:-}"; true' EXIT
 while read -r line <&"${SIM[0]}"; do
 	echo "tbm-sim: $line"
 	[ "$line" = ready ] && break
@@ -23,6 +26,25 @@ done
 # keep reading the simulator's timeline so its output never blocks it
 exec 3<&"${SIM[0]}"
 sed -u 's/^/tbm-sim: /' <&3 &
+
+# tbm-web serves the demo database on the loopback while the demo runs (and
+# after it, from a terminal); the accounts it logs in are added below.
+web_port=${DEMO_WEB_PORT:-8080}
+demo_tmp=$(mktemp -d)
+if [ -x build/tools/tbm-web/tbm-web ]; then
+	sed "s/^listen = .*/listen = 127.0.0.1:$web_port/" "$demo/tbmond.conf" >"$demo_tmp/tbmond.conf"
+	sed -i "s|^database = .*|database = $PWD/$demo/demo.db|; s|^devices = .*|devices = $PWD/$demo/devices.d|" \
+		"$demo_tmp/tbmond.conf"
+	build/tools/tbm-web/tbm-web -c "$demo_tmp/tbmond.conf" 2>"$demo_tmp/web.log" &
+	web_pid=$!
+	for _ in $(seq 100); do
+		grep -qs "listening on" "$demo_tmp/web.log" && break
+		kill -0 $web_pid 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -qs "listening on" "$demo_tmp/web.log" || { cat "$demo_tmp/web.log"; echo "tbm-web did not start (port $web_port taken? set DEMO_WEB_PORT)"; exit 1; }
+	echo "== tbm-web: http://127.0.0.1:$web_port/  accounts: 王师傅 / wang-demo-1 (technician), 张主任 / zhang-demo-1 (manager) =="
+fi
 
 echo "== tbmond on the demo base for ${secs}s (log below) =="
 from=$(TZ=Asia/Shanghai date '+%Y-%m-%d %H:%M:%S')
@@ -102,3 +124,11 @@ for fmt in html xlsx csv json; do
 		--format $fmt -o "demo-out/evaluation-demo.$fmt"
 done
 echo; echo "report written: $(ls demo-out/evaluation-demo.* | tr '\n' ' ')"
+if [ -n "${web_pid:-}" ]; then
+	echo
+	echo "tbm-web: http://127.0.0.1:$web_port/ — log in as 王师傅 (password wang-demo-1) to acknowledge"
+	echo "and repair from a browser, or as 张主任 (zhang-demo-1) to classify and manage accounts."
+	if [ -t 0 ]; then
+		read -r -p "Press Enter to stop tbm-web and end the demo. " _ || true
+	fi
+fi

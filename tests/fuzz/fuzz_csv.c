@@ -38,8 +38,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0 && write(fd, data, size) != (ssize_t)size)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	rc = csvin_read(path, need, (mode & 1) ? 2 : 1, opt, (mode & 2) ? 3 : 0, (mode & 4) != 0,
-	    &t, col, &d);
+	/* the GB18030 fallback and the header units are fuzzed too */
+	rc = csvin_read(path, need, (mode & 1) ? 2 : 1, opt, (mode & 2) ? 3 : 0,
+	    ((mode & 4) ? CSVIN_EXTRA_OK : 0) | ((mode & 8) ? CSVIN_UNITS : 0), &t, col, &d);
 	close(fd);
 	if (rc == 0) {
 		int last = 0;

@@ -30,6 +30,8 @@ expect() {
 install_tree
 
 expect /usr/sbin/tbmond 755
+expect /usr/sbin/tbm-notify 755
+expect /usr/lib/systemd/system/tbm-notify.service 644
 expect /usr/bin/tbmctl 755
 expect /usr/bin/tbm-sim 755
 expect /usr/lib/systemd/system/tbmond.service 644
@@ -40,9 +42,14 @@ expect /usr/share/doc/tbmon/examples/base.sim 644
 expect /etc/tbmon/tbmond.conf 644
 expect /etc/tbmon/devices.d 755
 expect /usr/share/bash-completion/completions/tbmctl 644
-for page in man8/tbmond.8 man5/tbmond.conf.5 man1/tbmctl.1 man1/tbm-report.1 man1/tbm-sim.1; do
+for page in man8/tbmond.8 man5/tbmond.conf.5 man1/tbmctl.1 man1/tbm-report.1 man1/tbm-sim.1 man8/tbm-notify.8; do
 	expect /usr/share/man/$page.gz 644
 done
+if [ -x "$build/tools/tbm-web/tbm-web" ]; then
+	expect /usr/sbin/tbm-web 755
+	expect /usr/lib/systemd/system/tbm-web.service 644
+	expect /usr/share/man/man8/tbm-web.8.gz 644
+fi
 if [ "$have_report" = 1 ]; then
 	expect /usr/bin/tbm-report 755
 	expect /usr/share/bash-completion/completions/tbm-report 644

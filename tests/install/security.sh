@@ -11,8 +11,9 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # The unit's name matters to systemd-analyze; give it its own directory.
-cp "$unit" "$tmp/tbmond.service"
-out=$(cd "$tmp" && SYSTEMD_COLORS=0 systemd-analyze security --offline=yes --no-pager tbmond.service 2>&1)
+name=$(basename "$unit")
+cp "$unit" "$tmp/$name"
+out=$(cd "$tmp" && SYSTEMD_COLORS=0 systemd-analyze security --offline=yes --no-pager "$name" 2>&1)
 rc=$?
 if echo "$out" | grep -q "unrecognized option\|Unknown option"; then
 	echo "SKIP: this systemd-analyze has no --offline (systemd < 250)"

@@ -24,6 +24,7 @@
 #include "bases.h"
 #include "config.h"
 #include "store.h"
+#include "tbmreport.h"
 #include "tbmtime.h"
 
 static const char conf_a[] =
@@ -237,4 +238,52 @@ bases_make(const char *dir)
 		return -1;
 	}
 	return make_a(dir) == 0 && make_b(dir) == 0 ? 0 : -1;
+}
+
+/* A busy base for the printed form: 40 devices in 8 labs, every other one
+ * an assessment device, n faults spread over the year, two of three never
+ * repaired - so the lists of unrepaired faults and devices run to pages. */
+int
+bases_make_busy(const char *dir, int n)
+{
+	struct config *cf = NULL;
+	struct store *st = NULL;
+	struct strbuf conf = { 0 };
+	int64_t run, from, step;
+	int rc = -1;
+
+	if (time_set_zone("Asia/Shanghai") != 0) {
+		fprintf(stderr, "bases: no zoneinfo for Asia/Shanghai\n");
+		return -1;
+	}
+	sb_add(&conf, "[site]\nid = busy\nname = 繁忙基地\ntimezone = Asia/Shanghai\n"
+	    "[daemon]\ndatabase = base-busy.db\n");
+	for (int i = 1; i <= 40; i++)
+		sb_add(&conf, "[device dev-%02d]\nname = 实训设备 %d\nlab = 第%d实训室\nassessment = %s\n"
+		    "protocol = modbus-tcp\nhost = 127.0.0.1\nunit = %d\n"
+		    "[point dev-%02d.alarm]\nread = holding 100\nwhen = value != 0\nlabel = 综合报警\n",
+		    i, i, (i - 1) / 5 + 1, i % 2 ? "yes" : "no", i, i);
+	if (conf.s == NULL || (st = open_base(dir, "base-busy", conf.s, &cf)) == NULL)
+		goto out;
+	from = t(1, 1, 0, 0);
+	step = (time_local_mktime(2024, 1, 1, 0, 0, 0) - from) / (n + 1);
+	if (store_run_start(st, from, &run) != 0 ||
+	    store_run_stop(st, run, time_local_mktime(2024, 1, 1, 0, 0, 0)) != 0)
+		goto out;
+	for (int k = 0; k < n; k++) {
+		char dev[16];
+		int64_t at = from + (k + 1) * step;
+		snprintf(dev, sizeof(dev), "dev-%02d", k % 40 + 1);
+		if (ev(st, EV_OPEN, FK_FAULT, dev, "alarm", at) ||
+		    ev(st, EV_CLEAR, FK_FAULT, dev, "alarm", at + 3600 * 1000))
+			goto out;
+		if (k % 3 == 0 && repair(st, dev, at, at + 2 * 3600 * 1000))
+			goto out;
+	}
+	rc = 0;
+out:
+	free(conf.s);
+	store_close(st);
+	config_free(cf);
+	return rc;
 }

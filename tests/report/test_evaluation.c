@@ -229,7 +229,7 @@ test_missing_database(void **state)
 	scratch_write(s, "evaluation.ini", "[evaluation]\npolicy = p\ndepartment = d\n"
 	    "period = 2023\ntargets = targets.csv\nfigures = figures.csv\nbudget = budget.csv\n"
 	    "databases = base-a.db, nope.db\n[survey 学员满意度]\nfile = survey-trainees.csv\n"
-	    "[survey 企业满意度]\nfile = survey-companies.csv\n");
+	    "[survey 企业满意度]\nfile = survey-companies.csv\nscale = 5-best\n");
 	expect_failure(s, "%s/evaluation.ini:8: database %s/nope.db: No such file or directory\n");
 }
 
@@ -241,7 +241,7 @@ test_same_base_twice(void **state)
 	scratch_write(s, "evaluation.ini", "[evaluation]\npolicy = p\ndepartment = d\n"
 	    "period = 2023\ntargets = targets.csv\nfigures = figures.csv\nbudget = budget.csv\n"
 	    "databases = base-a.db, base-a.db\n[survey 学员满意度]\nfile = survey-trainees.csv\n"
-	    "[survey 企业满意度]\nfile = survey-companies.csv\n");
+	    "[survey 企业满意度]\nfile = survey-companies.csv\nscale = 5-best\n");
 	expect_failure(s, "%s/evaluation.ini:8: databases %s/base-a.db and %s/base-a.db are the "
 	    "same base 'pudong': it would be counted twice\n");
 }

@@ -74,13 +74,13 @@ static void
 test_parse_bad(void **state)
 {
 	(void)state;
-	expect_bad("", "empty 指标值");
-	expect_bad("≥", "'≥': a number must follow ≥");
-	expect_bad(">=高", "'>=高': a number must follow ≥");
-	expect_bad("≥95%以上", "'95%以上': unknown unit '%以上'");
-	expect_bad("≥1.5.2", "'1.5.2': unknown unit '.2'");
-	expect_bad("5万%", "'5万%': 万 and % together");
-	expect_bad("≥1e3", "'1e3': unknown unit 'e3'");
+	expect_bad("", "为空");
+	expect_bad("≥", "“≥”：≥ 后面应是数字");
+	expect_bad(">=高", "“>=高”：≥ 后面应是数字");
+	expect_bad("≥95%以上", "“95%以上”：未知的单位“%以上”");
+	expect_bad("≥1.5.2", "“1.5.2”：未知的单位“.2”");
+	expect_bad("5万%", "“5万%”：万和 % 不能同时使用");
+	expect_bad("≥1e3", "“1e3”：未知的单位“e3”");
 }
 
 static void
@@ -97,9 +97,9 @@ test_actuals(void **state)
 	assert_int_equal(actual_parse("158000", &t, &v, err, sizeof(err)), 0);
 	near(v, 158000);
 	assert_int_equal(actual_parse("158000次", &t, &v, err, sizeof(err)), -1);
-	assert_string_equal(err, "'158000次': unit '次' where the target has '人次'");
+	assert_string_equal(err, "“158000次”：单位“次”与目标的单位“人次”不同");
 	assert_int_equal(actual_parse("约16万", &t, &v, err, sizeof(err)), -1);
-	assert_string_equal(err, "'约16万' is not a number");
+	assert_string_equal(err, "“约16万”不是数字");
 	assert_int_equal(target_parse(">=95%", &t, err, sizeof(err)), 0);
 	assert_int_equal(actual_parse("97.5%", &t, &v, err, sizeof(err)), 0);
 	near(v, 97.5);
@@ -177,28 +177,78 @@ test_round_and_grade(void **state)
 static void
 test_survey_answers(void **state)
 {
+	const unsigned def = SURVEY_SATISFIED_DEFAULT;
 	int k = -1;
 
 	(void)state;
-	assert_int_equal(survey_answer("非常满意", &k), 1);
+	assert_int_equal(survey_answer("非常满意", SCALE_NONE, def, &k), 1);
 	assert_int_equal(k, 0);
-	assert_int_equal(survey_answer("满意", &k), 1);
+	assert_int_equal(survey_answer("满意", SCALE_NONE, def, &k), 1);
 	assert_int_equal(k, 1);
-	assert_int_equal(survey_answer("一般", &k), 0);
-	assert_int_equal(survey_answer("不满意", &k), 0);
+	/* the wording of 问卷星's default scale */
+	assert_int_equal(survey_answer("比较满意", SCALE_NONE, def, &k), 1);
+	assert_int_equal(k, 1);
+	assert_int_equal(survey_answer("不太满意", SCALE_NONE, def, &k), 0);
 	assert_int_equal(k, 3);
-	assert_int_equal(survey_answer("非常不满意", &k), 0);
+	assert_int_equal(survey_answer(" 一般 ", SCALE_NONE, def, &k), 0);
+	assert_int_equal(k, 2);
+	assert_int_equal(survey_answer("不满意", SCALE_NONE, def, &k), 0);
+	assert_int_equal(k, 3);
+	assert_int_equal(survey_answer("非常不满意", SCALE_NONE, def, &k), 0);
 	assert_int_equal(k, 4);
-	assert_int_equal(survey_answer("5", &k), 1);
+	/* 一般 counts when the evaluation says so */
+	assert_int_equal(survey_answer("一般", SCALE_NONE, def | 4u, &k), 1);
+	/* numbers: an error without a scale, either way round with one */
+	assert_int_equal(survey_answer("5", SCALE_NONE, def, &k), -2);
+	assert_int_equal(survey_answer("5", SCALE_5_BEST, def, &k), 1);
 	assert_int_equal(k, 0);
-	assert_int_equal(survey_answer("4", &k), 1);
-	assert_int_equal(survey_answer("3", &k), 0);
-	assert_int_equal(survey_answer("1", &k), 0);
+	assert_int_equal(survey_answer("4", SCALE_5_BEST, def, &k), 1);
+	assert_int_equal(survey_answer("3", SCALE_5_BEST, def, &k), 0);
+	assert_int_equal(survey_answer("1", SCALE_5_BEST, def, &k), 0);
 	assert_int_equal(k, 4);
-	assert_int_equal(survey_answer("", &k), -1);
-	assert_int_equal(survey_answer("6", &k), -1);
-	assert_int_equal(survey_answer("4.0", &k), -1);
-	assert_int_equal(survey_answer("还行", &k), -1);
+	assert_int_equal(survey_answer("1", SCALE_1_BEST, def, &k), 1);
+	assert_int_equal(k, 0);
+	assert_int_equal(survey_answer("2", SCALE_1_BEST, def, &k), 1);
+	assert_int_equal(survey_answer("5", SCALE_1_BEST, def, &k), 0);
+	assert_int_equal(k, 4);
+	assert_int_equal(survey_answer("", SCALE_5_BEST, def, &k), -1);
+	assert_int_equal(survey_answer("(跳过)", SCALE_1_BEST, def, &k), -1);
+	assert_int_equal(survey_answer("6", SCALE_5_BEST, def, &k), -1);
+	assert_int_equal(survey_answer("4.0", SCALE_5_BEST, def, &k), -1);
+	assert_int_equal(survey_answer("还行", SCALE_NONE, def, &k), -1);
+}
+
+static void
+test_money_and_percentages(void **state)
+{
+	char buf[64];
+	double v;
+
+	(void)state;
+	assert_int_equal(money_parse("21,800,000", &v), 0);
+	assert_true(v == 21800000);
+	assert_int_equal(money_parse(" 1,860.5 ", &v), 0);
+	assert_true(v == 1860.5);
+	assert_int_equal(money_parse("1860", &v), 0);
+	assert_int_equal(money_parse("1,86,0", &v), -1);
+	assert_int_equal(money_parse("18,60", &v), -1);
+	assert_int_equal(money_parse("1860,", &v), -1);
+	assert_int_equal(money_parse("1.860,5", &v), -1);
+	fmt_money(21800000, buf, sizeof(buf));
+	assert_string_equal(buf, "21,800,000.00");
+	fmt_money(153.2, buf, sizeof(buf));
+	assert_string_equal(buf, "153.20");
+	/* a threshold decides: the shown figure stays on its side */
+	fmt_pct_vs(0.94995, 0.95, buf, sizeof(buf));
+	assert_string_equal(buf, "94.995%");
+	fmt_pct_vs(0.949999, 0.95, buf, sizeof(buf));
+	assert_string_equal(buf, "94.9999%");
+	fmt_pct_vs(0.9452, 0.95, buf, sizeof(buf));
+	assert_string_equal(buf, "94.52%");
+	fmt_pct_vs(0.95, 0.95, buf, sizeof(buf));
+	assert_string_equal(buf, "95%");
+	fmt_pct_vs(0.999996, 1.0, buf, sizeof(buf));
+	assert_string_equal(buf, "99.9996%");
 }
 
 /* rows for score_weights: level1 and 分值 ("" = empty) */
@@ -258,10 +308,10 @@ test_default_weights(void **state)
 	weights_case(seed_l1, seed_w, 17, seed_e, NULL);
 	weights_case(mix_l1, mix_w, 4, mix_e, NULL);
 	weights_case(over_l1, over_w, 2, NULL,
-	    "t.csv:3: empty 分值 in 产出指标, but its other rows already have 55 of its 50\n");
+	    "t.csv:3: 产出指标 中有空的分值，但它的其他行已占去默认分值 50 中的 55\n");
 	weights_case(cost_l1, cost_w, 1, NULL,
-	    "t.csv:2: empty 分值 in 成本指标, which has no default weight (产出 50, 效益 30, "
-	    "满意度 10): write the 分值\n");
+	    "t.csv:2: 成本指标 中有空的分值，而它没有默认分值（产出 50、效益 30、"
+	    "满意度 10）：请填写分值\n");
 }
 
 int
@@ -275,6 +325,7 @@ main(void)
 		cmocka_unit_test(test_score_tiers),
 		cmocka_unit_test(test_round_and_grade),
 		cmocka_unit_test(test_survey_answers),
+		cmocka_unit_test(test_money_and_percentages),
 		cmocka_unit_test(test_default_weights),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,13 @@
 /*
  * csvin.c - reads the evaluation's CSV files with libcsv: a UTF-8 BOM as
  * Excel writes it, quoted fields (with commas and line breaks), the header
- * checked by column names, every bad row reported as FILE:LINE.
+ * checked by column names, every bad row reported as FILE:LINE. Files that
+ * are not UTF-8 are read as GB18030 (which contains GBK and GB2312: what
+ * Chinese Excel and WPS save as "CSV"), said once in a notice.
  */
 #include <csv.h>
 #include <errno.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +27,11 @@ struct rd {
 	int bad_rows;
 };
 
-/* Valid UTF-8 (no overlongs, no surrogates): Excel's "CSV" (not "CSV UTF-8")
- * writes the local code page, which we must not misread. */
-static int
-utf8_valid(const unsigned char *s, size_t n)
+/* The length of the valid UTF-8 prefix (no overlongs, no surrogates):
+ * Excel's "CSV" (not "CSV UTF-8") writes the local code page, which we must
+ * not misread. */
+static size_t
+utf8_valid_prefix(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 
@@ -46,18 +50,63 @@ utf8_valid(const unsigned char *s, size_t n)
 		else if (c >= 0xF0 && c <= 0xF4)
 			k = 3, cp = c & 0x07;
 		else
-			return 0;
+			return i;
 		for (size_t j = 1; j <= k; j++) {
 			if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
-				return 0;
+				return i;
 			cp = (cp << 6) | (s[i + j] & 0x3F);
 		}
 		if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
 		    (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return 0;
+			return i;
 		i += k + 1;
 	}
-	return 1;
+	return n;
+}
+
+/* The physical line (1-based) that byte `at` is on. */
+static int
+line_at(const char *s, size_t at)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < at; i++)
+		if (s[i] == '\n' || (s[i] == '\r' && s[i + 1] != '\n'))
+			line++;
+	return line;
+}
+
+/* GB18030 -> UTF-8 with glibc's iconv, the whole file or nothing. GB18030
+ * keeps every ASCII byte as itself and never uses one as a trailing byte
+ * of a character, so quotes, commas and line ends stay where they were and
+ * line numbers are those of the original file. */
+static char *
+from_gb18030(const char *in, size_t n, size_t *outlen, size_t *bad)
+{
+	iconv_t cd = iconv_open("UTF-8", "GB18030");
+	size_t cap = n * 2 + 16, left = n, room = cap - 1;
+	char *out, *ip = (char *)in, *op;
+
+	*bad = 0;
+	if (cd == (iconv_t)-1)
+		return NULL;
+	if ((out = malloc(cap)) == NULL) {
+		iconv_close(cd);
+		return NULL;
+	}
+	op = out;
+	/* every GB18030 character of 1, 2 or 4 bytes is at most 4 bytes of
+	 * UTF-8, never more than twice its length: one call is enough */
+	if (iconv(cd, &ip, &left, &op, &room) == (size_t)-1 || left != 0) {
+		*bad = (size_t)(ip - in);
+		free(out);
+		iconv_close(cd);
+		return NULL;
+	}
+	iconv_close(cd);
+	*op = '\0';
+	*outlen = (size_t)(op - out);
+	return out;
 }
 
 static void
@@ -126,7 +175,7 @@ on_record(int c, void *arg)
 	if (all_empty(r->fields, r->nfields))
 		goto drop;
 	if (r->nfields != r->expect) {
-		diag_add(r->d, t->file, r->start_line, "%zu fields, the header has %zu",
+		diag_add(r->d, t->file, r->start_line, "本行有 %zu 个字段，表头有 %zu 个",
 		    r->nfields, r->expect);
 		r->bad_rows++;
 		goto drop;
@@ -213,50 +262,115 @@ slurp(const char *path, size_t *n)
 	return buf;
 }
 
+/* A money header's unit: "全年预算数（万元）" is 全年预算数 in 10^4 元. */
+static const struct {
+	const char *suffix;
+	int wan;
+} units[] = {
+	{ "（万元）", 1 }, { "(万元)", 1 }, { "（元）", 0 }, { "(元)", 0 },
+};
+
+/* The header's name without spaces around it and, with CSVIN_UNITS, without
+ * its unit; *wan tells which unit it was. */
+static size_t
+header_name(const char *h, int flags, const char **start, int *wan)
+{
+	size_t n;
+
+	while (*h == ' ' || *h == '\t')
+		h++;
+	n = strlen(h);
+	while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+		n--;
+	*start = h;
+	*wan = 0;
+	if (!(flags & CSVIN_UNITS))
+		return n;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t k = strlen(units[i].suffix);
+		if (n > k && memcmp(h + n - k, units[i].suffix, k) == 0) {
+			*wan = units[i].wan;
+			n -= k;
+			while (n > 0 && h[n - 1] == ' ')
+				n--;
+			break;
+		}
+	}
+	return n;
+}
+
 static int
 check_header(struct csv_table *t, const char *const *need, size_t nneed, const char *const *opt,
-    size_t nopt, int extra_ok, int *col, struct diag *d)
+    size_t nopt, int flags, int *col, struct diag *d)
 {
 	int rc = 0;
 
+	if ((t->wan = calloc(t->ncols ? t->ncols : 1, sizeof(*t->wan))) == NULL) {
+		diag_add(d, t->file, 0, "out of memory");
+		return -1;
+	}
 	for (size_t i = 0; i < nneed + nopt; i++)
 		col[i] = -1;
 	for (size_t c = 0; c < t->ncols; c++) {
-		const char *h = t->header[c];
+		const char *h;
+		size_t hn = header_name(t->header[c], flags, &h, &t->wan[c]);
 		int known = 0;
 		for (size_t i = 0; i < nneed + nopt; i++) {
 			const char *name = i < nneed ? need[i] : opt[i - nneed];
-			if (strcmp(h, name) != 0)
+			if (strlen(name) != hn || memcmp(h, name, hn) != 0)
 				continue;
 			known = 1;
 			if (col[i] >= 0) {
-				diag_add(d, t->file, 1, "column %s appears twice", h);
+				diag_add(d, t->file, 1, "“%s”列出现了两次", name);
 				rc = -1;
 			}
 			col[i] = (int)c;
 		}
-		if (!known && !extra_ok) {
-			diag_add(d, t->file, 1, "unknown column '%s'", h);
+		if (!known && !(flags & CSVIN_EXTRA_OK)) {
+			diag_add(d, t->file, 1, "未知的列“%s”", t->header[c]);
 			rc = -1;
 		}
 	}
 	for (size_t i = 0; i < nneed; i++)
 		if (col[i] < 0) {
-			diag_add(d, t->file, 1, "missing column %s", need[i]);
+			diag_add(d, t->file, 1, "缺少“%s”列", need[i]);
 			rc = -1;
 		}
 	return rc;
 }
 
+/* Decodes buf in place of itself: UTF-8 as it is, else GB18030. */
+static int
+decode(const char *path, char **buf, size_t *n, int bom, struct csv_table *t, struct diag *d)
+{
+	size_t ok = utf8_valid_prefix((const unsigned char *)*buf, *n), len, bad = 0;
+	char *u = NULL;
+
+	if (ok == *n)
+		return 0;
+	if (bom || (u = from_gb18030(*buf, *n, &len, &bad)) == NULL) {
+		/* where the more plausible reading of the two broke down */
+		diag_add(d, path, line_at(*buf, bad > ok ? bad : ok), "既不是 UTF-8 也不是 GB18030（GBK）编码的文本"
+		    "（请在 Excel 中另存为“CSV UTF-8”）");
+		return -1;
+	}
+	free(*buf);
+	*buf = u;
+	*n = len;
+	t->encoding = "GB18030";
+	diag_note(d, path, 0, "不是 UTF-8，按 GB18030（GBK）编码读取");
+	return 0;
+}
+
 int
 csvin_read(const char *path, const char *const *need, size_t nneed, const char *const *opt,
-    size_t nopt, int extra_ok, struct csv_table *t, int *col, struct diag *d)
+    size_t nopt, int flags, struct csv_table *t, int *col, struct diag *d)
 {
 	struct csv_parser p;
 	struct rd r;
 	char *buf = NULL, *s;
 	size_t n = 0;
-	int line = 0, rc = -1, parser = 0;
+	int line = 0, rc = -1, parser = 0, bom = 0;
 
 	memset(t, 0, sizeof(*t));
 	memset(&r, 0, sizeof(r));
@@ -267,9 +381,14 @@ csvin_read(const char *path, const char *const *need, size_t nneed, const char *
 		diag_add(d, path, 0, "%s", strerror(errno));
 		goto out;
 	}
+	if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+		memmove(buf, buf + 3, n - 2);
+		n -= 3;
+		bom = 1;
+	}
+	if (decode(path, &buf, &n, bom, t, d) != 0)
+		goto out;
 	s = buf;
-	if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
-		s += 3, n -= 3;
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
 		diag_add(d, path, 0, "out of memory");
 		goto out;
@@ -279,17 +398,12 @@ csvin_read(const char *path, const char *const *need, size_t nneed, const char *
 	while (n > 0) {
 		size_t len = line_length(s, n);
 		line++;
-		if (!utf8_valid((const unsigned char *)s, len)) {
-			diag_add(d, path, line, "not UTF-8 text (save it as \"CSV UTF-8\")");
-			goto out;
-		}
 		if (!r.in_record && !blank_line(s, len)) {
 			r.in_record = 1;
 			r.start_line = line;
 		}
 		if (csv_parse(&p, s, len, on_field, on_record, &r) != len) {
-			diag_add(d, path, line, "%s (a quote inside an unquoted field, or text "
-			    "after a closing quote)", csv_strerror(csv_error(&p)));
+			diag_add(d, path, line, "引号不成对（未加引号的字段中有引号，或右引号后还有文字）");
 			goto out;
 		}
 		if (r.failed) {
@@ -300,7 +414,7 @@ csvin_read(const char *path, const char *const *need, size_t nneed, const char *
 		n -= len;
 	}
 	if (csv_fini(&p, on_field, on_record, &r) != 0) {
-		diag_add(d, path, r.start_line, "quoted field not closed");
+		diag_add(d, path, r.start_line, "引号字段没有结束（缺少右引号）");
 		goto out;
 	}
 	if (r.failed) {
@@ -308,10 +422,10 @@ csvin_read(const char *path, const char *const *need, size_t nneed, const char *
 		goto out;
 	}
 	if (!r.header_done) {
-		diag_add(d, path, 0, "empty file (a header line is needed)");
+		diag_add(d, path, 0, "空文件（需要一行表头）");
 		goto out;
 	}
-	if (check_header(t, need, nneed, opt, nopt, extra_ok, col, d) != 0)
+	if (check_header(t, need, nneed, opt, nopt, flags, col, d) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -333,6 +447,8 @@ csvin_free(struct csv_table *t)
 	for (size_t i = 0; i < t->nrows; i++)
 		free_fields(t->rows[i].f, t->ncols);
 	free(t->rows);
+	free(t->wan);
+	t->wan = NULL;
 	t->header = NULL;
 	t->rows = NULL;
 	t->nrows = t->ncols = 0;

@@ -1,59 +1,89 @@
 /*
  * diag.c - collects the input checks' messages as "FILE:LINE: message"
- * lines, so that one run reports every bad row, not just the first.
+ * lines (formatted by lib/inifile.c, like every other reader's), so that one
+ * run reports every bad row, not just the first.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "inifile.h"
 #include "tbmreport.h"
 
 static void
-diag_append(struct diag *d, const char *s, size_t n)
+text_append(char **text, size_t *len, size_t *cap, const char *s, size_t n)
 {
-	if (d->len + n + 1 > d->cap) {
-		size_t ncap = d->cap ? d->cap : 256;
+	if (*len + n + 1 > *cap) {
+		size_t ncap = *cap ? *cap : 256;
 		char *p;
-		while (ncap < d->len + n + 1)
+		while (ncap < *len + n + 1)
 			ncap *= 2;
-		if ((p = realloc(d->text, ncap)) == NULL)
+		if ((p = realloc(*text, ncap)) == NULL)
 			return;    /* the count still says something went wrong */
-		d->text = p;
-		d->cap = ncap;
+		*text = p;
+		*cap = ncap;
 	}
-	memcpy(d->text + d->len, s, n);
-	d->len += n;
-	d->text[d->len] = '\0';
+	memcpy(*text + *len, s, n);
+	*len += n;
+	(*text)[*len] = '\0';
+}
+
+/* Where inifile's one FILE:LINE formatter sends a line: a growing text. */
+struct text_sink {
+	char **text;
+	size_t *len, *cap;
+};
+
+static void
+text_sink(void *arg, const char *msg)
+{
+	struct text_sink *t = arg;
+
+	text_append(t->text, t->len, t->cap, msg, strlen(msg));
+	text_append(t->text, t->len, t->cap, "\n", 1);
+}
+
+static void
+diag_line(char **text, size_t *len, size_t *cap, const char *file, int line, const char *fmt,
+    va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void
+diag_line(char **text, size_t *len, size_t *cap, const char *file, int line, const char *fmt,
+    va_list ap)
+{
+	struct text_sink t = { text, len, cap };
+	struct inifile_diag id = { 0, text_sink, &t };
+
+	inifile_verror(&id, file, line, fmt, ap);
 }
 
 void
 diag_add(struct diag *d, const char *file, int line, const char *fmt, ...)
 {
-	char msg[1024], head[512];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	diag_line(&d->text, &d->len, &d->cap, file, line, fmt, ap);
 	va_end(ap);
-	if (file != NULL && line > 0)
-		n = snprintf(head, sizeof(head), "%s:%d: ", file, line);
-	else if (file != NULL)
-		n = snprintf(head, sizeof(head), "%s: ", file);
-	else
-		n = 0, head[0] = '\0';
-	if (n < 0 || (size_t)n >= sizeof(head))
-		n = (int)strlen(head);
-	diag_append(d, head, (size_t)n);
-	diag_append(d, msg, strlen(msg));
-	diag_append(d, "\n", 1);
 	d->count++;
+}
+
+void
+diag_note(struct diag *d, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_line(&d->notes, &d->nlen, &d->ncap, file, line, fmt, ap);
+	va_end(ap);
+	d->nnotes++;
 }
 
 void
 diag_free(struct diag *d)
 {
 	free(d->text);
+	free(d->notes);
 	memset(d, 0, sizeof(*d));
 }

@@ -15,8 +15,11 @@
 struct bld {
 	struct doc *d;
 	int sheet;
+	int sheet_started;         /* the current sheet has a block already */
 	int oom;
 };
+
+const char *const doc_sheet_names[NSHEETS] = { "绩效自评表", "设备附录", "附表" };
 
 static struct block *
 blk_new(struct bld *b, enum block_kind kind)
@@ -34,6 +37,8 @@ blk_new(struct bld *b, enum block_kind kind)
 	memset(x, 0, sizeof(*x));
 	x->kind = kind;
 	x->sheet = b->sheet;
+	x->first_of_sheet = !b->sheet_started;
+	b->sheet_started = 1;
 	return x;
 }
 
@@ -141,7 +146,7 @@ put_num(struct bld *b, struct block *x, size_t *col, enum cell_fmt fmt, double v
 	case CF_INT: snprintf(buf, sizeof(buf), "%.0f", v); break;
 	case CF_PCT: fmt_pct(v, buf, sizeof(buf)); break;
 	case CF_SCORE: fmt_score(v, buf, sizeof(buf)); break;
-	case CF_MONEY: snprintf(buf, sizeof(buf), "%.2f", v); break;
+	case CF_MONEY: fmt_money(v, buf, sizeof(buf)); break;
 	case CF_HOURS: fmt_hours(v, buf, sizeof(buf)); break;
 	default: fmt_num(v, buf, sizeof(buf)); break;
 	}
@@ -149,6 +154,35 @@ put_num(struct bld *b, struct block *x, size_t *col, enum cell_fmt fmt, double v
 		c->fmt = CF_TEXT;
 	if ((c->text = strdup(buf)) == NULL)
 		b->oom = 1;
+}
+
+/* a percentage that is compared with a threshold (fmt_pct_vs) */
+static void
+put_pct_vs(struct bld *b, struct block *x, size_t *col, double v, double threshold)
+{
+	struct cell *c = next_cell(b, x, col);
+	char buf[64];
+
+	if (c == NULL)
+		return;
+	c->fmt = isnan(v) ? CF_TEXT : CF_PCT;
+	c->v = v;
+	fmt_pct_vs(v, threshold, buf, sizeof(buf));
+	if ((c->text = strdup(buf)) == NULL)
+		b->oom = 1;
+}
+
+static void
+put_dash(struct bld *b, struct block *x, size_t *col)
+{
+	put_text(b, x, col, "—");
+}
+
+static void
+new_sheet(struct bld *b, int sheet)
+{
+	b->sheet = sheet;
+	b->sheet_started = 0;
 }
 
 static void
@@ -169,27 +203,59 @@ kv_num(struct bld *b, struct block *x, const char *k, enum cell_fmt fmt, double 
 	put_num(b, x, &col, fmt, v);
 }
 
+#define WAN 10000.0
+
+/* 项目资金（万元）as the form has it: 年度资金总额 with its 分值, 执行率 and
+ * 得分 (the 预算执行率 row of the scoring), then the 资金来源 rows. */
 static void
-budget_table(struct bld *b, const struct report *r)
+funds_table(struct bld *b, const struct report *r)
+{
+	static const char *const names[FUND_SOURCES] = { "其中：当年财政拨款", "上年结转资金",
+		"其他资金" };
+	const struct rep_row *row = &r->rows[0];
+	struct block *x;
+	size_t col = 0;
+
+	x = table(b, "项目资金（万元）|年初预算数|全年预算数|全年执行数|分值|执行率|得分");
+	if (x)
+		x->role = ROLE_FUNDS;
+	put_text(b, x, &col, "年度资金总额");
+	put_num(b, x, &col, CF_MONEY, r->initial_total / WAN);
+	put_num(b, x, &col, CF_MONEY, r->budget_total / WAN);
+	put_num(b, x, &col, CF_MONEY, r->spent_total / WAN);
+	put_num(b, x, &col, CF_NUM, row->weight);
+	put_pct_vs(b, x, &col, r->budget_total > 0 ? r->spent_total / r->budget_total : NAN, 1.0);
+	put_num(b, x, &col, CF_SCORE, row->score);
+	for (int k = 0; k < FUND_SOURCES; k++) {
+		const struct rep_fund *f = &r->funds[k];
+		put_text(b, x, &col, names[k]);
+		if (f->given) {
+			put_num(b, x, &col, CF_MONEY, f->initial / WAN);
+			put_num(b, x, &col, CF_MONEY, f->budget / WAN);
+			put_num(b, x, &col, CF_MONEY, f->spent / WAN);
+		} else {
+			put_text(b, x, &col, "");
+			put_text(b, x, &col, "");
+			put_text(b, x, &col, "");
+		}
+		put_dash(b, x, &col);
+		put_pct_vs(b, x, &col, f->given && f->budget > 0 ? f->spent / f->budget : NAN, 1.0);
+		put_dash(b, x, &col);
+	}
+}
+
+static void
+goals_table(struct bld *b, const struct report *r)
 {
 	struct block *x;
 	size_t col = 0;
 
-	heading(b, B_HEADING, 2, "项目资金");
-	x = table(b, "子项目名称|全年预算数（元）|全年执行数（元）|执行率");
-	for (size_t i = 0; i < r->nbudget; i++) {
-		const struct rep_budget *y = &r->budget[i];
-		put_text(b, x, &col, y->name);
-		put_num(b, x, &col, CF_MONEY, y->budget);
-		put_num(b, x, &col, CF_MONEY, y->spent);
-		put_num(b, x, &col, CF_PCT, y->budget > 0 ? y->spent / y->budget : NAN);
-	}
-	put_text(b, x, &col, "合计");
-	put_num(b, x, &col, CF_MONEY, r->budget_total);
-	put_num(b, x, &col, CF_MONEY, r->spent_total);
-	put_num(b, x, &col, CF_PCT, r->budget_total > 0 ? r->spent_total / r->budget_total : NAN);
+	heading(b, B_HEADING, 3, "年度总体目标");
+	x = table(b, "预期目标|实际完成情况");
 	if (x)
-		x->total_row = 1;
+		x->role = ROLE_GOALS;
+	put_text(b, x, &col, r->goal);
+	put_text(b, x, &col, r->achieved);
 }
 
 static void
@@ -199,7 +265,7 @@ indicator_table(struct bld *b, const struct report *r)
 	size_t col = 0;
 	char grade[64];
 
-	heading(b, B_HEADING, 2, "绩效指标完成情况");
+	heading(b, B_HEADING, 3, "绩效指标");
 	if (r->eq.nwarnings > 0) {
 		/* rows whose figure the watching cannot support, before anyone reads the table */
 		x = table(b, NULL);
@@ -207,9 +273,12 @@ indicator_table(struct bld *b, const struct report *r)
 			kv_text(b, x, "注意", r->eq.warnings[i]);
 	}
 	x = table(b, "一级指标|二级指标|三级指标|年度指标值|实际完成值|分值|得分|偏差原因分析及改进措施");
-	if (x)
+	if (x) {
 		x->indicators = 1;
-	for (size_t i = 0; i < r->nrows; i++) {
+		x->role = ROLE_INDICATORS;
+	}
+	/* rows[0], 预算执行率, is scored in the 项目资金 table above */
+	for (size_t i = 1; i < r->nrows; i++) {
 		const struct rep_row *row = &r->rows[i];
 		put_text(b, x, &col, row->level1);
 		put_text(b, x, &col, row->level2);
@@ -234,6 +303,8 @@ indicator_table(struct bld *b, const struct report *r)
 
 	heading(b, B_HEADING, 3, "分项得分");
 	x = table(b, "一级指标|分值|得分");
+	if (x)
+		x->role = ROLE_LEVELS;
 	for (size_t i = 0; i < r->nlevels; i++) {
 		put_text(b, x, &col, r->levels[i].level1);
 		put_num(b, x, &col, CF_NUM, r->levels[i].weight);
@@ -246,6 +317,8 @@ indicator_table(struct bld *b, const struct report *r)
 		x->total_row = 1;
 
 	x = table(b, NULL);
+	if (x)
+		x->role = ROLE_TOTAL;
 	kv_num(b, x, "总分", CF_SCORE, r->total);
 	kv_text(b, x, "等级", r->grade);
 	/* the evidence each base's figures were made from: its audit chain head */
@@ -260,6 +333,95 @@ indicator_table(struct bld *b, const struct report *r)
 			snprintf(v, sizeof(v), "%s：%s", bs->verify > 0 ? "校验未通过" : "无法校验",
 			    bs->verify_text);
 		kv_text(b, x, k, v);
+	}
+}
+
+/* 附表: the sub-projects behind 年度资金总额 */
+static void
+budget_detail(struct bld *b, const struct report *r)
+{
+	static const char *const fund_short[FUND_SOURCES] = { "当年财政拨款", "上年结转", "其他资金" };
+	int initial = !isnan(r->initial_total), source = 0;
+	struct strbuf head = { 0 };
+	struct block *x;
+	size_t col = 0;
+
+	for (size_t i = 0; i < r->nbudget; i++)
+		source |= r->budget[i].source >= 0;
+	heading(b, B_HEADING, 3, "项目资金明细（万元）");
+	sb_add(&head, "子项目名称%s%s|全年预算数|全年执行数|执行率", source ? "|资金来源" : "",
+	    initial ? "|年初预算数" : "");
+	if (head.s == NULL) {
+		b->oom = 1;
+		return;
+	}
+	x = table(b, head.s);
+	free(head.s);
+	if (x)
+		x->role = ROLE_BUDGET_DETAIL;
+	for (size_t i = 0; i < r->nbudget; i++) {
+		const struct rep_budget *y = &r->budget[i];
+		put_text(b, x, &col, y->name);
+		if (source)
+			put_text(b, x, &col, y->source >= 0 ? fund_short[y->source] : "");
+		if (initial)
+			put_num(b, x, &col, CF_MONEY, y->initial / WAN);
+		put_num(b, x, &col, CF_MONEY, y->budget / WAN);
+		put_num(b, x, &col, CF_MONEY, y->spent / WAN);
+		put_pct_vs(b, x, &col, y->budget > 0 ? y->spent / y->budget : NAN, 1.0);
+	}
+	put_text(b, x, &col, "合计");
+	if (source)
+		put_text(b, x, &col, "");
+	if (initial)
+		put_num(b, x, &col, CF_MONEY, r->initial_total / WAN);
+	put_num(b, x, &col, CF_MONEY, r->budget_total / WAN);
+	put_num(b, x, &col, CF_MONEY, r->spent_total / WAN);
+	put_pct_vs(b, x, &col, r->budget_total > 0 ? r->spent_total / r->budget_total : NAN, 1.0);
+	if (x)
+		x->total_row = 1;
+}
+
+/* 附表: each survey question's counts */
+static void
+survey_detail(struct bld *b, const struct report *r)
+{
+	for (size_t i = 1; i < r->nrows; i++) {
+		const struct rep_row *row = &r->rows[i];
+		const struct survey_result *s = &row->survey;
+		struct block *x;
+		size_t col = 0;
+
+		if (row->source != SRC_SURVEY || s->nquestions == 0)
+			continue;
+		heading(b, B_HEADING, 3, "%s：分题统计（%d 人答卷%s）", row->level3, s->respondents,
+		    s->scale == SCALE_1_BEST ? "，数字答案 1 = 非常满意" :
+		    s->scale == SCALE_5_BEST ? "，数字答案 5 = 非常满意" : "");
+		x = table(b, "题目|有效|满意|无效|非常满意|满意|一般|不满意|非常不满意|满意率");
+		if (x) {
+			x->role = ROLE_SURVEY;
+			x->ref = row;
+		}
+		for (size_t q = 0; q < s->nquestions; q++) {
+			const struct survey_question *y = &s->questions[q];
+			put_text(b, x, &col, y->header);
+			put_num(b, x, &col, CF_INT, y->valid);
+			put_num(b, x, &col, CF_INT, y->satisfied);
+			put_num(b, x, &col, CF_INT, y->invalid);
+			for (int k = 0; k < 5; k++)
+				put_num(b, x, &col, CF_INT, y->counts[k]);
+			put_pct_vs(b, x, &col, y->rate, row->target.value / 100.0);
+		}
+		put_text(b, x, &col, "合计");
+		put_num(b, x, &col, CF_INT, s->valid);
+		put_num(b, x, &col, CF_INT, s->satisfied);
+		put_num(b, x, &col, CF_INT, s->invalid);
+		for (int k = 0; k < 5; k++)
+			put_num(b, x, &col, CF_INT, s->counts[k]);
+		put_pct_vs(b, x, &col, s->valid ? (double)s->satisfied / s->valid : NAN,
+		    row->target.value / 100.0);
+		if (x)
+			x->total_row = 1;
 	}
 }
 
@@ -298,17 +460,27 @@ months_table(struct bld *b, const struct report *r)
 {
 	struct block *x;
 	size_t col = 0;
-	int sum = 0;
+	int sum = 0, all = 0;
 
-	heading(b, B_HEADING, 3, "各月故障数（各基地合计，按发生月份）");
-	x = table(b, "1月|2月|3月|4月|5月|6月|7月|8月|9月|10月|11月|12月|合计");
-	for (int m = 0; m < 12; m++) {
-		put_num(b, x, &col, CF_INT, r->eq.faults_per_month[m]);
-		sum += r->eq.faults_per_month[m];
-	}
-	put_num(b, x, &col, CF_INT, sum);
+	/* the chart counts what the 故障修复率 row counts: assessment devices'
+	 * faults (and comm faults when the evaluation counts them) */
+	heading(b, B_HEADING, 3, "各月实训鉴定设备故障数（计入故障修复率的 %d 起，各基地合计，按发生月份）",
+	    r->eq.faults);
+	x = table(b, "统计口径|1月|2月|3月|4月|5月|6月|7月|8月|9月|10月|11月|12月|合计");
 	if (x)
 		x->chart = CHART_MONTHS;
+	put_text(b, x, &col, "计入故障修复率");
+	for (int m = 0; m < 12; m++) {
+		put_num(b, x, &col, CF_INT, r->eq.repair_faults_per_month[m]);
+		sum += r->eq.repair_faults_per_month[m];
+	}
+	put_num(b, x, &col, CF_INT, sum);
+	put_text(b, x, &col, "全部设备故障（含非鉴定设备）");
+	for (int m = 0; m < 12; m++) {
+		put_num(b, x, &col, CF_INT, r->eq.faults_per_month[m]);
+		all += r->eq.faults_per_month[m];
+	}
+	put_num(b, x, &col, CF_INT, all);
 }
 
 static void
@@ -324,7 +496,7 @@ labs_table(struct bld *b, const struct report *r)
 			const struct ind_lab *l = &r->bases[i].ind.labs[j];
 			put_text(b, x, &col, base_name(&r->bases[i]));
 			put_text(b, x, &col, l->lab);
-			put_num(b, x, &col, CF_PCT, l->availability);
+			put_pct_vs(b, x, &col, l->availability, r->normal_availability);
 			put_text(b, x, &col, l->normal ? "正常运转" : "未正常运转");
 		}
 	if (x)
@@ -346,12 +518,10 @@ static void
 base_section(struct bld *b, const struct report *r, const struct rep_base *bs)
 {
 	const struct indicators *in = &bs->ind;
-	const struct ind_device **devs;
 	struct block *x;
-	size_t col = 0, nd = 0;
+	size_t col = 0;
 	char buf[160];
 
-	(void)r;
 	heading(b, B_HEADING, 3, "基地：%s（%s）", base_name(bs), bs->site_id);
 	x = table(b, NULL);
 	kv_text(b, x, "数据库", bs->path);
@@ -384,11 +554,30 @@ base_section(struct bld *b, const struct report *r, const struct rep_base *bs)
 		put_num(b, x, &col, CF_INT, l->faults);
 		put_num(b, x, &col, CF_INT, l->repaired);
 		put_num(b, x, &col, CF_HOURS, l->mttr_hours);
-		put_num(b, x, &col, CF_PCT, l->availability);
+		put_pct_vs(b, x, &col, l->availability, r->normal_availability);
 		put_text(b, x, &col, l->normal ? "正常运转" : "未正常运转");
 		put_num(b, x, &col, CF_INT, l->safety_events);
 		put_num(b, x, &col, CF_PCT, l->safety_points ? l->coverage : NAN);
 	}
+	if (bs->nunrepaired > 0 || in->ndevices > 0) {
+		size_t nf = 0;
+		for (size_t i = 0; i < in->ndevices; i++)
+			nf += in->devices[i].faults > 0;
+		x = table(b, NULL);
+		snprintf(buf, sizeof(buf), "有故障的设备 %zu 台、截止时未修复的实训鉴定设备故障 %zu 起，"
+		    "逐条列在附表", nf, bs->nunrepaired);
+		kv_text(b, x, "明细", buf);
+	}
+}
+
+/* 附表: a base's devices with faults and its unrepaired faults */
+static void
+base_lists(struct bld *b, const struct rep_base *bs)
+{
+	const struct indicators *in = &bs->ind;
+	const struct ind_device **devs;
+	struct block *x;
+	size_t col = 0, nd = 0;
 
 	if ((devs = calloc(in->ndevices ? in->ndevices : 1, sizeof(*devs))) == NULL) {
 		b->oom = 1;
@@ -399,7 +588,7 @@ base_section(struct bld *b, const struct report *r, const struct rep_base *bs)
 			devs[nd++] = &in->devices[i];
 	qsort(devs, nd, sizeof(*devs), dev_cmp);
 	if (nd > 0) {
-		heading(b, B_HEADING, 4, "%s：有故障的设备", base_name(bs));
+		heading(b, B_HEADING, 3, "%s：有故障的设备（%zu 台）", base_name(bs), nd);
 		x = table(b, "设备|名称|实训室|实训鉴定设备|故障数|已修复|可用率|MTBF（小时）");
 		for (size_t i = 0; i < nd; i++) {
 			put_text(b, x, &col, devs[i]->id);
@@ -414,7 +603,8 @@ base_section(struct bld *b, const struct report *r, const struct rep_base *bs)
 	}
 	free(devs);
 	if (bs->nunrepaired > 0) {
-		heading(b, B_HEADING, 4, "%s：截止时未修复的实训鉴定设备故障", base_name(bs));
+		heading(b, B_HEADING, 3, "%s：截止时未修复的实训鉴定设备故障（%zu 起）", base_name(bs),
+		    bs->nunrepaired);
 		x = table(b, "编号|设备|故障|发生时间");
 		for (size_t i = 0; i < bs->nunrepaired; i++) {
 			put_num(b, x, &col, CF_INT, (double)bs->unrepaired[i].id);
@@ -428,24 +618,39 @@ base_section(struct bld *b, const struct report *r, const struct rep_base *bs)
 int
 doc_build(const struct report *r, struct doc *d)
 {
-	struct bld b = { d, 0, 0 };
+	struct bld b = { d, SHEET_FORM, 0, 0 };
 	struct block *x;
 
 	memset(d, 0, sizeof(*d));
-	heading(&b, B_TITLE, 1, "%s 绩效自评表", r->policy);
+	/* the 项目支出绩效自评表 of 财预〔2020〕10号 */
+	heading(&b, B_TITLE, 1, "项目支出绩效自评表");
+	if (r->year)
+		heading(&b, B_SUBTITLE, 0, "（%d年度）", r->year);
+	else
+		heading(&b, B_SUBTITLE, 0, "（%s）", r->period_text);
 	x = table(&b, NULL);
-	kv_text(&b, x, "政策名称", r->policy);
+	kv_text(&b, x, "项目名称", r->project);
 	kv_text(&b, x, "主管部门", r->department);
+	kv_text(&b, x, "实施单位", r->unit);
 	kv_text(&b, x, "评价时段", r->period_text);
-	budget_table(&b, r);
+	funds_table(&b, r);
+	goals_table(&b, r);
 	indicator_table(&b, r);
-	b.sheet = 1;
+
+	new_sheet(&b, SHEET_EQUIPMENT);
 	heading(&b, B_HEADING, 2, "附录：设备指标（tbmon）");
 	merged_summary(&b, r);
 	months_table(&b, r);
 	labs_table(&b, r);
 	for (size_t i = 0; i < r->nbases; i++)
 		base_section(&b, r, &r->bases[i]);
+
+	new_sheet(&b, SHEET_LISTS);
+	heading(&b, B_HEADING, 2, "附表");
+	budget_detail(&b, r);
+	survey_detail(&b, r);
+	for (size_t i = 0; i < r->nbases; i++)
+		base_lists(&b, &r->bases[i]);
 	if (b.oom) {
 		doc_free(d);
 		return -1;

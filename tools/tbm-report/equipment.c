@@ -167,8 +167,10 @@ merge(struct report *r)
 		}
 		e->observed_repair = fmin(e->observed_repair, x->repair.observed);
 		e->observed_safety = fmin(e->observed_safety, x->safety.observed);
-		for (int m = 0; m < 12; m++)
+		for (int m = 0; m < 12; m++) {
 			e->faults_per_month[m] += x->faults_per_month[m];
+			e->repair_faults_per_month[m] += x->repair_faults_per_month[m];
+		}
 	}
 	e->no_faults = e->faults == 0;
 	e->rate = e->faults ? (double)e->repaired / e->faults : 1.0;
@@ -229,7 +231,7 @@ fill_rows(const struct evalfile *ef, struct report *r)
 		case SRC_EQ_REPAIR:
 			row->has_value = 1;
 			row->value = 100.0 * e->rate;
-			fmt_pct(e->rate, pct, sizeof(pct));
+			fmt_pct_vs(e->rate, row->target.value / 100.0, pct, sizeof(pct));
 			row->actual_text = e->no_faults ? xasprintf("%s（期内无故障）", pct) :
 			    xasprintf("%s（%d/%d）", pct, e->repaired, e->faults);
 			break;

@@ -25,6 +25,10 @@ static const struct key {
 } keys[] = {
 	{ "policy", K_STR, offsetof(struct evalfile, policy) },
 	{ "department", K_STR, offsetof(struct evalfile, department) },
+	{ "project", K_STR, offsetof(struct evalfile, project) },
+	{ "unit", K_STR, offsetof(struct evalfile, unit) },
+	{ "goal", K_STR, offsetof(struct evalfile, goal) },
+	{ "achieved", K_STR, offsetof(struct evalfile, achieved) },
 	{ "period", K_YEAR, offsetof(struct evalfile, period.year) },
 	{ "from", K_TIME, offsetof(struct evalfile, period.from) },
 	{ "to", K_TIME, offsetof(struct evalfile, period.to) },
@@ -81,14 +85,21 @@ period_set_year(struct period_spec *p, const char *s)
 	return 0;
 }
 
+/* A comma-separated list into *out: paths resolved against the file's
+ * directory, or items as written. With wide, the full-width ， separates
+ * too (a list of answer words; never of headers, which may contain it).
+ * -1 out of memory, 1 an empty item (the others are kept), 0 ok. */
 static int
-set_list(struct parse *ps, char ***out, size_t *n, const char *v)
+set_list(struct parse *ps, char ***out, size_t *n, const char *v, int paths, int wide)
 {
-	char *copy = strdup(v), *save = NULL, *tok;
+	char *copy = strdup(v), *save = NULL, *tok, *p;
 	int rc = 0;
 
 	if (copy == NULL)
 		return -1;
+	/* "，" is three bytes: a comma and two spaces, trimmed below */
+	while (wide && (p = strstr(copy, "，")) != NULL)
+		memcpy(p, ",  ", 3);
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *e = tok + strlen(tok), **nv;
 		while (*tok == ' ' || *tok == '\t')
@@ -100,7 +111,7 @@ set_list(struct parse *ps, char ***out, size_t *n, const char *v)
 			continue;
 		}
 		if ((nv = realloc(*out, (*n + 1) * sizeof(*nv))) == NULL ||
-		    (nv[*n] = resolve(ps, tok)) == NULL) {
+		    (nv[*n] = paths ? resolve(ps, tok) : strdup(tok)) == NULL) {
 			if (nv)
 				*out = nv;
 			free(copy);
@@ -140,7 +151,7 @@ apply(struct parse *ps, const struct key *k, const char *v)
 			ps->oom = 1;
 		break;
 	case K_PATHLIST:
-		switch (set_list(ps, &ef->databases, &ef->ndatabases, v)) {
+		switch (set_list(ps, &ef->databases, &ef->ndatabases, v, 1, 0)) {
 		case -1: ps->oom = 1; break;
 		case 1: diag_add(ps->d, ef->path, ps->line, "databases: an empty name in '%s'", v);
 			break;
@@ -173,6 +184,76 @@ apply(struct parse *ps, const struct key *k, const char *v)
 			    "use from = and to = for other periods", v);
 		ef->period_line = ps->line;
 		break;
+	}
+}
+
+/* A survey's keys: file, columns, scale, satisfied (DESIGN.md "Evaluation
+ * inputs as people really have them"). */
+static void
+survey_key(struct parse *ps, struct eval_survey *s, const char *name, const char *v)
+{
+	const char *path = ps->ef->path;
+	int *line = NULL;
+
+	if (strcmp(name, "file") == 0)
+		line = &s->line;
+	else if (strcmp(name, "columns") == 0)
+		line = &s->columns_line;
+	else if (strcmp(name, "scale") == 0)
+		line = &s->scale_line;
+	else if (strcmp(name, "satisfied") == 0)
+		line = &s->satisfied_line;
+	else {
+		diag_add(ps->d, path, ps->line, "unknown key '%s' in [survey %s] (file, columns, "
+		    "scale, satisfied)", name, s->name);
+		return;
+	}
+	if (*line) {
+		diag_add(ps->d, path, ps->line, "%s set twice in [survey %s] (first on line %d)",
+		    name, s->name, *line);
+		return;
+	}
+	*line = ps->line;
+	if (*v == '\0') {
+		diag_add(ps->d, path, ps->line, "%s: empty value", name);
+		return;
+	}
+	if (line == &s->line) {
+		if ((s->file = resolve(ps, v)) == NULL)
+			ps->oom = 1;
+	} else if (line == &s->columns_line) {
+		/* header names, taken as written */
+		switch (set_list(ps, &s->columns, &s->ncolumns, v, 0, 0)) {
+		case -1: ps->oom = 1; break;
+		case 1: diag_add(ps->d, path, ps->line, "columns: an empty name in '%s'", v); break;
+		}
+	} else if (line == &s->scale_line) {
+		if (strcmp(v, "5-best") == 0)
+			s->scale = SCALE_5_BEST;
+		else if (strcmp(v, "1-best") == 0)
+			s->scale = SCALE_1_BEST;
+		else
+			diag_add(ps->d, path, ps->line, "scale: '%s' is not 5-best (5 = 非常满意) or "
+			    "1-best (1 = 非常满意, as 问卷星 numbers its options)", v);
+	} else {
+		char **w = NULL;
+		size_t nw = 0;
+		unsigned mask = 0;
+		if (set_list(ps, &w, &nw, v, 0, 1) < 0)
+			ps->oom = 1;
+		for (size_t i = 0; i < nw; i++) {
+			int k = survey_word(w[i]);
+			if (k < 0)
+				diag_add(ps->d, path, ps->line, "satisfied: '%s' is not an answer of the "
+				    "five-point scale (非常满意, 满意, 比较满意, 一般, 不满意, 非常不满意 ...)",
+				    w[i]);
+			else
+				mask |= 1u << k;
+			free(w[i]);
+		}
+		free(w);
+		if (mask)
+			s->satisfied = mask;
 	}
 }
 
@@ -210,17 +291,7 @@ handler(void *arg, const char *section, const char *name, const char *value)
 		for (size_t i = 0; i < ef->nsurveys; i++)
 			if (strcmp(ef->surveys[i].name, sname) == 0)
 				s = &ef->surveys[i];
-		if (strcmp(name, "file") != 0) {
-			diag_add(ps->d, ef->path, ps->line, "unknown key '%s' in [survey %s] (only "
-			    "file)", name, sname);
-			return 1;
-		}
-		if (s != NULL) {
-			diag_add(ps->d, ef->path, ps->line, "[survey %s] has a file already (line %d)",
-			    sname, s->line);
-			return 1;
-		}
-		{
+		if (s == NULL) {
 			struct eval_survey *nv = realloc(ef->surveys, (ef->nsurveys + 1) * sizeof(*nv));
 			if (nv == NULL) {
 				ps->oom = 1;
@@ -228,14 +299,12 @@ handler(void *arg, const char *section, const char *name, const char *value)
 			}
 			ef->surveys = nv;
 			s = &nv[ef->nsurveys++];
-			s->name = strdup(sname);
-			s->file = *value ? resolve(ps, value) : NULL;
-			s->line = ps->line;
-			if (s->name == NULL || (*value && s->file == NULL))
+			memset(s, 0, sizeof(*s));
+			s->satisfied = SURVEY_SATISFIED_DEFAULT;
+			if ((s->name = strdup(sname)) == NULL)
 				ps->oom = 1;
-			if (*value == '\0')
-				diag_add(ps->d, ef->path, ps->line, "file: empty value");
 		}
+		survey_key(ps, s, name, value);
 		return 1;
 	}
 	/* unknown sections are reported once, by check_sections() */
@@ -292,6 +361,16 @@ reader(char *buf, int size, void *arg)
 	return buf;
 }
 
+/* file = was there, but empty or unusable (reported already) */
+static int
+survey_file_line(const struct evalfile *ef, const char *name)
+{
+	for (size_t j = 0; j < ef->nsurveys; j++)
+		if (strcmp(ef->surveys[j].name, name) == 0)
+			return ef->surveys[j].line;
+	return 0;
+}
+
 static void
 check_sections(struct parse *ps)
 {
@@ -312,12 +391,12 @@ check_sections(struct parse *ps)
 			while (*sname == ' ')
 				sname++;
 			for (size_t j = 0; j < ef->nsurveys; j++)
-				if (strcmp(ef->surveys[j].name, sname) == 0)
+				if (strcmp(ef->surveys[j].name, sname) == 0 && ef->surveys[j].file)
 					found = 1;
 			if (*sname == '\0')
 				diag_add(ps->d, ef->path, ps->secs[i].line, "[survey] needs the 三级指标 "
 				    "it fills: [survey 实训人员满意度]");
-			else if (!found)
+			else if (!found && !survey_file_line(ef, sname))
 				diag_add(ps->d, ef->path, ps->secs[i].line, "[survey %s] has no file",
 				    sname);
 		} else
@@ -366,6 +445,12 @@ evalfile_load(const char *path, struct evalfile *ef, struct diag *d)
 	if (ps.oom)
 		goto oom;
 	check_sections(&ps);
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].name, "cutoff") == 0)
+			ef->cutoff_line = ps.seen[i];
+		else if (strcmp(keys[i].name, "from") == 0 && ef->period_line == 0)
+			ef->period_line = ps.seen[i];
+	}
 	if (ef->policy == NULL)
 		diag_add(d, path, 0, "policy = is missing (政策名称)");
 	if (ef->department == NULL)
@@ -399,6 +484,10 @@ evalfile_free(struct evalfile *ef)
 	free(ef->path);
 	free(ef->policy);
 	free(ef->department);
+	free(ef->project);
+	free(ef->unit);
+	free(ef->goal);
+	free(ef->achieved);
 	free(ef->period.from);
 	free(ef->period.to);
 	free(ef->period.cutoff);
@@ -413,6 +502,9 @@ evalfile_free(struct evalfile *ef)
 	for (size_t i = 0; i < ef->nsurveys; i++) {
 		free(ef->surveys[i].name);
 		free(ef->surveys[i].file);
+		for (size_t j = 0; j < ef->surveys[i].ncolumns; j++)
+			free(ef->surveys[i].columns[j]);
+		free(ef->surveys[i].columns);
 	}
 	free(ef->surveys);
 	memset(ef, 0, sizeof(*ef));
@@ -442,11 +534,11 @@ period_resolve(const struct period_spec *p, int64_t *from, int64_t *to, int64_t 
 	if (p->cutoff) {
 		if (time_parse(p->cutoff, cutoff) != 0) {
 			snprintf(err, len, "cannot parse the cutoff '%s'", p->cutoff);
-			return -1;
+			return -2;
 		}
 		if (*cutoff < *to) {
 			snprintf(err, len, "the cutoff %s is before the period's end", p->cutoff);
-			return -1;
+			return -2;
 		}
 	}
 	return 0;

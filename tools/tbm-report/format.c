@@ -100,3 +100,60 @@ sb_add(struct strbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 	free(s);
 }
+
+/* A percentage that decides a threshold: two decimals, or as many more (up
+ * to six) as it takes for the shown figure to be on the same side of the
+ * threshold as the exact one. 94.995% against 95% is "94.995%", never "95%":
+ * what is shown can always be checked against the threshold by eye. */
+void
+fmt_pct_vs(double fraction, double threshold, char *buf, size_t len)
+{
+	double p = fraction * 100.0, t = threshold * 100.0;
+	double eps = 1e-9 * fmax(1.0, fabs(t));
+	int side = p >= t - eps;
+	char n[64];
+
+	if (isnan(fraction) || isnan(threshold)) {
+		fmt_pct(fraction, buf, len);
+		return;
+	}
+	fmt_num(p, n, sizeof(n));
+	for (int digits = 3; (strtod(n, NULL) >= t - eps) != side && digits <= 6; digits++) {
+		char *e;
+		snprintf(n, sizeof(n), "%.*f", digits, p);
+		e = n + strlen(n) - 1;
+		while (*e == '0')
+			*e-- = '\0';
+		if (*e == '.')
+			*e = '\0';
+	}
+	snprintf(buf, len, "%s%%", n);
+}
+
+/* Money as the form writes it: two decimals, thousands grouped. */
+void
+fmt_money(double v, char *buf, size_t len)
+{
+	char n[64], out[96];
+	const char *dot;
+	size_t o = 0, digits;
+	int neg;
+
+	if (isnan(v)) {
+		snprintf(buf, len, "—");
+		return;
+	}
+	snprintf(n, sizeof(n), "%.2f", score_round(v) + 0.0);
+	neg = n[0] == '-';
+	dot = strchr(n, '.');
+	digits = (size_t)(dot - n) - (size_t)neg;
+	if (neg)
+		out[o++] = '-';
+	for (size_t i = 0; i < digits; i++) {
+		if (i > 0 && (digits - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = n[(size_t)neg + i];
+	}
+	snprintf(out + o, sizeof(out) - o, "%s", dot);
+	snprintf(buf, len, "%s", out);
+}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +25,8 @@ usage(FILE *fp)
 	    "usage: tbm-report EVALUATION.ini [--format md|html|csv|xlsx|json] [-o FILE]\n"
 	    "                  [--period YYYY | --from T --to T] [--cutoff T]\n"
 	    "  --format   output format (default md, or the -o file's extension)\n"
-	    "  -o FILE    write FILE (replaced only when the report is complete)\n"
+	    "  -o FILE    write FILE (replaced only when the report is complete); its\n"
+	    "             extension .md .html .csv .xlsx .json chooses the format\n"
 	    "  --period   the calendar year to evaluate, instead of the file's period\n"
 	    "  --from/--to  another period [from, to), T as 2023-12-31 or \"2023-12-31 23:30\"\n"
 	    "  --cutoff   count repairs recorded up to T (default: the period's end)\n");
@@ -41,16 +43,24 @@ parse_format(const char *s)
 	return -1;
 }
 
+/* The format an -o file's extension names: -1 none, -2 one we do not write. */
 static int
-format_from_name(const char *path)
+format_from_name(const char *path, const char **ext)
 {
-	const char *dot = strrchr(path, '.');
+	const char *base = strrchr(path, '/'), *dot;
 
-	if (dot == NULL || strchr(dot, '/') != NULL)
+	base = base ? base + 1 : path;
+	*ext = dot = strrchr(base, '.');
+	if (dot == NULL || dot == base)
 		return -1;
-	if (strcmp(dot, ".htm") == 0)
+	if (strcasecmp(dot, ".htm") == 0 || strcasecmp(dot, ".html") == 0)
 		return F_HTML;
-	return parse_format(dot + 1);
+	if (strcasecmp(dot, ".markdown") == 0 || strcasecmp(dot, ".md") == 0)
+		return F_MD;
+	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
+		if (strcasecmp(dot + 1, format_names[i]) == 0)
+			return (int)i;
+	return -2;
 }
 
 static int
@@ -220,21 +230,48 @@ main(int argc, char **argv)
 		fprintf(stderr, "tbm-report: --from and --to go together, instead of --period\n");
 		return EXIT_USAGE;
 	}
+	if (out) {
+		/* the file's name must not promise what it does not hold:
+		 * report.pdf or report.docx with Markdown inside helps nobody */
+		const char *ext = NULL;
+		int named = format_from_name(out, &ext);
+		if (named == -2) {
+			fprintf(stderr, "tbm-report: -o %s: tbm-report does not write %s files (.md, "
+			    ".html, .csv, .xlsx, .json; for a PDF print the .html)\n", out, ext);
+			return EXIT_USAGE;
+		}
+		if (named == -1 && fmt < 0) {
+			fprintf(stderr, "tbm-report: -o %s: no extension to choose the format by: "
+			    "name it .md, .html, .csv, .xlsx or .json, or give --format\n", out);
+			return EXIT_USAGE;
+		}
+		if (named >= 0 && fmt >= 0 && named != fmt) {
+			fprintf(stderr, "tbm-report: -o %s contradicts --format %s\n", out,
+			    format_names[fmt]);
+			return EXIT_USAGE;
+		}
+		if (fmt < 0)
+			fmt = named;
+	}
 	if (fmt < 0)
-		fmt = out && format_from_name(out) >= 0 ? format_from_name(out) : F_MD;
+		fmt = F_MD;
 	if (fmt == F_XLSX && out == NULL && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "tbm-report: an xlsx workbook is not for a terminal: use -o FILE\n");
 		return EXIT_USAGE;
 	}
 
-	if (report_build(argv[optind], &o, &r, &d) != 0) {
+	rc = report_build(argv[optind], &o, &r, &d);
+	/* notices (an encoding detected) and warnings, whatever happened */
+	if (d.notes)
+		fputs(d.notes, stderr);
+	if (rc != 0) {
+		rc = EXIT_FAILURE;
 		fputs(d.text ? d.text : "tbm-report: failed\n", stderr);
 		if (d.count > 1)
 			fprintf(stderr, "tbm-report: %d errors\n", d.count);
 		goto out;
 	}
-	if (write_report(&r, (enum format)fmt, out) == 0)
-		rc = EXIT_SUCCESS;
+	rc = write_report(&r, (enum format)fmt, out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 out:
 	report_free(&r);
 	diag_free(&d);

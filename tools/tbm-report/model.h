@@ -31,11 +31,25 @@ enum row_source { SRC_BUDGET = 0, SRC_FIGURES, SRC_SURVEY, SRC_EQ_REPAIR, SRC_EQ
 
 enum tier { TIER_NONE = 0, TIER_MET, TIER_PARTIAL, TIER_UNMET };   /* 达成 部分达成 未达成 */
 
+/* One question (column) of a survey, and the survey's answers pooled over
+ * its questions: 满意率 = satisfied answers / valid answers. */
+struct survey_question {
+	char *header;
+	int valid, invalid, satisfied;
+	int counts[5];             /* 非常满意, 满意, 一般, 不满意, 非常不满意 */
+	double rate;               /* fraction; NAN without valid answers */
+};
+
 struct survey_result {
 	char *file;
+	const char *encoding;      /* NULL: UTF-8 */
 	int respondents, valid, invalid, satisfied;
 	int counts[5];             /* 非常满意, 满意, 一般, 不满意, 非常不满意 */
 	double rate;               /* satisfied / valid, percent points; 0 without valid answers */
+	int scale;                 /* enum survey_scale, for numeric answers */
+	unsigned satisfied_mask;   /* which answers count as satisfied */
+	struct survey_question *questions;
+	size_t nquestions;
 };
 
 struct rep_row {
@@ -60,10 +74,20 @@ struct rep_row {
 	char *deviation;           /* 偏差原因分析及改进措施 (drafted or 说明) */
 };
 
+/* Amounts in 元, whatever unit the file used. */
 struct rep_budget {
 	char *name;
+	double initial;            /* 年初预算数; NAN when the file has no such column */
 	double budget, spent;
+	int source;                /* 资金来源 column: FUND_* index, -1 when none */
 	int line;
+};
+
+/* 资金来源 rows of the form: 当年财政拨款, 上年结转, 其他资金. */
+enum { FUND_CURRENT = 0, FUND_CARRIED, FUND_OTHER, FUND_SOURCES };
+struct rep_fund {
+	int given;                 /* from rows or the 资金来源 column of budget.csv */
+	double initial, budget, spent;   /* initial NAN when not given */
 };
 
 struct rep_level {
@@ -102,7 +126,8 @@ struct rep_equipment {
 	double coverage;
 	int safety_points;
 	int labs, labs_normal;
-	int faults_per_month[12];
+	int faults_per_month[12];  /* every device's kind-fault faults */
+	int repair_faults_per_month[12];   /* the faults the repair rate counts */
 	/* observation: the least observed base (or lab) behind each row */
 	double observed_repair, observed_safety, observed_labs;
 	char warnings[3][512];     /* rows below min_coverage, said above the table */
@@ -111,11 +136,19 @@ struct rep_equipment {
 
 struct report {
 	char *policy, *department;
+	char *project, *unit;      /* 项目名称, 实施单位 ("" when not given) */
+	char *goal, *achieved;     /* 年度总体目标: 预期目标, 实际完成情况 ("" when not given) */
 	char *period_text;         /* 评价时段 as shown */
+	char period_from[32], period_to[32];   /* ISO 8601 dates or local times, to exclusive */
+	char period_cutoff[32];    /* "" without a cutoff */
+	int year;                  /* the evaluated year, 0 for another period */
 	double normal_availability;
 	struct rep_budget *budget;
 	size_t nbudget;
 	double budget_total, spent_total;
+	double initial_total;      /* NAN without a 年初预算数 column */
+	int budget_wan;            /* the budget file gave its amounts in 万元 */
+	struct rep_fund funds[FUND_SOURCES];
 	struct rep_row *rows;      /* rows[0] is 预算执行率 */
 	size_t nrows;
 	struct rep_level *levels;  /* in order of first appearance */

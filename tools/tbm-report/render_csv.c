@@ -48,6 +48,7 @@ render_csv(const struct report *r, FILE *fp)
 			fputs("\r\n", fp);
 		switch (b->kind) {
 		case B_TITLE:
+		case B_SUBTITLE:
 		case B_HEADING:
 			csv_field(fp, b->text);
 			fputs("\r\n", fp);

@@ -20,6 +20,8 @@ static const char *const source_names[] = {
 	[SRC_EQ_LAB] = "equipment:lab_operation",
 };
 
+static const char *const fund_keys[FUND_SOURCES] = { "current", "carried_over", "other" };
+
 static cJSON *
 num_or_null(double v)
 {
@@ -35,7 +37,7 @@ add_num(cJSON *o, const char *k, double v)
 static cJSON *
 json_row(const struct rep_row *row)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *q;
 
 	cJSON_AddStringToObject(o, "level1", row->level1);
 	cJSON_AddStringToObject(o, "level2", row->level2);
@@ -67,6 +69,24 @@ json_row(const struct rep_row *row)
 		cJSON_AddNumberToObject(s, "satisfied", row->survey.satisfied);
 		cJSON_AddItemToObject(s, "answers", cJSON_CreateIntArray(row->survey.counts, 5));
 		cJSON_AddNumberToObject(s, "rate", row->survey.rate / 100.0);
+		cJSON_AddStringToObject(s, "scale", row->survey.scale == SCALE_5_BEST ? "5-best" :
+		    row->survey.scale == SCALE_1_BEST ? "1-best" : "none");
+		if (row->survey.encoding)
+			cJSON_AddStringToObject(s, "encoding", row->survey.encoding);
+		else
+			cJSON_AddStringToObject(s, "encoding", "UTF-8");
+		q = cJSON_AddArrayToObject(s, "questions");
+		for (size_t i = 0; i < row->survey.nquestions; i++) {
+			const struct survey_question *x = &row->survey.questions[i];
+			cJSON *y = cJSON_CreateObject();
+			cJSON_AddStringToObject(y, "question", x->header);
+			cJSON_AddNumberToObject(y, "valid", x->valid);
+			cJSON_AddNumberToObject(y, "satisfied", x->satisfied);
+			cJSON_AddNumberToObject(y, "invalid", x->invalid);
+			cJSON_AddItemToObject(y, "answers", cJSON_CreateIntArray(x->counts, 5));
+			add_num(y, "rate", x->rate);
+			cJSON_AddItemToArray(q, y);
+		}
 	}
 	cJSON_AddNumberToObject(o, "weight", row->weight);
 	cJSON_AddNumberToObject(o, "score", row->score);
@@ -125,24 +145,60 @@ render_json(const struct report *r, FILE *fp)
 		return -1;
 	cJSON_AddStringToObject(root, "policy", r->policy);
 	cJSON_AddStringToObject(root, "department", r->department);
-	cJSON_AddStringToObject(root, "period", r->period_text);
+	cJSON_AddStringToObject(root, "project", r->project);
+	cJSON_AddStringToObject(root, "unit", r->unit);
+	/* the period as dates (to exclusive), with the form's wording beside it */
+	x = cJSON_AddObjectToObject(root, "period");
+	cJSON_AddStringToObject(x, "from", r->period_from);
+	cJSON_AddStringToObject(x, "to", r->period_to);
+	if (r->period_cutoff[0])
+		cJSON_AddStringToObject(x, "cutoff", r->period_cutoff);
+	else
+		cJSON_AddNullToObject(x, "cutoff");
+	cJSON_AddStringToObject(x, "text", r->period_text);
+	x = cJSON_AddObjectToObject(root, "goals");
+	cJSON_AddStringToObject(x, "expected", r->goal);
+	cJSON_AddStringToObject(x, "achieved", r->achieved);
 	a = cJSON_AddArrayToObject(root, "warnings");
 	for (int i = 0; i < e->nwarnings; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(e->warnings[i]));
+	/* amounts in 元, whatever unit the budget file used */
 	x = cJSON_AddObjectToObject(root, "budget");
 	a = cJSON_AddArrayToObject(x, "items");
 	for (size_t i = 0; i < r->nbudget; i++) {
 		cJSON *y = cJSON_CreateObject();
 		cJSON_AddStringToObject(y, "name", r->budget[i].name);
+		add_num(y, "initial", r->budget[i].initial);
 		cJSON_AddNumberToObject(y, "budget", r->budget[i].budget);
 		cJSON_AddNumberToObject(y, "spent", r->budget[i].spent);
 		add_num(y, "rate", r->budget[i].budget > 0 ? r->budget[i].spent / r->budget[i].budget :
 		    NAN);
+		if (r->budget[i].source >= 0)
+			cJSON_AddStringToObject(y, "source", fund_keys[r->budget[i].source]);
+		else
+			cJSON_AddNullToObject(y, "source");
 		cJSON_AddItemToArray(a, y);
 	}
+	add_num(x, "initial", r->initial_total);
 	cJSON_AddNumberToObject(x, "budget", r->budget_total);
 	cJSON_AddNumberToObject(x, "spent", r->spent_total);
 	add_num(x, "rate", r->budget_total > 0 ? r->spent_total / r->budget_total : NAN);
+	cJSON_AddNumberToObject(x, "weight", r->rows[0].weight);
+	cJSON_AddNumberToObject(x, "score", r->rows[0].score);
+	{
+		cJSON *fs = cJSON_AddObjectToObject(x, "sources");
+		for (int k = 0; k < FUND_SOURCES; k++) {
+			cJSON *y;
+			if (!r->funds[k].given) {
+				cJSON_AddNullToObject(fs, fund_keys[k]);
+				continue;
+			}
+			y = cJSON_AddObjectToObject(fs, fund_keys[k]);
+			add_num(y, "initial", r->funds[k].initial);
+			cJSON_AddNumberToObject(y, "budget", r->funds[k].budget);
+			cJSON_AddNumberToObject(y, "spent", r->funds[k].spent);
+		}
+	}
 	a = cJSON_AddArrayToObject(root, "indicators");
 	for (size_t i = 0; i < r->nrows; i++)
 		cJSON_AddItemToArray(a, json_row(&r->rows[i]));
@@ -177,6 +233,8 @@ render_json(const struct report *r, FILE *fp)
 	cJSON_AddNumberToObject(x, "labs_normal", e->labs_normal);
 	cJSON_AddNumberToObject(x, "normal_availability", r->normal_availability);
 	cJSON_AddItemToObject(x, "faults_per_month", cJSON_CreateIntArray(e->faults_per_month, 12));
+	cJSON_AddItemToObject(x, "repair_faults_per_month",
+	    cJSON_CreateIntArray(e->repair_faults_per_month, 12));
 	a = cJSON_AddArrayToObject(x, "sites");
 	for (size_t i = 0; i < r->nbases; i++)
 		cJSON_AddItemToArray(a, json_base(&r->bases[i]));

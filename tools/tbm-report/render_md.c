@@ -65,6 +65,9 @@ render_md(const struct report *r, FILE *fp)
 		case B_TITLE:
 			fprintf(fp, "# %s\n\n", b->text);
 			break;
+		case B_SUBTITLE:
+			fprintf(fp, "%s\n\n", b->text);
+			break;
 		case B_HEADING:
 			fprintf(fp, "%.*s %s\n\n", b->level, "#####", b->text);
 			break;

@@ -8,6 +8,38 @@
 #include <string.h>
 
 #include "tbmreport.h"
+#include "tbmtime.h"
+
+/* The period for the JSON: dates where the period is whole days, else ISO
+ * 8601 with the offset of the evaluation's zone. */
+static void
+iso_point(const char *given, int64_t ms, char *buf, size_t len)
+{
+	int y, m, d;
+
+	if (given && strlen(given) == 10 && given[4] == '-' && given[7] == '-') {
+		snprintf(buf, len, "%s", given);
+		return;
+	}
+	if (given == NULL) {
+		time_local_fields(ms, &y, &m, &d);
+		if (time_local_mktime(y, m, d, 0, 0, 0) == ms) {
+			snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
+			return;
+		}
+	}
+	time_format_iso(ms, buf, len);
+}
+
+static void
+period_iso(const struct period_spec *p, int64_t from, int64_t to, int64_t cutoff,
+    struct report *r)
+{
+	iso_point(p->year ? NULL : p->from, from, r->period_from, sizeof(r->period_from));
+	iso_point(p->year ? NULL : p->to, to, r->period_to, sizeof(r->period_to));
+	if (p->cutoff)
+		iso_point(p->cutoff, cutoff, r->period_cutoff, sizeof(r->period_cutoff));
+}
 
 int
 report_build(const char *evaluation, const struct report_opts *o, struct report *r,
@@ -25,7 +57,7 @@ report_build(const char *evaluation, const struct report_opts *o, struct report 
 	p = ef.period;
 	if (o && o->period) {
 		if (period_set_year(&p, o->period) != 0) {
-			diag_add(d, NULL, 0, "--period: '%s' is not a year", o->period);
+			diag_add(d, "tbm-report", 0, "--period: '%s' is not a year", o->period);
 			goto out;
 		}
 		p.from = p.to = NULL;
@@ -37,15 +69,30 @@ report_build(const char *evaluation, const struct report_opts *o, struct report 
 	}
 	if (o && o->cutoff)
 		p.cutoff = (char *)o->cutoff;
-	if (period_resolve(&p, &from, &to, &cutoff, err, sizeof(err)) != 0) {
-		diag_add(d, evaluation, ef.period_line, "%s", err);
+	if ((rc = period_resolve(&p, &from, &to, &cutoff, err, sizeof(err))) != 0) {
+		/* the command line's error is the command line's, not the file's */
+		if (rc == -2 && o && o->cutoff)
+			diag_add(d, "tbm-report", 0, "--cutoff: %s", err);
+		else if (rc == -1 && o && (o->from || o->period))
+			diag_add(d, "tbm-report", 0, "%s: %s", o->from ? "--from/--to" : "--period", err);
+		else
+			diag_add(d, evaluation, rc == -2 ? ef.cutoff_line : ef.period_line, "%s", err);
+		rc = -1;
 		goto out;
 	}
+	rc = -1;
 	r->policy = strdup(ef.policy);
 	r->department = strdup(ef.department);
+	r->project = strdup(ef.project ? ef.project : ef.policy);
+	r->unit = strdup(ef.unit ? ef.unit : "");
+	r->goal = strdup(ef.goal ? ef.goal : "");
+	r->achieved = strdup(ef.achieved ? ef.achieved : "");
 	r->period_text = period_text(&p);
 	r->normal_availability = ef.normal_availability;
-	if (!r->policy || !r->department || !r->period_text) {
+	r->year = p.year;
+	period_iso(&p, from, to, cutoff, r);
+	if (!r->policy || !r->department || !r->period_text || !r->project || !r->unit ||
+	    !r->goal || !r->achieved) {
 		diag_add(d, NULL, 0, "out of memory");
 		goto out;
 	}
@@ -75,6 +122,9 @@ row_free(struct rep_row *row)
 	free(row->note);
 	free(row->deviation);
 	free(row->survey.file);
+	for (size_t i = 0; i < row->survey.nquestions; i++)
+		free(row->survey.questions[i].header);
+	free(row->survey.questions);
 }
 
 void
@@ -84,6 +134,10 @@ report_free(struct report *r)
 		return;
 	free(r->policy);
 	free(r->department);
+	free(r->project);
+	free(r->unit);
+	free(r->goal);
+	free(r->achieved);
 	free(r->period_text);
 	for (size_t i = 0; i < r->nbudget; i++)
 		free(r->budget[i].name);

@@ -156,14 +156,14 @@ score_weights(struct report *r, const char *file, struct diag *d)
 		if (empty == 0)
 			continue;
 		if (def < 0) {
-			diag_add(d, file, r->rows[first].line, "empty 分值 in %s, which has no default "
-			    "weight (产出 50, 效益 30, 满意度 10): write the 分值", l1);
+			diag_add(d, file, r->rows[first].line, "%s 中有空的分值，而它没有默认分值"
+			    "（产出 50、效益 30、满意度 10）：请填写分值", l1);
 			rc = -1;
 			continue;
 		}
 		if (given > def + 1e-9) {
-			diag_add(d, file, r->rows[first].line, "empty 分值 in %s, but its other rows "
-			    "already have %g of its %g", l1, given, def);
+			diag_add(d, file, r->rows[first].line, "%s 中有空的分值，但它的其他行"
+			    "已占去默认分值 %g 中的 %g", l1, def, given);
 			rc = -1;
 			continue;
 		}
@@ -286,7 +286,7 @@ draft_safety(const struct report *r, const struct rep_row *row, struct strbuf *b
 		sb_add(b, "%s暂定数：尚有 %d 起安全事件未分类，分类后数字可能变化。", b->len ? " " : "",
 		    e->unclassified);
 	if (e->safety_points > 0 && e->coverage < LOW_COVERAGE) {
-		fmt_pct(e->coverage, cov, sizeof(cov));
+		fmt_pct_vs(e->coverage, LOW_COVERAGE, cov, sizeof(cov));
 		fmt_pct(1.0 - e->coverage, gap, sizeof(gap));
 		sb_add(b, "%s监测覆盖率 %s：期内有 %s 的时间并非全部安全点都在监测之中，零事故的说服力"
 		    "相应降低。", b->len ? " " : "", cov, gap);
@@ -307,7 +307,7 @@ draft_labs(const struct report *r, struct strbuf *b)
 			const struct ind_lab *l = &bs->ind.labs[j];
 			if (l->normal)
 				continue;
-			fmt_pct(l->availability, av, sizeof(av));
+			fmt_pct_vs(l->availability, r->normal_availability, av, sizeof(av));
 			if (listed < MAX_LISTED)
 				sb_add(b, "%s%s%s%s %s（故障 %d 起）", listed ? "、" : "；未达到的：",
 				    base_label(r, bs), *base_label(r, bs) ? " " : "", l->lab, av, l->faults);

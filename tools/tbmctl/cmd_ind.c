@@ -163,29 +163,13 @@ json_keep_lab(cJSON *arr, const char *lab)
 	}
 }
 
+/* --json: the base's figures, or one lab's (--lab). */
 static cJSON *
 ind_json(const struct indicators *ind, const char *lab)
 {
-	cJSON *o = cJSON_CreateObject(), *unrep;
+	cJSON *o = json_indicators(ind);
 
-	if (o == NULL)
-		return NULL;
-	if (ind->site_id)
-		cJSON_AddStringToObject(o, "site", ind->site_id);
-	cJSON_AddItemToObject(o, "from", json_time(ind->from_ms));
-	cJSON_AddItemToObject(o, "to", json_time(ind->to_ms));
-	cJSON_AddItemToObject(o, "cutoff", json_time(ind->cutoff_ms));
-	indicators_json_add(o, ind);
-	unrep = cJSON_AddArrayToObject(o, "unrepaired");
-	for (size_t i = 0; i < ind->nunrepaired; i++) {
-		cJSON *u = cJSON_CreateObject();
-		cJSON_AddNumberToObject(u, "id", (double)ind->unrepaired[i].id);
-		cJSON_AddStringToObject(u, "device", ind->unrepaired[i].device);
-		cJSON_AddItemToObject(u, "label", json_string_or_null(ind->unrepaired[i].label));
-		cJSON_AddItemToObject(u, "opened_at", json_time(ind->unrepaired[i].opened_at));
-		cJSON_AddItemToArray(unrep, u);
-	}
-	if (lab != NULL) {
+	if (o != NULL && lab != NULL) {
 		static const char *const base_only[] = { "fault_repair_rate", "safety", "faults_per_month",
 			"unrepaired" };
 		for (size_t i = 0; i < sizeof(base_only) / sizeof(base_only[0]); i++)

@@ -70,71 +70,12 @@ daemon_state(const struct run_row *run, int found, int64_t now, struct daemon_st
 	}
 }
 
-/* A machine without a sensor (protocol = manual): people report on it. */
-static int
-device_is_manual(const struct device_row *r)
-{
-	return r->protocol != NULL && strcmp(r->protocol, "manual") == 0;
-}
-
 static const char *
 site_zone(const struct ctl *ctl)
 {
 	if (ctl->cf != NULL)
 		return ctl->cf->site.timezone;
 	return ctl->have_site ? ctl->site.timezone : NULL;
-}
-
-static cJSON *
-status_json(const struct ctl *ctl, const struct daemon_state *ds, const struct device_row *dev,
-    size_t n)
-{
-	cJSON *root = cJSON_CreateObject(), *site, *d, *devs;
-	const char *id = ctl->have_site ? ctl->site.id : ctl->cf ? ctl->cf->site.id : NULL;
-	const char *name = ctl->have_site ? ctl->site.name : ctl->cf ? ctl->cf->site.name : NULL;
-
-	if (root == NULL)
-		return NULL;
-	if ((site = cJSON_AddObjectToObject(root, "site")) == NULL ||
-	    !cJSON_AddItemToObject(site, "id", json_string_or_null(id)) ||
-	    !cJSON_AddItemToObject(site, "name", json_string_or_null(name)) ||
-	    !cJSON_AddItemToObject(site, "timezone", json_string_or_null(site_zone(ctl))))
-		goto fail;
-	if ((d = cJSON_AddObjectToObject(root, "daemon")) == NULL ||
-	    !cJSON_AddItemToObject(d, "started_at",
-		ds->found ? json_time(ds->run.started_at) : cJSON_CreateNull()) ||
-	    !cJSON_AddItemToObject(d, "alive_at",
-		ds->found ? json_time(ds->run.alive_at) : cJSON_CreateNull()) ||
-	    !cJSON_AddItemToObject(d, "stopped_at",
-		ds->found ? json_time(ds->run.stopped_at) : cJSON_CreateNull()) ||
-	    cJSON_AddBoolToObject(d, "running", ds->running) == NULL)
-		goto fail;
-	if ((devs = cJSON_AddArrayToObject(root, "devices")) == NULL)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		const struct device_row *r = &dev[i];
-		cJSON *o = cJSON_CreateObject();
-		if (o == NULL || !cJSON_AddItemToArray(devs, o)) {
-			cJSON_Delete(o);
-			goto fail;
-		}
-		if (!cJSON_AddItemToObject(o, "id", json_string_or_null(r->id)) ||
-		    !cJSON_AddItemToObject(o, "name", json_string_or_null(r->name)) ||
-		    !cJSON_AddItemToObject(o, "lab", json_string_or_null(r->lab)) ||
-		    !cJSON_AddItemToObject(o, "protocol", json_string_or_null(r->protocol)) ||
-		    cJSON_AddBoolToObject(o, "assessment", r->assessment) == NULL ||
-		    cJSON_AddBoolToObject(o, "in_config", r->in_config) == NULL ||
-		    !cJSON_AddItemToObject(o, "online", device_is_manual(r) ? cJSON_CreateNull() :
-			cJSON_CreateBool(!r->comm_open)) ||
-		    !cJSON_AddItemToObject(o, "offline_since",
-			r->comm_open ? json_time(r->comm_since) : cJSON_CreateNull()) ||
-		    cJSON_AddNumberToObject(o, "open_faults", r->open_faults) == NULL)
-			goto fail;
-	}
-	return root;
-fail:
-	cJSON_Delete(root);
-	return NULL;
 }
 
 /* How long ago, for people: "45s", "5m", "1h", "2h 5m", "3d 4h". */
@@ -223,7 +164,7 @@ status_human(const struct ctl *ctl, const struct daemon_state *ds, int64_t now,
 			lab_prev = r->lab;
 			first = 0;
 		}
-		if (device_is_manual(r))
+		if (device_row_manual(r))
 			/* reported by people (人工), never online or offline */
 			snprintf(state, sizeof(state), "%s", _("manual"));
 		else if (r->comm_open)
@@ -288,7 +229,10 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	now = time_now_ms();
 	daemon_state(&run, found, now, &ds);
 	if (json) {
-		cJSON *root = status_json(ctl, &ds, dev, n);
+		const char *id = ctl->have_site ? ctl->site.id : ctl->cf ? ctl->cf->site.id : NULL;
+		const char *name = ctl->have_site ? ctl->site.name : ctl->cf ? ctl->cf->site.name : NULL;
+		cJSON *root = json_status(id, name, site_zone(ctl), ds.found ? &ds.run : NULL,
+		    ds.running, dev, n);
 		if (root == NULL)
 			rc = out_of_memory();
 		else
@@ -645,26 +589,14 @@ show_human(struct ctl *ctl, const struct fault *f, const struct audit_rec *a, si
 static int
 show_json(const struct fault *f, const struct audit_rec *a, size_t na)
 {
-	cJSON *o = json_fault(f), *arr;
+	cJSON *o = json_fault_show(f, a, na);
 	int rc;
 
 	if (o == NULL)
 		return out_of_memory();
-	if ((arr = cJSON_AddArrayToObject(o, "audit")) == NULL)
-		goto oom;
-	for (size_t i = 0; i < na; i++) {
-		cJSON *r = json_audit(&a[i]);
-		if (r == NULL || !cJSON_AddItemToArray(arr, r)) {
-			cJSON_Delete(r);
-			goto oom;
-		}
-	}
 	rc = json_print(o, stdout) == 0 ? EXIT_OK : EXIT_ERR;
 	cJSON_Delete(o);
 	return rc;
-oom:
-	cJSON_Delete(o);
-	return out_of_memory();
 }
 
 int

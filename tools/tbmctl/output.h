@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "jsonout.h"
 #include "store.h"
 #include "textwidth.h"
 
@@ -46,14 +47,6 @@ const char *out_class(const char *stored);
 /* A fault's code as people read it ("3", "91.5"), "" when it has none. */
 const char *out_code(const struct fault *f, char *buf, size_t len);
 
-/* JSON values: ISO 8601 time with offset or null; string or null. */
-cJSON *json_time(int64_t ms);
-cJSON *json_string_or_null(const char *s);
-/* json_fault: a fault with exactly the keys of DESIGN.md; NULL when out of memory. */
-cJSON *json_fault(const struct fault *f);
-/* json_audit: one audit record; its detail parsed as a JSON object (kept as a
- * string if it does not parse). */
-cJSON *json_audit(const struct audit_rec *r);
 /* json_print: the value, formatted, and a newline. 0, or -1 on error. */
 int json_print(const cJSON *v, FILE *fp);
 

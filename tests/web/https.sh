@@ -1,0 +1,104 @@
+#!/bin/bash
+# https.sh - tbm-web's configuration checks (tbm-web -n: one clear line per
+# bad [web] key), HTTPS with cert_file/key_file (Secure cookies, HSTS), and
+# its limits on request headers, bodies and methods, with curl.
+# Environment: TBMCTL, TBMWEB.
+set -euo pipefail
+: "${TBMCTL:?}" "${TBMWEB:?}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/tbmweb-test.XXXXXX")
+WPID=""
+trap '[ -n "$WPID" ] && kill "$WPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$T/web.log" ] && tail -20 "$T/web.log" >&2; exit 1; }
+command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
+command -v openssl >/dev/null || { echo "SKIP: openssl not installed"; exit 77; }
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+conf() { # conf WEB-LINES...: a configuration with these [web] lines
+	{
+		printf '[site]\nid = t\ntimezone = Asia/Shanghai\n[daemon]\ndatabase = t.db\n[web]\n'
+		printf '%s\n' "$@"
+	} >"$T/tbmond.conf"
+}
+refused() { # refused WANT WEB-LINES...: tbm-web -n exits 1 naming the problem
+	local want=$1 rc=0
+	shift
+	conf "$@"
+	"$TBMWEB" -n -c "$T/tbmond.conf" >"$T/out" 2>"$T/err" || rc=$?
+	[ $rc -eq 1 ] || fail "tbm-web -n with '$*': exit $rc, want 1"
+	grep -q -- "$want" "$T/err" || fail "tbm-web -n with '$*' does not say '$want': $(cat "$T/err")"
+	echo "ok: refused: $(head -1 "$T/err")"
+}
+refused "the port must be 1-65535" "listen = 127.0.0.1:99999"
+refused "expected HOST:PORT" "listen = localhost"
+refused "must start with http:// or https://" "listen = :8080" "base_url = tbmon.example.org"
+refused "cert_file and key_file go together" "cert_file = $T/none.crt"
+refused "none.crt" "cert_file = $T/none.crt" "key_file = $T/none.key"
+refused "session_idle" "session_idle = 1s"
+refused "unknown key 'port' in \[web\]" "port = 8080"
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/web.key" -out "$T/web.crt" -days 2 \
+	-subj /CN=127.0.0.1 2>/dev/null
+chmod 600 "$T/web.key"
+conf "listen = 127.0.0.1:$port" "cert_file = web.crt" "key_file = web.key" "base_url = https://127.0.0.1:$port"
+"$TBMWEB" -n -c "$T/tbmond.conf" | grep -q "configuration OK" || fail "tbm-web -n on a good HTTPS configuration"
+"$TBMWEB" -c "$T/tbmond.conf" 2>"$T/web.log" &
+WPID=$!
+for _ in $(seq 200); do grep -qs "listening on" "$T/web.log" && break; sleep 0.05; done
+grep -q "listening on 127.0.0.1:$port (HTTPS)" "$T/web.log" || fail "tbm-web did not start with HTTPS"
+printf 'manager-pass-1\n' >"$T/pw"
+chmod 600 "$T/pw"
+"$TBMCTL" -c "$T/tbmond.conf" user add boss --role manager --password-file "$T/pw" >/dev/null
+
+u=https://127.0.0.1:$port
+c=(curl -sk --max-time 10 -c "$T/jar" -b "$T/jar")
+"${c[@]}" -D "$T/h1" -o "$T/login.html" "$u/login"
+grep -qi '^strict-transport-security: max-age=' "$T/h1" || fail "no HSTS over HTTPS"
+grep -qi '^set-cookie: tbm_login=.*; Secure' "$T/h1" || fail "the login form's cookie is not Secure"
+tok=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/login.html" | grep -o '[0-9a-f]\{32\}')
+"${c[@]}" -D "$T/h2" -o /dev/null --data "csrf=$tok&name=boss&password=manager-pass-1" "$u/login"
+grep -qi '^set-cookie: tbm_session=[0-9a-f]\{32\}; Path=/; HttpOnly; SameSite=Strict; Secure' "$T/h2" ||
+	fail "the session cookie over HTTPS: $(grep -i set-cookie "$T/h2")"
+echo "ok: HTTPS: HSTS, Secure cookies"
+st=$("${c[@]}" -o "$T/labels" -w '%{http_code}' "$u/labels")
+[ "$st" = 200 ] || fail "GET /labels: $st"
+st=$("${c[@]}" -o "$T/qr.svg" -w '%{http_code}' "$u/qr/none.svg")
+[ "$st" = 404 ] || fail "a QR code of no device: $st"
+echo "ok: logged in over HTTPS"
+
+# limits: a 40 KB header, a 20 KB body, a method that is not GET/POST, plain HTTP on the TLS port
+st=$("${c[@]}" -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)" "$u/")
+[ "$st" = 431 ] || [ "$st" = 413 ] || fail "a 40 KB header: $st, want 431"
+st=$("${c[@]}" -o /dev/null -w '%{http_code}' --data-binary "@-" "$u/users" < <(head -c 20000 /dev/zero | tr '\0' a))
+[ "$st" = 413 ] || fail "a 20 KB body: $st, want 413"
+st=$("${c[@]}" -o /dev/null -w '%{http_code}' -X DELETE "$u/faults/1")
+[ "$st" = 405 ] || fail "DELETE: $st, want 405"
+st=$("${c[@]}" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data '{}' "$u/users")
+[ "$st" = 415 ] || fail "a JSON body: $st, want 415"
+st=$("${c[@]}" -o /dev/null -w '%{http_code}' "$u/faults/1?a=%ZZ")
+[ "$st" = 400 ] || fail "a malformed query: $st, want 400"
+st=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/login" || true)
+[ "$st" != 200 ] || fail "plain HTTP on the HTTPS port answered 200"
+echo "ok: limits (431 header, 413 body, 405 method, 415 type, 400 query)"
+
+# the throttle per address: 20 failures from one address, each for another
+# name (so that no account's own throttle acts), then even a right password
+# from there waits; and it is logged
+login_status() { # login_status NAME PASSWORD: the HTTP status of a login from a fresh browser
+	local jar=$T/jar.$1 tok
+	curl -sk -c "$jar" -b "$jar" -o "$T/l.html" "$u/login"
+	tok=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/l.html" | grep -o '[0-9a-f]\{32\}')
+	curl -sk -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' --data "csrf=$tok&name=$1&password=$2" "$u/login"
+}
+for i in $(seq 1 20); do
+	st=$(login_status "nobody$i" wrong-password)
+	[ "$st" = 401 ] || fail "failed login $i: $st, want 401"
+done
+st=$(login_status boss manager-pass-1)
+[ "$st" = 429 ] || fail "the 21st login from one address: $st, want 429 (throttled)"
+grep -q "throttled (too many failures from this address)" "$T/web.log" || fail "the address throttle was not logged"
+echo "ok: 20 failures from one address: the next login waits (429), logged"
+kill "$WPID"
+wait "$WPID" || fail "tbm-web did not stop cleanly on SIGTERM"
+WPID=""
+grep -q "stopping" "$T/web.log" || fail "tbm-web did not log its stop"
+echo "PASS"
