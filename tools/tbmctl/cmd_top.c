@@ -73,27 +73,21 @@ top_json(struct top *t)
 static int
 top_table(struct ctl *ctl, const struct top *t)
 {
+	/* the key's column, then a device's name (a label or lab is its own name) */
+	static const char *const keys[] = { N_("device"), N_("label"), N_("lab") };
+	const int named = t->by == TOP_BY_DEVICE;
 	const struct table_col cols[] = {
 		{ "#", 0, TEXT_RIGHT, 0 },
-		{ t->by == TOP_BY_DEVICE ? _("device") : t->by == TOP_BY_LABEL ? _("label") : _("lab"),
-		  24, TEXT_LEFT, 1 },
-		{ _("name"), 24, TEXT_LEFT, 1 },
-		{ _("faults"), 0, TEXT_RIGHT, 0 },
-		{ _("safety"), 0, TEXT_RIGHT, 0 },
-		{ _("comm"), 0, TEXT_RIGHT, 0 },
-		{ _("down"), 0, TEXT_RIGHT, 0 },
+		{ keys[t->by], 24, TEXT_LEFT, 1 },
+		{ named ? N_("name") : N_("faults"), named ? 24 : 0, named ? TEXT_LEFT : TEXT_RIGHT, named },
+		{ named ? N_("faults") : N_("safety"), 0, TEXT_RIGHT, 0 },
+		{ named ? N_("safety") : N_("comm"), 0, TEXT_RIGHT, 0 },
+		{ named ? N_("comm") : N_("down"), 0, TEXT_RIGHT, 0 },
+		{ N_("down"), 0, TEXT_RIGHT, 0 },
 	};
-	struct table *tb;
+	struct table *tb = table_new(cols, named ? 7 : 6);
 	int rc = 0;
 
-	if (t->by != TOP_BY_DEVICE) {
-		/* no name column: the key is the name */
-		struct table_col c2[6];
-		memcpy(c2, cols, 2 * sizeof(cols[0]));
-		memcpy(c2 + 2, cols + 3, 4 * sizeof(cols[0]));
-		tb = table_new(c2, 6);
-	} else
-		tb = table_new(cols, 7);
 	if (tb == NULL)
 		return -1;
 	for (size_t i = 0; i < t->n && i < TOP_SHOWN; i++) {
