@@ -44,7 +44,7 @@ _tbmctl()
 		fi
 		case "$w" in
 		--device | --from | --to | --by | --note | --action | --parts | --at | \
-		--reason | --kind | --year | --cutoff | --normal | --role | --display | --lab | \
+		--reason | --kind | --year | --month | --cutoff | --normal | --role | --display | --lab | \
 		--os-user | --password-file)
 			((i++))
 			;;
@@ -65,7 +65,7 @@ _tbmctl()
 			mapfile -t COMPREPLY < <(compgen -W "-c -d --help" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "status faults show ack repair dismiss
-			    report incidents classify amend reopen indicators verify user" -- "$cur")
+			    report incidents classify amend reopen indicators top verify user" -- "$cur")
 		fi
 		return 0
 	fi
@@ -78,6 +78,12 @@ _tbmctl()
 		;;
 	--kind)
 		mapfile -t COMPREPLY < <(compgen -W "fault safety" -- "$cur")
+		return 0
+		;;
+	--lab)
+		# the labs of the base's devices (status --json has them)
+		local IFS=$'\n'
+		mapfile -t COMPREPLY < <(compgen -W "$(_tbmctl_run status --json | sed -n 's/.*"lab":[[:space:]]*"\([^"]*\)".*/\1/p' | sort -u)" -- "$cur")
 		return 0
 		;;
 	--year)
@@ -95,23 +101,29 @@ _tbmctl()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0
 		;;
-	--by | --note | --action | --parts | --reason | --from | --to | --at | \
-	--cutoff | --normal | --display | --lab | --os-user)
+	--by)
+		# top ranks by these; elsewhere --by names an account
+		[[ $cmd == top ]] && mapfile -t COMPREPLY < <(compgen -W "device label lab" -- "$cur")
+		return 0
+		;;
+	--note | --action | --parts | --reason | --from | --to | --at | \
+	--cutoff | --normal | --display | --os-user | --month)
 		return 0
 		;;
 	esac
 
 	case "$cmd" in
 	status) opts="--json" ;;
-	faults) opts="--open --all --device --from --to --json" ;;
+	faults) opts="--open --all --device --lab --year --month --from --to --json" ;;
 	show) opts="--json" ;;
 	ack) opts="--by --note --json" ;;
 	repair) opts="--by --action --parts --at --json" ;;
 	dismiss) opts="--by --reason --json" ;;
 	report) opts="--by --note --kind --at --json" ;;
-	incidents) opts="--from --to --json" ;;
+	incidents) opts="--lab --year --month --from --to --json" ;;
 	classify) opts="--by --note --json" ;;
-	indicators) opts="--year --from --to --cutoff --normal --json" ;;
+	indicators) opts="--year --month --from --to --lab --cutoff --normal --json" ;;
+	top) opts="--year --month --from --to --by --lab --json" ;;
 	amend) opts="--action --parts --at --note --reason --by --json" ;;
 	reopen) opts="--reason --by --json" ;;
 	verify) opts="--json" ;;

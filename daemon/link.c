@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,27 +27,55 @@ link_timeout_ms(const struct link *l)
 	return t;
 }
 
-/* A connection could not be made: the next attempt waits, doubling from 1 s,
- * so an unplugged gateway costs almost nothing. Logged once, then quietly. */
+int64_t
+link_jitter(uint32_t *rng, int64_t ms)
+{
+	uint32_t x = *rng ? *rng : 0x9e3779b9u;
+
+	/* xorshift32: cheap, and good enough to spread retries */
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*rng = x;
+	return ms + (ms > 0 ? (int64_t)(x % (uint32_t)(ms / 4 + 1)) : 0);
+}
+
+/* A connection could not be made: the next attempt waits, doubling from 1 s
+ * with jitter, so an unplugged gateway costs almost nothing. Logged once,
+ * then quietly. */
 void
 link_connect_failed(struct link *l, int64_t now, int e)
 {
-	if (l->conn_backoff_ms == 0)
+	if (l->conn_backoff_ms == 0 && !l->turned_away)
 		log_warnx("link %s: cannot connect: %s", l->name, modbus_strerror(e));
 	else
 		log_debug("link %s: cannot connect: %s", l->name, modbus_strerror(e));
 	l->conn_backoff_ms = l->conn_backoff_ms ? l->conn_backoff_ms * 2 : 1000;
 	if (l->conn_backoff_ms > LINK_BACKOFF_MAX_MS)
 		l->conn_backoff_ms = LINK_BACKOFF_MAX_MS;
-	l->retry_at = now + l->conn_backoff_ms;
+	l->retry_at = now + link_jitter(&l->rng, l->conn_backoff_ms);
 }
 
+/* The connection carries answers: it works. */
 void
 link_connect_done(struct link *l)
 {
 	if (l->conn_backoff_ms > 0)
 		log_notice("link %s: connected", l->name);
 	l->conn_backoff_ms = 0;
+	l->worked = 1;
+}
+
+/* A gateway that takes one connection frees its slot some time after we
+ * close ours; connecting again at once is reset and looks like a dead
+ * device. */
+void
+link_broken(struct link *l, int64_t now)
+{
+	int64_t at = now + link_jitter(&l->rng, l->reconnect_delay_ms);
+
+	if (at > l->retry_at)
+		l->retry_at = at;
 }
 
 /* The device due first, or NULL for a link without devices. */
@@ -80,7 +109,7 @@ link_test_stall(struct link *l)
 static void
 link_close(struct link *l)
 {
-	if (l->proto == PROTO_MODBUS_TCP)
+	if (config_protocol_is_tcp(l->proto))
 		link_tcp_close(l);
 	else
 		link_rtu_close(l);
@@ -89,7 +118,7 @@ link_close(struct link *l)
 static void
 endpoint_name(const struct conf_device *d, char *buf, size_t len)
 {
-	if (d->protocol == PROTO_MODBUS_TCP)
+	if (config_protocol_is_tcp(d->protocol))
 		snprintf(buf, len, "%s:%d", d->host, d->port);
 	else
 		snprintf(buf, len, "%s", d->serial);
@@ -139,6 +168,9 @@ link_for(struct links *ls, const struct conf_device *d, struct cfref *ref, struc
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->proto = d->protocol;
 	l->params = d;
+	l->fr = framing_for(d->protocol);
+	l->keep_open = 1;
+	l->rng = (uint32_t)time_mono_ms() ^ (uint32_t)(uintptr_t)l ^ (uint32_t)d->port << 16;
 	l->fd = -1;
 	l->behind_rl = (struct ratelimit)RATELIMIT_INIT(RATELIMIT_MINUTE);
 	l->ref = cfref_get(ref);
@@ -155,6 +187,7 @@ dev_init(struct dev_state *s, const struct conf_device *d, int64_t now)
 	if (points_init(&s->pts, d, s->plan.order, s->plan.npoints) != 0)
 		return -1;
 	atomic_init(&s->offline, 0);
+	atomic_init(&s->polled, 0);
 	s->next_due = now;
 	return 0;
 }
@@ -171,7 +204,7 @@ link_free(struct link *l)
 	free(l->devs);
 	free(l->held);
 	free(l->sig);
-	if (l->proto == PROTO_MODBUS_TCP)
+	if (config_protocol_is_tcp(l->proto))
 		link_tcp_free(l);
 	link_close(l);
 	cfref_put(l->ref);
@@ -190,7 +223,7 @@ links_build(struct cfref *ref, struct queue *q, struct links *out)
 		struct dev_state *nv;
 		struct link *l;
 
-		if (d->protocol != PROTO_MODBUS_TCP && d->protocol != PROTO_MODBUS_RTU)
+		if (!config_protocol_is_modbus(d->protocol))
 			continue;
 		if ((l = link_for(out, d, ref, q)) == NULL)
 			goto fail;
@@ -199,14 +232,35 @@ links_build(struct cfref *ref, struct queue *q, struct links *out)
 		l->devs = nv;
 		if (dev_init(&l->devs[l->ndevs++], d, now) != 0 || append_sig(&l->sig, d) != 0)
 			goto fail;
-		/* one round may block for each device's timeout on each of its requests */
-		l->stall_allowed_ms += d->timeout_ms * (int64_t)(l->devs[l->ndevs - 1].plan.nblocks + 1);
+		/* the strictest device sets the link's manners */
+		if (d->pause_ms > l->pause_ms)
+			l->pause_ms = d->pause_ms;
+		if (d->connect_delay_ms > l->connect_delay_ms)
+			l->connect_delay_ms = d->connect_delay_ms;
+		if (d->reconnect_delay_ms > l->reconnect_delay_ms)
+			l->reconnect_delay_ms = d->reconnect_delay_ms;
+		if (!d->keep_open)
+			l->keep_open = 0;
+		/* one round may block for each device's timeout and pause on each
+		 * of its requests */
+		l->stall_allowed_ms += (d->timeout_ms + d->pause_ms) *
+		    (int64_t)(l->devs[l->ndevs - 1].plan.nblocks + 1);
 	}
 	return 0;
 fail:
 	log_errx("out of memory building the Modbus links");
 	links_free(out);
 	return -1;
+}
+
+int
+links_first_round(struct links *ls)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		for (size_t j = 0; j < ls->v[i]->ndevs; j++)
+			if (!atomic_load(&ls->v[i]->devs[j].polled))
+				return 0;
+	return 1;
 }
 
 int
@@ -242,7 +296,7 @@ links_start(struct links *ls)
 			continue;
 		atomic_init(&l->stop, 0);
 		atomic_init(&l->alive_at, time_mono_ms());
-		if (l->proto == PROTO_MODBUS_TCP) {
+		if (config_protocol_is_tcp(l->proto)) {
 			if (tcploop_attach(l) != 0) {
 				pthread_condattr_destroy(&ca);
 				return -1;
@@ -271,7 +325,7 @@ link_signal_stop(struct link *l)
 {
 	if (!l->started)
 		return;
-	if (l->proto == PROTO_MODBUS_TCP) {
+	if (config_protocol_is_tcp(l->proto)) {
 		atomic_store(&l->stop, 1);
 		tcploop_wake();
 		return;
@@ -287,7 +341,7 @@ link_join(struct link *l)
 {
 	if (!l->started)
 		return;
-	if (l->proto == PROTO_MODBUS_TCP) {
+	if (config_protocol_is_tcp(l->proto)) {
 		l->started = 0;
 		tcploop_detach(l);
 		return;

@@ -40,6 +40,8 @@ int links_reload(struct links *cur, struct cfref *ref, struct queue *q, struct l
 /* links_stalled: the name of the first running link that has not woken
  * within its allowance, or NULL. */
 const char *links_stalled(struct links *ls, int64_t now);
+/* links_first_round: 1 once every device has been polled (answered or not). */
+int links_first_round(struct links *ls);
 /* Counts of Modbus devices that answer and that do not. */
 void links_count(struct links *ls, int *online, int *offline);
 /* links_polls: polls since the links started, and in *failures (if not

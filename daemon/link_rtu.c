@@ -26,18 +26,20 @@ set_timeout(modbus_t *ctx, int64_t ms)
 	modbus_set_response_timeout(ctx, (uint32_t)(ms / 1000), (uint32_t)(ms % 1000) * 1000);
 }
 
+/* Opens the port: 0, or an error number (EAGAIN: backing off). */
 static int
 rtu_connect(struct link *l, int64_t now)
 {
 	const struct conf_device *p = l->params;
 
 	if (now < l->retry_at)
-		return -1;
+		return EAGAIN;
 	l->ctx = modbus_new_rtu(p->serial, p->baud, p->parity, p->data_bits, p->stop_bits);
 	if (l->ctx == NULL) {
+		int e = errno;
 		log_warn("link %s: cannot create a Modbus context", l->name);
-		link_connect_failed(l, now, errno);
-		return -1;
+		link_connect_failed(l, now, e);
+		return e;
 	}
 	/* Never MODBUS_ERROR_RECOVERY_LINK: it sleeps and reconnects inside a read. */
 	modbus_set_error_recovery(l->ctx, MODBUS_ERROR_RECOVERY_NONE);
@@ -47,7 +49,7 @@ rtu_connect(struct link *l, int64_t now)
 		modbus_free(l->ctx);
 		l->ctx = NULL;
 		link_connect_failed(l, now, e);
-		return -1;
+		return e;
 	}
 	/* libmodbus waits with select(). main() keeps every descriptor below
 	 * FD_SETSIZE (RLIMIT_NOFILE); this is the last line of defence. */
@@ -56,7 +58,7 @@ rtu_connect(struct link *l, int64_t now)
 		    l->name, modbus_get_socket(l->ctx), FD_SETSIZE);
 		link_rtu_close(l);
 		link_connect_failed(l, now, EMFILE);
-		return -1;
+		return EMFILE;
 	}
 	modbus_flush(l->ctx);
 	link_connect_done(l);
@@ -82,23 +84,43 @@ rtu_read_block(struct link *l, const struct read_block *blk)
 	}
 }
 
+/* A device that needs a gap between requests (pause) gets it. */
+static void
+rtu_pause(struct link *l)
+{
+	int64_t wait = l->send_after - time_mono_ms();
+
+	if (wait > 0) {
+		struct timespec ts = { wait / 1000, (wait % 1000) * 1000000L };
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+}
+
 /* Reads every block of a device. 0: all values in d->pts.vals; -1: the poll
  * failed (nothing is taken from it). */
 static int
 rtu_read_device(struct link *l, struct dev_state *d, int64_t now)
 {
 	const struct read_plan *pl = &d->plan;
+	int e;
 
-	if (l->ctx == NULL && rtu_connect(l, now) != 0)
+	if (l->ctx == NULL && (e = rtu_connect(l, now)) != 0) {
+		if (e != EAGAIN)   /* while backing off, the last cause stands */
+			poll_read_failed(d, NULL, e);
 		return -1;
+	}
 	modbus_set_slave(l->ctx, d->pts.cf->unit);
 	set_timeout(l->ctx, d->pts.cf->timeout_ms);
 	for (size_t b = 0; b < pl->nblocks; b++) {
 		const struct read_block *blk = &pl->blocks[b];
-		int rc = rtu_read_block(l, blk);
+		int rc;
 
+		rtu_pause(l);
+		rc = rtu_read_block(l, blk);
+		l->send_after = time_mono_ms() + l->pause_ms;
 		if (rc != blk->count) {
-			int e = rc == -1 ? errno : EMBMDATA;
+			e = rc == -1 ? errno : EMBMDATA;
 			poll_read_failed(d, blk, e);
 			/* An exception is a well-formed answer: the connection is fine. */
 			if (!mbap_is_exception(e))

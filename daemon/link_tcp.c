@@ -2,9 +2,12 @@
  * link_tcp.c - a Modbus TCP link as a state machine (idle, resolving,
  * connecting, waiting for a reply) with one request in flight, driven by the
  * event loop of tcploop.c, so that a link that waits never holds up another.
- * Requests are built and replies checked by mbap.c. After a timeout or a
- * broken frame the connection is closed, so a late reply dies with its
- * socket and can never be taken as the answer to the next request.
+ * Requests are built and replies checked by the link's framing (framing.h).
+ * After a timeout or a broken frame the connection is closed, so a late
+ * reply dies with its socket and can never be taken as the answer to the
+ * next request; the link then waits for the gateway to let go of it before
+ * connecting again. Gateways' manners: a pause between requests, a delay
+ * after connecting, a connection closed after each round.
  */
 #include "link_int.h"
 
@@ -35,6 +38,8 @@ link_tcp_close(struct link *l)
 		close(l->fd);   /* also takes it out of the epoll set */
 	l->fd = -1;
 	l->rlen = 0;
+	l->answered = 0;
+	l->sent = 0;
 	l->st = TS_IDLE;
 }
 
@@ -54,36 +59,77 @@ tcp_finish(struct link *l, int ok)
 	}
 }
 
+/*
+ * A gateway that takes one connection turns the next one away (accepts and
+ * resets it) while it still holds the last: that is the gateway's doing,
+ * not the device's. The first time after a connection that worked it is
+ * charged to nobody: the poll waits for the gateway and is tried again.
+ * Returns 1 when it was (the poll is put back), 0 to charge it.
+ */
+static int
+tcp_turned_away(struct link *l, int64_t now, int e)
+{
+	if (!l->worked || l->turned_away)
+		return 0;
+	l->turned_away = 1;
+	log_info("link %s: connection turned away (%s); waiting for the gateway", l->name,
+	    modbus_strerror(e));
+	link_tcp_close(l);
+	link_broken(l, now);
+	l->cur = NULL;
+	l->wake_at = 0;
+	return 1;
+}
+
 /* The read of the current block failed with e. */
 static void
-tcp_fail(struct link *l, int e)
+tcp_fail(struct link *l, int64_t now, int e)
 {
+	int peer = e == ECONNRESET || e == EPIPE || e == ECONNABORTED;
+
+	if (peer && !l->answered && tcp_turned_away(l, now, e))
+		return;
 	poll_read_failed(l->cur, &l->cur->plan.blocks[l->blk], e);
-	/* An exception is a well-formed answer: the connection is fine. */
-	if (!mbap_is_exception(e))
+	if (mbap_is_exception(e)) {
+		/* a well-formed answer: the connection is fine */
+		l->send_after = now + l->pause_ms;
+	} else {
 		link_tcp_close(l);
+		/* we closed it (a timeout, a broken frame): the gateway may hold
+		 * its end a while yet */
+		if (!peer)
+			link_broken(l, now);
+	}
 	tcp_finish(l, 0);
 }
 
-/* Sends the request for block l->blk of l->cur. */
+/* Sends the request for block l->blk of l->cur, or waits for the gap the
+ * gateway needs (TS_PAUSE) and sends it then. */
 static void
 tcp_send(struct link *l, int64_t now)
 {
 	const struct dev_state *d = l->cur;
 	const struct read_block *blk = &d->plan.blocks[l->blk];
-	uint8_t req[MBAP_READ_REQ_LEN];
+	uint8_t req[FRAMING_REQ_MAX];
+	size_t n;
 	ssize_t w;
 
-	l->tid = (uint16_t)(l->tid + 1);
-	mbap_read_request(req, l->tid, (uint8_t)d->pts.cf->unit, table_fc[blk->table], blk->start,
-	    blk->count);
-	do
-		w = send(l->fd, req, sizeof(req), MSG_NOSIGNAL);
-	while (w == -1 && errno == EINTR);
-	if (w != (ssize_t)sizeof(req)) {
-		tcp_fail(l, w >= 0 ? EMBBADDATA : errno);
+	if (now < l->send_after) {
+		l->st = TS_PAUSE;
+		l->deadline = l->wake_at = l->send_after;
 		return;
 	}
+	l->tid = (uint16_t)(l->tid + 1);
+	n = l->fr->request(req, l->tid, (uint8_t)d->pts.cf->unit, table_fc[blk->table], blk->start,
+	    blk->count);
+	do
+		w = send(l->fd, req, n, MSG_NOSIGNAL);
+	while (w == -1 && errno == EINTR);
+	if (w != (ssize_t)n) {
+		tcp_fail(l, now, w >= 0 ? EMBBADDATA : errno);
+		return;
+	}
+	l->sent = 1;
 	l->st = TS_WAIT;
 	l->deadline = now + d->pts.cf->timeout_ms;
 	l->wake_at = l->deadline;
@@ -147,15 +193,34 @@ tcp_addrs_free(struct link *l)
 	l->ai = l->ai_cur = NULL;
 }
 
-/* The connection attempt for the poll of l->cur failed with e: the link
- * backs off and the poll fails. */
+/*
+ * The connection attempt for the poll of l->cur failed with e: the link
+ * backs off. The gateway failed, not the device: the first failure after a
+ * connection that worked is charged to nobody (tcp_turned_away); after that
+ * every device that is due is charged, so that all of them go offline
+ * together when the gateway is gone, whichever of them happened to be first.
+ */
 static void
 tcp_attempt_failed(struct link *l, int64_t now, int e)
 {
-	link_tcp_close(l);
+	struct dev_state *cur = l->cur;
+
 	tcp_addrs_free(l);
+	if (l->conn_backoff_ms == 0 && tcp_turned_away(l, now, e)) {
+		link_connect_failed(l, now, e);
+		return;
+	}
+	link_tcp_close(l);
 	link_connect_failed(l, now, e);
+	poll_read_failed(cur, NULL, e);
 	tcp_finish(l, 0);
+	for (size_t i = 0; i < l->ndevs; i++) {
+		struct dev_state *d = &l->devs[i];
+		if (d == cur || d->next_due > now)
+			continue;
+		poll_read_failed(d, NULL, e);
+		poll_done(l, d, 0, now);
+	}
 }
 
 /* A host name's addresses from l->ai_cur on, in turn: TS_CONNECTING, or -1
@@ -185,8 +250,6 @@ tcp_connect(struct link *l, int64_t now)
 	struct sockaddr_storage ss;
 	socklen_t len;
 
-	if (now < l->retry_at)
-		return -1;
 	if (tcp_numeric(l, &ss, &len) == 0) {
 		if (tcp_open(l, (struct sockaddr *)&ss, len, now) == 0)
 			return 0;
@@ -275,8 +338,10 @@ tcp_begin(struct link *l, struct dev_state *d, int64_t now)
 		return;
 	}
 	if (l->fd < 0) {
-		if (tcp_connect(l, now) != 0)
+		if (tcp_connect(l, now) != 0) {
+			poll_read_failed(d, NULL, errno);
 			tcp_finish(l, 0);
+		}
 		return;       /* tcp_connected() sends when connected */
 	}
 	tcp_send(l, now);
@@ -305,7 +370,8 @@ tcp_connected(struct link *l, int64_t now)
 		return;
 	}
 	tcp_addrs_free(l);
-	link_connect_done(l);
+	/* a gateway that is not ready at once ignores what comes too early */
+	l->send_after = now + l->connect_delay_ms;
 	tcp_send(l, now);
 }
 
@@ -317,19 +383,27 @@ tcp_reply(struct link *l, size_t n, int64_t now)
 	struct dev_state *d = l->cur;
 	const struct read_block *blk = &d->plan.blocks[l->blk];
 	int fc = table_fc[blk->table];
-	int e = mbap_check_reply(l->rbuf, n, l->rlen, l->tid, (uint8_t)d->pts.cf->unit, fc,
+	int e = l->fr->check(l->rbuf, n, l->rlen, l->tid, (uint8_t)d->pts.cf->unit, fc,
 	    blk->count);
 
 	/* taken or refused, the reply is over (a connection that failed is closed) */
 	l->rlen = 0;
+	if (e == 0 || mbap_is_exception(e)) {
+		/* an answer: the connection works */
+		if (!l->answered)
+			link_connect_done(l);
+		l->answered = 1;
+		l->turned_away = 0;
+	}
 	if (e != 0) {
-		tcp_fail(l, e);
+		tcp_fail(l, now, e);
 		return;
 	}
+	l->send_after = now + l->pause_ms;
 	if (fc == MBAP_FC_READ_COILS || fc == MBAP_FC_READ_DISCRETE)
-		mbap_unpack_bits(l->rbuf, blk->count, l->bits);
+		mbap_pdu_bits(l->rbuf + l->fr->data_off, blk->count, l->bits);
 	else
-		mbap_unpack_registers(l->rbuf, blk->count, l->regs);
+		mbap_pdu_registers(l->rbuf + l->fr->data_off, blk->count, l->regs);
 	poll_take_block(l, d, blk);
 	if (++l->blk < d->plan.nblocks)
 		tcp_send(l, now);
@@ -349,6 +423,16 @@ tcp_readable(struct link *l, int64_t now)
 	while (r == -1 && errno == EINTR);
 	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
+	if (l->st == TS_PAUSE && r > 0 && !l->sent) {
+		/* a DTU's greeting (a registration packet) while it gets ready */
+		log_debug("link %s: %zd bytes before the first request, dropped", l->name, r);
+		return;
+	}
+	if (l->st == TS_PAUSE) {
+		/* between two requests of a poll: that poll fails with it */
+		tcp_fail(l, now, r > 0 ? EMBBADDATA : r == 0 ? ECONNRESET : errno);
+		return;
+	}
 	if (l->st != TS_WAIT) {
 		/* Nothing was asked: the other end closed, or sends unasked. */
 		if (r > 0)
@@ -358,13 +442,13 @@ tcp_readable(struct link *l, int64_t now)
 		return;
 	}
 	if (r <= 0) {
-		tcp_fail(l, r == 0 ? ECONNRESET : errno);
+		tcp_fail(l, now, r == 0 ? ECONNRESET : errno);
 		return;
 	}
 	l->rlen += (size_t)r;
-	flen = mbap_frame_length(l->rbuf, l->rlen);
+	flen = l->fr->length(l->rbuf, l->rlen);
 	if (flen < 0)
-		tcp_fail(l, EMBBADDATA);
+		tcp_fail(l, now, EMBBADDATA);
 	else if (flen > 0 && l->rlen >= (size_t)flen)
 		tcp_reply(l, (size_t)flen, now);
 }
@@ -395,15 +479,24 @@ link_tcp_step(struct link *l, int64_t now)
 	if (l->st == TS_CONNECTING && now >= l->deadline)
 		tcp_attempt_failed(l, now, ETIMEDOUT);
 	else if (l->st == TS_WAIT && now >= l->deadline)
-		tcp_fail(l, ETIMEDOUT);
+		tcp_fail(l, now, ETIMEDOUT);
+	else if (l->st == TS_PAUSE && now >= l->deadline)
+		tcp_send(l, now);
 	/* the devices due now, one after the other while they answer at once */
 	while (l->st == TS_IDLE) {
 		if (l->stalled || (d = link_next_device(l)) == NULL)
 			return INT64_MAX;
 		if (l->nheld > 0 && poll_flush(l, 0) != 0)
 			return now + LINK_HELD_RETRY_MS;
-		if (d->next_due > now)
+		if (d->next_due > now) {
+			/* the round is over: leave the gateway's slot to others */
+			if (!l->keep_open && l->fd >= 0)
+				link_tcp_close(l);
 			return d->next_due;
+		}
+		/* waiting for the gateway, or backing off: nobody is charged */
+		if (l->fd < 0 && now < l->retry_at)
+			return l->retry_at;
 		tcp_begin(l, d, now);
 	}
 	return l->st == TS_RESOLVING ? now : l->deadline;

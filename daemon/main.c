@@ -59,7 +59,11 @@ struct daemon {
 	uint64_t watchdog_usec;
 	int64_t started, last_status, last_ping, last_checkpoint;
 	unsigned long long last_polls;
+	int status_ready;            /* every device has been polled once: counts mean something */
 };
+
+/* Until the first round is over, the main loop looks this often whether it is. */
+#define FIRST_ROUND_POLL_MS 100
 
 static void
 usage(FILE *f)
@@ -121,6 +125,12 @@ status_update(struct daemon *d, int64_t now)
 	d->last_status = now;
 	links_count(&d->links, &online, &offline);
 	mqtt_stats(d->mq, &ms);
+	/* before every device was asked once, "online" would be a guess */
+	if (!d->status_ready) {
+		if (!links_first_round(&d->links))
+			return;
+		d->status_ready = 1;
+	}
 	online += ms.devices_online;
 	offline += ms.devices_offline;
 	sd_notifyf(0, "STATUS=%d devices online, %d offline; %.1f polls/s; %llu MQTT messages; "
@@ -257,6 +267,8 @@ run(struct daemon *d, const sigset_t *during_ppoll)
 		int64_t now = time_mono_ms(), next = d->last_status + STATUS_MS, wait;
 		struct timespec ts;
 
+		if (!d->status_ready)
+			next = now + FIRST_ROUND_POLL_MS;
 		if (d->watchdog_usec && d->last_ping + (int64_t)(d->watchdog_usec / 3000) < next)
 			next = d->last_ping + (int64_t)(d->watchdog_usec / 3000);
 		wait = next > now ? next - now : 0;
@@ -273,7 +285,7 @@ run(struct daemon *d, const sigset_t *during_ppoll)
 		}
 		if (d->watchdog_usec && now - d->last_ping >= (int64_t)(d->watchdog_usec / 3000))
 			watchdog(d, now);
-		if (now - d->last_status >= STATUS_MS)
+		if (now - d->last_status >= STATUS_MS || (!d->status_ready && links_first_round(&d->links)))
 			status_update(d, now);
 		if (now - d->last_checkpoint >= CHECKPOINT_MS) {
 			d->last_checkpoint = now;

@@ -76,15 +76,19 @@ mbap_check_reply(const uint8_t *rsp, size_t n, size_t received, uint16_t tid, ui
 	 * connection (one request is in flight at a time). */
 	if (received > n)
 		return EMBBADDATA;
-	if (rsp[MBAP_FC_OFF] == (fc | MBAP_EXCEPTION_FLAG)) {
-		int code = rsp[MBAP_COUNT_OFF];
-		return code >= 1 && code <= 11 ? MODBUS_ENOBASE + code : EMBBADEXC;
-	}
+	if (rsp[MBAP_FC_OFF] == (fc | MBAP_EXCEPTION_FLAG))
+		return mbap_exception_error(rsp[MBAP_COUNT_OFF]);
 	bytes = mbap_data_bytes(fc, count);
 	if (rsp[MBAP_FC_OFF] != fc || rsp[MBAP_COUNT_OFF] != bytes ||
 	    n != (size_t)(MBAP_DATA_OFF + bytes))
 		return EMBBADDATA;
 	return 0;
+}
+
+int
+mbap_exception_error(int code)
+{
+	return code >= 1 && code <= 11 ? MODBUS_ENOBASE + code : EMBBADEXC;
 }
 
 int
@@ -94,15 +98,27 @@ mbap_is_exception(int err)
 }
 
 void
-mbap_unpack_bits(const uint8_t *rsp, int count, uint8_t *bits)
+mbap_pdu_bits(const uint8_t *data, int count, uint8_t *bits)
 {
 	for (int i = 0; i < count; i++)
-		bits[i] = (rsp[MBAP_DATA_OFF + i / 8] >> (i % 8)) & 1;
+		bits[i] = (data[i / 8] >> (i % 8)) & 1;
+}
+
+void
+mbap_pdu_registers(const uint8_t *data, int count, uint16_t *regs)
+{
+	for (int i = 0; i < count; i++)
+		regs[i] = (uint16_t)get16(data + 2 * i);
+}
+
+void
+mbap_unpack_bits(const uint8_t *rsp, int count, uint8_t *bits)
+{
+	mbap_pdu_bits(rsp + MBAP_DATA_OFF, count, bits);
 }
 
 void
 mbap_unpack_registers(const uint8_t *rsp, int count, uint16_t *regs)
 {
-	for (int i = 0; i < count; i++)
-		regs[i] = (uint16_t)get16(rsp + MBAP_DATA_OFF + 2 * i);
+	mbap_pdu_registers(rsp + MBAP_DATA_OFF, count, regs);
 }

@@ -74,5 +74,12 @@ int mbap_is_exception(int err);
 /* The values of a good reply: count bits (0/1 each) or registers. */
 void mbap_unpack_bits(const uint8_t *rsp, int count, uint8_t *bits);
 void mbap_unpack_registers(const uint8_t *rsp, int count, uint16_t *regs);
+/* The same from the data of a read reply's PDU (after its byte count),
+ * whatever frames it: Modbus TCP and RTU carry the same PDU. */
+void mbap_pdu_bits(const uint8_t *data, int count, uint8_t *bits);
+void mbap_pdu_registers(const uint8_t *data, int count, uint16_t *regs);
+/* mbap_exception_error: the error number of exception `code` (as
+ * mbap_check_reply returns it). */
+int mbap_exception_error(int code);
 
 #endif

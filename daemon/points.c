@@ -101,11 +101,13 @@ points_adopt(struct devpoints *dp, const char *device, const char *point, enum f
 void
 points_fingerprint(FILE *f, const struct conf_device *d)
 {
-	fprintf(f, "[%s|%d|%s|%d|%d|%lld|%lld|%d|%lld|%s|%d|%c%d%d|%s|%d|%d|%s|%s|%d]", d->id,
-	    d->protocol, S(d->host), d->port, d->unit, (long long)d->interval_ms,
+	fprintf(f, "[%s|%d|%s|%d|%d|%lld|%lld|%d|%lld|%s|%d|%c%d%d|%s|%d|%d|%s|%s|%d|%lld|%lld|%lld|%d]",
+	    d->id, d->protocol, S(d->host), d->port, d->unit, (long long)d->interval_ms,
 	    (long long)d->timeout_ms, d->offline_polls, (long long)d->offline_ms, S(d->serial),
 	    d->baud, d->parity ? d->parity : '-', d->data_bits, d->stop_bits, S(d->topic),
-	    d->max_registers, d->max_bits, S(d->name), S(d->lab), d->assessment);
+	    d->max_registers, d->max_bits, S(d->name), S(d->lab), d->assessment,
+	    (long long)d->pause_ms, (long long)d->connect_delay_ms, (long long)d->reconnect_delay_ms,
+	    d->keep_open);
 	for (size_t i = 0; i < d->npoints; i++) {
 		const struct conf_point *p = d->points[i];
 		fprintf(f, "(%s|%d|%d|%d|%d|%d|%.17g|%.17g|%s|%d|%d|%.17g|%d|%.17g|%lld|%lld|%s)",

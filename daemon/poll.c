@@ -5,6 +5,8 @@
  */
 #include "link_int.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,10 +26,34 @@ poll_take_block(const struct link *l, struct dev_state *d, const struct read_blo
 }
 
 void
-poll_read_failed(const struct dev_state *d, const struct read_block *blk, int e)
+poll_read_failed(struct dev_state *d, const struct read_block *blk, int e)
 {
-	log_debug("device %s: read %s %d+%d: %s", d->pts.cf->id, config_table_name(blk->table),
-	    blk->start, blk->count, modbus_strerror(e));
+	d->last_err = e;
+	if (blk != NULL)
+		snprintf(d->last_what, sizeof(d->last_what), "read %s %d+%d",
+		    config_table_name(blk->table), blk->start, blk->count);
+	else
+		snprintf(d->last_what, sizeof(d->last_what), "connect");
+	log_debug("device %s: %s: %s", d->pts.cf->id, d->last_what, modbus_strerror(e));
+}
+
+void
+poll_cause(const struct dev_state *d, char *buf, size_t len)
+{
+	int e = d->last_err;
+
+	if (mbap_is_exception(e) || e == EMBBADEXC)
+		snprintf(buf, len, "%s: exception %d (%s)", d->last_what,
+		    e == EMBBADEXC ? 0 : e - MODBUS_ENOBASE, modbus_strerror(e));
+	else if (e == ETIMEDOUT)
+		snprintf(buf, len, "%s: no answer within %lld ms", d->last_what,
+		    (long long)d->pts.cf->timeout_ms);
+	else if (e == ECONNRESET || e == EPIPE)
+		snprintf(buf, len, "%s: connection reset by the other end", d->last_what);
+	else if (e == ECONNREFUSED)
+		snprintf(buf, len, "%s: connection refused", d->last_what);
+	else
+		snprintf(buf, len, "%s: %s", d->last_what, modbus_strerror(e));
 }
 
 int
@@ -58,7 +84,7 @@ poll_event(void *arg, const struct tbm_event *ev)
 	struct link *l = arg;
 	struct tbm_event *nv;
 
-	if (l->proto != PROTO_MODBUS_TCP) {
+	if (!config_protocol_is_tcp(l->proto)) {
 		queue_put(l->q, ev, 1);
 		return;
 	}
@@ -79,6 +105,35 @@ poll_event(void *arg, const struct tbm_event *ev)
 	l->held[l->nheld++] = *ev;
 }
 
+/* The warning that a device's polls fall behind, with what held the link up:
+ * most often another unit on it that does not answer within its timeout. */
+static void
+poll_behind(const struct link *l, const struct dev_state *d)
+{
+	const struct conf_device *cf = d->pts.cf;
+	const struct dev_state *s = l->slow;
+	char cause[320];
+
+	if (s == NULL)
+		snprintf(cause, sizeof(cause), "the link is busy");
+	else if (s == d && s->comm.failures == 0)
+		snprintf(cause, sizeof(cause), "its own poll took %lld ms", (long long)l->slow_ms);
+	else if (s->comm.failures > 0) {
+		char why[160];
+		poll_cause(s, why, sizeof(why));
+		snprintf(cause, sizeof(cause), "device %s held the link %lld ms (%s)", s->pts.cf->id,
+		    (long long)l->slow_ms, why);
+	} else
+		snprintf(cause, sizeof(cause), "device %s held the link %lld ms", s->pts.cf->id,
+		    (long long)l->slow_ms);
+	if (l->pause_ms > 0)
+		log_warnx("link %s: polling of device %s falls behind its %lld ms interval: %s (pause %lld ms between requests)",
+		    l->name, cf->id, (long long)cf->interval_ms, cause, (long long)l->pause_ms);
+	else
+		log_warnx("link %s: polling of device %s falls behind its %lld ms interval: %s",
+		    l->name, cf->id, (long long)cf->interval_ms, cause);
+}
+
 /*
  * A poll is over (`ok`: every block read; its values are in d->pts.vals):
  * communication state, the schedule, and the detectors. Only good readings
@@ -88,21 +143,34 @@ void
 poll_done(struct link *l, struct dev_state *d, int ok, int64_t now)
 {
 	const struct conf_device *cf = d->pts.cf;
-	int64_t wall = time_now_ms();
+	/* one reading of each clock a poll (this runs a thousand times a second) */
+	int64_t wall = time_now_ms(), mono = time_mono_ms(), took = mono - now;
 	enum det_result r;
+	char cause[160];
 
 	atomic_fetch_add(&l->polls, 1);
 	if (!ok)
 		atomic_fetch_add(&l->failures, 1);
+	/* what kept the link busy, for the "falls behind" warning */
+	if (l->slow == NULL || took > l->slow_ms) {
+		l->slow = d;
+		l->slow_ms = took;
+	}
 	r = comm_feed(&d->comm, ok, cf->offline_polls);
 	if (r == DET_OPEN) {
-		log_notice("device %s: offline after %d failed polls", cf->id, cf->offline_polls);
+		/* why, once per transition: a wrong register address (an
+		 * exception) must not look like a dead device */
+		poll_cause(d, cause, sizeof(cause));
+		log_notice("device %s: offline after %d failed polls; last: %s", cf->id,
+		    cf->offline_polls, cause);
 		points_comm(&d->pts, EV_OPEN, wall, poll_event, l);
 	} else if (r == DET_CLEAR) {
 		log_notice("device %s: answering again", cf->id);
 		points_comm(&d->pts, EV_CLEAR, wall, poll_event, l);
 	}
 	atomic_store(&d->offline, d->comm.offline);
+	/* after its state: the first STATUS= counts it as it is */
+	atomic_store(&d->polled, 1);
 
 	/* Schedule: a fixed grid (next += interval); a device that does not answer
 	 * is retried less and less often so it cannot eat its link's time. */
@@ -112,15 +180,15 @@ poll_done(struct link *l, struct dev_state *d, int ok, int64_t now)
 			d->backoff_ms = LINK_BACKOFF_MAX_MS;
 		if (d->backoff_ms < cf->interval_ms)
 			d->backoff_ms = cf->interval_ms;
-		d->next_due = now + d->backoff_ms;
+		d->next_due = now + link_jitter(&l->rng, d->backoff_ms);
 	} else {
 		d->backoff_ms = 0;
 		d->next_due += cf->interval_ms;
-		if (d->next_due <= time_mono_ms()) {
+		if (d->next_due <= mono) {
 			if (ratelimit_pass(&l->behind_rl, now) > 0)
-				log_warnx("link %s: polling of device %s falls behind its %lld ms interval",
-				    l->name, cf->id, (long long)cf->interval_ms);
-			d->next_due = time_mono_ms() + cf->interval_ms;
+				poll_behind(l, d);
+			l->slow = NULL;
+			d->next_due = mono + cf->interval_ms;
 		}
 	}
 	if (ok)

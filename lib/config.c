@@ -41,6 +41,10 @@ config_point(const struct config *cf, const char *id)
 	return find_by_id(cf->points, cf->npoints, offsetof(struct conf_point, id), id);
 }
 
+/* Where an error about a key of device/point `o` goes: the key's line, or
+ * the section's header when the key was not given. */
+#define KL(kl, sec, key) config_keyline((kl), (sec), (key))
+
 struct conf_notify *
 config_notify(const struct config *cf, const char *id)
 {
@@ -48,17 +52,20 @@ config_notify(const struct config *cf, const char *id)
 }
 
 static void
-validate_device(struct parse *ps, struct conf_device *d, uint64_t seen, int keyline)
+validate_device(struct parse *ps, struct conf_device *d, uint64_t seen, const struct keylines *kl)
 {
-	static const char *const tcp_only[] = { "host", "port", NULL };
+	static const char *const tcp_only[] = { "host", "port", "connect_delay", "reconnect_delay",
+		"keep_open", NULL };
 	static const char *const rtu_only[] = { "serial", "baud", "parity", "data_bits", "stop_bits", NULL };
-	static const char *const modbus_only[] = { "unit", "timeout", "max_registers", "max_bits", NULL };
-	const char *const *bad[3] = { NULL, NULL, NULL };
+	static const char *const modbus_only[] = { "unit", "timeout", "pause", "max_registers", "max_bits",
+		NULL };
+	static const char *const watched_only[] = { "offline_after", NULL };
+	const char *const *bad[4] = { NULL, NULL, NULL, NULL };
 	char *end;
 	long n;
 
 	if (!GIVEN(seen, SEC_DEVICE, "protocol")) {
-		inifile_error(&ps->diag, d->file, d->line, "device '%s': protocol is required (modbus-tcp|modbus-rtu|mqtt)", d->id);
+		inifile_error(&ps->diag, d->file, d->line, "device '%s': protocol is required (modbus-tcp|modbus-rtu|modbus-rtu-tcp|mqtt|manual)", d->id);
 		return;
 	}
 	if (d->name == NULL || d->name[0] == '\0') {
@@ -71,56 +78,74 @@ validate_device(struct parse *ps, struct conf_device *d, uint64_t seen, int keyl
 	}
 	switch (d->protocol) {
 	case PROTO_MODBUS_TCP:
+	case PROTO_MODBUS_RTU_TCP:
 		bad[0] = rtu_only;
 		if (d->host == NULL || d->host[0] == '\0')
-			inifile_error(&ps->diag, d->file, d->line, "device '%s': host is required for modbus-tcp", d->id);
+			inifile_error(&ps->diag, d->file, KL(kl, SEC_DEVICE, "host"), "device '%s': host is required for %s", d->id, config_protocol_name(d->protocol));
+		if (d->protocol == PROTO_MODBUS_RTU_TCP && (d->unit < 1 || d->unit > 247))
+			inifile_error(&ps->diag, d->file, KL(kl, SEC_DEVICE, "unit"), "device '%s': unit %d is out of range [1, 247] for modbus-rtu-tcp", d->id, d->unit);
 		break;
 	case PROTO_MODBUS_RTU:
 		bad[0] = tcp_only;
 		if (d->serial == NULL)
 			inifile_error(&ps->diag, d->file, d->line, "device '%s': serial is required for modbus-rtu", d->id);
 		if (d->unit < 1 || d->unit > 247)
-			inifile_error(&ps->diag, d->file, d->line, "device '%s': unit %d is out of range [1, 247] for modbus-rtu", d->id, d->unit);
+			inifile_error(&ps->diag, d->file, KL(kl, SEC_DEVICE, "unit"), "device '%s': unit %d is out of range [1, 247] for modbus-rtu", d->id, d->unit);
 		break;
 	case PROTO_MQTT:
 		bad[0] = tcp_only;
 		bad[1] = rtu_only;
 		bad[2] = modbus_only;
 		if (d->topic == NULL || d->topic[0] == '\0')
-			inifile_error(&ps->diag, d->file, d->line, "device '%s': topic is required for mqtt", d->id);
+			inifile_error(&ps->diag, d->file, KL(kl, SEC_DEVICE, "topic"), "device '%s': topic is required for mqtt", d->id);
 		else if (strpbrk(d->topic, "+#") != NULL)
-			inifile_error(&ps->diag, d->file, d->line, "device '%s': topic must not contain wildcards", d->id);
+			inifile_error(&ps->diag, d->file, KL(kl, SEC_DEVICE, "topic"), "device '%s': topic must not contain wildcards", d->id);
 		if (!ps->cf->mqtt.present)
-			inifile_error(&ps->diag, d->file, d->line, "device '%s': protocol mqtt needs an [mqtt] section", d->id);
+			inifile_error(&ps->diag, d->file, KL(kl, SEC_DEVICE, "protocol"), "device '%s': protocol mqtt needs an [mqtt] section", d->id);
+		break;
+	case PROTO_MANUAL:
+		bad[0] = tcp_only;
+		bad[1] = rtu_only;
+		bad[2] = modbus_only;
+		bad[3] = watched_only;
 		break;
 	case PROTO_NONE:
 		break;
 	}
 	if (d->protocol != PROTO_MQTT && GIVEN(seen, SEC_DEVICE, "topic"))
-		inifile_error(&ps->diag, d->file, d->line, "device '%s': topic is only for mqtt devices", d->id);
-	for (int b = 0; b < 3; b++)
+		inifile_error(&ps->diag, d->file, KL(kl, SEC_DEVICE, "topic"), "device '%s': topic is only for mqtt devices", d->id);
+	for (int b = 0; b < 4; b++)
 		for (const char *const *k = bad[b]; k != NULL && *k != NULL; k++)
 			if (GIVEN(seen, SEC_DEVICE, *k))
-				inifile_error(&ps->diag, d->file, d->line, "device '%s': %s does not apply to protocol %s", d->id, *k, config_protocol_name(d->protocol));
+				inifile_error(&ps->diag, d->file, KL(kl, SEC_DEVICE, *k), "device '%s': %s does not apply to protocol %s", d->id, *k, config_protocol_name(d->protocol));
 
 	/* offline_after: failed polls for modbus, a duration of silence for mqtt */
 	if (d->protocol == PROTO_MQTT) {
 		const char *v = d->offline_after_raw ? d->offline_after_raw : CONF_DEFAULT_OFFLINE_SILENCE;
 		if (time_parse_duration(v, &d->offline_ms) != 0 || d->offline_ms < 1000)
-			inifile_error(&ps->diag, d->file, keyline, "device '%s': offline_after: '%s' is not a duration of at least 1s", d->id, v);
-	} else {
+			inifile_error(&ps->diag, d->file, KL(kl, SEC_DEVICE, "offline_after"), "device '%s': offline_after: '%s' is not a duration of at least 1s", d->id, v);
+	} else if (d->protocol != PROTO_MANUAL) {
 		const char *v = d->offline_after_raw ? d->offline_after_raw : CONF_DEFAULT_OFFLINE_POLLS;
 		errno = 0;
 		n = strtol(v, &end, 10);
 		if (*v == '\0' || *end != '\0' || errno != 0 || n < 1 || n > 1000)
-			inifile_error(&ps->diag, d->file, keyline, "device '%s': offline_after: '%s' is not a number of failed polls in [1, 1000]", d->id, v);
+			inifile_error(&ps->diag, d->file, KL(kl, SEC_DEVICE, "offline_after"), "device '%s': offline_after: '%s' is not a number of failed polls in [1, 1000]", d->id, v);
 		else
 			d->offline_polls = (int)n;
 	}
 }
 
+/* After the points: a watched device without any is never read, so it
+ * could never go offline nor open a fault. Every such device is named. */
 static void
-validate_point(struct parse *ps, struct conf_point *p, uint64_t seen)
+validate_device_points(struct parse *ps, const struct conf_device *d)
+{
+	if (d->npoints == 0 && d->protocol != PROTO_MANUAL && d->protocol != PROTO_NONE)
+		inifile_error(&ps->diag, d->file, d->line, "device '%s': no points; add a [point %s.NAME] section, or use protocol = manual for a machine without a sensor", d->id, d->id);
+}
+
+static void
+validate_point(struct parse *ps, struct conf_point *p, uint64_t seen, const struct keylines *kl)
 {
 	char dev[CONF_ID_MAX];
 	struct conf_device *d;
@@ -145,46 +170,50 @@ validate_point(struct parse *ps, struct conf_point *p, uint64_t seen)
 		free(p->label);
 		p->label = strdup(p->name);
 	}
+	if (d->protocol == PROTO_MANUAL) {
+		inifile_error(&ps->diag, p->file, p->line, "point '%s': device '%s' is manual (no sensor) and has no points", p->id, dev);
+		return;
+	}
 	if (d->protocol == PROTO_MQTT) {
 		static const char *const modbus_keys[] = { "read", "type", "order", "bit", NULL };
 		for (const char *const *k = modbus_keys; *k; k++)
 			if (GIVEN(seen, SEC_POINT, *k))
-				inifile_error(&ps->diag, p->file, p->line, "point '%s': %s does not apply to an mqtt device (use json)", p->id, *k);
+				inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, *k), "point '%s': %s does not apply to an mqtt device (use json)", p->id, *k);
 	} else if (d->protocol != PROTO_NONE) {
 		if (GIVEN(seen, SEC_POINT, "json"))
-			inifile_error(&ps->diag, p->file, p->line, "point '%s': json applies only to mqtt devices", p->id);
+			inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "json"), "point '%s': json applies only to mqtt devices", p->id);
 		if (!GIVEN(seen, SEC_POINT, "read")) {
 			inifile_error(&ps->diag, p->file, p->line, "point '%s': read is required (coil|discrete|input|holding N)", p->id);
 		} else if (p->table == TABLE_COIL || p->table == TABLE_DISCRETE) {
 			if (p->type_set && p->type != TYPE_BOOL)
-				inifile_error(&ps->diag, p->file, p->line, "point '%s': a %s is a bit; type must be bool", p->id, config_table_name(p->table));
+				inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "type"), "point '%s': a %s is a bit; type must be bool", p->id, config_table_name(p->table));
 			if (GIVEN(seen, SEC_POINT, "bit"))
-				inifile_error(&ps->diag, p->file, p->line, "point '%s': bit applies only to input and holding registers", p->id);
+				inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "bit"), "point '%s': bit applies only to input and holding registers", p->id);
 			p->type = TYPE_BOOL;
 		} else {
 			if (!p->type_set)
 				p->type = TYPE_UINT16;
 			if (p->type == TYPE_BOOL)
-				inifile_error(&ps->diag, p->file, p->line, "point '%s': type bool needs a coil or discrete input; use bit = N for one bit of a register", p->id);
+				inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "type"), "point '%s': type bool needs a coil or discrete input; use bit = N for one bit of a register", p->id);
 			if (GIVEN(seen, SEC_POINT, "bit") && p->type != TYPE_INT16 && p->type != TYPE_UINT16)
-				inifile_error(&ps->diag, p->file, p->line, "point '%s': bit needs a 16-bit register (int16 or uint16)", p->id);
+				inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "bit"), "point '%s': bit needs a 16-bit register (int16 or uint16)", p->id);
 			if (p->type >= TYPE_INT32 && p->address > 65534)
-				inifile_error(&ps->diag, p->file, p->line, "point '%s': a 32-bit value at %d runs past the last register", p->id, p->address);
+				inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "read"), "point '%s': a 32-bit value at %d runs past the last register", p->id, p->address);
 			if (GIVEN(seen, SEC_POINT, "order") && p->type < TYPE_INT32)
-				inifile_error(&ps->diag, p->file, p->line, "point '%s': order applies only to 32-bit types", p->id);
+				inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "order"), "point '%s': order applies only to 32-bit types", p->id);
 		}
 	}
 	if (p->kind != KIND_STATUS && !GIVEN(seen, SEC_POINT, "when"))
 		inifile_error(&ps->diag, p->file, p->line, "point '%s': kind %s needs a when condition", p->id, config_kind_name(p->kind));
 	if (GIVEN(seen, SEC_POINT, "clear") && !GIVEN(seen, SEC_POINT, "when"))
-		inifile_error(&ps->diag, p->file, p->line, "point '%s': clear without when", p->id);
+		inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "clear"), "point '%s': clear without when", p->id);
 	/* a status point only shows a value: it opens no event, so a condition means nothing */
 	if (p->kind == KIND_STATUS && GIVEN(seen, SEC_POINT, "when"))
-		inifile_error(&ps->diag, p->file, p->line, "point '%s': kind status opens no events, so when has no meaning (use kind = fault or safety)", p->id);
+		inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "when"), "point '%s': kind status opens no events, so when has no meaning (use kind = fault or safety)", p->id);
 	else if (p->when.op != OP_NONE && p->clear.op != OP_NONE) {
 		double at;
 		if (condition_overlap(&p->when, &p->clear, &at))
-			inifile_error(&ps->diag, p->file, p->line, "point '%s': when (value %s %g) and clear (value %s %g) both hold at %g: a steady value would open and clear the event on every poll; they must not overlap", p->id, config_op_name(p->when.op), p->when.value, config_op_name(p->clear.op), p->clear.value, at);
+			inifile_error(&ps->diag, p->file, KL(kl, SEC_POINT, "clear"), "point '%s': when (value %s %g) and clear (value %s %g) both hold at %g: a steady value would open and clear the event on every poll; they must not overlap", p->id, config_op_name(p->when.op), p->when.value, config_op_name(p->clear.op), p->clear.value, at);
 	}
 }
 
@@ -246,12 +275,12 @@ validate_links(struct parse *ps)
 	 * FD_SETSIZE less what the daemon needs for itself it cannot work. */
 	for (size_t i = 0; i < cf->ndevices; i++) {
 		struct conf_device *a = cf->devices[i];
-		int first = a->protocol == PROTO_MODBUS_TCP || a->protocol == PROTO_MODBUS_RTU;
+		int first = config_protocol_is_modbus(a->protocol);
 		for (size_t j = 0; first && j < i; j++) {
 			struct conf_device *b = cf->devices[j];
 			if (b->protocol != a->protocol)
 				continue;
-			if (a->protocol == PROTO_MODBUS_TCP && a->host && b->host &&
+			if (config_protocol_is_tcp(a->protocol) && a->host && b->host &&
 			    strcmp(a->host, b->host) == 0 && a->port == b->port)
 				first = 0;
 			if (a->protocol == PROTO_MODBUS_RTU && a->serial && b->serial &&
@@ -264,8 +293,13 @@ validate_links(struct parse *ps)
 
 	for (size_t i = 0; i < cf->ndevices; i++) {
 		struct conf_device *a = cf->devices[i];
+		const struct keylines *kl = &ps->dev_lines[i];
 		for (size_t j = 0; j < i; j++) {
 			struct conf_device *b = cf->devices[j];
+			if (config_protocol_is_tcp(a->protocol) && config_protocol_is_tcp(b->protocol) &&
+			    a->protocol != b->protocol && a->host && b->host &&
+			    strcmp(a->host, b->host) == 0 && a->port == b->port)
+				inifile_error(&ps->diag, a->file, KL(kl, SEC_DEVICE, "protocol"), "device '%s': %s:%d is already polled as %s by device '%s'; one endpoint speaks one framing", a->id, a->host, a->port, config_protocol_name(b->protocol), b->id);
 			if (a->protocol != b->protocol)
 				continue;
 			if (a->protocol == PROTO_MODBUS_RTU && a->serial && b->serial &&
@@ -274,13 +308,13 @@ validate_links(struct parse *ps)
 				    a->data_bits != b->data_bits || a->stop_bits != b->stop_bits)
 					inifile_error(&ps->diag, a->file, a->line, "device '%s': serial settings differ from device '%s' on the same port %s", a->id, b->id, a->serial);
 				if (a->unit == b->unit)
-					inifile_error(&ps->diag, a->file, a->line, "device '%s': unit %d is already used by device '%s' on %s", a->id, a->unit, b->id, a->serial);
+					inifile_error(&ps->diag, a->file, KL(kl, SEC_DEVICE, "unit"), "device '%s': unit %d is already used by device '%s' on %s", a->id, a->unit, b->id, a->serial);
 			}
-			if (a->protocol == PROTO_MODBUS_TCP && a->host && b->host &&
+			if (config_protocol_is_tcp(a->protocol) && a->host && b->host &&
 			    strcmp(a->host, b->host) == 0 && a->port == b->port && a->unit == b->unit)
-				inifile_error(&ps->diag, a->file, a->line, "device '%s': unit %d at %s:%d is already device '%s'", a->id, a->unit, a->host, a->port, b->id);
+				inifile_error(&ps->diag, a->file, KL(kl, SEC_DEVICE, "unit"), "device '%s': unit %d at %s:%d is already device '%s'", a->id, a->unit, a->host, a->port, b->id);
 			if (a->protocol == PROTO_MQTT && a->topic && b->topic && strcmp(a->topic, b->topic) == 0)
-				inifile_error(&ps->diag, a->file, a->line, "device '%s': topic '%s' is already used by device '%s'", a->id, a->topic, b->id);
+				inifile_error(&ps->diag, a->file, KL(kl, SEC_DEVICE, "topic"), "device '%s': topic '%s' is already used by device '%s'", a->id, a->topic, b->id);
 		}
 	}
 }
@@ -309,9 +343,9 @@ config_load(const char *path, config_report_fn rep, void *arg, int *nerrors)
 			cf->site.name = strdup(cf->site.id);
 		if (cf->mqtt.present) {
 			if (cf->mqtt.url == NULL)
-				inifile_error(&ps.diag, path, 0, "[mqtt] url is required");
+				inifile_error(&ps.diag, path, ps.mqtt_lines.hdr, "[mqtt] url is required");
 			else if (strncmp(cf->mqtt.url, "mqtt://", 7) != 0 && strncmp(cf->mqtt.url, "mqtts://", 8) != 0)
-				inifile_error(&ps.diag, path, 0, "[mqtt] url '%s' must start with mqtt:// or mqtts://", cf->mqtt.url);
+				inifile_error(&ps.diag, path, KL(&ps.mqtt_lines, SEC_MQTT, "url"), "[mqtt] url '%s' must start with mqtt:// or mqtts://", cf->mqtt.url);
 			if (cf->mqtt.client_id == NULL && cf->site.id != NULL &&
 			    asprintf(&cf->mqtt.client_id, "tbmond-%s", cf->site.id) < 0)
 				cf->mqtt.client_id = NULL;
@@ -341,17 +375,23 @@ config_load(const char *path, config_report_fn rep, void *arg, int *nerrors)
 			}
 		}
 		for (size_t i = 0; i < cf->ndevices; i++)
-			validate_device(&ps, cf->devices[i], ps.dev_seen[i], ps.dev_keyline[i]);
+			validate_device(&ps, cf->devices[i], ps.dev_seen[i], &ps.dev_lines[i]);
 		for (size_t i = 0; i < cf->npoints; i++)
-			validate_point(&ps, cf->points[i], ps.pt_seen[i]);
+			validate_point(&ps, cf->points[i], ps.pt_seen[i], &ps.pt_lines[i]);
 		validate_links(&ps);
+		/* said once the rest is right: a device whose sections are in
+		 * error may well have lost its points to them */
+		if (ps.diag.nerrors == 0)
+			for (size_t i = 0; i < cf->ndevices; i++)
+				validate_device_points(&ps, cf->devices[i]);
 		for (size_t i = 0; i < cf->nnotifies; i++)
 			validate_notify(&ps, cf->notifies[i], ps.nt_seen[i]);
 	}
 	free(ps.dir);
 	free(ps.dev_seen);
 	free(ps.pt_seen);
-	free(ps.dev_keyline);
+	free(ps.dev_lines);
+	free(ps.pt_lines);
 	free(ps.nt_seen);
 	if (nerrors != NULL)
 		*nerrors = ps.diag.nerrors;

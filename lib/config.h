@@ -23,7 +23,11 @@
 #define CONF_DEFAULT_LAB "未分配实训室"        /* a device without lab = */
 #define CONF_LABEL_COMM "通信中断"             /* the label of a communication fault */
 
-enum protocol { PROTO_NONE = 0, PROTO_MODBUS_TCP, PROTO_MODBUS_RTU, PROTO_MQTT };
+/* modbus-rtu-tcp: RTU frames (with their CRC) over a TCP connection, as serial
+ * servers and DTUs in transparent mode pass them. manual: a machine without
+ * a sensor; people report its faults (tbmctl report, tbm-web). */
+enum protocol { PROTO_NONE = 0, PROTO_MODBUS_TCP, PROTO_MODBUS_RTU, PROTO_MQTT, PROTO_MODBUS_RTU_TCP,
+	PROTO_MANUAL };
 enum reg_table { TABLE_NONE = 0, TABLE_COIL, TABLE_DISCRETE, TABLE_INPUT, TABLE_HOLDING };
 enum value_type { TYPE_BOOL = 0, TYPE_INT16, TYPE_UINT16, TYPE_INT32, TYPE_UINT32, TYPE_FLOAT32 };
 enum word_order { ORDER_ABCD = 0, ORDER_BADC, ORDER_CDAB, ORDER_DCBA };
@@ -81,6 +85,10 @@ struct conf_device {
 	int unit;
 	int64_t interval_ms;
 	int64_t timeout_ms;
+	int64_t pause_ms;          /* modbus: the least gap between a reply and the next request on the link */
+	int64_t connect_delay_ms;  /* TCP: the wait before the first request on a new connection */
+	int64_t reconnect_delay_ms;   /* TCP: the wait before connecting again after a broken connection */
+	int keep_open;             /* TCP: 0: the connection closes after each round */
 	char *offline_after_raw;   /* interpreted per protocol: */
 	int offline_polls;         /*   modbus: failed polls */
 	int64_t offline_ms;        /*   mqtt: silence */
@@ -186,6 +194,9 @@ struct conf_notify *config_notify(const struct config *cf, const char *id);
 
 /* Names for printing and the store. */
 const char *config_protocol_name(enum protocol p);
+/* Modbus over a TCP connection (MBAP or RTU framing); polled by a link. */
+int config_protocol_is_tcp(enum protocol p);
+int config_protocol_is_modbus(enum protocol p);
 const char *config_kind_name(enum point_kind k);
 const char *config_table_name(enum reg_table t);
 const char *config_op_name(enum cond_op op);

@@ -64,6 +64,15 @@ void config_enum_list(const struct enum_name *names, char *buf, size_t len);
 uint64_t config_keys_bit(enum section sec, const char *name);
 #define GIVEN(mask, sec, name) (((mask) & config_keys_bit(sec, name)) != 0)
 
+/* Where each key of one section was given (its line; 0: not given), and
+ * the section's header line, so that an error about a key names its line. */
+struct keylines {
+	int hdr;
+	int at[64];              /* by the key's bit in the "seen" mask */
+};
+/* The line of `key` in kl, or the header's when it was not given. */
+int config_keyline(const struct keylines *kl, enum section sec, const char *key);
+
 /* Parser state across files. */
 struct parse {
 	struct config *cf;
@@ -76,11 +85,13 @@ struct parse {
 	enum section sec;
 	void *obj;               /* the conf_* struct of the current section */
 	uint64_t *seen;          /* keys given in the current section (key_bit) */
+	struct keylines *lines;  /* and where (NULL: not kept) */
 	uint64_t seen_site, seen_daemon, seen_mqtt, seen_web, seen_bad;
 	struct inifile_diag diag;  /* FILE:LINE errors, counted */
 	/* per-object seen masks, parallel to cf->devices / cf->points */
 	uint64_t *dev_seen, *pt_seen;
-	int *dev_keyline;        /* line of the offline_after key (validated later) */
+	struct keylines *dev_lines, *pt_lines;
+	struct keylines mqtt_lines;
 	uint64_t *nt_seen;       /* per [notify NAME], parallel to cf->notifies */
 };
 

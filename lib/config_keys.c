@@ -9,7 +9,8 @@
 #include <string.h>
 
 static const struct enum_name protocols[] = { { "modbus-tcp", PROTO_MODBUS_TCP },
-	{ "modbus-rtu", PROTO_MODBUS_RTU }, { "mqtt", PROTO_MQTT }, { NULL, 0 } };
+	{ "modbus-rtu", PROTO_MODBUS_RTU }, { "modbus-rtu-tcp", PROTO_MODBUS_RTU_TCP },
+	{ "mqtt", PROTO_MQTT }, { "manual", PROTO_MANUAL }, { NULL, 0 } };
 static const struct enum_name types[] = { { "bool", TYPE_BOOL }, { "int16", TYPE_INT16 },
 	{ "uint16", TYPE_UINT16 }, { "int32", TYPE_INT32 }, { "uint32", TYPE_UINT32 },
 	{ "float32", TYPE_FLOAT32 }, { NULL, 0 } };
@@ -71,6 +72,10 @@ const struct key config_keys[] = {
 	{ SEC_DEVICE, "unit", K_INT, V(unit), 0, 255, "1", NULL, ISZ(struct conf_device, unit) },
 	{ SEC_DEVICE, "interval", K_DURATION, V(interval_ms), 10, 86400000, "1s", NULL, 0 },
 	{ SEC_DEVICE, "timeout", K_DURATION, V(timeout_ms), 10, 60000, "500ms", NULL, 0 },
+	{ SEC_DEVICE, "pause", K_DURATION, V(pause_ms), 0, 10000, "0", NULL, 0 },
+	{ SEC_DEVICE, "connect_delay", K_DURATION, V(connect_delay_ms), 0, 60000, "0", NULL, 0 },
+	{ SEC_DEVICE, "reconnect_delay", K_DURATION, V(reconnect_delay_ms), 0, 600000, "1s", NULL, 0 },
+	{ SEC_DEVICE, "keep_open", K_BOOL, V(keep_open), 0, 1, "yes", bools, ISZ(struct conf_device, keep_open) },
 	{ SEC_DEVICE, "offline_after", K_RAW, V(offline_after_raw), 0, 0, NULL, NULL, 0 },
 	{ SEC_DEVICE, "serial", K_PATH, V(serial), 0, 0, NULL, NULL, 0 },
 	{ SEC_DEVICE, "baud", K_INT, V(baud), 50, 4000000, "9600", NULL, ISZ(struct conf_device, baud) },
@@ -136,6 +141,18 @@ const char *
 config_protocol_name(enum protocol p)
 {
 	return enum_name_of(protocols, p);
+}
+
+int
+config_protocol_is_tcp(enum protocol p)
+{
+	return p == PROTO_MODBUS_TCP || p == PROTO_MODBUS_RTU_TCP;
+}
+
+int
+config_protocol_is_modbus(enum protocol p)
+{
+	return config_protocol_is_tcp(p) || p == PROTO_MODBUS_RTU;
 }
 
 const char *

@@ -67,14 +67,15 @@ device_new(struct parse *ps, const char *id)
 	struct config *cf = ps->cf;
 	struct conf_device *d;
 
-	if (grow(&ps->dev_keyline, cf->ndevices, sizeof(*ps->dev_keyline)) != 0) {
+	if (grow(&ps->dev_lines, cf->ndevices, sizeof(*ps->dev_lines)) != 0) {
 		inifile_error(&ps->diag, ps->file, ps->line, "out of memory");
 		return NULL;
 	}
 	if ((d = object_new(ps, SEC_DEVICE, &cf->devices, &cf->ndevices, &ps->dev_seen, sizeof(*d))) == NULL)
 		return NULL;
 	object_name(ps, d->id, sizeof(d->id), &d->file, &d->line, id);
-	ps->dev_keyline[cf->ndevices - 1] = ps->line;
+	memset(&ps->dev_lines[cf->ndevices - 1], 0, sizeof(*ps->dev_lines));
+	ps->dev_lines[cf->ndevices - 1].hdr = ps->line;
 	return d;
 }
 
@@ -84,11 +85,17 @@ point_new(struct parse *ps, const char *id)
 	struct config *cf = ps->cf;
 	struct conf_point *p;
 
+	if (grow(&ps->pt_lines, cf->npoints, sizeof(*ps->pt_lines)) != 0) {
+		inifile_error(&ps->diag, ps->file, ps->line, "out of memory");
+		return NULL;
+	}
 	if ((p = object_new(ps, SEC_POINT, &cf->points, &cf->npoints, &ps->pt_seen, sizeof(*p))) == NULL)
 		return NULL;
 	object_name(ps, p->id, sizeof(p->id), &p->file, &p->line, id);
 	snprintf(p->name, sizeof(p->name), "%s", strchr(id, '.') + 1);
 	p->bit = -1;
+	memset(&ps->pt_lines[cf->npoints - 1], 0, sizeof(*ps->pt_lines));
+	ps->pt_lines[cf->npoints - 1].hdr = ps->line;
 	return p;
 }
 
@@ -107,11 +114,22 @@ notify_new(struct parse *ps, const char *id)
 /* The section the following keys belong to (SEC_BAD: ignore them, its
  * error was reported once). */
 static void
-section_enter(struct parse *ps, enum section sec, void *obj, uint64_t *seen)
+section_enter(struct parse *ps, enum section sec, void *obj, uint64_t *seen,
+    struct keylines *lines)
 {
 	ps->sec = sec;
 	ps->obj = obj;
 	ps->seen = seen != NULL ? seen : &ps->seen_bad;
+	ps->lines = lines;
+}
+
+int
+config_keyline(const struct keylines *kl, enum section sec, const char *key)
+{
+	uint64_t bit = config_keys_bit(sec, key);
+	int at = bit ? kl->at[__builtin_ctzll(bit)] : 0;
+
+	return at > 0 ? at : kl->hdr;
 }
 
 /* "[device ID]": a new device, or NULL after reporting why not. */
@@ -181,7 +199,7 @@ begin_section(struct parse *ps, const char *name)
 	int n = 0;
 	void *obj;
 
-	section_enter(ps, SEC_BAD, NULL, NULL);
+	section_enter(ps, SEC_BAD, NULL, NULL, NULL);
 	rest[0] = '\0';
 	if (sscanf(name, "%15s%n", word, &n) != 1) {
 		inifile_error(&ps->diag, ps->file, ps->line, "empty section name");
@@ -199,31 +217,35 @@ begin_section(struct parse *ps, const char *name)
 		else if (ps->dropin)
 			inifile_error(&ps->diag, ps->file, ps->line, "section [%s] belongs in the main configuration file, not in the devices directory", word);
 		else if (fixed[i].sec == SEC_SITE)
-			section_enter(ps, SEC_SITE, &ps->cf->site, &ps->seen_site);
+			section_enter(ps, SEC_SITE, &ps->cf->site, &ps->seen_site, NULL);
 		else if (fixed[i].sec == SEC_DAEMON)
-			section_enter(ps, SEC_DAEMON, &ps->cf->daemon, &ps->seen_daemon);
+			section_enter(ps, SEC_DAEMON, &ps->cf->daemon, &ps->seen_daemon, NULL);
 		else if (fixed[i].sec == SEC_WEB) {
-			section_enter(ps, SEC_WEB, &ps->cf->web, &ps->seen_web);
+			section_enter(ps, SEC_WEB, &ps->cf->web, &ps->seen_web, NULL);
 			ps->cf->web.present = 1;
 		} else {
-			section_enter(ps, SEC_MQTT, &ps->cf->mqtt, &ps->seen_mqtt);
+			section_enter(ps, SEC_MQTT, &ps->cf->mqtt, &ps->seen_mqtt, &ps->mqtt_lines);
+			if (!ps->cf->mqtt.present)
+				ps->mqtt_lines.hdr = ps->line;
 			ps->cf->mqtt.present = 1;
 		}
 		return;
 	}
 	if (strcmp(word, "device") == 0) {
 		if ((obj = section_device(ps, rest)) != NULL)
-			section_enter(ps, SEC_DEVICE, obj, &ps->dev_seen[ps->cf->ndevices - 1]);
+			section_enter(ps, SEC_DEVICE, obj, &ps->dev_seen[ps->cf->ndevices - 1],
+			    &ps->dev_lines[ps->cf->ndevices - 1]);
 		return;
 	}
 	if (strcmp(word, "point") == 0) {
 		if ((obj = section_point(ps, rest)) != NULL)
-			section_enter(ps, SEC_POINT, obj, &ps->pt_seen[ps->cf->npoints - 1]);
+			section_enter(ps, SEC_POINT, obj, &ps->pt_seen[ps->cf->npoints - 1],
+			    &ps->pt_lines[ps->cf->npoints - 1]);
 		return;
 	}
 	if (strcmp(word, "notify") == 0) {
 		if ((obj = section_notify(ps, rest)) != NULL)
-			section_enter(ps, SEC_NOTIFY, obj, &ps->nt_seen[ps->cf->nnotifies - 1]);
+			section_enter(ps, SEC_NOTIFY, obj, &ps->nt_seen[ps->cf->nnotifies - 1], NULL);
 		return;
 	}
 	inifile_error(&ps->diag, ps->file, ps->line, "unknown section [%s]", name);
@@ -275,7 +297,7 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 	(void)section;   /* sections are recognised by the reader, with their line */
 	if (ps->sec == SEC_NONE) {
 		inifile_error(&ps->diag, ps->file, ps->line, "key '%s' outside of any section", name);
-		section_enter(ps, SEC_BAD, NULL, NULL);
+		section_enter(ps, SEC_BAD, NULL, NULL, NULL);
 		return 1;
 	}
 	if (ps->sec == SEC_BAD || ps->obj == NULL)
@@ -307,8 +329,8 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 		return 1;
 	}
 	*ps->seen |= bit;
-	if (ps->sec == SEC_DEVICE && strcmp(name, "offline_after") == 0)
-		ps->dev_keyline[ps->cf->ndevices - 1] = ps->line;
+	if (ps->lines != NULL)
+		ps->lines->at[__builtin_ctzll(bit)] = ps->line;
 	if (ps->sec == SEC_NOTIFY)
 		notify_key_line(ps->obj, name, ps->line);
 	if (config_value_apply(ps, &config_keys[ki], ps->obj, v, ps->line) == 0 && ps->sec == SEC_POINT &&
@@ -355,7 +377,7 @@ reader(char *buf, int size, void *arg)
 		e = strchr(s, ']');
 		if (e == NULL) {
 			inifile_error(&ps->diag, ps->file, ps->line, "section header without ']'");
-			section_enter(ps, SEC_BAD, NULL, NULL);
+			section_enter(ps, SEC_BAD, NULL, NULL, NULL);
 			buf[0] = '\0';
 			return buf;
 		}

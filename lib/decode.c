@@ -5,6 +5,9 @@
  */
 #include "decode.h"
 
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +35,25 @@ join32(const struct conf_point *p, const uint16_t *r)
 	return 0;
 }
 
+/* A float32's value as the device meant it: the shortest decimal that reads
+ * back as the same float (123.456, not 123.45600128173828). */
+static double
+float_shortest(double v)
+{
+	char buf[32];
+	float f;
+
+	if (!isfinite(v) || fabs(v) > FLT_MAX)
+		return v;
+	f = (float)v;
+	for (int prec = 6; prec <= 9; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, (double)f);
+		if (strtof(buf, NULL) == f)
+			return strtod(buf, NULL);
+	}
+	return (double)f;
+}
+
 double
 decode_registers(const struct conf_point *p, const uint16_t *regs)
 {
@@ -50,8 +72,8 @@ decode_registers(const struct conf_point *p, const uint16_t *regs)
 	case TYPE_FLOAT32:
 		u = join32(p, regs);
 		memcpy(&f, &u, sizeof(f));
-		raw = f;
-		break;
+		/* a float32 carries about 7 digits, and so does what it scales to */
+		return float_shortest((double)f * p->scale + p->offset);
 	}
 	return raw * p->scale + p->offset;
 }

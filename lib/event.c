@@ -18,6 +18,13 @@ static const char *const class_names[SC_COUNT] = {
 	[SC_NONE] = SC_NONE_NAME,
 };
 
+static const char *const class_labels[SC_COUNT] = {
+	[SC_ACCIDENT] = "事故",
+	[SC_NEAR_MISS] = "未遂",
+	[SC_DRILL] = "演练",
+	[SC_NONE] = "非事件",
+};
+
 /* The index of s in a table of n names, -1 if it is none of them. */
 static int
 name_index(const char *const *names, int n, const char *s)
@@ -52,4 +59,21 @@ int
 safety_class_parse(const char *s)
 {
 	return name_index(class_names, SC_COUNT, s);
+}
+
+const char *
+safety_class_label(enum safety_class c)
+{
+	return c >= 0 && c < SC_COUNT ? class_labels[c] : NULL;
+}
+
+int
+safety_class_parse_word(const char *s)
+{
+	int c = name_index(class_names, SC_COUNT, s);
+
+	if (c < 0 && (c = name_index(class_labels, SC_COUNT, s)) < 0 && s != NULL &&
+	    strcmp(s, "安全事故") == 0)
+		c = SC_ACCIDENT;
+	return c;
 }

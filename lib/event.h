@@ -31,6 +31,12 @@ enum safety_class { SC_UNCLASSIFIED = -1, SC_ACCIDENT = 0, SC_NEAR_MISS, SC_DRIL
 	SC_COUNT };
 const char *safety_class_name(enum safety_class c);   /* NULL if unclassified or out of range */
 int safety_class_parse(const char *s);               /* -1 (SC_UNCLASSIFIED) if unknown */
+/* The words people use for them: 事故, 未遂, 演练, 非事件 (the form's 安全事故 is
+ * an accident). */
+const char *safety_class_label(enum safety_class c);  /* NULL like safety_class_name */
+/* safety_class_parse_word: a stored name or a label; -1 if neither. What
+ * is stored is always safety_class_name() of the result. */
+int safety_class_parse_word(const char *s);
 
 /* The point name of the communication fault of a device. */
 #define EVENT_POINT_COMM "comm"

@@ -19,12 +19,8 @@
 #define HOUR_MS 3600000.0
 #define ALIVE_GRACE_MS 120000   /* a run that beat this recently is still running */
 
-struct iv {
-	int64_t a, b;
-};
-
 struct ivs {
-	struct iv *v;
+	struct ind_span *v;
 	size_t n, cap;
 };
 
@@ -35,35 +31,34 @@ iv_add(struct ivs *s, int64_t a, int64_t b)
 		return 0;
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 16;
-		struct iv *nv = realloc(s->v, ncap * sizeof(*nv));
+		struct ind_span *nv = realloc(s->v, ncap * sizeof(*nv));
 		if (nv == NULL)
 			return -1;
 		s->v = nv;
 		s->cap = ncap;
 	}
-	s->v[s->n++] = (struct iv){ a, b };
+	s->v[s->n++] = (struct ind_span){ a, b };
 	return 0;
 }
 
 static int
 iv_cmp(const void *x, const void *y)
 {
-	const struct iv *a = x, *b = y;
+	const struct ind_span *a = x, *b = y;
 	return a->a < b->a ? -1 : a->a > b->a;
 }
 
-/* Length of the union of the intervals, clipped to [from, to). */
-static int64_t
-iv_measure(struct ivs *s, int64_t from, int64_t to)
+int64_t
+ind_spans_measure(struct ind_span *v, size_t n, int64_t from, int64_t to)
 {
 	int64_t total = 0, ca = 0, cb = 0;
 	int have = 0;
 
-	if (s->n > 1)
-		qsort(s->v, s->n, sizeof(*s->v), iv_cmp);
-	for (size_t i = 0; i < s->n; i++) {
-		int64_t a = s->v[i].a < from ? from : s->v[i].a;
-		int64_t b = s->v[i].b > to ? to : s->v[i].b;
+	if (n > 1)
+		qsort(v, n, sizeof(*v), iv_cmp);
+	for (size_t i = 0; i < n; i++) {
+		int64_t a = v[i].a < from ? from : v[i].a;
+		int64_t b = v[i].b > to ? to : v[i].b;
 		if (b <= a)
 			continue;
 		if (have && a <= cb) {
@@ -80,6 +75,27 @@ iv_measure(struct ivs *s, int64_t from, int64_t to)
 	if (have)
 		total += cb - ca;
 	return total;
+}
+
+/* Length of the union of the intervals, clipped to [from, to). */
+static int64_t
+iv_measure(struct ivs *s, int64_t from, int64_t to)
+{
+	return ind_spans_measure(s->v, s->n, from, to);
+}
+
+int
+ind_fault_down(const struct period_fault *x, int64_t end, struct ind_span *out)
+{
+	int64_t b;
+
+	if (x->kind != FK_FAULT || x->dismissed_at != STORE_NOTIME)
+		return 0;
+	/* down while the equipment says so; a manual fault until its repair */
+	b = x->manual ? x->repaired_at : x->cleared_at;
+	out->a = x->opened_at;
+	out->b = b != STORE_NOTIME ? b : end;
+	return out->b > out->a;
 }
 
 /* Appends every interval of b to a. */
@@ -366,7 +382,7 @@ indicators_compute_src(const struct source *st, int64_t from, int64_t to, int64_
 			goto dev_oom;
 		for (size_t j = lo; j < hi; j++) {
 			const struct period_fault *x = &f[j];
-			int64_t b;
+			struct ind_span sp;
 			touched = 1;
 			if (x->kind == FK_COMM && !x->manual && iv_add(&unobs, x->opened_at,
 			    x->cleared_at != STORE_NOTIME ? x->cleared_at : end) != 0)
@@ -378,9 +394,7 @@ indicators_compute_src(const struct source *st, int64_t from, int64_t to, int64_
 				if (x->repaired_at != STORE_NOTIME && x->repaired_at < cutoff)
 					d->repaired++;
 			}
-			/* down while the equipment says so; a manual fault until its repair */
-			b = x->manual ? x->repaired_at : x->cleared_at;
-			if (iv_add(&down, x->opened_at, b != STORE_NOTIME ? b : end) != 0)
+			if (ind_fault_down(x, end, &sp) && iv_add(&down, sp.a, sp.b) != 0)
 				goto dev_oom;
 		}
 		if (!touched) {

@@ -115,4 +115,16 @@ void indicators_free(struct indicators *ind);
 struct cJSON;
 void indicators_json_add(struct cJSON *o, const struct indicators *in);
 
+/* What the figures count as down time, for others who rank by it (top.c). */
+struct ind_span {
+	int64_t a, b;              /* [a, b) */
+};
+/* ind_fault_down: the stretch a fault counts as down time: a kind fault
+ * that is not dismissed, from its opening to its clearing (a manual one to
+ * its repair), `end` while it lasts. 1 with *out set, 0 when it does not count. */
+int ind_fault_down(const struct period_fault *x, int64_t end, struct ind_span *out);
+/* ind_spans_measure: the length of the union of n spans clipped to
+ * [from, to); sorts v. */
+int64_t ind_spans_measure(struct ind_span *v, size_t n, int64_t from, int64_t to);
+
 #endif

@@ -5,6 +5,8 @@
  */
 #include "jsonout.h"
 
+#include <string.h>
+
 #include "indicators.h"
 #include "tbmtime.h"
 
@@ -76,6 +78,28 @@ json_fault(const struct fault *f)
 	return o;
 }
 
+/* The record stores its times as epoch milliseconds under keys ending in
+ * "_at"; people's JSON has every time in ISO 8601 with the offset. (What
+ * the hash covers is the stored text, untouched: tbmctl verify reads that.) */
+static void
+iso_times(cJSON *o)
+{
+	cJSON *it;
+
+	cJSON_ArrayForEach(it, o) {
+		size_t n = it->string ? strlen(it->string) : 0;
+		if (cJSON_IsObject(it))
+			iso_times(it);
+		else if (cJSON_IsNumber(it) && n > 3 && strcmp(it->string + n - 3, "_at") == 0) {
+			cJSON *t = json_time((int64_t)it->valuedouble);
+			/* the replacement takes the key (ReplaceItemViaPointer would not) */
+			if (t == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(o, it->string, t))
+				break;
+			it = t;
+		}
+	}
+}
+
 cJSON *
 json_audit(const struct audit_rec *r)
 {
@@ -87,6 +111,8 @@ json_audit(const struct audit_rec *r)
 	detail = r->detail ? cJSON_Parse(r->detail) : NULL;
 	if (detail == NULL)
 		detail = json_string_or_null(r->detail);
+	else
+		iso_times(detail);
 	bad |= add(o, "seq", cJSON_CreateNumber((double)r->seq));
 	bad |= add(o, "at", json_time(r->at));
 	bad |= add(o, "action", json_string_or_null(r->action));
@@ -119,6 +145,12 @@ json_fault_show(const struct fault *f, const struct audit_rec *a, size_t na)
 oom:
 	cJSON_Delete(o);
 	return NULL;
+}
+
+int
+device_row_manual(const struct device_row *r)
+{
+	return r->protocol != NULL && strcmp(r->protocol, "manual") == 0;
 }
 
 cJSON *
@@ -158,7 +190,8 @@ json_status(const char *id, const char *name, const char *zone, const struct run
 		    !cJSON_AddItemToObject(o, "protocol", json_string_or_null(r->protocol)) ||
 		    cJSON_AddBoolToObject(o, "assessment", r->assessment) == NULL ||
 		    cJSON_AddBoolToObject(o, "in_config", r->in_config) == NULL ||
-		    cJSON_AddBoolToObject(o, "online", !r->comm_open) == NULL ||
+		    !cJSON_AddItemToObject(o, "online", device_row_manual(r) ? cJSON_CreateNull() :
+			cJSON_CreateBool(!r->comm_open)) ||
 		    !cJSON_AddItemToObject(o, "offline_since",
 			r->comm_open ? json_time(r->comm_since) : cJSON_CreateNull()) ||
 		    cJSON_AddNumberToObject(o, "open_faults", r->open_faults) == NULL)

@@ -288,3 +288,46 @@ time_parse(const char *s, int64_t *ms)
 	}
 	return -1;
 }
+
+int
+time_parse_near(const char *s, int64_t now, int64_t *ms)
+{
+	int y, mo, d, h, mi;
+
+	time_local_fields(now, &y, &mo, &d);
+	if (strcmp(s, "today") == 0 || strcmp(s, "今天") == 0) {
+		*ms = time_local_mktime(y, mo, d, 0, 0, 0);
+		return 0;
+	}
+	if (strcmp(s, "yesterday") == 0 || strcmp(s, "昨天") == 0) {
+		/* mktime normalises day 0 to the last of the month before */
+		*ms = time_local_mktime(y, mo, d - 1, 0, 0, 0);
+		return 0;
+	}
+	if (shape(s, "dd:dd") && s[5] == '\0') {
+		h = (s[0] - '0') * 10 + (s[1] - '0');
+		mi = (s[3] - '0') * 10 + (s[4] - '0');
+		if (h > 23 || mi > 59)
+			return -1;
+		*ms = time_local_mktime(y, mo, d, h, mi, 0);
+		return 0;
+	}
+	return time_parse(s, ms);
+}
+
+int
+time_parse_month(const char *s, int64_t *from, int64_t *to)
+{
+	int y = 0, mo = 0;
+
+	if (!shape(s, "dddd-dd") || s[7] != '\0')
+		return -1;
+	for (int i = 0; i < 4; i++)
+		y = y * 10 + (s[i] - '0');
+	mo = (s[5] - '0') * 10 + (s[6] - '0');
+	if (!valid_date(y, mo, 1))
+		return -1;
+	*from = time_local_mktime(y, mo, 1, 0, 0, 0);
+	*to = mo == 12 ? time_local_mktime(y + 1, 1, 1, 0, 0, 0) : time_local_mktime(y, mo + 1, 1, 0, 0, 0);
+	return 0;
+}

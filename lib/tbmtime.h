@@ -30,6 +30,13 @@ void time_format_local(int64_t ms, char *buf, size_t len);
 /* Parses "2023-12-31", "2023-12-31 23:30[:05]", or ISO 8601 "2023-12-31T23:30:05[.123][Z|+08:00]";
  * times without an offset are in the site's zone. 0 ok, -1 malformed. */
 int time_parse(const char *s, int64_t *ms);
+/* time_parse_near: what time_parse takes, and what people type relative to
+ * `now`: "today" and "yesterday" (their local midnight), "14:20" (today,
+ * local). 0 ok, -1 malformed. */
+int time_parse_near(const char *s, int64_t now, int64_t *ms);
+/* time_parse_month: "2023-11" -> [its first local midnight, the next
+ * month's). 0 ok, -1 malformed. */
+int time_parse_month(const char *s, int64_t *from, int64_t *to);
 /* Start of a local calendar day/month/year as ms; month 1-12. */
 int64_t time_local_mktime(int year, int month, int day, int hour, int min, int sec);
 /* Local calendar fields of a timestamp. */

@@ -82,7 +82,10 @@ static const char conf_old[] =
     "name = 旧钻床\n"
     "lab = 数控加工实训室\n"
     "protocol = modbus-tcp\n"
-    "host = 127.0.0.9\n";
+    "host = 127.0.0.9\n"
+    "[point old-01.alarm]\n"
+    "read = holding 1\n"
+    "when = value != 0\n";
 
 /* ---- helpers ---- */
 
@@ -476,7 +479,21 @@ faults_filters(void **state)
 	expect_ids("1,2,3,4,5,6", "--all", NULL);
 	expect_ids("2,5", "--device", "cnc-01", NULL);
 	expect_ids("1,3", "--all", "--device", "weld-03", NULL);
-	expect_ids("", "--device", "no-such-device", NULL);
+	/* a device or lab that is not there is an error, never "no faults" */
+	{
+		struct result r = run("-d", db, "faults", "--device", "no-such-device", (const char *)NULL);
+		assert_int_equal(r.status, 1);
+		assert_string_equal(r.err, "tbmctl: no device 'no-such-device' (tbmctl status lists them)\n");
+		result_free(&r);
+		r = run("-d", db, "faults", "--lab", "无此实训室", (const char *)NULL);
+		assert_int_equal(r.status, 1);
+		assert_string_equal(r.err, "tbmctl: no lab '无此实训室' (tbmctl status lists them)\n");
+		result_free(&r);
+	}
+	expect_ids("1,3", "--all", "--lab", "焊接实训室", NULL);
+	expect_ids("2,5", "--lab", "数控加工实训室", NULL);
+	expect_ids("1,3", "--month", "2024-03", "--lab", "焊接实训室", "--all", NULL);
+	expect_ids("", "--all", "--month", "2024-02", NULL);
 	/* opened in [from, to) */
 	expect_ids("3,4", "--from", "2024-03-02", "--to", "2024-03-04", NULL);
 	expect_ids("2,3,4,5,6", "--all", "--from", "2024-03-01 08:00", NULL);
@@ -541,19 +558,37 @@ title_col(const char *header, const char *title)
 	return w;
 }
 
+/* The device names of conf_text, as the lists show them. */
+static const char *
+device_name(const char *id)
+{
+	static const char *const names[][2] = { { "cnc-01", "数控车床 CK6140 #1" },
+		{ "weld-03", "焊接工位 3" }, { "plc-a", "PLC 实训台 A" }, { "old-01", "旧钻床" } };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i][0], id) == 0)
+			return names[i][1];
+	return id;
+}
+
+/* The list in English (LANG=C), on a wide terminal: every column where its
+ * title says, long text cut to the column's limit. */
 static void
 faults_human_aligned(void **state)
 {
-	static const char *const left[] = { "打开时间", "设备", "实训室", "点", "类型", "标签", "状态" };
-	static const char *const lkeys[] = { NULL, "device", "lab", "point", "kind", "label", "status" };
-	struct result r = run("-d", db, "faults", "--all", (const char *)NULL);
-	struct result j = run("-d", db, "faults", "--all", "--json", (const char *)NULL);
+	static const char *const left[] = { "opened", "device", "name", "lab", "kind", "label", "status" };
+	static const char *const lkeys[] = { NULL, "device", "device", "lab", "kind", "label", "status" };
+	static const size_t limit[] = { 0, 20, 20, 20, 0, 32, 0 };
+	struct result r, j = run("-d", db, "faults", "--all", "--json", (const char *)NULL);
 	size_t lcol[7], id_end, code_end;
 	char *lines[16], *save = NULL, *p;
 	cJSON *arr;
 	int n = 0;
 
 	(void)state;
+	setenv("COLUMNS", "300", 1);
+	r = run("-d", db, "faults", "--all", (const char *)NULL);
+	unsetenv("COLUMNS");
 	assert_int_equal(r.status, 0);
 	assert_int_equal(j.status, 0);
 	arr = cJSON_Parse(j.out);
@@ -567,7 +602,7 @@ faults_human_aligned(void **state)
 	for (int c = 0; c < 7; c++)
 		lcol[c] = title_col(lines[0], left[c]);
 	id_end = title_col(lines[0], "ID") + 2;
-	code_end = title_col(lines[0], "代码") + 4;
+	code_end = title_col(lines[0], "code") + 4;
 	assert_int_equal(title_col(lines[0], "ID"), 0);
 
 	for (int i = 1; i < n; i++) {
@@ -589,10 +624,13 @@ faults_human_aligned(void **state)
 				want = cell;
 			} else {
 				char full[256];
-				snprintf(full, sizeof(full), "%s",
-				    cJSON_GetObjectItem(f, lkeys[c])->valuestring);
+				const char *v = cJSON_GetObjectItem(f, lkeys[c])->valuestring;
+				snprintf(full, sizeof(full), "%s", c == 2 ? device_name(v) : v);
 				/* long text is cut with "…" to the column's limit */
-				text_truncate(full, c == 5 ? 32 : 20, cell, sizeof(cell));
+				if (limit[c])
+					text_truncate(full, limit[c], cell, sizeof(cell));
+				else
+					snprintf(cell, sizeof(cell), "%s", full);
 				want = cell;
 			}
 			assert_true(lcol[c] < width);
@@ -629,6 +667,168 @@ faults_human_aligned(void **state)
 	result_free(&j);
 }
 
+/* top: devices, labels and labs by faults (comm faults included), then by
+ * down time; usage errors exit 2, bad values 1. */
+static void
+top_ranking(void **state)
+{
+	struct result r;
+	cJSON *o, *byf, *first;
+
+	(void)state;
+	r = run("-d", db, "top", "--year", "2024", "--json", (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	o = cJSON_Parse(r.out);
+	assert_non_null(o);
+	assert_str_key(o, "by", "device");
+	assert_str_key(o, "from", "2024-01-01T00:00:00+08:00");
+	byf = cJSON_GetObjectItemCaseSensitive(o, "by_faults");
+	assert_int_equal(cJSON_GetArraySize(byf), 3);
+	/* two events each; weld-03's overheating is still open: most down time */
+	first = cJSON_GetArrayItem(byf, 0);
+	assert_str_key(first, "device", "weld-03");
+	assert_str_key(first, "name", "焊接工位 3");
+	assert_num_key(first, "faults", 1);
+	assert_num_key(first, "comm", 1);
+	assert_true(cJSON_GetObjectItem(first, "downtime_hours")->valuedouble > 1000);
+	assert_str_key(cJSON_GetArrayItem(byf, 1), "device", "cnc-01");
+	assert_num_key(cJSON_GetArrayItem(byf, 1), "safety", 1);
+	assert_num_key(cJSON_GetArrayItem(byf, 1), "downtime_hours", 1);
+	assert_str_key(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "by_downtime"), 0),
+	    "device", "weld-03");
+	cJSON_Delete(o);
+	result_free(&r);
+
+	/* by label: the two comm faults share theirs */
+	r = run("-d", db, "top", "--year", "2024", "--by", "label", "--json", (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	o = cJSON_Parse(r.out);
+	first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "by_faults"), 0);
+	assert_str_key(first, "label", "通信中断");
+	assert_num_key(first, "comm", 2);
+	cJSON_Delete(o);
+	result_free(&r);
+
+	/* one lab; a month without faults; the people's form */
+	r = run("-d", db, "top", "--month", "2024-03", "--lab", "焊接实训室", "--by", "lab", "--json",
+	    (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	o = cJSON_Parse(r.out);
+	byf = cJSON_GetObjectItemCaseSensitive(o, "by_faults");
+	assert_int_equal(cJSON_GetArraySize(byf), 1);
+	assert_str_key(cJSON_GetArrayItem(byf, 0), "lab", "焊接实训室");
+	cJSON_Delete(o);
+	result_free(&r);
+	r = run("-d", db, "top", "--month", "2024-02", (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "no faults in the period"));
+	result_free(&r);
+	r = run("-d", db, "top", "--year", "2024", (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "most faults (comm faults included):"));
+	assert_non_null(strstr(r.out, "焊接工位 3"));
+	assert_non_null(strstr(r.out, "most down time:"));
+	result_free(&r);
+
+	/* usage errors: 2 with the usage; values that do not parse: 1 */
+	r = run("-d", db, "top", "--by", "colour", (const char *)NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "usage: tbmctl"));
+	result_free(&r);
+	r = run("-d", db, "faults", "--year", "2024", "--month", "2024-03", (const char *)NULL);
+	assert_int_equal(r.status, 2);
+	result_free(&r);
+	r = run("-d", db, "indicators", "--from", "2024-01-01", (const char *)NULL);
+	assert_int_equal(r.status, 2);
+	result_free(&r);
+	r = run("-d", db, "incidents", "--cutoff", "2024-01-01", (const char *)NULL);
+	assert_int_equal(r.status, 2);
+	result_free(&r);
+	r = run("-d", db, "top", "--month", "2024-13", (const char *)NULL);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "tbmctl: --month: '2024-13' is not a month (YYYY-MM)\n");
+	result_free(&r);
+	r = run("-d", db, "top", "--lab", "无此实训室", (const char *)NULL);
+	assert_int_equal(r.status, 1);
+	result_free(&r);
+
+	/* indicators of one lab: its row and devices only */
+	r = run("-d", db, "indicators", "--month", "2024-03", "--lab", "焊接实训室", "--json",
+	    (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	o = cJSON_Parse(r.out);
+	assert_non_null(o);
+	assert_str_key(o, "lab", "焊接实训室");
+	assert_str_key(o, "from", "2024-03-01T00:00:00+08:00");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "labs")), 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "devices")), 1);
+	assert_null(cJSON_GetObjectItemCaseSensitive(o, "fault_repair_rate"));
+	cJSON_Delete(o);
+	result_free(&r);
+}
+
+/* In Chinese: the words of the catalog, the same layout. */
+static void
+chinese(void **state)
+{
+	struct result r;
+
+	(void)state;
+	setenv("LANG", "zh_CN.UTF-8", 1);
+	setenv("TBMON_LOCALEDIR", TBM_LOCALE_BUILD_DIR, 1);
+	r = run("-d", db, "faults", "--all", (const char *)NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "发生时间"));
+	assert_non_null(strstr(r.out, "已恢复"));
+	assert_non_null(strstr(r.out, "通信中断"));
+	result_free(&r);
+	r = run("-d", db, "faults", "--device", "nothing", (const char *)NULL);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "tbmctl: 没有设备 'nothing'（tbmctl status 列出全部设备）\n");
+	result_free(&r);
+	r = run("-d", db, "top", "--year", "2024", (const char *)NULL);
+	assert_non_null(strstr(r.out, "故障最多（含通信中断）"));
+	result_free(&r);
+	unsetenv("LANG");
+	unsetenv("TBMON_LOCALEDIR");
+	/* and English otherwise */
+	r = run("-d", db, "faults", "--device", "nothing", (const char *)NULL);
+	assert_string_equal(r.err, "tbmctl: no device 'nothing' (tbmctl status lists them)\n");
+	result_free(&r);
+}
+
+/* Without a terminal every list fits 80 columns (the text columns give
+ * way, the times and states do not); in Chinese too. */
+static void
+lists_fit_80_columns(void **state)
+{
+	static const char *const cmds[][3] = { { "faults", "--all", NULL }, { "status", NULL, NULL },
+		{ "incidents", NULL, NULL }, { "top", "--year", "2024" }, { "indicators", "--year", "2024" } };
+	char locales[4096];
+
+	(void)state;
+	snprintf(locales, sizeof(locales), "%s", TBM_LOCALE_BUILD_DIR);
+	for (int zh = 0; zh < 2; zh++) {
+		if (zh) {
+			setenv("LANG", "zh_CN.UTF-8", 1);
+			setenv("TBMON_LOCALEDIR", locales, 1);
+		}
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			struct result r = run("-c", conf, cmds[i][0], cmds[i][1], cmds[i][2], (const char *)NULL);
+			char *save = NULL;
+			if (r.status != 0)
+				fail_msg("tbmctl %s: %s", cmds[i][0], r.err);
+			for (char *l = strtok_r(r.out, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+				if (text_width(l) > 80)
+					fail_msg("tbmctl %s%s: %zu columns: '%s'", cmds[i][0], zh ? " (zh)" : "",
+					    text_width(l), l);
+			result_free(&r);
+		}
+	}
+	unsetenv("LANG");
+	unsetenv("TBMON_LOCALEDIR");
+}
+
 static void
 show_with_audit(void **state)
 {
@@ -654,7 +854,11 @@ show_with_audit(void **state)
 	assert_true(cJSON_IsObject(d));
 	assert_str_key(d, "device", "cnc-01");
 	assert_str_key(d, "point", "alarm");
+	/* the record's own times too, in ISO 8601 with the offset */
+	assert_str_key(d, "opened_at", "2024-03-01T08:00:00+08:00");
 	a = cJSON_GetArrayItem(audit, 1);
+	assert_str_key(cJSON_GetObjectItemCaseSensitive(a, "detail"), "cleared_at",
+	    "2024-03-01T09:00:00+08:00");
 	assert_str_key(a, "at", "2024-03-01T09:00:00+08:00");
 	assert_str_key(a, "action", "clear");
 	assert_true(cJSON_GetObjectItem(cJSON_GetArrayItem(audit, 0), "seq")->valueint <
@@ -797,10 +1001,10 @@ errors(void **state)
 	assert_int_equal(count_lines(r.err), 1);
 	result_free(&r);
 
-	r = run("-d", db, "faults", "--from", "yesterday", (const char *)NULL);
+	r = run("-d", db, "faults", "--from", "someday", (const char *)NULL);
 	assert_int_equal(r.status, 1);
 	assert_int_equal(count_lines(r.err), 1);
-	assert_non_null(strstr(r.err, "tbmctl: --from: cannot parse 'yesterday'"));
+	assert_non_null(strstr(r.err, "tbmctl: --from: cannot parse 'someday'"));
 	assert_string_equal(r.out, "");
 	result_free(&r);
 
@@ -877,6 +1081,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(faults_filters),
 		cmocka_unit_test(faults_empty),
 		cmocka_unit_test(faults_human_aligned),
+		cmocka_unit_test(lists_fit_80_columns),
+		cmocka_unit_test(top_ranking),
+		cmocka_unit_test(chinese),
 		cmocka_unit_test(show_with_audit),
 		cmocka_unit_test(status_json),
 		cmocka_unit_test(status_human),

@@ -1,10 +1,11 @@
 /*
- * fuzz_mbap.c - Modbus TCP replies from the network, as daemon/link_tcp.c
- * takes them: arbitrary bytes arrive in arbitrary pieces, are framed by
- * mbap_frame_length and checked by mbap_check_reply against a request (its
- * transaction id, unit, function code and count from the first bytes of
- * the input), and a good reply is unpacked. ASan sees any read beyond the
- * frame; the checks below are the framing's promises.
+ * fuzz_mbap.c - Modbus replies from the network, as daemon/link_tcp.c takes
+ * them: arbitrary bytes arrive in arbitrary pieces, are framed and checked
+ * against a request (its transaction id, unit, function code and count from
+ * the first bytes of the input) by the link's framing (framing.c): Modbus
+ * TCP (mbap.c), or RTU frames over TCP (rtuframe.c) when bit 2 of the
+ * fourth byte is set. A good reply is unpacked. ASan sees any read beyond
+ * the frame; the checks below are the framings' promises.
  */
 #include <errno.h>
 #include <modbus.h>
@@ -12,31 +13,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "framing.h"
 #include "mbap.h"
+#include "rtuframe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define PARAM_BYTES 6
 
+/* What a good reply of this framing must look like beyond fr->check. */
+static int
+good_frame(int rtu, const uint8_t *rbuf, size_t flen, uint16_t tid, uint8_t unit, int fc,
+    int count)
+{
+	size_t data = (size_t)mbap_data_bytes(fc, count);
+
+	if (rtu)
+		return flen == RTU_DATA_OFF + data + RTU_CRC_LEN && rbuf[RTU_UNIT_OFF] == unit &&
+		    rbuf[RTU_FC_OFF] == fc && rtuframe_crc(rbuf, flen) == 0;
+	return flen == MBAP_DATA_OFF + data && rbuf[MBAP_UNIT_OFF] == unit &&
+	    rbuf[MBAP_FC_OFF] == fc && (rbuf[0] << 8 | rbuf[1]) == tid;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t rbuf[MBAP_ADU_MAX], req[MBAP_READ_REQ_LEN], bits[MBAP_MAX_BITS];
+	uint8_t rbuf[MBAP_ADU_MAX], req[FRAMING_REQ_MAX], bits[MBAP_MAX_BITS];
 	uint16_t regs[MBAP_MAX_REGISTERS], tid;
-	size_t rlen = 0, chunk;
+	const struct framing *fr;
+	size_t rlen = 0, chunk, known, min, max;
 	uint8_t unit;
-	int fc, count;
+	int fc, count, rtu;
 
 	if (size < PARAM_BYTES)
 		return 0;
 	tid = (uint16_t)(data[0] << 8 | data[1]);
 	unit = data[2];
 	fc = 1 + data[3] % 4;
+	rtu = (data[3] & 4) != 0;
 	count = fc <= MBAP_FC_READ_DISCRETE ? 1 + (data[4] << 8 | data[5]) % MBAP_MAX_BITS :
 	    1 + (data[4] << 8 | data[5]) % MBAP_MAX_REGISTERS;
-	/* the request is well-formed and a frame of its own */
-	mbap_read_request(req, tid, unit, fc, 0, count);
-	if (mbap_frame_length(req, sizeof(req)) != MBAP_READ_REQ_LEN)
+	fr = framing_for(rtu ? PROTO_MODBUS_RTU_TCP : PROTO_MODBUS_TCP);
+	/* by when a frame's length must be known, and its bounds */
+	known = rtu ? RTU_COUNT_OFF + 1 : MBAP_HEADER_LEN;
+	min = rtu ? RTU_EXCEPTION_LEN : MBAP_HEADER_LEN + 1;
+	max = rtu ? RTU_ADU_MAX : MBAP_ADU_MAX;
+	/* the request is well-formed: a frame of its own (Modbus TCP), its
+	 * CRC right (RTU) */
+	if (fr->request(req, tid, unit, fc, 0, count) != (rtu ? RTU_READ_REQ_LEN : MBAP_READ_REQ_LEN))
+		abort();
+	if (rtu ? rtuframe_crc(req, RTU_READ_REQ_LEN) != 0 :
+		  mbap_frame_length(req, MBAP_READ_REQ_LEN) != MBAP_READ_REQ_LEN)
 		abort();
 	chunk = 1 + data[4] % 16;
 	data += PARAM_BYTES;
@@ -53,33 +80,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rlen += n;
 		data += n;
 		size -= n;
-		flen = mbap_frame_length(rbuf, rlen);
+		flen = fr->length(rbuf, rlen);
 		if (flen == 0) {
-			if (rlen >= MBAP_HEADER_LEN)
+			if (rlen >= known)
 				abort();
 			continue;
 		}
 		if (flen < 0)
 			return 0;   /* the link closes the connection */
-		if (flen < MBAP_HEADER_LEN + 1 || flen > MBAP_ADU_MAX)
+		if ((size_t)flen < min || (size_t)flen > max)
 			abort();
 		if (rlen < (size_t)flen)
 			continue;
-		e = mbap_check_reply(rbuf, (size_t)flen, rlen, tid, unit, fc, count);
+		e = fr->check(rbuf, (size_t)flen, rlen, tid, unit, fc, count);
 		if (e == 0) {
-			/* a good reply is exactly its data, from our unit and transaction */
-			if ((size_t)flen != MBAP_DATA_OFF + (size_t)mbap_data_bytes(fc, count) ||
-			    rlen != (size_t)flen || rbuf[MBAP_UNIT_OFF] != unit ||
-			    rbuf[MBAP_FC_OFF] != fc || (rbuf[0] << 8 | rbuf[1]) != tid)
+			/* a good reply is exactly its data, from our unit (and transaction) */
+			if (!good_frame(rtu, rbuf, (size_t)flen, tid, unit, fc, count) || rlen != (size_t)flen)
 				abort();
 			if (fc <= MBAP_FC_READ_DISCRETE) {
-				mbap_unpack_bits(rbuf, count, bits);
+				mbap_pdu_bits(rbuf + fr->data_off, count, bits);
 				for (int i = 0; i < count; i++)
 					if (bits[i] > 1)
 						abort();
 			} else
-				mbap_unpack_registers(rbuf, count, regs);
-		} else if (e != EMBBADDATA && e != EMBBADSLAVE && e != EMBBADEXC &&
+				mbap_pdu_registers(rbuf + fr->data_off, count, regs);
+		} else if (e != EMBBADDATA && e != EMBBADSLAVE && e != EMBBADEXC && e != EMBBADCRC &&
 		    !mbap_is_exception(e))
 			abort();
 		/* the reply is over: an exception keeps the connection, the rest close it */

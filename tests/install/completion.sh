@@ -30,16 +30,18 @@ check() {
 	got=$(printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d' | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
 	[ "$got" = "$want" ] || bad "[$*]: got '$got', expected '$want'"
 }
-check _tbmctl "ack amend classify dismiss faults incidents indicators reopen repair report show status user verify" tbmctl ""
+check _tbmctl "ack amend classify dismiss faults incidents indicators reopen repair report show status top user verify" tbmctl ""
 check _tbmctl "reopen repair report" tbmctl -d x.db re
 check _tbmctl "--help -c -d" tbmctl -
-check _tbmctl "--all --device --from --json --open --to" tbmctl faults --
+check _tbmctl "--all --device --from --json --lab --month --open --to --year" tbmctl faults --
+check _tbmctl "--by --from --json --lab --month --to --year" tbmctl top --
+check _tbmctl "lab label" tbmctl top --by la
 check _tbmctl "--action --at --by --json --parts" tbmctl -c /etc/tbmon/tbmond.conf repair 12 --
 check _tbmctl "near-miss none" tbmctl classify 7 n
 check _tbmctl "accident drill near-miss none" tbmctl classify 7 ""
 check _tbmctl "--by --json --note" tbmctl classify 7 accident --
 check _tbmctl "fault safety" tbmctl report cnc-01 --by wang --kind ""
-check _tbmctl "--cutoff --from --json --normal --to --year" tbmctl indicators --
+check _tbmctl "--cutoff --from --json --lab --month --normal --to --year" tbmctl indicators --
 check _tbmctl "--json" tbmctl verify ""
 check _tbmctl "--json" tbmctl verify --
 check _tbmctl "add disable enable list passwd" tbmctl user ""

@@ -235,7 +235,7 @@ test_full(void **state)
 	assert_int_equal(d->unit, 7);
 	assert_int_equal(d->assessment, 0);
 	assert_string_equal(d->name, "bench-07");   /* default: the id */
-	assert_int_equal(d->npoints, 0);
+	assert_int_equal(d->npoints, 1);
 
 	d = config_device(fx->cf, "weld-03");
 	assert_int_equal(d->protocol, PROTO_MQTT);
@@ -256,7 +256,7 @@ test_full(void **state)
 	assert_string_equal(d->points[0]->id, "press-02.pressure");
 	assert_int_equal(d->points[0]->type, TYPE_UINT16);   /* default for registers */
 
-	assert_int_equal(fx->cf->npoints, 9);
+	assert_int_equal(fx->cf->npoints, 11);
 
 	p = config_point(fx->cf, "cnc-01.alarm");
 	assert_non_null(p);
@@ -345,7 +345,9 @@ test_defaults(void **state)
 	    "[device t]\nprotocol = modbus-tcp\nhost = h\n"
 	    "[device r]\nprotocol = modbus-rtu\nserial = /dev/ttyS1\n"
 	    "[device m]\nprotocol = mqtt\ntopic = a/b\n"
-	    "[point t.p]\nread = holding 1\nwhen = value > 1\n");
+	    "[point t.p]\nread = holding 1\nwhen = value > 1\n"
+	    "[point r.p]\nread = coil 1\nwhen = value == 1\n"
+	    "[point m.p]\nwhen = value == 1\n");
 	assert_non_null(fx->cf);
 	assert_int_equal(fx->nerrors, 0);
 	assert_string_equal(fx->cf->site.name, "pudong");
@@ -392,7 +394,9 @@ test_parity_and_offline_values(void **state)
 	load(fx, SITE "[mqtt]\nurl = mqtt://b\n"
 	    "[device r]\nprotocol = modbus-rtu\nserial = /dev/ttyS1\nparity = none\noffline_after = 10\n"
 	    "[device o]\nprotocol = modbus-rtu\nserial = /dev/ttyS2\nparity = odd\n"
-	    "[device m]\nprotocol = mqtt\ntopic = a/b\noffline_after = 2m\n");
+	    "[device m]\nprotocol = mqtt\ntopic = a/b\noffline_after = 2m\n"
+	    "[point r.p]\nread = coil 1\nwhen = value == 1\n[point o.p]\nread = coil 1\nwhen = value == 1\n"
+	    "[point m.p]\nwhen = value == 1\n");
 	assert_non_null(fx->cf);
 	assert_int_equal(config_device(fx->cf, "r")->parity, 'N');
 	assert_int_equal(config_device(fx->cf, "r")->offline_polls, 10);
@@ -437,7 +441,9 @@ test_dropins_relative(void **state)
 	write_file(fx, "devs/20-b.conf", TCP("b") "unit = 3\n[point a.p]\nread = coil 1\nwhen = value == 1\n");
 	write_file(fx, "devs/10-a.conf", TCP("a") "unit = 2\n");
 	write_file(fx, "devs/05-c.txt", "garbage\n");
-	write_file(fx, "tbmond.conf", SITE "[daemon]\ndevices = devs\n" TCP("main"));
+	write_file(fx, "tbmond.conf", SITE "[daemon]\ndevices = devs\n" TCP("main")
+	    "[point main.p]\nread = coil 1\nwhen = value == 1\n");
+	write_file(fx, "devs/30-p.conf", "[point b.p]\nread = coil 1\nwhen = value == 1\n");
 
 	/* a relative configuration path: everything relative to its directory */
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
@@ -468,7 +474,7 @@ test_default_devices_dir(void **state)
 	struct fx *fx = *state;
 
 	make_dir(fx, "devices.d");
-	write_file(fx, "devices.d/x.conf", TCP("x"));
+	write_file(fx, "devices.d/x.conf", TCP("x") "[point x.p]\nread = coil 1\nwhen = value == 1\n");
 	load(fx, SITE);
 	assert_non_null(fx->cf);
 	assert_int_equal(fx->cf->ndevices, 1);
@@ -559,7 +565,7 @@ static void
 test_err_enum(void **state)
 {
 	one_error(*state, SITE "[device a]\nprotocol = modbus\nhost = h\n", "protocol",
-	    "protocol: 'modbus' is not one of modbus-tcp|modbus-rtu|mqtt");
+	    "protocol: 'modbus' is not one of modbus-tcp|modbus-rtu|modbus-rtu-tcp|mqtt|manual");
 	one_error(*state, SITE "[device a]\nprotocol = modbus-rtu\nserial = /dev/x\nparity = mark\n",
 	    "parity", "parity: 'mark' is not one of none|even|odd");
 	one_error(*state, SITE TCP("a") "assessment = maybe\n", "assessment",
@@ -690,59 +696,129 @@ test_err_required(void **state)
 	one_error(*state, SITE "[mqtt]\nurl = mqtt://b\n[device a]\nprotocol = mqtt\n", "[device a]",
 	    "device 'a': topic is required for mqtt");
 	one_error(*state, SITE "[device a]\nhost = h\n", "[device a]",
-	    "device 'a': protocol is required (modbus-tcp|modbus-rtu|mqtt)");
+	    "device 'a': protocol is required (modbus-tcp|modbus-rtu|modbus-rtu-tcp|mqtt|manual)");
 	one_error(*state, SITE TCP("a") "[point a.p]\ntype = uint16\nwhen = value == 1\n", "[point a.p]",
 	    "point 'a.p': read is required (coil|discrete|input|holding N)");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\n", "[point a.p]",
 	    "point 'a.p': kind fault needs a when condition");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nkind = safety\n", "[point a.p]",
 	    "point 'a.p': kind safety needs a when condition");
+	/* errors about a key at the key's line; a missing key at its section's */
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nkind = status\nclear = value == 0\n",
-	    "[point a.p]", "point 'a.p': clear without when");
+	    "clear = value", "point 'a.p': clear without when");
 	/* when and clear must never hold together (a steady 90 would open and
 	 * clear a fault on every poll); a status point opens nothing */
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nwhen = value > 70\n"
-	    "clear = value > 80\n", "[point a.p]", "point 'a.p': when (value > 70) and clear "
+	    "clear = value > 80\n", "clear = value > 80", "point 'a.p': when (value > 70) and clear "
 	    "(value > 80) both hold at 161: a steady value would open and clear the event on every "
 	    "poll; they must not overlap");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nwhen = value >= 80\n"
-	    "clear = value <= 80\n", "[point a.p]", "point 'a.p': when (value >= 80) and clear "
+	    "clear = value <= 80\n", "clear = value <= 80", "point 'a.p': when (value >= 80) and clear "
 	    "(value <= 80) both hold at 80: a steady value would open and clear the event on every "
 	    "poll; they must not overlap");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nwhen = value == 1\n"
-	    "clear = value != 0\n", "[point a.p]", "point 'a.p': when (value == 1) and clear "
+	    "clear = value != 0\n", "clear = value != 0", "point 'a.p': when (value == 1) and clear "
 	    "(value != 0) both hold at 1: a steady value would open and clear the event on every "
 	    "poll; they must not overlap");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\nkind = status\n"
-	    "when = value > 1\n", "[point a.p]",
+	    "when = value > 1\n", "when = value > 1",
 	    "point 'a.p': kind status opens no events, so when has no meaning (use kind = fault or safety)");
-	one_error(*state, SITE "[mqtt]\nclient_id = x\n", NULL, "[mqtt] url is required");
-	one_error(*state, SITE "[mqtt]\nurl = tcp://b\n", NULL,
+	one_error(*state, SITE "[mqtt]\nclient_id = x\n", "[mqtt]", "[mqtt] url is required");
+	one_error(*state, SITE "[mqtt]\nurl = tcp://b\n", "url = tcp",
 	    "[mqtt] url 'tcp://b' must start with mqtt:// or mqtts://");
-	one_error(*state, SITE "[device a]\nprotocol = mqtt\ntopic = t\n", "[device a]",
+	one_error(*state, SITE "[mqtt]\nclient_id = x\nurl = ws://b\n", "url = ws",
+	    "[mqtt] url 'ws://b' must start with mqtt:// or mqtts://");
+	one_error(*state, SITE "[device a]\nprotocol = mqtt\ntopic = t\n", "protocol = mqtt",
 	    "device 'a': protocol mqtt needs an [mqtt] section");
 }
 
 static void
 test_err_protocol_keys(void **state)
 {
-	one_error(*state, SITE TCP("a") "baud = 9600\n", "[device a]",
+	/* each at the line of the key that does not belong */
+	one_error(*state, SITE TCP("a") "baud = 9600\n", "baud",
 	    "device 'a': baud does not apply to protocol modbus-tcp");
-	one_error(*state, SITE TCP("a") "topic = x\n", "[device a]",
+	one_error(*state, SITE TCP("a") "topic = x\n", "topic",
 	    "device 'a': topic is only for mqtt devices");
-	one_error(*state, SITE "[device a]\nprotocol = modbus-rtu\nserial = /dev/x\nhost = h\n", "[device a]",
+	one_error(*state, SITE "[device a]\nprotocol = modbus-rtu\nserial = /dev/x\nhost = h\n", "host = h",
 	    "device 'a': host does not apply to protocol modbus-rtu");
-	one_error(*state, SITE "[device a]\nprotocol = modbus-rtu\nserial = /dev/x\nunit = 0\n", "[device a]",
+	one_error(*state, SITE "[device a]\nprotocol = modbus-rtu\nserial = /dev/x\nunit = 0\n", "unit = 0",
 	    "device 'a': unit 0 is out of range [1, 247] for modbus-rtu");
+	one_error(*state, SITE "[device a]\nprotocol = modbus-rtu-tcp\nhost = h\nunit = 0\n", "unit = 0",
+	    "device 'a': unit 0 is out of range [1, 247] for modbus-rtu-tcp");
+	one_error(*state, SITE "[device a]\nprotocol = modbus-rtu\nserial = /dev/x\nkeep_open = no\n",
+	    "keep_open", "device 'a': keep_open does not apply to protocol modbus-rtu");
 	one_error(*state, SITE "[mqtt]\nurl = mqtt://b\n[device a]\nprotocol = mqtt\ntopic = t\nunit = 2\n",
-	    "[device a]", "device 'a': unit does not apply to protocol mqtt");
+	    "unit = 2", "device 'a': unit does not apply to protocol mqtt");
+	one_error(*state, SITE "[mqtt]\nurl = mqtt://b\n[device a]\nprotocol = mqtt\ntopic = t\npause = 1s\n",
+	    "pause", "device 'a': pause does not apply to protocol mqtt");
 	one_error(*state, SITE "[mqtt]\nurl = mqtt://b\n[device a]\nprotocol = mqtt\ntopic = t/#\n",
-	    "[device a]", "device 'a': topic must not contain wildcards");
+	    "topic = t/#", "device 'a': topic must not contain wildcards");
 	one_error(*state, SITE "[mqtt]\nurl = mqtt://b\n[device a]\nprotocol = mqtt\ntopic = t\n"
-	    "[point a.p]\nread = holding 1\nwhen = value > 1\n", "[point a.p]",
+	    "[point a.p]\nread = holding 1\nwhen = value > 1\n", "read = holding",
 	    "point 'a.p': read does not apply to an mqtt device (use json)");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\njson = x\nwhen = value > 1\n",
-	    "[point a.p]", "point 'a.p': json applies only to mqtt devices");
+	    "json", "point 'a.p': json applies only to mqtt devices");
+	one_error(*state, SITE "[device a]\nname = 黑板\nprotocol = manual\nhost = h\n", "host = h",
+	    "device 'a': host does not apply to protocol manual");
+	one_error(*state, SITE "[device a]\nprotocol = manual\noffline_after = 3\n", "offline_after",
+	    "device 'a': offline_after does not apply to protocol manual");
+	one_error(*state, SITE "[device a]\nprotocol = manual\n[point a.p]\nread = coil 1\nwhen = value == 1\n",
+	    "[point a.p]", "point 'a.p': device 'a' is manual (no sensor) and has no points");
+}
+
+static void
+test_err_no_points(void **state)
+{
+	struct fx *fx = *state;
+	const char *text = SITE TCP("a") TCP("b") "unit = 2\n[point b.p]\nread = coil 1\nwhen = value == 1\n"
+	    "[mqtt]\nurl = mqtt://h\n[device c]\nprotocol = mqtt\ntopic = t\n";
+	char msg[256];
+
+	/* every watched device without a point is named, at its header */
+	load(fx, text);
+	assert_null(fx->cf);
+	assert_int_equal(fx->nerrors, 2);
+	snprintf(msg, sizeof(msg), "device 'a': no points; add a [point a.NAME] section, or use protocol = manual for a machine without a sensor");
+	expect_msg(fx, 0, fx->path, text, "[device a]", msg);
+	snprintf(msg, sizeof(msg), "device 'c': no points; add a [point c.NAME] section, or use protocol = manual for a machine without a sensor");
+	expect_msg(fx, 1, fx->path, text, "[device c]", msg);
+	/* a manual device needs none */
+	load(fx, SITE "[device board]\nname = 黑板\nlab = 钳工实训室\nprotocol = manual\nassessment = yes\n");
+	assert_non_null(fx->cf);
+	assert_int_equal(config_device(fx->cf, "board")->protocol, PROTO_MANUAL);
+}
+
+static void
+test_gateway_keys(void **state)
+{
+	struct fx *fx = *state;
+	const struct conf_device *d;
+
+	load(fx, SITE "[device a]\nprotocol = modbus-rtu-tcp\nhost = h\nport = 4001\nunit = 3\n"
+	    "pause = 50ms\nconnect_delay = 2s\nreconnect_delay = 3s\nkeep_open = no\n"
+	    "[point a.p]\nread = holding 1\nwhen = value == 1\n"
+	    TCP("b") "[point b.p]\nread = coil 1\nwhen = value == 1\n");
+	for (int i = 0; i < fx->nmsgs && i < MAXMSG; i++)
+		print_message("unexpected: %s\n", fx->msgs[i]);
+	assert_non_null(fx->cf);
+	d = config_device(fx->cf, "a");
+	assert_int_equal(d->protocol, PROTO_MODBUS_RTU_TCP);
+	assert_int_equal(d->pause_ms, 50);
+	assert_int_equal(d->connect_delay_ms, 2000);
+	assert_int_equal(d->reconnect_delay_ms, 3000);
+	assert_int_equal(d->keep_open, 0);
+	d = config_device(fx->cf, "b");
+	assert_int_equal(d->pause_ms, 0);
+	assert_int_equal(d->connect_delay_ms, 0);
+	assert_int_equal(d->reconnect_delay_ms, 1000);
+	assert_int_equal(d->keep_open, 1);
+	config_free(fx->cf);
+	fx->cf = NULL;
+	/* one endpoint speaks one framing */
+	one_error(*state, SITE TCP("a") "[point a.p]\nread = coil 1\nwhen = value == 1\n"
+	    "[device b]\nprotocol = modbus-rtu-tcp\nhost = 10.0.0.1\nunit = 2\n", "protocol = modbus-rtu-tcp",
+	    "device 'b': 10.0.0.1:502 is already polled as modbus-tcp by device 'a'; one endpoint speaks one framing");
 }
 
 static void
@@ -762,21 +838,21 @@ static void
 test_err_point_types(void **state)
 {
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\ntype = int32\nbit = 3\nwhen = value == 1\n",
-	    "[point a.p]", "point 'a.p': bit needs a 16-bit register (int16 or uint16)");
+	    "bit = 3", "point 'a.p': bit needs a 16-bit register (int16 or uint16)");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\ntype = float32\nbit = 0\nwhen = value == 1\n",
-	    "[point a.p]", "point 'a.p': bit needs a 16-bit register (int16 or uint16)");
+	    "bit = 0", "point 'a.p': bit needs a 16-bit register (int16 or uint16)");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = coil 1\ntype = uint16\nwhen = value == 1\n",
-	    "[point a.p]", "point 'a.p': a coil is a bit; type must be bool");
+	    "type = uint16", "point 'a.p': a coil is a bit; type must be bool");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = discrete 1\ntype = int32\nwhen = value == 1\n",
-	    "[point a.p]", "point 'a.p': a discrete is a bit; type must be bool");
+	    "type = int32", "point 'a.p': a discrete is a bit; type must be bool");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = coil 1\nbit = 1\nwhen = value == 1\n",
-	    "[point a.p]", "point 'a.p': bit applies only to input and holding registers");
+	    "bit = 1", "point 'a.p': bit applies only to input and holding registers");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\ntype = bool\nwhen = value == 1\n",
-	    "[point a.p]", "point 'a.p': type bool needs a coil or discrete input; use bit = N for one bit of a register");
+	    "type = bool", "point 'a.p': type bool needs a coil or discrete input; use bit = N for one bit of a register");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = holding 1\norder = cdab\nwhen = value == 1\n",
-	    "[point a.p]", "point 'a.p': order applies only to 32-bit types");
+	    "order = cdab", "point 'a.p': order applies only to 32-bit types");
 	one_error(*state, SITE TCP("a") "[point a.p]\nread = input 65535\ntype = uint32\nwhen = value == 1\n",
-	    "[point a.p]", "point 'a.p': a 32-bit value at 65535 runs past the last register");
+	    "read = input 65535", "point 'a.p': a 32-bit value at 65535 runs past the last register");
 }
 
 static void
@@ -789,12 +865,12 @@ test_err_links(void **state)
 	    "[device b]\nprotocol = modbus-rtu\nserial = /dev/ttyUSB0\nunit = 2\nparity = none\n",
 	    "[device b]", "device 'b': serial settings differ from device 'a' on the same port /dev/ttyUSB0");
 	one_error(*state, SITE "[device a]\nprotocol = modbus-rtu\nserial = /dev/ttyUSB0\nunit = 4\n"
-	    "[device b]\nprotocol = modbus-rtu\nserial = /dev/ttyUSB0\nunit = 4\n",
-	    "[device b]", "device 'b': unit 4 is already used by device 'a' on /dev/ttyUSB0");
+	    "[device b]\nprotocol = modbus-rtu\nserial = /dev/ttyUSB0\nunit=4\n",
+	    "unit=4", "device 'b': unit 4 is already used by device 'a' on /dev/ttyUSB0");
 	one_error(*state, SITE TCP("a") TCP("b"), "[device b]",
 	    "device 'b': unit 1 at 10.0.0.1:502 is already device 'a'");
 	one_error(*state, SITE "[mqtt]\nurl = mqtt://b\n[device a]\nprotocol = mqtt\ntopic = t\n"
-	    "[device b]\nprotocol = mqtt\ntopic = t\n", "[device b]",
+	    "[device b]\nprotocol = mqtt\ntopic=t\n", "topic=t",
 	    "device 'b': topic 't' is already used by device 'a'");
 }
 
@@ -807,7 +883,12 @@ test_links_ok(void **state)
 	load(fx, SITE "[device a]\nprotocol = modbus-rtu\nserial = /dev/ttyUSB0\nunit = 1\nbaud = 19200\n"
 	    "[device b]\nprotocol = modbus-rtu\nserial = /dev/ttyUSB0\nunit = 2\nbaud = 19200\n"
 	    "[device c]\nprotocol = modbus-rtu\nserial = /dev/ttyUSB1\nunit = 2\nbaud = 9600\n"
-	    TCP("d") "unit = 2\n" TCP("e") "port = 503\n");
+	    TCP("d") "unit = 2\n" TCP("e") "port = 503\n"
+	    "[point a.p]\nread = coil 1\nwhen = value == 1\n[point b.p]\nread = coil 1\nwhen = value == 1\n"
+	    "[point c.p]\nread = coil 1\nwhen = value == 1\n[point d.p]\nread = coil 1\nwhen = value == 1\n"
+	    "[point e.p]\nread = coil 1\nwhen = value == 1\n");
+	for (int i = 0; i < fx->nmsgs && i < MAXMSG; i++)
+		print_message("unexpected: %s\n", fx->msgs[i]);
 	assert_non_null(fx->cf);
 	assert_int_equal(fx->nerrors, 0);
 }
@@ -1033,6 +1114,8 @@ main(void)
 		T(test_err_point_ids),
 		T(test_err_required),
 		T(test_err_protocol_keys),
+		T(test_err_no_points),
+		T(test_gateway_keys),
 		T(test_err_offline_after),
 		T(test_err_point_types),
 		T(test_err_links),

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -71,6 +72,47 @@ test_32bit_orders(void **state)
 			assert_true(got == vecs[i].want);
 			assert_int_equal(decode_width(&p), 2);
 		}
+}
+
+/* A float32 is kept at its own precision: the device's 123.456f is 123.456,
+ * not the 123.45600128173828 that widening it to double gives. */
+static void
+test_float32_precision(void **state)
+{
+	struct conf_point p = pt(TYPE_FLOAT32, ORDER_ABCD);
+	float f = 123.456f;
+	uint32_t u;
+	uint16_t regs[2];
+	char buf[64];
+
+	(void)state;
+	memcpy(&u, &f, sizeof(u));
+	regs[0] = (uint16_t)(u >> 16);
+	regs[1] = (uint16_t)u;
+	/* the double a reader of "123.456" gets, as JSON and tbmctl print it */
+	assert_true(decode_registers(&p, regs) == 123.456);
+	snprintf(buf, sizeof(buf), "%.15g", decode_registers(&p, regs));
+	assert_string_equal(buf, "123.456");
+	/* scaled, it keeps a float's digits too */
+	p.scale = 0.1;
+	assert_true(decode_registers(&p, regs) == 12.3456);
+	p.scale = 1;
+	/* the smallest and largest floats and odd values survive */
+	f = 3.40282347e38f;
+	memcpy(&u, &f, sizeof(u));
+	regs[0] = (uint16_t)(u >> 16);
+	regs[1] = (uint16_t)u;
+	assert_true((float)decode_registers(&p, regs) == f);
+	f = 1.17549435e-38f;
+	memcpy(&u, &f, sizeof(u));
+	regs[0] = (uint16_t)(u >> 16);
+	regs[1] = (uint16_t)u;
+	assert_true((float)decode_registers(&p, regs) == f);
+	f = 0.1f;
+	memcpy(&u, &f, sizeof(u));
+	regs[0] = (uint16_t)(u >> 16);
+	regs[1] = (uint16_t)u;
+	assert_true(decode_registers(&p, regs) == 0.1);   /* not 0.10000000149011612 */
 }
 
 static void
@@ -486,6 +528,7 @@ main(void)
 	const struct CMUnitTest values[] = {
 		cmocka_unit_test(test_32bit_orders),
 		cmocka_unit_test(test_order_names_match_enum),
+		cmocka_unit_test(test_float32_precision),
 		cmocka_unit_test(test_16bit_types),
 		cmocka_unit_test(test_bits),
 		cmocka_unit_test(test_scale_offset),

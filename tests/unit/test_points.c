@@ -190,6 +190,10 @@ fingerprint_fields(void **state)
 	CHANGES(fx, fx->dev.unit, 1);
 	CHANGES(fx, fx->dev.interval_ms, 1);
 	CHANGES(fx, fx->dev.timeout_ms, 1);
+	CHANGES(fx, fx->dev.pause_ms, 1);
+	CHANGES(fx, fx->dev.connect_delay_ms, 1);
+	CHANGES(fx, fx->dev.reconnect_delay_ms, 1);
+	CHANGES(fx, fx->dev.keep_open, 1);
 	CHANGES(fx, fx->dev.offline_polls, 1);
 	CHANGES(fx, fx->dev.offline_ms, 1);
 	CHANGES(fx, fx->dev.serial, "x");

@@ -356,6 +356,46 @@ test_dst_zone(void **state)
 	assert_string_equal(buf, "2023-12-31T10:30:00-05:00");
 }
 
+/* What people type: today, yesterday, 14:20, a month. */
+static void
+test_parse_near(void **state)
+{
+	int64_t now, ms, from, to, want;
+
+	(void)state;
+	assert_int_equal(time_parse("2024-03-01 09:15:30", &now), 0);
+	assert_int_equal(time_parse_near("today", now, &ms), 0);
+	assert_int_equal(time_parse("2024-03-01", &want), 0);
+	assert_int_equal(ms, want);
+	assert_int_equal(time_parse_near("今天", now, &ms), 0);
+	assert_int_equal(ms, want);
+	/* across a month's end in a leap year */
+	assert_int_equal(time_parse_near("yesterday", now, &ms), 0);
+	assert_int_equal(time_parse("2024-02-29", &want), 0);
+	assert_int_equal(ms, want);
+	assert_int_equal(time_parse_near("14:20", now, &ms), 0);
+	assert_int_equal(time_parse("2024-03-01 14:20", &want), 0);
+	assert_int_equal(ms, want);
+	assert_int_equal(time_parse_near("00:00", now, &ms), 0);
+	assert_int_equal(time_parse_near("2023-12-31 23:30", now, &ms), 0);
+	assert_int_equal(ms, T_2330);
+	assert_int_equal(time_parse_near("24:00", now, &ms), -1);
+	assert_int_equal(time_parse_near("9:30", now, &ms), -1);
+	assert_int_equal(time_parse_near("14:20:", now, &ms), -1);
+	assert_int_equal(time_parse_near("tomorrow", now, &ms), -1);
+	/* a month: its first local midnight to the next month's */
+	assert_int_equal(time_parse_month("2023-12", &from, &to), 0);
+	assert_int_equal(time_parse("2023-12-01", &want), 0);
+	assert_int_equal(from, want);
+	assert_int_equal(time_parse("2024-01-01", &want), 0);
+	assert_int_equal(to, want);
+	assert_int_equal(time_parse_month("2024-02", &from, &to), 0);
+	assert_int_equal(to - from, 29 * 86400000LL);
+	assert_int_equal(time_parse_month("2023-13", &from, &to), -1);
+	assert_int_equal(time_parse_month("2023-1", &from, &to), -1);
+	assert_int_equal(time_parse_month("2023-11-01", &from, &to), -1);
+}
+
 static void
 test_clocks(void **state)
 {
@@ -384,6 +424,7 @@ main(void)
 		cmocka_unit_test_setup(test_format_iso, zone_shanghai),
 		cmocka_unit_test_setup(test_format_local, zone_shanghai),
 		cmocka_unit_test_setup(test_period_edges, zone_shanghai),
+		cmocka_unit_test_setup(test_parse_near, zone_shanghai),
 	};
 	const struct CMUnitTest other[] = {
 		cmocka_unit_test_setup(test_period_edges_utc, zone_utc),

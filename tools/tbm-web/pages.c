@@ -655,7 +655,8 @@ page_device(struct req *r, const char *id)
 		buf_time(b, st->offline_since);
 		buf_put(b, "</td></tr>");
 	} else
-		field(b, "状态", st && st->alarms ? "有报警" : "在线");
+		/* a machine without a sensor (人工) is never online or offline */
+		field(b, "状态", st && st->alarms ? "有报警" : d->protocol == PROTO_MANUAL ? "人工" : "在线");
 	buf_put(b, "</table>\n<h2>未处理</h2>");
 	for (size_t i = 0; i < bd->nfaults; i++)
 		if (strcmp(bd->faults[i].device, id) == 0) {

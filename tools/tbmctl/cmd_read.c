@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "output.h"
 #include "tbmctl.h"
 #include "tbmtime.h"
@@ -15,12 +16,12 @@
 /* A daemon whose heartbeat is older than this is not running any more. */
 #define STALE_AFTER_MS (2 * 60 * 1000)
 
-enum { OPT_JSON = 256, OPT_OPEN, OPT_ALL, OPT_DEVICE, OPT_FROM, OPT_TO };
+enum { OPT_JSON = 256, OPT_OPEN, OPT_ALL, OPT_DEVICE };
 
 static int
 out_of_memory(void)
 {
-	ctl_error("out of memory");
+	ctl_error(_("out of memory"));
 	return EXIT_ERR;
 }
 
@@ -103,20 +104,20 @@ print_daemon(const struct daemon_state *ds, int64_t now)
 	char a[32], b[32], dur[32];
 
 	if (!ds->found) {
-		printf("tbmond:  has not run on this database\n");
+		printf(_("tbmond:  has not run on this database\n"));
 		return;
 	}
 	time_format_local(ds->run.started_at, a, sizeof(a));
 	time_format_local(ds->run.alive_at, b, sizeof(b));
 	if (ds->running)
-		printf("tbmond:  running since %s, last seen %s\n", a, b);
+		printf(_("tbmond:  running since %s, last seen %s\n"), a, b);
 	else if (ds->stale) {
 		format_ago(now - ds->run.alive_at, dur, sizeof(dur));
-		printf("tbmond:  stale: started %s, last seen %s (no heartbeat for %s)\n", a, b, dur);
+		printf(_("tbmond:  stale: started %s, last seen %s (no heartbeat for %s)\n"), a, b, dur);
 	} else {
 		char c[32];
 		time_format_local(ds->run.stopped_at, c, sizeof(c));
-		printf("tbmond:  stopped at %s (ran since %s)\n", c, a);
+		printf(_("tbmond:  stopped at %s (ran since %s)\n"), c, a);
 	}
 }
 
@@ -125,8 +126,9 @@ status_human(const struct ctl *ctl, const struct daemon_state *ds, int64_t now,
     struct device_row *dev, size_t n)
 {
 	static const struct table_col cols[] = {
-		{ "设备", 24, TEXT_LEFT }, { "名称", 32, TEXT_LEFT }, { "状态", 0, TEXT_LEFT },
-		{ "未结故障", 0, TEXT_RIGHT }, { "", 0, TEXT_LEFT },
+		{ N_("device"), 24, TEXT_LEFT, 1 }, { N_("name"), 32, TEXT_LEFT, 1 },
+		{ N_("state"), 0, TEXT_LEFT, 0 }, { N_("open faults"), 0, TEXT_RIGHT, 0 },
+		{ "", 0, TEXT_LEFT, 0 },
 	};
 	const char *id = ctl->have_site ? ctl->site.id : ctl->cf ? ctl->cf->site.id : NULL;
 	const char *name = ctl->have_site ? ctl->site.name : ctl->cf ? ctl->cf->site.name : NULL;
@@ -136,13 +138,13 @@ status_human(const struct ctl *ctl, const struct daemon_state *ds, int64_t now,
 	struct table *t = NULL;
 	int rc = EXIT_ERR, first = 1;
 
-	printf("site:    %s", id ? id : "(unknown: tbmond has not recorded its configuration)");
+	printf(_("site:    %s"), id ? id : _("(unknown: tbmond has not recorded its configuration)"));
 	if (name != NULL && (id == NULL || strcmp(name, id) != 0))
 		printf(" %s", name);
-	printf(" (time zone %s)\n", tz && *tz ? tz : "of the system");
+	printf(_(" (time zone %s)\n"), tz && *tz ? tz : _("of the system"));
 	print_daemon(ds, now);
 	if (n == 0) {
-		printf("no devices\n");
+		printf(_("no devices\n"));
 		return EXIT_OK;
 	}
 	if ((sorted = calloc(n, sizeof(*sorted))) == NULL || (t = table_new(cols, 5)) == NULL)
@@ -157,24 +159,27 @@ status_human(const struct ctl *ctl, const struct daemon_state *ds, int64_t now,
 
 		if (first || (r->lab == NULL) != (lab_prev == NULL) ||
 		    (r->lab && strcmp(r->lab, lab_prev) != 0)) {
-			if (table_add_section(t, r->lab ? r->lab : "(no lab)") != 0)
+			if (table_add_section(t, r->lab ? r->lab : _("(no lab)")) != 0)
 				goto oom;
 			lab_prev = r->lab;
 			first = 0;
 		}
-		if (r->comm_open)
-			snprintf(state, sizeof(state), "offline since %s",
+		if (device_row_manual(r))
+			/* reported by people (人工), never online or offline */
+			snprintf(state, sizeof(state), "%s", _("manual"));
+		else if (r->comm_open)
+			snprintf(state, sizeof(state), _("offline since %s"),
 			    out_local_time(r->comm_since, since, sizeof(since)));
 		else if (!r->in_config)
 			snprintf(state, sizeof(state), "-");   /* no longer watched */
 		else
-			snprintf(state, sizeof(state), "online");
+			snprintf(state, sizeof(state), "%s", _("online"));
 		snprintf(count, sizeof(count), "%d", r->open_faults);
 		cells[0] = r->id;
 		cells[1] = r->name;
 		cells[2] = state;
 		cells[3] = count;
-		cells[4] = r->in_config ? "" : "not in config";
+		cells[4] = r->in_config ? "" : _("not in config");
 		if (table_add(t, cells) != 0)
 			goto oom;
 	}
@@ -182,7 +187,7 @@ status_human(const struct ctl *ctl, const struct daemon_state *ds, int64_t now,
 	if (table_print(t, stdout, "  ") != 0)
 		goto out;
 	if (!ds->running)
-		printf("\n(tbmond is not running: device states are as last recorded)\n");
+		printf(_("\n(tbmond is not running: device states are as last recorded)\n"));
 	rc = EXIT_OK;
 	goto out;
 oom:
@@ -214,7 +219,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 			return ctl_bad_option(ctl, ch, argv);
 	}
 	if (optind < argc)
-		return ctl_usage_error(ctl, "unexpected argument '%s'", argv[optind]);
+		return ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind]);
 	if (ctl_open(ctl, 1) != 0)
 		return EXIT_ERR;
 	if ((found = store_last_run(ctl->st, &run)) < 0)
@@ -241,19 +246,23 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 
 /* ---- faults ---- */
 
+/* One line a fault, narrow enough for 80 columns: the text columns give way
+ * (cut with "…"), the id, time, kind, code and status never do. */
 static int
-faults_human(const struct fault *v, size_t n)
+faults_human(struct ctl *ctl, const struct fault *v, size_t n)
 {
 	static const struct table_col cols[] = {
-		{ "ID", 0, TEXT_RIGHT }, { "打开时间", 0, TEXT_LEFT }, { "设备", 20, TEXT_LEFT },
-		{ "实训室", 20, TEXT_LEFT }, { "点", 20, TEXT_LEFT }, { "类型", 0, TEXT_LEFT },
-		{ "代码", 12, TEXT_RIGHT }, { "标签", 32, TEXT_LEFT }, { "状态", 0, TEXT_LEFT },
+		{ "ID", 0, TEXT_RIGHT, 0 }, { N_("opened"), 0, TEXT_LEFT, 0 },
+		{ N_("device"), 20, TEXT_LEFT, 1 }, { N_("name"), 20, TEXT_LEFT, 1 },
+		{ N_("lab"), 20, TEXT_LEFT, 1 }, { N_("kind"), 0, TEXT_LEFT, 0 },
+		{ N_("code"), 12, TEXT_RIGHT, 0 }, { N_("label"), 32, TEXT_LEFT, 1 },
+		{ N_("status"), 0, TEXT_LEFT, 0 },
 	};
 	struct table *t;
 	int rc = EXIT_OK;
 
 	if (n == 0) {
-		printf("no faults\n");
+		printf(_("no faults\n"));
 		return EXIT_OK;
 	}
 	if ((t = table_new(cols, sizeof(cols) / sizeof(cols[0]))) == NULL)
@@ -267,12 +276,12 @@ faults_human(const struct fault *v, size_t n)
 		cells[0] = id;
 		cells[1] = out_local_time(f->opened_at, opened, sizeof(opened));
 		cells[2] = f->device;
-		cells[3] = f->lab;
-		cells[4] = f->point;
-		cells[5] = fault_kind_name(f->kind);
+		cells[3] = ctl_device_name(ctl, f->device);
+		cells[4] = f->lab;
+		cells[5] = out_kind(f->kind);
 		cells[6] = out_code(f, code, sizeof(code));
 		cells[7] = f->label;
-		cells[8] = fault_status(f);
+		cells[8] = out_status(f);
 		if (table_add(t, cells) != 0) {
 			table_free(t);
 			return out_of_memory();
@@ -312,19 +321,26 @@ cmd_faults(struct ctl *ctl, int argc, char **argv)
 		{ "open", no_argument, NULL, OPT_OPEN },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "lab", required_argument, NULL, OPT_LAB },
+		{ "year", required_argument, NULL, OPT_YEAR },
+		{ "month", required_argument, NULL, OPT_MONTH },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fault_filter flt;
+	struct ctl_period p;
 	struct fault *v = NULL;
-	const char *from = NULL, *to = NULL;
+	const char *lab = NULL;
 	int ch, json = 0, open_only = 0, all = 0, rc;
-	size_t n = 0;
+	size_t n = 0, shown;
 
 	memset(&flt, 0, sizeof(flt));
+	memset(&p, 0, sizeof(p));
 	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (ctl_period_opt(&p, ch, optarg))
+			continue;
 		switch (ch) {
 		case OPT_OPEN:
 			open_only = 1;
@@ -335,11 +351,8 @@ cmd_faults(struct ctl *ctl, int argc, char **argv)
 		case OPT_DEVICE:
 			flt.device = optarg;
 			break;
-		case OPT_FROM:
-			from = optarg;
-			break;
-		case OPT_TO:
-			to = optarg;
+		case OPT_LAB:
+			lab = optarg;
 			break;
 		case OPT_JSON:
 			json = 1;
@@ -349,22 +362,27 @@ cmd_faults(struct ctl *ctl, int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return ctl_usage_error(ctl, "unexpected argument '%s'", argv[optind]);
+		return ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind]);
 	if (open_only && all)
-		return ctl_usage_error(ctl, "--open and --all cannot be used together");
+		return ctl_usage_error(ctl, _("--open and --all cannot be used together"));
+	if ((rc = ctl_period_check(ctl, &p, 0)) != 0)
+		return rc;
 	if (ctl_open(ctl, 1) != 0)
 		return EXIT_ERR;
-	/* times are read in the site's zone, which ctl_open has set */
-	if ((from && ctl_parse_time("--from", from, &flt.from_ms) != 0) ||
-	    (to && ctl_parse_time("--to", to, &flt.to_ms) != 0))
+	/* times are read in the site's zone, which ctl_open has set; an unknown
+	 * device or lab is an error, not "no faults" */
+	if (ctl_period_resolve(ctl, &p, 0) != 0 || ctl_check_names(ctl, flt.device, lab) != 0)
 		return EXIT_ERR;
+	flt.from_ms = p.from_ms;
+	flt.to_ms = p.to_ms;
 	if (open_only)
 		flt.open_only = 1;
 	else if (!all)
 		flt.unresolved = 1;
 	if (store_faults(ctl->st, &flt, &v, &n) != 0)
-		return db_error(ctl, "reading faults");
-	rc = json ? faults_json(v, n) : faults_human(v, n);
+		return db_error(ctl, _("reading faults"));
+	shown = ctl_faults_of_lab(v, n, lab);
+	rc = json ? faults_json(v, shown) : faults_human(ctl, v, shown);
 	store_faults_free(v, n);
 	return rc;
 }
@@ -430,7 +448,11 @@ detail_text(const char *detail)
 static void
 field(const char *key, const char *value)
 {
-	printf("%-16s%s\n", key, value && *value ? value : "-");
+	/* the key in the language of the messages; padded by display width */
+	const char *k = _(key);
+	size_t w = text_width(k);
+
+	printf("%s%*s%s\n", k, w < 16 ? (int)(16 - w) : 1, "", value && *value ? value : "-");
 }
 
 /* "2023-12-31 23:30:05 by NAME", or NULL when the time is absent. */
@@ -443,7 +465,7 @@ when_by(int64_t at, const char *by, char *buf, size_t len)
 		return NULL;
 	time_format_local(at, t, sizeof(t));
 	if (by && *by)
-		snprintf(buf, len, "%s by %s", t, by);
+		snprintf(buf, len, _("%s by %s"), t, by);
 	else
 		snprintf(buf, len, "%s", t);
 	return buf;
@@ -475,8 +497,9 @@ static int
 print_audit(const struct audit_rec *a, size_t na)
 {
 	static const struct table_col cols[] = {
-		{ "序号", 0, TEXT_RIGHT }, { "时间", 0, TEXT_LEFT }, { "操作", 0, TEXT_LEFT },
-		{ "操作人", 40, TEXT_LEFT }, { "详情", 0, TEXT_LEFT },
+		{ N_("seq"), 0, TEXT_RIGHT, 0 }, { N_("time"), 0, TEXT_LEFT, 0 },
+		{ N_("record"), 0, TEXT_LEFT, 0 }, { N_("by"), 40, TEXT_LEFT, 1 },
+		{ N_("detail"), 0, TEXT_LEFT, 1 },
 	};
 	struct table *t = table_new(cols, sizeof(cols) / sizeof(cols[0]));
 	int rc = EXIT_OK;
@@ -508,55 +531,56 @@ print_audit(const struct audit_rec *a, size_t na)
 }
 
 static int
-show_human(const struct fault *f, const struct audit_rec *a, size_t na)
+show_human(struct ctl *ctl, const struct fault *f, const struct audit_rec *a, size_t na)
 {
 	char buf[512], t[32], code[32];
 
 	snprintf(buf, sizeof(buf), "%lld", (long long)f->id);
-	field("fault:", buf);
-	field("status:", fault_status(f));
-	field("device:", f->device);
-	field("point:", f->point);
-	field("kind:", fault_kind_name(f->kind));
-	field("source:", f->source);
-	field("code:", out_code(f, code, sizeof(code)));
-	field("label:", f->label);
-	field("lab:", f->lab);
-	field("assessment:", f->assessment ? "yes" : "no");
-	field("opened:", out_local_time(f->opened_at, t, sizeof(t)));
-	field("cleared:", out_local_time(f->cleared_at, t, sizeof(t)));
-	field("acknowledged:", when_by(f->acked_at, f->acked_by, buf, sizeof(buf)));
+	field(N_("fault:"), buf);
+	field(N_("status:"), out_status(f));
+	field(N_("device:"), f->device);
+	field(N_("name:"), ctl_device_name(ctl, f->device));
+	field(N_("point:"), f->point);
+	field(N_("kind:"), out_kind(f->kind));
+	field(N_("source:"), f->source);
+	field(N_("code:"), out_code(f, code, sizeof(code)));
+	field(N_("label:"), f->label);
+	field(N_("lab:"), f->lab);
+	field(N_("assessment:"), f->assessment ? _("yes") : _("no"));
+	field(N_("opened:"), out_local_time(f->opened_at, t, sizeof(t)));
+	field(N_("cleared:"), out_local_time(f->cleared_at, t, sizeof(t)));
+	field(N_("acknowledged:"), when_by(f->acked_at, f->acked_by, buf, sizeof(buf)));
 	if (f->ack_note)
-		field("ack note:", f->ack_note);
-	field("repaired:", when_by(f->repaired_at, f->repaired_by, buf, sizeof(buf)));
+		field(N_("ack note:"), f->ack_note);
+	field(N_("repaired:"), when_by(f->repaired_at, f->repaired_by, buf, sizeof(buf)));
 	if (f->repaired_at != STORE_NOTIME || f->action)
-		field("action:", f->action);
+		field(N_("action:"), f->action);
 	if (f->parts)
-		field("parts:", f->parts);
+		field(N_("parts:"), f->parts);
 	if (f->dismissed_at != STORE_NOTIME) {
-		field("dismissed:", when_by(f->dismissed_at, f->dismissed_by, buf, sizeof(buf)));
-		field("reason:", f->dismiss_reason);
+		field(N_("dismissed:"), when_by(f->dismissed_at, f->dismissed_by, buf, sizeof(buf)));
+		field(N_("reason:"), f->dismiss_reason);
 	}
 	if (f->kind == FK_SAFETY || f->classification) {
 		if (f->classification) {
 			char by[400];
-			snprintf(buf, sizeof(buf), "%s (%s)", f->classification,
+			snprintf(buf, sizeof(buf), "%s (%s)", out_class(f->classification),
 			    when_by(f->classified_at, f->classified_by, by, sizeof(by)) ?
-			    by : "no time recorded");
-			field("classification:", buf);
+			    by : _("no time recorded"));
+			field(N_("classification:"), buf);
 		} else
-			field("classification:", "unclassified");
+			field(N_("classification:"), _("unclassified"));
 		if (f->note)
-			field("note:", f->note);
+			field(N_("note:"), f->note);
 	}
 	if (f->repeat_of) {
-		snprintf(buf, sizeof(buf), "fault %lld", (long long)f->repeat_of);
-		field("repeat of:", buf);
+		snprintf(buf, sizeof(buf), _("fault %lld"), (long long)f->repeat_of);
+		field(N_("repeat of:"), buf);
 	}
 
-	printf("\naudit:\n");
+	printf(_("\naudit:\n"));
 	if (na == 0) {
-		printf("  (no records)\n");
+		printf(_("  (no records)\n"));
 		return EXIT_OK;
 	}
 	return print_audit(a, na);
@@ -595,9 +619,9 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 			return ctl_bad_option(ctl, ch, argv);
 	}
 	if (optind >= argc)
-		return ctl_usage_error(ctl, "show: which fault? (an ID from 'tbmctl faults')");
+		return ctl_usage_error(ctl, _("show: which fault? (an ID from 'tbmctl faults')"));
 	if (optind + 1 < argc)
-		return ctl_usage_error(ctl, "unexpected argument '%s'", argv[optind + 1]);
+		return ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind + 1]);
 	if (ctl_parse_id(argv[optind], &id) != 0)
 		return EXIT_ERR;
 	if (ctl_open(ctl, 1) != 0)
@@ -605,14 +629,14 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
 	if ((r = store_fault_get(ctl->st, id, &f)) < 0)
 		return db_error(ctl, "reading the fault");
 	if (r == 0) {
-		ctl_error("no fault with id %lld", (long long)id);
+		ctl_error(_("no fault with id %lld"), (long long)id);
 		return EXIT_ERR;
 	}
 	if (store_audit_for(ctl->st, id, &a, &na) != 0) {
 		fault_clear(&f);
 		return db_error(ctl, "reading the audit records");
 	}
-	rc = json ? show_json(&f, a, na) : show_human(&f, a, na);
+	rc = json ? show_json(&f, a, na) : show_human(ctl, &f, a, na);
 	store_audit_free(a, na);
 	fault_clear(&f);
 	return rc;

@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "output.h"
 #include "tbmctl.h"
 #include "tbmtime.h"
@@ -22,7 +23,7 @@
 #define PASSWORD_MAX 256
 #define MAX_LABS 32
 
-enum { OPT_JSON = 256, OPT_BY, OPT_ROLE, OPT_DISPLAY, OPT_LAB, OPT_OS_USER, OPT_PWFILE,
+enum { OPT_JSON = 256, OPT_BY, OPT_ROLE, OPT_DISPLAY, OPT_OS_USER, OPT_PWFILE,
 	OPT_NOPW };
 
 struct uopts {
@@ -65,7 +66,7 @@ parse(struct ctl *ctl, int argc, char **argv, const char *allowed, struct uopts 
 		default: return ctl_bad_option(ctl, ch, argv);
 		}
 		if (strstr(allowed, name) == NULL)
-			return ctl_usage_error(ctl, "user %s does not take --%s", argv[0], name);
+			return ctl_usage_error(ctl, _("user %s does not take --%s"), argv[0], name);
 		if (ch == OPT_JSON) {
 			o->json = 1;
 			continue;
@@ -75,17 +76,17 @@ parse(struct ctl *ctl, int argc, char **argv, const char *allowed, struct uopts 
 			continue;
 		}
 		if (optarg[0] == '\0' || strspn(optarg, " \t") == strlen(optarg))
-			return ctl_usage_error(ctl, "--%s must not be empty", name);
+			return ctl_usage_error(ctl, _("--%s must not be empty"), name);
 		if (ch == OPT_LAB) {
 			if (o->nlabs == MAX_LABS)
-				return ctl_usage_error(ctl, "at most %d --lab", MAX_LABS);
+				return ctl_usage_error(ctl, _("at most %d --lab"), MAX_LABS);
 			o->labs[o->nlabs++] = optarg;
 			continue;
 		}
 		*slot = optarg;
 	}
 	if (o->pwfile && o->no_password)
-		return ctl_usage_error(ctl, "--password-file and --no-password exclude each other");
+		return ctl_usage_error(ctl, _("--password-file and --no-password exclude each other"));
 	return 0;
 }
 
@@ -98,29 +99,29 @@ password_from_file(const char *path, char *out, size_t len)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 || fstat(fd, &sb) != 0) {
-		ctl_error("--password-file %s: %s", path, strerror(errno));
+		ctl_error(_("--password-file %s: %s"), path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		ctl_error("--password-file %s: not a regular file", path);
+		ctl_error(_("--password-file %s: not a regular file"), path);
 		close(fd);
 		return -1;
 	}
 	if (sb.st_mode & 077) {
-		ctl_error("--password-file %s is readable by others (mode %04o): chmod 600 it and "
-		    "choose a new password", path, (unsigned)(sb.st_mode & 07777));
+		ctl_error(_("--password-file %s is readable by others (mode %04o): chmod 600 it and "
+		    "choose a new password"), path, (unsigned)(sb.st_mode & 07777));
 		close(fd);
 		return -1;
 	}
 	if ((fp = fdopen(fd, "r")) == NULL) {
-		ctl_error("--password-file %s: %s", path, strerror(errno));
+		ctl_error(_("--password-file %s: %s"), path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (fgets(out, (int)len, fp) == NULL) {
-		ctl_error("--password-file %s: empty", path);
+		ctl_error(_("--password-file %s: empty"), path);
 		fclose(fp);
 		return -1;
 	}
@@ -161,15 +162,15 @@ password_from_terminal(const char *name, char *out, size_t len)
 	int rc = -1;
 
 	if (!isatty(STDIN_FILENO) || (tty = fopen("/dev/tty", "r+")) == NULL) {
-		ctl_error("no terminal to ask for %s's password: give --password-file FILE "
-		    "(mode 600) or --no-password", name);
+		ctl_error(_("no terminal to ask for %s's password: give --password-file FILE "
+		    "(mode 600) or --no-password"), name);
 		return -1;
 	}
 	snprintf(prompt, sizeof(prompt), "password for %s: ", name);
 	if (ask(tty, prompt, out, len) != 0 || ask(tty, "again: ", again, sizeof(again)) != 0)
-		ctl_error("no password read from the terminal");
+		ctl_error(_("no password read from the terminal"));
 	else if (strcmp(out, again) != 0)
-		ctl_error("the two passwords differ; nothing changed");
+		ctl_error(_("the two passwords differ; nothing changed"));
 	else
 		rc = 0;
 	explicit_bzero(again, sizeof(again));
@@ -205,9 +206,9 @@ static int
 one_name(struct ctl *ctl, int argc, char **argv, const char **name)
 {
 	if (optind >= argc)
-		return ctl_usage_error(ctl, "user %s: which account?", argv[0]);
+		return ctl_usage_error(ctl, _("user %s: which account?"), argv[0]);
 	if (optind + 1 < argc)
-		return ctl_usage_error(ctl, "unexpected argument '%s'", argv[optind + 1]);
+		return ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind + 1]);
 	*name = argv[optind];
 	return 0;
 }
@@ -225,9 +226,9 @@ user_add(struct ctl *ctl, int argc, char **argv)
 	    (rc = one_name(ctl, argc, argv, &name)) != 0)
 		return rc;
 	if (o.role == NULL)
-		return ctl_usage_error(ctl, "user add needs --role viewer|technician|manager");
+		return ctl_usage_error(ctl, _("user add needs --role viewer|technician|manager"));
 	if ((role = role_parse(o.role)) < 0)
-		return ctl_usage_error(ctl, "--role must be viewer, technician or manager, not '%s'", o.role);
+		return ctl_usage_error(ctl, _("--role must be viewer, technician or manager, not '%s'"), o.role);
 	if (account_name_check(name, err, sizeof(err)) != 0) {
 		ctl_error("%s", err);
 		return EXIT_ERR;
@@ -241,11 +242,11 @@ user_add(struct ctl *ctl, int argc, char **argv)
 	if (managers == 0 && o.by == NULL) {
 		/* the bootstrap: the first manager, by root or the service user */
 		if (account_os_user(ctl->os_user, sizeof(ctl->os_user), &ctl->is_root) != 0) {
-			ctl_error("cannot tell who runs tbmctl: %s has no user name", ctl->os_user);
+			ctl_error(_("cannot tell who runs tbmctl: %s has no user name"), ctl->os_user);
 			return EXIT_ERR;
 		}
 		if (!ctl->is_root && strcmp(ctl->os_user, TBMCTL_SERVICE_USER) != 0) {
-			ctl_error("the base has no manager yet: root or the %s user adds the first one",
+			ctl_error(_("the base has no manager yet: root or the %s user adds the first one"),
 			    TBMCTL_SERVICE_USER);
 			return EXIT_ERR;
 		}
@@ -268,9 +269,9 @@ user_add(struct ctl *ctl, int argc, char **argv)
 	explicit_bzero(pw, sizeof(pw));
 	if ((rc = outcome(ctl, rc, err)) != EXIT_OK)
 		return rc;
-	printf("account %s added: %s%s%s%s\n", name, role_name(a.role),
-	    o.os_user ? ", OS user " : "", o.os_user ? o.os_user : "",
-	    o.no_password ? ", no password (cannot log in to the web)" : "");
+	printf(_("account %s added: %s%s%s%s\n"), name, role_name(a.role),
+	    o.os_user ? _(", OS user ") : "", o.os_user ? o.os_user : "",
+	    o.no_password ? _(", no password (cannot log in to the web)") : "");
 	return ctl_finish(EXIT_OK);
 }
 
@@ -278,8 +279,9 @@ static int
 user_list(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct table_col cols[] = {
-		{ "账号", 0, TEXT_LEFT }, { "姓名", 0, TEXT_LEFT }, { "角色", 0, TEXT_LEFT },
-		{ "实训室", 40, TEXT_LEFT }, { "系统用户", 0, TEXT_LEFT }, { "状态", 0, TEXT_LEFT },
+		{ N_("account"), 0, TEXT_LEFT, 1 }, { N_("name"), 0, TEXT_LEFT, 1 },
+		{ N_("role"), 0, TEXT_LEFT, 0 }, { N_("labs"), 40, TEXT_LEFT, 1 },
+		{ N_("OS user"), 0, TEXT_LEFT, 1 }, { N_("state"), 0, TEXT_LEFT, 0 },
 	};
 	struct account *v = NULL;
 	struct uopts o;
@@ -289,7 +291,7 @@ user_list(struct ctl *ctl, int argc, char **argv)
 	if ((rc = parse(ctl, argc, argv, "json", &o)) != 0)
 		return rc;
 	if (optind < argc)
-		return ctl_usage_error(ctl, "unexpected argument '%s'", argv[optind]);
+		return ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind]);
 	if (ctl_open(ctl, 1) != 0)
 		return EXIT_ERR;
 	if (store_accounts(ctl->st, &v, &n) != 0) {
@@ -324,15 +326,15 @@ user_list(struct ctl *ctl, int argc, char **argv)
 			cells[0] = v[i].name;
 			cells[1] = v[i].display;
 			cells[2] = role_name(v[i].role);
-			cells[3] = v[i].role == ROLE_TECHNICIAN && v[i].nlabs == 0 ? "全部" : labs;
+			cells[3] = v[i].role == ROLE_TECHNICIAN && v[i].nlabs == 0 ? _("all") : labs;
 			cells[4] = v[i].os_user;
-			cells[5] = v[i].disabled ? "停用" : "启用";
+			cells[5] = v[i].disabled ? _("disabled") : _("enabled");
 			if (table_add(t, cells) != 0)
 				rc = EXIT_ERR;
 		}
 		if (t && n == 0)
-			printf("no accounts yet: root or the %s user adds the first manager with "
-			    "'tbmctl user add NAME --role manager ...'\n", TBMCTL_SERVICE_USER);
+			printf(_("no accounts yet: root or the %s user adds the first manager with "
+			    "'tbmctl user add NAME --role manager ...'\n"), TBMCTL_SERVICE_USER);
 		else if (t && table_print(t, stdout, NULL) != 0)
 			rc = EXIT_ERR;
 		table_free(t);
@@ -360,7 +362,7 @@ user_passwd(struct ctl *ctl, int argc, char **argv)
 	explicit_bzero(pw, sizeof(pw));
 	if ((rc = outcome(ctl, rc, err)) != EXIT_OK)
 		return rc;
-	printf("account %s: password changed\n", name);
+	printf(_("account %s: password changed\n"), name);
 	return ctl_finish(EXIT_OK);
 }
 
@@ -380,7 +382,7 @@ user_able(struct ctl *ctl, int argc, char **argv, int disabled)
 	    sizeof(err));
 	if ((rc = outcome(ctl, rc, err)) != EXIT_OK)
 		return rc;
-	printf("account %s %s\n", name, disabled ? "disabled" : "enabled");
+	printf(_("account %s %s\n"), name, disabled ? _("disabled") : _("enabled"));
 	return ctl_finish(EXIT_OK);
 }
 
@@ -390,7 +392,7 @@ cmd_user(struct ctl *ctl, int argc, char **argv)
 	const char *sub = argc > 1 ? argv[1] : NULL;
 
 	if (sub == NULL)
-		return ctl_usage_error(ctl, "user: add, list, passwd, disable or enable?");
+		return ctl_usage_error(ctl, _("user: add, list, passwd, disable or enable?"));
 	argc--;
 	argv++;
 	if (strcmp(sub, "add") == 0)
@@ -403,5 +405,5 @@ cmd_user(struct ctl *ctl, int argc, char **argv)
 		return user_able(ctl, argc, argv, 1);
 	if (strcmp(sub, "enable") == 0)
 		return user_able(ctl, argc, argv, 0);
-	return ctl_usage_error(ctl, "user: unknown subcommand '%s' (add, list, passwd, disable, enable)", sub);
+	return ctl_usage_error(ctl, _("user: unknown subcommand '%s' (add, list, passwd, disable, enable)"), sub);
 }

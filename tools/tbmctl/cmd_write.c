@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "output.h"
 #include "tbmctl.h"
 #include "tbmtime.h"
@@ -60,9 +61,9 @@ parse_opts(struct ctl *ctl, int argc, char **argv, const char *allowed, struct w
 		default: return ctl_bad_option(ctl, ch, argv);
 		}
 		if (strstr(allowed, name) == NULL)
-			return ctl_usage_error(ctl, "%s does not take --%s", ctl->cmd, name);
+			return ctl_usage_error(ctl, _("%s does not take --%s"), ctl->cmd, name);
 		if (optarg[0] == '\0' || strspn(optarg, " \t") == strlen(optarg))
-			return ctl_usage_error(ctl, "--%s must not be empty", name);
+			return ctl_usage_error(ctl, _("--%s must not be empty"), name);
 		*slot = optarg;
 	}
 	return 0;
@@ -72,7 +73,7 @@ static int
 need(struct ctl *ctl, const char *v, const char *opt)
 {
 	if (v == NULL) {
-		ctl_usage_error(ctl, "%s needs --%s", ctl->cmd, opt);
+		ctl_usage_error(ctl, _("%s needs --%s"), ctl->cmd, opt);
 		return -1;
 	}
 	return 0;
@@ -86,7 +87,7 @@ ctl_actor(struct ctl *ctl, const char *by)
 
 	memset(&bound, 0, sizeof(bound));
 	if (account_os_user(ctl->os_user, sizeof(ctl->os_user), &ctl->is_root) != 0) {
-		ctl_error("cannot tell who runs tbmctl: %s has no user name", ctl->os_user);
+		ctl_error(_("cannot tell who runs tbmctl: %s has no user name"), ctl->os_user);
 		return -1;
 	}
 	if ((r = store_account_by_os_user(ctl->st, ctl->os_user, &bound)) < 0) {
@@ -98,8 +99,8 @@ ctl_actor(struct ctl *ctl, const char *by)
 	ctl->who.via = NULL;
 	if (by == NULL || (r == 1 && strcmp(by, bound.name) == 0)) {
 		if (r == 0) {
-			ctl_error("OS user %s is bound to no account: a manager binds it with 'tbmctl user "
-			    "add NAME --os-user %s ...'%s", ctl->os_user, ctl->os_user,
+			ctl_error(_("OS user %s is bound to no account: a manager binds it with 'tbmctl user "
+			    "add NAME --os-user %s ...'%s"), ctl->os_user, ctl->os_user,
 			    ctl->is_root ? ", or name the account with --by NAME" : "");
 			return -1;
 		}
@@ -111,22 +112,22 @@ ctl_actor(struct ctl *ctl, const char *by)
 			return -1;
 		}
 		if (r == 0) {
-			ctl_error("--by %s: no such account (see tbmctl user list)", by);
+			ctl_error(_("--by %s: no such account (see tbmctl user list)"), by);
 			return -1;
 		}
 		ctl->who.via = "root";
 	} else {
 		if (r == 1)
-			ctl_error("--by %s: OS user %s acts as account %s; only root may act for "
-			    "another account", by, ctl->os_user, bound.name);
+			ctl_error(_("--by %s: OS user %s acts as account %s; only root may act for "
+			    "another account"), by, ctl->os_user, bound.name);
 		else
-			ctl_error("--by %s: OS user %s is bound to no account, and only root may act "
-			    "for an account it is not bound to", by, ctl->os_user);
+			ctl_error(_("--by %s: OS user %s is bound to no account, and only root may act "
+			    "for an account it is not bound to"), by, ctl->os_user);
 		account_clear(&bound);
 		return -1;
 	}
 	if (ctl->acct.disabled) {
-		ctl_error("account %s is disabled", ctl->acct.name);
+		ctl_error(_("account %s is disabled"), ctl->acct.name);
 		return -1;
 	}
 	ctl->who.acct = &ctl->acct;
@@ -138,11 +139,11 @@ static int
 one_id(struct ctl *ctl, int argc, char **argv, int64_t *id)
 {
 	if (optind >= argc) {
-		ctl_usage_error(ctl, "%s: which fault? (an ID from 'tbmctl faults')", ctl->cmd);
+		ctl_usage_error(ctl, _("%s: which fault? (an ID from 'tbmctl faults')"), ctl->cmd);
 		return EXIT_USAGE;
 	}
 	if (optind + 1 < argc) {
-		ctl_usage_error(ctl, "unexpected argument '%s'", argv[optind + 1]);
+		ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind + 1]);
 		return EXIT_USAGE;
 	}
 	return ctl_parse_id(argv[optind], id) == 0 ? 0 : EXIT_ERR;
@@ -156,7 +157,7 @@ print_result(struct ctl *ctl, int64_t id, int json, const char *said)
 	int r;
 
 	if ((r = store_fault_get(ctl->st, id, &f)) != 1) {
-		ctl_error("%s: cannot read fault %lld back", ctl->db_path, (long long)id);
+		ctl_error(_("%s: cannot read fault %lld back"), ctl->db_path, (long long)id);
 		return EXIT_ERR;
 	}
 	if (json) {
@@ -164,10 +165,10 @@ print_result(struct ctl *ctl, int64_t id, int json, const char *said)
 		r = o ? json_print(o, stdout) : -1;
 		cJSON_Delete(o);
 	} else {
-		printf("fault %lld (%s %s.%s): %s; status %s\n", (long long)f.id,
-		    fault_kind_name(f.kind), f.device, f.point, said, fault_status(&f));
+		printf(_("fault %lld (%s %s.%s): %s; status %s\n"), (long long)f.id,
+		    out_kind(f.kind), f.device, f.point, _(said), out_status(&f));
 		if (f.repaired_at && !f.cleared_at && f.source && strcmp(f.source, "auto") == 0)
-			printf("note: its signal is still active (the equipment has not cleared it)\n");
+			printf(_("note: its signal is still active (the equipment has not cleared it)\n"));
 		r = 0;
 	}
 	fault_clear(&f);
@@ -260,9 +261,17 @@ change_cmd(struct ctl *ctl, int argc, char **argv, const char *allowed, const ch
 	c.o = &o;
 	if (fn == do_classify) {
 		/* classify ID CLASS */
+		int cls;
 		if (optind + 2 != argc)
-			return ctl_usage_error(ctl, "classify needs an ID and one of accident, near-miss, drill, none");
-		c.cls = argv[optind + 1];
+			return ctl_usage_error(ctl, _("classify needs an ID and one of accident, near-miss, drill, none (事故, 未遂, 演练, 非事件)"));
+		/* the word people use, stored as its one name */
+		if ((cls = safety_class_parse_word(argv[optind + 1])) < 0) {
+			/* a value that does not parse: an error (1), not a usage error */
+			ctl_error(_("classification '%s' is not one of accident, near-miss, drill, none (事故, 未遂, 演练, 非事件)"),
+			    argv[optind + 1]);
+			return EXIT_ERR;
+		}
+		c.cls = safety_class_name((enum safety_class)cls);
 		argc--;
 	}
 	if ((rc = one_id(ctl, argc, argv, &c.id)) != 0)
@@ -283,10 +292,10 @@ change_cmd(struct ctl *ctl, int argc, char **argv, const char *allowed, const ch
 	if (fn == do_repair) {
 		char t[64];
 		time_format_local(c.at, t, sizeof(t));
-		snprintf(buf, sizeof(buf), "repaired by %s at %s", ctl->acct.name, t);
+		snprintf(buf, sizeof(buf), _("repaired by %s at %s"), ctl->acct.name, t);
 		said = buf;
 	} else if (fn == do_classify) {
-		snprintf(buf, sizeof(buf), "classified %s by %s", c.cls, ctl->acct.name);
+		snprintf(buf, sizeof(buf), _("classified %s by %s"), out_class(c.cls), ctl->acct.name);
 		said = buf;
 	}
 	return print_result(ctl, c.id, o.json, said);
@@ -295,7 +304,7 @@ change_cmd(struct ctl *ctl, int argc, char **argv, const char *allowed, const ch
 int
 cmd_ack(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by note", NULL, do_ack, "acknowledged");
+	return change_cmd(ctl, argc, argv, "by note", NULL, do_ack, N_("acknowledged"));
 }
 
 int
@@ -307,7 +316,7 @@ cmd_repair(struct ctl *ctl, int argc, char **argv)
 int
 cmd_dismiss(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by reason", "reason\0", do_dismiss, "dismissed");
+	return change_cmd(ctl, argc, argv, "by reason", "reason\0", do_dismiss, N_("dismissed"));
 }
 
 int
@@ -327,12 +336,12 @@ cmd_report(struct ctl *ctl, int argc, char **argv)
 	if ((rc = parse_opts(ctl, argc, argv, "by note kind at", &o)) != 0)
 		return rc;
 	if (optind + 1 != argc)
-		return ctl_usage_error(ctl, "report needs one DEVICE");
+		return ctl_usage_error(ctl, _("report needs one DEVICE"));
 	if (need(ctl, o.note, "note") != 0)
 		return EXIT_USAGE;
 	k = o.kind ? fault_kind_parse(o.kind) : FK_FAULT;
 	if (k != FK_FAULT && k != FK_SAFETY)
-		return ctl_usage_error(ctl, "--kind must be fault or safety, not '%s'", o.kind);
+		return ctl_usage_error(ctl, _("--kind must be fault or safety, not '%s'"), o.kind);
 	c.o = &o;
 	c.kind = (enum fault_kind)k;
 	c.device = argv[optind];
@@ -344,7 +353,7 @@ cmd_report(struct ctl *ctl, int argc, char **argv)
 	if ((rc = run_change(ctl, do_report, &c)) != EXIT_OK)
 		return rc;
 	return print_result(ctl, c.new_id, o.json, c.kind == FK_SAFETY ?
-	    "safety event reported" : "fault reported");
+	    N_("safety event reported") : N_("fault reported"));
 }
 
 static int
@@ -369,13 +378,13 @@ cmd_amend(struct ctl *ctl, int argc, char **argv)
 	/* no --reason is the store's refusal (one line, exit 1), as for every other
 	 * correction it refuses, not a usage error */
 	return change_cmd(ctl, argc, argv, "by action parts at note reason", NULL, do_amend,
-	    "amended");
+	    N_("amended"));
 }
 
 int
 cmd_reopen(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by reason", NULL, do_reopen, "reopened");
+	return change_cmd(ctl, argc, argv, "by reason", NULL, do_reopen, N_("reopened"));
 }
 
 int
@@ -396,7 +405,7 @@ cmd_verify(struct ctl *ctl, int argc, char **argv)
 			return ctl_bad_option(ctl, ch, argv);
 	}
 	if (optind < argc)
-		return ctl_usage_error(ctl, "verify takes no arguments ('%s')", argv[optind]);
+		return ctl_usage_error(ctl, _("verify takes no arguments ('%s')"), argv[optind]);
 	if (ctl_open(ctl, 1) != 0)
 		return EXIT_ERR;
 	r = store_verify_head(ctl->st, &res, err, sizeof(err));
@@ -427,13 +436,13 @@ cmd_verify(struct ctl *ctl, int argc, char **argv)
 		return ctl_finish(r == 0 ? EXIT_OK : EXIT_ERR);
 	}
 	if (r > 0) {
-		ctl_error("audit trail broken: %s", err);
+		ctl_error(_("audit trail broken: %s"), err);
 		return EXIT_ERR;
 	}
-	printf("audit trail intact: %lu records checked, %lu faults and %lu accounts match their "
-	    "history\n", res.records, res.faults, res.accounts);
-	printf("head: seq %" PRId64 " hash %s\n", res.head_seq, res.head_hash);
-	printf("note: a writer with access to the database can rewrite the whole chain; compare "
-	    "this head with one written down earlier (see tbmctl(1))\n");
+	printf(_("audit trail intact: %lu records checked, %lu faults and %lu accounts match their "
+	    "history\n"), res.records, res.faults, res.accounts);
+	printf(_("head: seq %lld hash %s\n"), (long long)res.head_seq, res.head_hash);
+	printf(_("note: a writer with access to the database can rewrite the whole chain; compare "
+	    "this head with one written down earlier (see tbmctl(1))\n"));
 	return ctl_finish(EXIT_OK);
 }

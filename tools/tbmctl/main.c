@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "tbmctl.h"
 #include "tbmtime.h"
@@ -23,7 +24,8 @@ static const struct command {
 } commands[] = {
 	{ "status", cmd_status, "status [--json]" },
 	{ "faults", cmd_faults,
-	  "faults [--open | --all] [--device ID] [--from T] [--to T] [--json]" },
+	  "faults [--open | --all] [--device ID] [--lab LAB]\n"
+	  "      [--year YYYY | --month YYYY-MM | --from T] [--to T] [--json]" },
 	{ "show", cmd_show, "show ID [--json]" },
 	{ "ack", cmd_ack, "ack ID [--by NAME] [--note TEXT] [--json]" },
 	{ "repair", cmd_repair,
@@ -31,11 +33,18 @@ static const struct command {
 	{ "dismiss", cmd_dismiss, "dismiss ID [--by NAME] --reason TEXT [--json]" },
 	{ "report", cmd_report,
 	  "report DEVICE [--by NAME] --note TEXT [--kind fault|safety] [--at T] [--json]" },
-	{ "incidents", cmd_incidents, "incidents [--from T] [--to T] [--json]" },
+	{ "incidents", cmd_incidents,
+	  "incidents [--lab LAB]\n"
+	  "      [--year YYYY | --month YYYY-MM | --from T] [--to T] [--json]" },
 	{ "classify", cmd_classify,
-	  "classify ID accident|near-miss|drill|none [--by NAME] [--note TEXT] [--json]" },
+	  "classify ID accident|near-miss|drill|none [--by NAME] [--note TEXT] [--json]\n"
+	  "      (or 事故|未遂|演练|非事件)" },
 	{ "indicators", cmd_indicators,
-	  "indicators [--year YYYY | --from T --to T] [--cutoff T] [--normal FRACTION] [--json]" },
+	  "indicators [--year YYYY | --month YYYY-MM | --from T --to T] [--lab LAB]\n"
+	  "      [--cutoff T] [--normal FRACTION] [--json]" },
+	{ "top", cmd_top,
+	  "top [--year YYYY | --month YYYY-MM | --from T --to T]\n"
+	  "      [--by device|label|lab] [--lab LAB] [--json]" },
 	{ "amend", cmd_amend,
 	  "amend ID [--action TEXT] [--parts TEXT] [--at T] [--note TEXT] --reason TEXT [--by NAME] [--json]" },
 	{ "reopen", cmd_reopen, "reopen ID --reason TEXT [--by NAME] [--json]" },
@@ -52,15 +61,16 @@ static const struct command {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: tbmctl [-c CONFIG | -d DATABASE] COMMAND\n");
+	fprintf(fp, _("usage: tbmctl [-c CONFIG | -d DATABASE] COMMAND\n"));
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %s\n", commands[i].usage);
-	fprintf(fp, "T: 2023-12-31, \"2023-12-31 23:30\" or ISO 8601; local times are in the "
-	    "site's time zone.\n"
-	    "-c CONFIG: tbmond's configuration (default %s), for the database and time zone;\n"
+	fprintf(fp, _("T: 2023-12-31, \"2023-12-31 23:30\", 14:20 (today), today, yesterday or ISO 8601;\n"
+	    "local times are in the site's time zone.\n"
+	    "-c CONFIG: tbmond's configuration (default %s),\n"
+	    "  for the database and time zone;\n"
 	    "-d DATABASE: that database directly.\n"
 	    "--by NAME: the account that acts; it may be left out where the OS user is bound to\n"
-	    "one, and only root may name another account (recorded as NAME via root).\n",
+	    "one, and only root may name another account (recorded as NAME via root).\n"),
 	    TBMCTL_DEFAULT_CONFIG);
 }
 
@@ -77,7 +87,7 @@ ctl_error(const char *fmt, ...)
 	for (char *p = buf; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	fprintf(stderr, "tbmctl: %s\n", buf);
+	fprintf(stderr, _("tbmctl: %s\n"), buf);
 }
 
 static const struct command *
@@ -99,9 +109,9 @@ ctl_usage_error(struct ctl *ctl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "tbmctl: %s\n", buf);
+	fprintf(stderr, _("tbmctl: %s\n"), buf);
 	if (c != NULL)
-		fprintf(stderr, "usage: tbmctl [-c CONFIG | -d DATABASE] %s\n", c->usage);
+		fprintf(stderr, _("usage: tbmctl [-c CONFIG | -d DATABASE] %s\n"), c->usage);
 	else
 		usage(stderr);
 	return EXIT_USAGE;
@@ -110,9 +120,9 @@ ctl_usage_error(struct ctl *ctl, const char *fmt, ...)
 int
 ctl_parse_time(const char *opt, const char *s, int64_t *ms)
 {
-	if (time_parse(s, ms) != 0) {
-		ctl_error("%s: cannot parse '%s' (use 2023-12-31, \"2023-12-31 23:30\" or ISO 8601)",
-		    opt, s);
+	if (time_parse_near(s, time_now_ms(), ms) != 0) {
+		ctl_error(_("%s: cannot parse '%s' (use 2023-12-31, \"2023-12-31 23:30\", 14:20, today, "
+		    "yesterday or ISO 8601)"), opt, s);
 		return -1;
 	}
 	return 0;
@@ -127,7 +137,7 @@ ctl_parse_id(const char *s, int64_t *id)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v <= 0) {
-		ctl_error("bad fault id '%s' (a positive number)", s);
+		ctl_error(_("bad fault id '%s' (a positive number)"), s);
 		return -1;
 	}
 	*id = v;
@@ -142,8 +152,8 @@ ctl_bad_option(struct ctl *ctl, int ch, char **argv)
 	const char *name = strncmp(prev, "--", 2) == 0 || optopt == 0 ? prev : opt;
 
 	if (ch == ':')
-		return ctl_usage_error(ctl, "option %s needs an argument", name);
-	return ctl_usage_error(ctl, "unknown option %s", name);
+		return ctl_usage_error(ctl, _("option %s needs an argument"), name);
+	return ctl_usage_error(ctl, _("unknown option %s"), name);
 }
 
 static void
@@ -159,7 +169,7 @@ set_zone(const char *tz, const char *from)
 	if (tz == NULL || *tz == '\0')
 		return 0;
 	if (time_set_zone(tz) != 0) {
-		ctl_error("time zone '%s' (%s) is not known to this system", tz, from);
+		ctl_error(_("time zone '%s' (%s) is not known to this system"), tz, from);
 		return -1;
 	}
 	return 0;
@@ -174,14 +184,14 @@ ctl_open(struct ctl *ctl, int readonly)
 
 	if (ctl->db_path == NULL) {
 		if (stat(ctl->config_path, &sb) != 0) {
-			ctl_error("%s: %s (name the configuration with -c, or the database with -d)",
+			ctl_error(_("%s: %s (name the configuration with -c, or the database with -d)"),
 			    ctl->config_path, strerror(errno));
 			return -1;
 		}
 		ctl->cf = config_load(ctl->config_path, config_report, NULL, &nerr);
 		if (ctl->cf == NULL) {
 			if (nerr == 0)
-				ctl_error("%s: cannot load the configuration", ctl->config_path);
+				ctl_error(_("%s: cannot load the configuration"), ctl->config_path);
 			return -1;
 		}
 		ctl->db_path = ctl->cf->daemon.database;
@@ -190,21 +200,21 @@ ctl_open(struct ctl *ctl, int readonly)
 	}
 	/* say plainly which file is missing instead of SQLite's "unable to open" */
 	if (stat(ctl->db_path, &sb) != 0) {
-		ctl_error("database %s: %s", ctl->db_path, strerror(errno));
+		ctl_error(_("database %s: %s"), ctl->db_path, strerror(errno));
 		return -1;
 	}
 	/* A change needs the database and its directory (for the WAL files) writable:
 	 * say so plainly rather than fail half-way with SQLite's "readonly database". */
 	if (!readonly && access(ctl->db_path, W_OK) != 0) {
-		ctl_error("database %s: not writable by this user (%s); run tbmctl as the tbmon user, "
-		    "e.g. sudo -u tbmon tbmctl ...", ctl->db_path, strerror(errno));
+		ctl_error(_("database %s: not writable by this user (%s); run tbmctl as the tbmon user, "
+		    "e.g. sudo -u tbmon tbmctl ..."), ctl->db_path, strerror(errno));
 		return -1;
 	}
 	if (!readonly) {
 		char *dir = strdup(ctl->db_path), *slash;
 		int ok;
 		if (dir == NULL) {
-			ctl_error("out of memory");
+			ctl_error(_("out of memory"));
 			return -1;
 		}
 		if ((slash = strrchr(dir, '/')) != NULL)
@@ -213,19 +223,19 @@ ctl_open(struct ctl *ctl, int readonly)
 			strcpy(dir, ".");
 		ok = access(dir, W_OK | X_OK) == 0;
 		if (!ok)
-			ctl_error("database %s: its directory %s is not writable by this user (%s); run "
-			    "tbmctl as the tbmon user, e.g. sudo -u tbmon tbmctl ...", ctl->db_path, dir,
+			ctl_error(_("database %s: its directory %s is not writable by this user (%s); run "
+			    "tbmctl as the tbmon user, e.g. sudo -u tbmon tbmctl ..."), ctl->db_path, dir,
 			    strerror(errno));
 		free(dir);
 		if (!ok)
 			return -1;
 	}
 	if (store_open(ctl->db_path, readonly, &ctl->st, err, sizeof(err)) != 0) {
-		ctl_error("database %s", err);
+		ctl_error(_("database %s"), err);
 		return -1;
 	}
 	if ((r = store_site(ctl->st, &ctl->site)) < 0) {
-		ctl_error("database %s: %s", ctl->db_path, store_errmsg(ctl->st));
+		ctl_error(_("database %s: %s"), ctl->db_path, store_errmsg(ctl->st));
 		return -1;
 	}
 	ctl->have_site = r;
@@ -243,13 +253,16 @@ ctl_close(struct ctl *ctl)
 	store_site_clear(&ctl->site);
 	config_free(ctl->cf);
 	ctl->cf = NULL;
+	store_devices_free(ctl->devs, ctl->ndevs);
+	ctl->devs = NULL;
+	ctl->ndevs = 0;
 }
 
 int
 ctl_finish(int rc)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		ctl_error("writing the output: %s", strerror(errno));
+		ctl_error(_("writing the output: %s"), strerror(errno));
 		return EXIT_ERR;
 	}
 	return rc;
@@ -272,6 +285,7 @@ main(int argc, char **argv)
 
 	memset(&ctl, 0, sizeof(ctl));
 	text_init_locale();
+	i18n_init();
 	/* the store's own warnings would make a second line; we report its errors */
 	log_init("tbmctl", LOG_ERR_, 0);
 
@@ -289,19 +303,19 @@ main(int argc, char **argv)
 			usage(stdout);
 			return ctl_finish(EXIT_OK);
 		case 'V':
-			printf("tbmctl %s\n", TBM_VERSION);
+			printf(_("tbmctl %s\n"), TBM_VERSION);
 			return ctl_finish(EXIT_OK);
 		default:
 			return ctl_bad_option(&ctl, ch, argv);
 		}
 	}
 	if (config != NULL && ctl.db_path != NULL)
-		return ctl_usage_error(&ctl, "-c and -d cannot be used together");
+		return ctl_usage_error(&ctl, _("-c and -d cannot be used together"));
 	ctl.config_path = config ? config : TBMCTL_DEFAULT_CONFIG;
 	if (optind >= argc)
-		return ctl_usage_error(&ctl, "no command given");
+		return ctl_usage_error(&ctl, _("no command given"));
 	if ((cmd = find_command(argv[optind])) == NULL)
-		return ctl_usage_error(&ctl, "unknown command '%s'", argv[optind]);
+		return ctl_usage_error(&ctl, _("unknown command '%s'"), argv[optind]);
 	ctl.cmd = cmd->name;
 
 	argc -= optind;

@@ -6,8 +6,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include "i18n.h"
 #include "tbmtime.h"
+
+/* The narrowest a text column is cut to when a table must fit. */
+#define TABLE_MIN_COL 6
 
 struct row {
 	char **cells;              /* NULL: a section line, its text in section */
@@ -33,6 +39,10 @@ table_new(const struct table_col *cols, size_t ncols)
 		return NULL;
 	}
 	memcpy(t->cols, cols, ncols * sizeof(*cols));
+	/* titles are written N_("...") and read in the language of the messages */
+	for (size_t i = 0; i < ncols; i++)
+		if (cols[i].title != NULL && cols[i].title[0] != '\0')
+			t->cols[i].title = _(cols[i].title);
 	t->ncols = ncols;
 	return t;
 }
@@ -109,6 +119,41 @@ print_line(const struct table *t, FILE *fp, const char *indent, char *const *cel
 	return putc('\n', fp) == EOF ? -1 : 0;
 }
 
+/* How wide the output may be: the terminal's width, $COLUMNS, or 80 (a
+ * technician's terminal, a mail, a ticket). */
+static size_t
+output_columns(FILE *fp)
+{
+	struct winsize ws;
+	const char *c = getenv("COLUMNS");
+	long n;
+
+	if (isatty(fileno(fp)) && ioctl(fileno(fp), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+		return ws.ws_col;
+	if (c != NULL && (n = strtol(c, NULL, 10)) >= 40 && n <= 1000)
+		return (size_t)n;
+	return 80;
+}
+
+/* Narrows the widest text columns, one column at a time, until a line fits
+ * in `cols` (numbers and times are never cut). */
+static void
+fit_widths(const struct table *t, size_t *width, size_t indent, size_t cols)
+{
+	for (;;) {
+		size_t total = indent, widest = t->ncols;
+		for (size_t c = 0; c < t->ncols; c++) {
+			total += width[c] + (c > 0 ? 2 : 0);
+			if (t->cols[c].align == TEXT_LEFT && t->cols[c].shrink && width[c] > TABLE_MIN_COL &&
+			    (widest == t->ncols || width[c] > width[widest]))
+				widest = c;
+		}
+		if (total <= cols || widest == t->ncols)
+			return;
+		width[widest]--;
+	}
+}
+
 int
 table_print(const struct table *t, FILE *fp, const char *indent)
 {
@@ -136,6 +181,7 @@ table_print(const struct table *t, FILE *fp, const char *indent)
 	for (size_t c = 0; c < t->ncols; c++)
 		if (t->cols[c].max && width[c] > t->cols[c].max)
 			width[c] = t->cols[c].max;
+	fit_widths(t, width, indent ? text_width(indent) : 0, output_columns(fp));
 	if (print_line(t, fp, indent, titles, width) != 0)
 		goto out;
 	for (size_t r = 0; r < t->nrows; r++) {
@@ -167,6 +213,51 @@ table_free(struct table *t)
 	free(t->rows);
 	free(t->cols);
 	free(t);
+}
+
+const char *
+out_local_bound(int64_t ms, char *buf, size_t len)
+{
+	size_t n;
+
+	time_format_local(ms, buf, len);
+	n = strlen(buf);
+	if (n > 9 && strcmp(buf + n - 9, " 00:00:00") == 0)
+		buf[n - 9] = '\0';
+	return buf;
+}
+
+const char *
+out_kind(enum fault_kind k)
+{
+	static const char *const words[FK_COUNT] = {
+		[FK_FAULT] = N_("fault"), [FK_COMM] = N_("comm"), [FK_SAFETY] = N_("safety"),
+	};
+
+	return (unsigned)k < FK_COUNT ? _(words[k]) : "?";
+}
+
+const char *
+out_status(const struct fault *f)
+{
+	/* fault_status()'s words, for the catalog */
+	static const char *const words[] = { N_("open"), N_("acknowledged"), N_("cleared"),
+		N_("repaired"), N_("dismissed") };
+	const char *s = fault_status(f);
+
+	(void)words;
+	return _(s);
+}
+
+const char *
+out_class(const char *stored)
+{
+	int c = stored ? safety_class_parse(stored) : -1;
+
+	if (c < 0)
+		return stored ? stored : "";
+	/* people read 事故/未遂/演练/非事件 in Chinese; the stored word otherwise */
+	return i18n_chinese() ? safety_class_label(c) : stored;
 }
 
 const char *

@@ -19,6 +19,7 @@ struct table_col {
 	const char *title;
 	size_t max;                /* widest the column may get (cut with "…"); 0: no limit */
 	enum text_align align;
+	int shrink;                /* may be cut further so that a line fits 80 columns */
 };
 
 struct table;
@@ -35,6 +36,14 @@ void table_free(struct table *t);
 
 /* Human times in the site's zone; "" for an absent time. */
 const char *out_local_time(int64_t ms, char *buf, size_t len);
+/* A period's bound: its day when it is a local midnight, else the time. */
+const char *out_local_bound(int64_t ms, char *buf, size_t len);
+/* A fault's kind and status in the language of the messages. */
+const char *out_kind(enum fault_kind k);
+const char *out_status(const struct fault *f);
+/* A safety classification for people: "accident (事故)" style in English,
+ * the Chinese word in Chinese; "" for none. */
+const char *out_class(const char *stored);
 /* A fault's code as people read it ("3", "91.5"), "" when it has none. */
 const char *out_code(const struct fault *f, char *buf, size_t len);
 

@@ -20,6 +20,34 @@
 
 #define TBMCTL_DEFAULT_CONFIG "/etc/tbmon/tbmond.conf"
 
+struct ctl;
+
+/* Options every list and figure takes (period.c); above the commands' own. */
+enum { OPT_YEAR = 512, OPT_MONTH, OPT_FROM, OPT_TO, OPT_LAB };
+
+/* A period as given (--year, --month, --from/--to) and as resolved. */
+struct ctl_period {
+	const char *year, *month, *from, *to;
+	int64_t from_ms, to_ms;    /* 0: unbounded */
+};
+/* ctl_period_opt: takes getopt's ch if it is a period option: 1, else 0. */
+int ctl_period_opt(struct ctl_period *p, int ch, const char *arg);
+/* ctl_period_check: the options go together (else a usage error, its exit
+ * code); need_both: --from needs --to and the other way round. */
+int ctl_period_check(struct ctl *ctl, const struct ctl_period *p, int need_both);
+/* ctl_period_resolve: after ctl_open (the site's zone); this_year: without
+ * any option the current year, else unbounded. Reports; 0 or -1. */
+int ctl_period_resolve(struct ctl *ctl, struct ctl_period *p, int this_year);
+/* ctl_check_names: a device or lab (either NULL) that the base does not
+ * have is an error, reported; 0 or -1. */
+int ctl_check_names(struct ctl *ctl, const char *device, const char *lab);
+/* ctl_faults_of_lab: moves the faults of one lab (NULL: all) to the front
+ * of v and returns how many; the others stay behind them, to be freed with
+ * the array. */
+size_t ctl_faults_of_lab(struct fault *v, size_t n, const char *lab);
+/* ctl_device_name: a device's name for people (its id when it has none). */
+const char *ctl_device_name(struct ctl *ctl, const char *id);
+
 struct ctl {
 	const char *config_path;   /* -c, or the default when -d is not given */
 	const char *db_path;       /* -d, or the config's daemon.database */
@@ -33,6 +61,10 @@ struct ctl {
 	struct actor who;
 	char os_user[128];
 	int is_root;
+	/* the base's devices, read once for their names (ctl_device_name) */
+	struct device_row *devs;
+	size_t ndevs;
+	int devs_loaded;
 };
 
 /* ctl_open: loads the configuration (unless -d), sets the site's time zone
@@ -78,5 +110,6 @@ int cmd_indicators(struct ctl *ctl, int argc, char **argv);
 int cmd_amend(struct ctl *ctl, int argc, char **argv);
 int cmd_reopen(struct ctl *ctl, int argc, char **argv);
 int cmd_user(struct ctl *ctl, int argc, char **argv);
+int cmd_top(struct ctl *ctl, int argc, char **argv);
 
 #endif
