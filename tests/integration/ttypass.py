@@ -13,7 +13,9 @@ def main():
     if pid == 0:
         os.execvp(cmd[0], cmd)
     shown = b""
-    prompts = [b"password for ", b"again: "]
+    # a prompt is what the terminal shows since the last answer, ending in a
+    # colon (English) or a full-width colon (Chinese)
+    since = 0
     while True:
         try:
             data = os.read(fd, 1024)
@@ -22,8 +24,9 @@ def main():
         if not data:
             break
         shown += data
-        while prompts and answers and prompts[0] in shown and shown.rstrip().endswith(b":"):
-            prompts.pop(0)
+        tail = shown[since:].rstrip()
+        if answers and tail and (tail.endswith(b":") or tail.endswith("：".encode())):
+            since = len(shown)
             os.write(fd, answers.pop(0).encode() + b"\n")
     _, status = os.waitpid(pid, 0)
     text = shown.decode(errors="replace")

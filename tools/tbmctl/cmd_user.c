@@ -166,8 +166,8 @@ password_from_terminal(const char *name, char *out, size_t len)
 		    "(mode 600) or --no-password"), name);
 		return -1;
 	}
-	snprintf(prompt, sizeof(prompt), "password for %s: ", name);
-	if (ask(tty, prompt, out, len) != 0 || ask(tty, "again: ", again, sizeof(again)) != 0)
+	snprintf(prompt, sizeof(prompt), _("password for %s: "), name);
+	if (ask(tty, prompt, out, len) != 0 || ask(tty, _("again: "), again, sizeof(again)) != 0)
 		ctl_error(_("no password read from the terminal"));
 	else if (strcmp(out, again) != 0)
 		ctl_error(_("the two passwords differ; nothing changed"));
