@@ -235,6 +235,28 @@ pg_copy_field(FILE *f, const char *s)
 	}
 }
 
+/* The rows of a COPY in its text format, row(f, i, arg) writing row i of
+ * n; *buf is the caller's to free. */
+int
+pg_copy_text(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg, char **buf,
+    size_t *len)
+{
+	FILE *f;
+
+	*buf = NULL;
+	*len = 0;
+	if ((f = open_memstream(buf, len)) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		row(f, i, arg);
+	if (fclose(f) != 0) {
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* Runs COPY table FROM STDIN with the rows in buf (text format). */
 int
 pg_copy_in(struct pgstore *ps, const char *sql, const char *buf, size_t len)

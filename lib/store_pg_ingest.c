@@ -49,39 +49,49 @@ pgstore_held(struct pgstore *ps, const char *site, const int64_t *seqs, size_t n
 /* a batch's rows, in this order, in COPY's text format */
 #define COPY_COLS "seq, at, fault_id, action, actor, detail, prev_hash, hash, site, received_at"
 
+struct insert_rows {
+	const struct audit_rec *v;
+	const char *site;
+	int64_t received_at;
+};
+
+static void
+insert_row(FILE *f, size_t i, const void *arg)
+{
+	const struct insert_rows *a = arg;
+	const struct audit_rec *v = a->v;
+
+	fprintf(f, "%" PRId64 "\t%" PRId64 "\t", v[i].seq, v[i].at);
+	if (v[i].fault_id > 0)
+		fprintf(f, "%" PRId64, v[i].fault_id);
+	else
+		fputs("\\N", f);
+	fputc('\t', f);
+	pg_copy_field(f, v[i].action);
+	fputc('\t', f);
+	pg_copy_field(f, v[i].actor);
+	fputc('\t', f);
+	pg_copy_field(f, v[i].detail);
+	fprintf(f, "\t%s\t%s\t", v[i].prev_hash, v[i].hash);
+	pg_copy_field(f, a->site);
+	fprintf(f, "\t%" PRId64 "\n", a->received_at);
+}
+
 int
 pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, size_t n,
     int64_t received_at, size_t *dup)
 {
+	struct insert_rows a = { v, site, received_at };
 	PGresult *r;
 	char *buf = NULL;
 	size_t blen = 0;
-	FILE *f;
 	int rc = -1;
 
 	*dup = 0;
 	if (n == 0)
 		return 0;
-	if ((f = open_memstream(&buf, &blen)) == NULL)
+	if (pg_copy_text(n, insert_row, &a, &buf, &blen) != 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%" PRId64 "\t%" PRId64 "\t", v[i].seq, v[i].at);
-		if (v[i].fault_id > 0)
-			fprintf(f, "%" PRId64, v[i].fault_id);
-		else
-			fputs("\\N", f);
-		fputc('\t', f);
-		pg_copy_field(f, v[i].action);
-		fputc('\t', f);
-		pg_copy_field(f, v[i].actor);
-		fputc('\t', f);
-		pg_copy_field(f, v[i].detail);
-		fprintf(f, "\t%s\t%s\t", v[i].prev_hash, v[i].hash);
-		pg_copy_field(f, site);
-		fprintf(f, "\t%" PRId64 "\n", received_at);
-	}
-	if (fclose(f) != 0)
-		goto out;
 	/*
 	 * The records were checked against what is held in this transaction,
 	 * so they are new unless another collector stored some meanwhile:

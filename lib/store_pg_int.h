@@ -39,6 +39,8 @@ int pg_rows(struct pgstore *ps, PGresult *r, size_t elem, const struct store_col
     void *outp, size_t *n);
 char *pg_int_array(const int64_t *v, size_t n);
 void pg_copy_field(FILE *f, const char *s);
+int pg_copy_text(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg,
+    char **buf, size_t *len);
 int pg_copy_in(struct pgstore *ps, const char *sql, const char *buf, size_t len);
 
 #endif

@@ -34,14 +34,49 @@ pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *ids, 
 	return rc;
 }
 
+struct fault_rows {
+	const char *site;
+	const int64_t *ids;
+	struct cJSON *const *states;
+};
+
+/* the staging table is LIKE faults: COPY reads each column by its type */
+static void
+fault_row(FILE *f, size_t k, const void *arg)
+{
+	const struct fault_rows *a = arg;
+	const cJSON *val[64] = { 0 }, *it;
+
+	pg_copy_field(f, a->site);
+	fprintf(f, "\t%" PRId64, a->ids[k]);
+	/* the state's items to their columns in one pass over the state */
+	cJSON_ArrayForEach(it, a->states[k])
+		for (int i = 0; i < 64 && store_change_cols[i]; i++)
+			if (strcmp(it->string, store_change_cols[i]) == 0) {
+				val[i] = it;
+				break;
+			}
+	for (int i = 0; i < 64 && store_change_cols[i]; i++) {
+		const cJSON *v = val[i];
+		fputc('\t', f);
+		if (cJSON_IsString(v))
+			pg_copy_field(f, v->valuestring);
+		else if (cJSON_IsNumber(v))
+			fprintf(f, "%.17g", v->valuedouble);
+		else
+			pg_copy_field(f, NULL);
+	}
+	fputc('\n', f);
+}
+
 int
 pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
     struct cJSON *const *states, size_t n)
 {
 	static char sql[2048], copy[1024];
+	struct fault_rows a = { site, ids, states };
 	char *buf = NULL;
 	size_t blen = 0;
-	FILE *f;
 	int rc = -1;
 
 	if (n == 0)
@@ -59,34 +94,8 @@ pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
 			l += (size_t)snprintf(sql + l, sizeof(sql) - l, "%s%s = EXCLUDED.%s", i ? ", " : "",
 			    store_change_cols[i], store_change_cols[i]);
 	}
-	if ((f = open_memstream(&buf, &blen)) == NULL)
+	if (pg_copy_text(n, fault_row, &a, &buf, &blen) != 0)
 		return -1;
-	/* the staging table is LIKE faults: COPY reads each column by its type */
-	for (size_t k = 0; k < n; k++) {
-		pg_copy_field(f, site);
-		fprintf(f, "\t%" PRId64, ids[k]);
-		const cJSON *val[64] = { 0 }, *it;
-		/* the state's items to their columns in one pass over the state */
-		cJSON_ArrayForEach(it, states[k])
-			for (int i = 0; i < 64 && store_change_cols[i]; i++)
-				if (strcmp(it->string, store_change_cols[i]) == 0) {
-					val[i] = it;
-					break;
-				}
-		for (int i = 0; i < 64 && store_change_cols[i]; i++) {
-			const cJSON *v = val[i];
-			fputc('\t', f);
-			if (cJSON_IsString(v))
-				pg_copy_field(f, v->valuestring);
-			else if (cJSON_IsNumber(v))
-				fprintf(f, "%.17g", v->valuedouble);
-			else
-				pg_copy_field(f, NULL);
-		}
-		fputc('\n', f);
-	}
-	if (fclose(f) != 0)
-		goto out;
 	if (pg_copy_in(ps, copy, buf, blen) != 0 ||
 	    pg_run_cmd(ps, sql, NULL) != 0)
 		goto out;
