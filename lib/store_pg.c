@@ -1,9 +1,8 @@
 /*
- * store_pg.c - the central store in PostgreSQL: schema and migrations,
- * records in batches (COPY into a session table, then INSERT ... ON
- * CONFLICT DO NOTHING), each site's progress, fault rows from replay, what
- * was kept aside, and the reads tbm-report makes of one site. Parameters
- * are always bound; COPY carries data, escaped for its text format.
+ * store_pg.c - the central store in PostgreSQL: the connection, schema and
+ * migrations, transactions, and what the store_pg*.c family shares:
+ * parameters always bound, results read by column table, COPY's data
+ * escaped for its text format.
  */
 #include "store_pg.h"
 
@@ -13,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
 #include "log.h"
 #include "store_int.h"
 #include "store_pg_int.h"
