@@ -96,6 +96,17 @@ add_str(cJSON *o, const char *k, const char *v)
 		cJSON_AddNullToObject(o, k);
 }
 
+/* a new object at the end of the array a; NULL when out of memory */
+static cJSON *
+add_object(cJSON *a)
+{
+	cJSON *x = cJSON_CreateObject();
+
+	if (x != NULL)
+		cJSON_AddItemToArray(a, x);
+	return x;
+}
+
 static char *
 config_json(struct mqtt *m)
 {
@@ -122,10 +133,9 @@ config_json(struct mqtt *m)
 	cJSON_AddNumberToObject(o, "sent", (double)head);
 	devs = cJSON_AddArrayToObject(o, "devices");
 	for (size_t i = 0; devs && i < nd; i++) {
-		cJSON *x = cJSON_CreateObject(), *pts;
+		cJSON *x = add_object(devs), *pts;
 		if (x == NULL)
 			break;
-		cJSON_AddItemToArray(devs, x);
 		add_str(x, "id", d[i].id);
 		add_str(x, "name", d[i].name);
 		add_str(x, "lab", d[i].lab);
@@ -135,9 +145,8 @@ config_json(struct mqtt *m)
 		pts = cJSON_AddArrayToObject(x, "points");
 		for (k = 0; pts && k < np; k++) {
 			cJSON *y;
-			if (strcmp(p[k].device, d[i].id) != 0 || (y = cJSON_CreateObject()) == NULL)
+			if (strcmp(p[k].device, d[i].id) != 0 || (y = add_object(pts)) == NULL)
 				continue;
-			cJSON_AddItemToArray(pts, y);
 			add_str(y, "name", p[k].name);
 			add_str(y, "kind", p[k].kind);
 			add_str(y, "label", p[k].label);
@@ -146,13 +155,12 @@ config_json(struct mqtt *m)
 	}
 	runs = cJSON_AddArrayToObject(o, "runs");
 	for (size_t i = nr > CONFIG_RUNS_MAX ? nr - CONFIG_RUNS_MAX : 0; runs && i < nr; i++) {
-		cJSON *x = cJSON_CreateObject();
+		cJSON *x = add_object(runs);
 		int64_t stopped = r[i].stopped_at;
 		if (x == NULL)
 			break;
 		if (r[i].id == m->stop_run && m->stop_at > 0)
 			stopped = m->stop_at;
-		cJSON_AddItemToArray(runs, x);
 		cJSON_AddNumberToObject(x, "id", (double)r[i].id);
 		cJSON_AddNumberToObject(x, "started_at", (double)r[i].started_at);
 		cJSON_AddNumberToObject(x, "alive_at", (double)(stopped ? stopped : r[i].alive_at));

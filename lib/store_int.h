@@ -110,9 +110,9 @@ extern const struct store_col store_origin_cols[];   /* lab, assessment, label *
 void store_row_clear(void *row, const struct store_col *cols);
 
 /* ---- store_query.c: the column tables of what the tools read, shared with
- * store_pg.c, which reads the same rows from the central store ---- */
+ * the store_pg*.c family, which reads the same rows from the central store ---- */
 extern const struct store_col store_site_cols[], store_device_cols[], store_run_cols[],
-    store_period_fault_cols[], store_string_cols[];
+    store_period_fault_cols[], store_string_cols[], store_audit_cols[];
 
 /* ---- store_change.c: a change to a fault row and its audit record ---- */
 

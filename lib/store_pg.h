@@ -3,8 +3,9 @@
  * records exactly once (PRIMARY KEY (site, seq)), their fault rows rebuilt
  * by replay, each base's device list and daemon runs, and what was kept
  * aside (tamper alarms, rejected input). tbm-collect writes it; tbm-report
- * reads a site of it like a base's database. All its SQL is here, with
- * bound parameters only.
+ * reads a site of it like a base's database. All its SQL is in the
+ * store_pg*.c files, with bound parameters only; the groups below name
+ * the file of each.
  */
 #ifndef TBM_STORE_PG_H
 #define TBM_STORE_PG_H
@@ -17,6 +18,7 @@
 struct pgstore;
 struct cJSON;
 
+/* ---- store_pg.c: the connection, schema and transactions ---- */
 /* pgstore_open: connects with a libpq connection string; with migrate,
  * creates or migrates the schema (one collector at a time, under an
  * advisory lock). -1 with a message in err. */
@@ -32,7 +34,7 @@ int pgstore_begin(struct pgstore *ps);
 int pgstore_commit(struct pgstore *ps);
 void pgstore_rollback(struct pgstore *ps);
 
-/* ---- a site's device list (its retained config message) ---- */
+/* ---- store_pg_sites.c: a site's device list (its retained config message) ---- */
 struct pg_config {
 	const char *site, *name, *timezone, *raw;   /* raw: the message as received */
 	int64_t head;              /* the last seq the base had sent when it said this */
@@ -45,7 +47,7 @@ struct pg_config {
 };
 int pgstore_put_config(struct pgstore *ps, const struct pg_config *c, int64_t now);
 
-/* ---- sites and their progress ---- */
+/* ---- store_pg_sites.c: sites and their progress ---- */
 struct pg_site {
 	char *site, *name;
 	int has_config;
@@ -68,7 +70,7 @@ int pgstore_site_state(struct pgstore *ps, const char *site, int64_t *contiguous
  * what it replays and counts is then everything committed. */
 int pgstore_lock_site(struct pgstore *ps, const char *site);
 
-/* ---- records ---- */
+/* ---- store_pg_ingest.c: records ---- */
 /* The held records of a site among seqs[0..n), by seq. */
 int pgstore_held(struct pgstore *ps, const char *site, const int64_t *seqs, size_t n,
     struct audit_rec **out, size_t *nout);
@@ -82,6 +84,8 @@ int pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec 
  * every collector has committed. */
 int pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t max_fault,
     int64_t *contiguous, int64_t *highest);
+
+/* ---- store_pg_replay.c: fault rows from replay ---- */
 /* The records of these faults of a site, by fault and seq, but those with
  * a seq in [skip_lo, skip_hi] (the caller has them; an empty range: 0, -1). */
 int pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *ids, size_t n,
@@ -90,7 +94,7 @@ int pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *i
 int pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
     struct cJSON *const *states, size_t n);
 
-/* ---- kept aside ---- */
+/* ---- store_pg_replay.c: kept aside ---- */
 /* kind: "tamper" (an alarm: disagrees with what is held), or why input was
  * rejected ("bad-hash", "future", "invalid", "unknown-site"). site may be NULL. */
 int pgstore_keep_aside(struct pgstore *ps, const char *site, int64_t seq, const char *kind,
@@ -103,7 +107,7 @@ int pgstore_aside(struct pgstore *ps, int tamper_only, size_t limit, struct pg_a
     size_t *n);
 void pgstore_aside_free(struct pg_aside *v, size_t n);
 
-/* ---- a site read like a base's database (tbm-report) ---- */
+/* ---- store_pg_query.c: a site read like a base's database (tbm-report) ---- */
 int pgstore_site_row(struct pgstore *ps, const char *site, struct site_row *out);
 int pgstore_devices(struct pgstore *ps, const char *site, struct device_row **out, size_t *n);
 int pgstore_runs(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,

@@ -82,7 +82,7 @@ store_fault_get(struct store *st, int64_t id, struct fault *out)
 }
 
 #define A(type, field) STORE_COL(type, struct audit_rec, field)
-static const struct store_col audit_cols[] = {
+const struct store_col store_audit_cols[] = {
 	A(COL_INT64, seq), A(COL_INT64, at), A(COL_INT64, fault_id), A(COL_STR, action),
 	A(COL_STR, actor), A(COL_STR, detail), A(COL_BUF, prev_hash), A(COL_BUF, hash),
 	STORE_COL_END
@@ -96,13 +96,13 @@ store_audit_for(struct store *st, int64_t fault_id, struct audit_rec **out, size
 
 	s = store_prepare(st, "SELECT seq, at, fault_id, action, actor, detail, prev_hash, hash "
 	    "FROM audit WHERE fault_id = ?1 ORDER BY seq", "I", fault_id);
-	return store_rows(st, s, sizeof(**out), 8, audit_cols, out, n);
+	return store_rows(st, s, sizeof(**out), 8, store_audit_cols, out, n);
 }
 
 void
 store_audit_free(struct audit_rec *v, size_t n)
 {
-	store_rows_free(v, n, sizeof(*v), audit_cols);
+	store_rows_free(v, n, sizeof(*v), store_audit_cols);
 }
 
 const struct store_col store_site_cols[] = {
