@@ -24,7 +24,7 @@ done
 if command -v clang >/dev/null; then
 	dir=build-test-fuzz
 	CC=clang cmake -S . -B "$dir" -DTBM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	cmake --build "$dir" -j"$jobs" --target fuzz_config fuzz_jsonpath fuzz_decode fuzz_mbap fuzz_csv fuzz_target fuzz_web
+	cmake --build "$dir" -j"$jobs" --target fuzz_config fuzz_jsonpath fuzz_decode fuzz_mbap fuzz_csv fuzz_target fuzz_web fuzz_record
 	log=$(mktemp)
 	if ctest --test-dir "$dir" -R '^fuzz\.' -j"$jobs" --output-on-failure 2>&1 | tee "$log"; then :; else status=1; fi
 	grep -q "tests passed" "$log" || status=1

@@ -9,7 +9,7 @@ SECS=${2:-300}
 shift $(( $# >= 2 ? 2 : 1 ))
 SRC=$(cd "$(dirname "$0")" && pwd)
 NAMES=("$@")
-[ ${#NAMES[@]} -gt 0 ] || NAMES=(config jsonpath decode mbap csv target web)
+[ ${#NAMES[@]} -gt 0 ] || NAMES=(config jsonpath decode mbap csv target web record)
 for n in "${NAMES[@]}"; do
 	bin=$B/tests/fuzz/fuzz_$n
 	[ -x "$bin" ] || { echo "$n: $bin not built (CC=clang, -DTBM_FUZZ=ON)"; continue; }

@@ -86,7 +86,8 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *ms
 	m.at = time_now_ms();
 	if (m.topic == NULL || m.payload == NULL)
 		fatalx("out of memory");
-	memcpy(m.payload, msg->payload, m.len);
+	if (m.len > 0)   /* an empty message has no payload pointer */
+		memcpy(m.payload, msg->payload, m.len);
 	m.payload[m.len] = '\0';
 	pthread_mutex_lock(&n->mu);
 	if (n->nq == n->cap) {
@@ -249,9 +250,11 @@ net_take(struct net *n, struct message *out, size_t max, int64_t wait_ms)
 		pthread_cond_timedwait(&n->cv, &n->mu, &ts);
 	}
 	k = n->nq < max ? n->nq : max;
-	memcpy(out, n->q, k * sizeof(*out));
-	memmove(n->q, n->q + k, (n->nq - k) * sizeof(*n->q));
-	n->nq -= k;
+	if (k > 0) {   /* an empty queue may have no array yet: memcpy from NULL is undefined */
+		memcpy(out, n->q, k * sizeof(*out));
+		memmove(n->q, n->q + k, (n->nq - k) * sizeof(*n->q));
+		n->nq -= k;
+	}
 	pthread_mutex_unlock(&n->mu);
 	return k;
 }
