@@ -33,6 +33,7 @@
 #define STATUS_MS 10000
 #define CHECKPOINT_MS (60 * 60 * 1000)
 #define RELOAD_FLUSH_MS 10000
+#define STOP_FLUSH_MS 5000
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -449,6 +450,10 @@ stop:
 		stop_at = time_now_ms();
 		if (mq) {
 			struct mqtt_stats ms;
+			/* the links' last events in the database, so that the
+			 * outbox sends them before the stop */
+			if (writer_flush(d.w, STOP_FLUSH_MS) != 0)
+				log_warnx("stopping: events still waiting for the database; they go out at the next start");
 			mqtt_run_stopping(mq, d.run_id, stop_at);
 			mqtt_stop(mq);
 			mqtt_stats(mq, &ms);

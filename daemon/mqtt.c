@@ -19,6 +19,7 @@
 
 #define OUTBOX_POLL_MS 2000      /* tbmctl writes from another process: look this often */
 #define STOP_WAIT_MS 2000
+#define DRAIN_WAIT_MS 5000   /* the outbox's rest at a stop */
 #define MQTT_WAKE_MS 5000        /* our thread wakes at least this often */
 #define NET_STALL_MS 180000      /* a TCP connect to a host that does not answer */
 
@@ -458,6 +459,39 @@ wait_acked(struct mqtt *m, const int *acked, int64_t deadline)
 	}
 }
 
+/* Publishes the rest of the outbox and waits for the broker's
+ * acknowledgements, until nothing is left, the connection is gone or the
+ * deadline passes. The thread has stopped: nobody else pumps. */
+static void
+drain_outbox(struct mqtt *m, int64_t deadline)
+{
+	pthread_mutex_lock(&m->mu);
+	while (m->connected && time_mono_ms() < deadline) {
+		size_t waiting;
+		struct timespec ts;
+		pthread_mutex_unlock(&m->mu);
+		mqtt_outbox_pump(m);
+		pthread_mutex_lock(&m->mu);
+		/* the pump fills the window it has room for: an empty window
+		 * after it means the outbox has nothing left */
+		waiting = m->ninflight;
+		for (size_t i = 0; i < m->ninflight; i++)
+			waiting -= m->inflight[i].acked != 0;
+		if (m->ninflight == 0)
+			break;
+		if (waiting == 0)
+			continue;   /* all acknowledged: move the watermark, take more */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 50 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&m->cv, &m->mu, &ts);
+	}
+	pthread_mutex_unlock(&m->mu);
+}
+
 void
 mqtt_stop(struct mqtt *m)
 {
@@ -474,7 +508,13 @@ mqtt_stop(struct mqtt *m)
 		m->started = 0;
 	}
 	if (m->net_started) {
-		int64_t deadline = time_mono_ms() + STOP_WAIT_MS;
+		int64_t deadline;
+		/* what the outbox still holds goes out now, acknowledged, rather
+		 * than when tbmond next starts: the centre sees a stopped base
+		 * whole */
+		if (m->st)
+			drain_outbox(m, time_mono_ms() + DRAIN_WAIT_MS);
+		deadline = time_mono_ms() + STOP_WAIT_MS;
 		/* the device list with this run's end, so that the centre counts
 		 * the same observed time as the base */
 		if (m->stop_at != 0 && mqtt_central_config(m) == 0) {

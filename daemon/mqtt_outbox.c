@@ -61,8 +61,8 @@ advance(struct mqtt *m)
 	return m->watermark;
 }
 
-/* Hands one record to libmosquitto: 0, or -1 (not connected, stopping, or
- * refused) to stop for now. */
+/* Hands one record to libmosquitto: 0, or -1 (not connected or refused) to
+ * stop for now. */
 static int
 publish_one(struct mqtt *m, const struct outbox_rec *r)
 {
@@ -72,7 +72,7 @@ publish_one(struct mqtt *m, const struct outbox_rec *r)
 	if (payload == NULL)
 		return -1;
 	pthread_mutex_lock(&m->mu);
-	if (m->connected && !m->stop) {
+	if (m->connected) {
 		rc = mosquitto_publish(m->mosq, &mid, m->cf->mqtt.events_topic, (int)strlen(payload),
 		    payload, 1, false);
 		if (rc == MOSQ_ERR_SUCCESS) {

@@ -38,6 +38,22 @@ collect_cleanup() {
 }
 trap collect_cleanup EXIT
 
+# fail_context: what a failed collection test shows besides its message:
+# each base's chain head against what the centre holds, the logs' tails.
+fail_context() {
+	local f site
+	for site in a b c; do
+		[ -f "$T/$site/tbmon.db" ] || continue
+		echo "--- site $site: base head $(sqlite_q "$site" "select max(seq) from audit" 2>&1)," \
+			"centre contiguous $(psql_q "select contiguous || ' of ' || coalesce((select max(seq) from audit where site = '$site'), 0) from sites where site = '$site'" 2>&1)"
+	done
+	for f in "$T"/*/tbmond.*.log "$T"/*.[0-9].log; do
+		[ -f "$f" ] || continue
+		echo "--- ${f#"$T"/} (last 15 lines)"
+		tail -15 "$f"
+	done
+}
+
 pg_start() {
 	if [ ! -d "$PGDATA" ]; then
 		mkdir -p "$PGDATA" "$PGSOCK"

@@ -19,6 +19,8 @@ fail() {
 	echo "FAIL: $*" >&2
 	if [ -n "${DLOG:-}" ] && [ -f "$DLOG" ]; then echo "--- tbmond log (last 40 lines)" >&2; tail -40 "$DLOG" >&2; fi
 	if [ -f "$T/sim.err" ]; then echo "--- tbm-sim stderr" >&2; tail -20 "$T/sim.err" >&2; fi
+	# a suite's own account of what it ran (the central collection's logs)
+	if declare -F fail_context >/dev/null; then fail_context >&2 || true; fi
 	exit 1
 }
 
