@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,18 +85,27 @@ iv_measure(struct ivs *s, int64_t from, int64_t to)
 	return ind_spans_measure(s->v, s->n, from, to);
 }
 
-int
-ind_fault_down(const struct period_fault *x, int64_t end, struct ind_span *out)
+/* The down stretch of a fault from its fields (ind_fault_down's rule). */
+static int
+fault_down(enum fault_kind kind, int manual, int64_t opened, int64_t cleared, int64_t repaired,
+    int64_t dismissed, int64_t end, struct ind_span *out)
 {
 	int64_t b;
 
-	if (x->kind != FK_FAULT || x->dismissed_at != STORE_NOTIME)
+	if (kind != FK_FAULT || dismissed != STORE_NOTIME)
 		return 0;
 	/* down while the equipment says so; a manual fault until its repair */
-	b = x->manual ? x->repaired_at : x->cleared_at;
-	out->a = x->opened_at;
+	b = manual ? repaired : cleared;
+	out->a = opened;
 	out->b = b != STORE_NOTIME ? b : end;
 	return out->b > out->a;
+}
+
+int
+ind_fault_down(const struct period_fault *x, int64_t end, struct ind_span *out)
+{
+	return fault_down(x->kind, x->manual, x->opened_at, x->cleared_at, x->repaired_at,
+	    x->dismissed_at, end, out);
 }
 
 /* Appends every interval of b to a. */
@@ -156,11 +166,186 @@ in_list(char **ids, size_t n, const char *id)
 	return 0;
 }
 
-/* Coverage for the safety devices that satisfy `pick` (all of them when lab is NULL). */
+/*
+ * A fault as the computation keeps it: the figures need its times and kind,
+ * not its strings. A year of a large base (100,000 faults) is read one row at
+ * a time into these, 40 bytes each; its device is the index of its group.
+ */
+struct cfault {
+	int64_t id, opened_at, cleared_at, repaired_at, dismissed_at;
+	uint32_t group;
+	uint8_t kind, manual;
+};
+
+/* The faults of one device, f[lo .. hi) (the rows come by device). */
+struct cgroup {
+	char *device;
+	size_t lo, hi;
+	const struct device_row *dev;   /* its row in the devices, NULL if none */
+	int safety;                     /* it has a configured safety point */
+	const char *lab;                /* its lab as the device figures report it, NULL if not */
+};
+
+/* What the computation gathers while the rows go by. */
+struct gather {
+	struct indicators *ind;
+	int64_t from, to, cutoff;
+	int count_comm, oom;
+	struct cfault *f;
+	size_t nf, fcap;
+	struct cgroup *g;
+	size_t ng, gcap;
+	double *ttr;                /* hours to repair of the repaired faults */
+	size_t nrep, ttrcap;
+	size_t ucap;                /* room in ind->unrepaired */
+};
+
 static int
-coverage(const struct period_fault *f, size_t nf, char **safety, size_t nsafety,
-    const struct device_row *devs, size_t ndevs, const char *lab, const struct run_row *runs,
-    size_t nruns, int64_t from, int64_t end, int64_t now, double *out, int *npoints)
+grow(void *vp, size_t *cap, size_t need, size_t elem)
+{
+	void *nv;
+	size_t ncap;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 256;
+	while (ncap < need)
+		ncap *= 2;
+	if ((nv = realloc(*(void **)vp, ncap * elem)) == NULL)
+		return -1;
+	*(void **)vp = nv;
+	*cap = ncap;
+	return 0;
+}
+
+/* 故障修复率 and the safety events: what one fault opened in the period adds. */
+static int
+count_fault(struct gather *g, const struct period_fault *x)
+{
+	struct indicators *ind = g->ind;
+	int y, m, d;
+
+	if (x->opened_at < g->from || x->opened_at >= g->to || x->dismissed_at != STORE_NOTIME)
+		return 0;
+	if (x->kind == FK_SAFETY) {
+		switch (x->cls) {
+		case SC_ACCIDENT: ind->safety.accidents++; break;
+		case SC_NEAR_MISS: ind->safety.near_misses++; break;
+		case SC_DRILL: ind->safety.drills++; break;
+		case SC_NONE: ind->safety.none++; break;
+		default: ind->safety.unclassified++; break;
+		}
+		return 0;
+	}
+	if (x->kind == FK_COMM && !(g->count_comm && x->assessment))
+		return 0;
+	time_local_fields(x->opened_at, &y, &m, &d);
+	if (x->kind == FK_FAULT && m >= 1 && m <= 12)
+		ind->faults_per_month[m - 1]++;
+	if (!x->assessment)
+		return 0;
+	ind->repair.faults++;
+	if (m >= 1 && m <= 12)
+		ind->repair_faults_per_month[m - 1]++;
+	if (x->repeat_of)
+		ind->repair.repeats++;
+	if (x->repaired_at != STORE_NOTIME && x->repaired_at < g->cutoff) {
+		double h = (double)(x->repaired_at - x->opened_at) / HOUR_MS;
+		ind->repair.repaired++;
+		if (grow(&g->ttr, &g->ttrcap, g->nrep + 1, sizeof(*g->ttr)) != 0)
+			return -1;
+		g->ttr[g->nrep++] = h;
+		if (h <= 24)
+			ind->repair.within_24h++;
+		if (h <= 72)
+			ind->repair.within_72h++;
+	} else {
+		struct ind_unrepaired *u;
+		if (grow(&ind->unrepaired, &g->ucap, ind->nunrepaired + 1, sizeof(*u)) != 0)
+			return -1;
+		u = &ind->unrepaired[ind->nunrepaired++];
+		u->id = x->id;
+		u->device = strdup(x->device);
+		u->label = x->label ? strdup(x->label) : NULL;
+		u->opened_at = x->opened_at;
+		if (u->device == NULL || (x->label && u->label == NULL))
+			return -1;
+	}
+	return 0;
+}
+
+/* One row of the period: counted, and kept in its compact form. */
+static int
+gather_one(const struct period_fault *x, void *arg)
+{
+	struct gather *g = arg;
+	struct cfault *c;
+
+	if (g->ng == 0 || strcmp(g->g[g->ng - 1].device, x->device) != 0) {
+		struct cgroup *n;
+		if (grow(&g->g, &g->gcap, g->ng + 1, sizeof(*g->g)) != 0)
+			goto oom;
+		n = &g->g[g->ng];
+		memset(n, 0, sizeof(*n));
+		if ((n->device = strdup(x->device)) == NULL)
+			goto oom;
+		n->lo = n->hi = g->nf;
+		g->ng++;
+	}
+	if (grow(&g->f, &g->fcap, g->nf + 1, sizeof(*g->f)) != 0)
+		goto oom;
+	c = &g->f[g->nf++];
+	c->id = x->id;
+	c->opened_at = x->opened_at;
+	c->cleared_at = x->cleared_at;
+	c->repaired_at = x->repaired_at;
+	c->dismissed_at = x->dismissed_at;
+	c->group = (uint32_t)(g->ng - 1);
+	c->kind = (uint8_t)x->kind;
+	c->manual = x->manual != 0;
+	g->g[g->ng - 1].hi = g->nf;
+	if (count_fault(g, x) != 0)
+		goto oom;
+	return 0;
+oom:
+	g->oom = 1;
+	return -1;
+}
+
+static void
+gather_free(struct gather *g)
+{
+	for (size_t i = 0; i < g->ng; i++)
+		free(g->g[i].device);
+	free(g->g);
+	free(g->f);
+	free(g->ttr);
+}
+
+/* The device's group, NULL when it had no fault in the period. */
+static const struct cgroup *
+group_of(const struct gather *g, const char *id)
+{
+	size_t a = 0, b = g->ng;
+
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		int c = strcmp(g->g[m].device, id);
+		if (c == 0)
+			return &g->g[m];
+		if (c < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return NULL;
+}
+
+/* Coverage for the safety devices of lab (all of them when lab is NULL). */
+static int
+coverage(const struct gather *g, char **safety, size_t nsafety, const struct device_row *devs,
+    size_t ndevs, const char *lab, const struct run_row *runs, size_t nruns, int64_t from,
+    int64_t end, int64_t now, double *out, int *npoints)
 {
 	struct ivs s = { 0 };
 	int count = 0;
@@ -177,18 +362,14 @@ coverage(const struct period_fault *f, size_t nf, char **safety, size_t nsafety,
 	}
 	if (add_unobserved(&s, runs, nruns, from, end, now) != 0)
 		goto oom;
-	for (size_t i = 0; i < nf; i++) {
-		if (f[i].kind != FK_COMM || !in_list(safety, nsafety, f[i].device))
+	for (size_t i = 0; i < g->nf; i++) {
+		const struct cfault *x = &g->f[i];
+		const struct cgroup *d = &g->g[x->group];
+		if (x->kind != FK_COMM || !d->safety)
 			continue;
-		if (lab) {
-			int mine = 0;
-			for (size_t j = 0; j < ndevs; j++)
-				if (strcmp(devs[j].id, f[i].device) == 0)
-					mine = devs[j].lab && strcmp(devs[j].lab, lab) == 0;
-			if (!mine)
-				continue;
-		}
-		if (iv_add(&s, f[i].opened_at, f[i].cleared_at != STORE_NOTIME ? f[i].cleared_at : end) != 0)
+		if (lab && (d->dev == NULL || d->dev->lab == NULL || strcmp(d->dev->lab, lab) != 0))
+			continue;
+		if (iv_add(&s, x->opened_at, x->cleared_at != STORE_NOTIME ? x->cleared_at : end) != 0)
 			goto oom;
 	}
 	*out = 1.0 - (double)iv_measure(&s, from, end) / (double)(end - from);
@@ -197,25 +378,6 @@ coverage(const struct period_fault *f, size_t nf, char **safety, size_t nsafety,
 oom:
 	free(s.v);
 	return -1;
-}
-
-/* f is sorted by device: the faults of `id` are f[*lo .. *hi). */
-static void
-dev_range(const struct period_fault *f, size_t nf, const char *id, size_t *lo, size_t *hi)
-{
-	size_t a = 0, b = nf;
-
-	while (a < b) {
-		size_t m = a + (b - a) / 2;
-		if (strcmp(f[m].device, id) < 0)
-			a = m + 1;
-		else
-			b = m;
-	}
-	*lo = a;
-	while (a < nf && strcmp(f[a].device, id) == 0)
-		a++;
-	*hi = a;
 }
 
 static char *
@@ -248,14 +410,12 @@ indicators_compute_src(const struct source *st, int64_t from, int64_t to, int64_
     const struct ind_opts *o, struct indicators *ind, char *err, size_t errlen)
 {
 	double normal_availability = o->normal_availability;
-	struct period_fault *f = NULL;
+	struct gather g = { 0 };
 	struct device_row *devs = NULL;
 	struct run_row *runs = NULL;
 	struct site_row site;
 	char **safety = NULL;
-	size_t nf = 0, ndevs = 0, nruns = 0, nsafety = 0, nrep = 0, used = 0;
-	double *ttr = NULL;
-	const char **flab = NULL;    /* per fault: its device's lab, NULL if not reported */
+	size_t ndevs = 0, nruns = 0, nsafety = 0, used = 0;
 	int64_t now = time_now_ms(), end, span, base_gaps = 0;
 	struct ivs gaps = { 0 };     /* when tbmond did not run */
 	int rc = -1;
@@ -277,11 +437,29 @@ indicators_compute_src(const struct source *st, int64_t from, int64_t to, int64_
 		ind->site_name = site.name;
 		free(site.timezone);
 	}
-	if (source_period_faults(st, from, to, &f, &nf) != 0 || source_devices(st, &devs, &ndevs) != 0 ||
-	    source_runs(st, from, to, &runs, &nruns) != 0 ||
+	/* 故障修复率 and the safety events are counted as the rows go by */
+	g.ind = ind;
+	g.from = from;
+	g.to = to;
+	g.cutoff = cutoff;
+	g.count_comm = o->count_comm;
+	if (source_each_period_fault(st, from, to, gather_one, &g) != 0) {
+		if (g.oom)
+			goto oom;
+		snprintf(err, errlen, "database: %s", source_errmsg(st));
+		goto out;
+	}
+	if (source_devices(st, &devs, &ndevs) != 0 || source_runs(st, from, to, &runs, &nruns) != 0 ||
 	    source_safety_devices(st, &safety, &nsafety) != 0) {
 		snprintf(err, errlen, "database: %s", source_errmsg(st));
 		goto out;
+	}
+	for (size_t i = 0; i < g.ng; i++) {
+		struct cgroup *c = &g.g[i];
+		for (size_t j = 0; j < ndevs; j++)
+			if (strcmp(devs[j].id, c->device) == 0)
+				c->dev = &devs[j];
+		c->safety = in_list(safety, nsafety, c->device);
 	}
 	/* the observation of the base: tbmond's runs */
 	span = end > from ? end - from : 0;
@@ -291,78 +469,19 @@ indicators_compute_src(const struct source *st, int64_t from, int64_t to, int64_
 		base_gaps = iv_measure(&gaps, from, end);
 		ind->observed = (double)(span - base_gaps) / (double)span;
 	}
-	if ((ttr = calloc(nf ? nf : 1, sizeof(*ttr))) == NULL ||
-	    (flab = calloc(nf ? nf : 1, sizeof(*flab))) == NULL)
-		goto oom;
 
-	/* 故障修复率 and safety events: events opened in the period */
-	for (size_t i = 0; i < nf; i++) {
-		const struct period_fault *x = &f[i];
-		int in_period = x->opened_at >= from && x->opened_at < to;
-		if (!in_period || x->dismissed_at != STORE_NOTIME)
-			continue;
-		if (x->kind == FK_SAFETY) {
-			switch (x->cls) {
-			case SC_ACCIDENT: ind->safety.accidents++; break;
-			case SC_NEAR_MISS: ind->safety.near_misses++; break;
-			case SC_DRILL: ind->safety.drills++; break;
-			case SC_NONE: ind->safety.none++; break;
-			default: ind->safety.unclassified++; break;
-			}
-			continue;
-		}
-		if (x->kind == FK_COMM && !(o->count_comm && x->assessment))
-			continue;
-		if (x->kind == FK_FAULT) {
-			int y, m, d;
-			time_local_fields(x->opened_at, &y, &m, &d);
-			if (m >= 1 && m <= 12)
-				ind->faults_per_month[m - 1]++;
-		}
-		if (!x->assessment)
-			continue;
-		ind->repair.faults++;
-		{
-			int y, m, d;
-			time_local_fields(x->opened_at, &y, &m, &d);
-			if (m >= 1 && m <= 12)
-				ind->repair_faults_per_month[m - 1]++;
-		}
-		if (x->repeat_of)
-			ind->repair.repeats++;
-		if (x->repaired_at != STORE_NOTIME && x->repaired_at < cutoff) {
-			double h = (double)(x->repaired_at - x->opened_at) / HOUR_MS;
-			ind->repair.repaired++;
-			ttr[nrep++] = h;
-			if (h <= 24)
-				ind->repair.within_24h++;
-			if (h <= 72)
-				ind->repair.within_72h++;
-		} else {
-			struct ind_unrepaired *nv = realloc(ind->unrepaired,
-			    (ind->nunrepaired + 1) * sizeof(*nv));
-			if (nv == NULL)
-				goto oom;
-			ind->unrepaired = nv;
-			nv[ind->nunrepaired].id = x->id;
-			nv[ind->nunrepaired].device = xstrdup(x->device);
-			nv[ind->nunrepaired].label = xstrdup(x->label);
-			nv[ind->nunrepaired].opened_at = x->opened_at;
-			ind->nunrepaired++;
-		}
-	}
 	ind->repair.no_faults = ind->repair.faults == 0;
 	ind->repair.rate = ind->repair.faults ? (double)ind->repair.repaired / ind->repair.faults : 1.0;
-	if (nrep > 0) {
+	if (g.nrep > 0) {
 		double sum = 0;
-		for (size_t i = 0; i < nrep; i++)
-			sum += ttr[i];
-		ind->repair.mttr_mean_hours = sum / (double)nrep;
-		ind->repair.mttr_median_hours = median(ttr, nrep);
+		for (size_t i = 0; i < g.nrep; i++)
+			sum += g.ttr[i];
+		ind->repair.mttr_mean_hours = sum / (double)g.nrep;
+		ind->repair.mttr_median_hours = median(g.ttr, g.nrep);
 	} else
 		ind->repair.mttr_mean_hours = ind->repair.mttr_median_hours = NAN;
 	ind->safety.provisional = ind->safety.unclassified > 0;
-	if (coverage(f, nf, safety, nsafety, devs, ndevs, NULL, runs, nruns, from, end, now,
+	if (coverage(&g, safety, nsafety, devs, ndevs, NULL, runs, nruns, from, end, now,
 	    &ind->safety.coverage, &ind->safety.safety_points) != 0)
 		goto oom;
 
@@ -371,17 +490,17 @@ indicators_compute_src(const struct source *st, int64_t from, int64_t to, int64_
 		goto oom;
 	for (size_t i = 0; i < ndevs; i++) {
 		struct ind_device *d = &ind->devices[used];
+		struct cgroup *grp = (struct cgroup *)group_of(&g, devs[i].id);
 		struct ivs down = { 0 }, unobs = { 0 };
 		int64_t downtime = 0, unobserved = span, observed;
-		size_t lo, hi;
+		size_t lo = grp ? grp->lo : 0, hi = grp ? grp->hi : 0;
 		int touched = devs[i].in_config;
 
-		dev_range(f, nf, devs[i].id, &lo, &hi);
 		/* not observed: tbmond not running, or the device offline (comm fault) */
 		if (iv_add_all(&unobs, &gaps) != 0)
 			goto dev_oom;
 		for (size_t j = lo; j < hi; j++) {
-			const struct period_fault *x = &f[j];
+			const struct cfault *x = &g.f[j];
 			struct ind_span sp;
 			touched = 1;
 			if (x->kind == FK_COMM && !x->manual && iv_add(&unobs, x->opened_at,
@@ -394,7 +513,8 @@ indicators_compute_src(const struct source *st, int64_t from, int64_t to, int64_
 				if (x->repaired_at != STORE_NOTIME && x->repaired_at < cutoff)
 					d->repaired++;
 			}
-			if (ind_fault_down(x, end, &sp) && iv_add(&down, sp.a, sp.b) != 0)
+			if (fault_down(x->kind, x->manual, x->opened_at, x->cleared_at, x->repaired_at,
+			    x->dismissed_at, end, &sp) && iv_add(&down, sp.a, sp.b) != 0)
 				goto dev_oom;
 		}
 		if (!touched) {
@@ -419,8 +539,8 @@ indicators_compute_src(const struct source *st, int64_t from, int64_t to, int64_
 		d->observed = span > 0 ? (double)observed / (double)span : 0.0;
 		d->availability = observed > 0 ? 1.0 - (double)downtime / (double)observed : NAN;
 		d->mtbf_hours = d->faults ? (double)(observed - downtime) / HOUR_MS / d->faults : NAN;
-		for (size_t j = lo; j < hi; j++)
-			flab[j] = d->lab ? d->lab : "";
+		if (grp)
+			grp->lab = d->lab ? d->lab : "";
 		used++;
 		continue;
 dev_oom:
@@ -486,9 +606,9 @@ dev_oom:
 		/* normal: available enough, and watched long enough to say so */
 		l->normal = !isnan(l->availability) && l->availability >= normal_availability &&
 		    l->observed >= ind->min_coverage;
-		for (size_t i = 0; i < nf; i++) {
-			const struct period_fault *x = &f[i];
-			const char *dl = flab[i];
+		for (size_t i = 0; i < g.nf; i++) {
+			const struct cfault *x = &g.f[i];
+			const char *dl = g.g[x->group].lab;
 			if (x->opened_at < from || x->opened_at >= to || x->dismissed_at != STORE_NOTIME)
 				continue;
 			if (dl == NULL || strcmp(dl, l->lab) != 0)
@@ -501,7 +621,7 @@ dev_oom:
 			}
 		}
 		l->mttr_hours = k ? sum / (double)k : NAN;
-		if (coverage(f, nf, safety, nsafety, devs, ndevs, l->lab, runs, nruns, from, end, now,
+		if (coverage(&g, safety, nsafety, devs, ndevs, l->lab, runs, nruns, from, end, now,
 		    &l->coverage, &npts) != 0)
 			goto oom;
 		l->safety_points = npts;
@@ -513,10 +633,8 @@ oom:
 out:
 	if (rc != 0)
 		indicators_free(ind);
-	free(ttr);
-	free(flab);
+	gather_free(&g);
 	free(gaps.v);
-	store_period_faults_free(f, nf);
 	store_devices_free(devs, ndevs);
 	free(runs);
 	store_strings_free(safety, nsafety);

@@ -115,11 +115,11 @@ source_site(const struct source *src, struct site_row *out)
 }
 
 int
-source_period_faults(const struct source *src, int64_t from_ms, int64_t to_ms,
-    struct period_fault **out, size_t *n)
+source_each_period_fault(const struct source *src, int64_t from_ms, int64_t to_ms,
+    period_fault_fn fn, void *arg)
 {
-	return src->pg ? pgstore_period_faults(src->pg, src->site, from_ms, to_ms, out, n) :
-	    store_period_faults(src->st, from_ms, to_ms, out, n);
+	return src->pg ? pgstore_each_period_fault(src->pg, src->site, from_ms, to_ms, fn, arg) :
+	    store_each_period_fault(src->st, from_ms, to_ms, fn, arg);
 }
 
 int

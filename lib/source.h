@@ -31,8 +31,9 @@ void source_close(struct source *src);
 const char *source_errmsg(const struct source *src);
 
 int source_site(const struct source *src, struct site_row *out);   /* 1 found, 0 none, -1 error */
-int source_period_faults(const struct source *src, int64_t from_ms, int64_t to_ms,
-    struct period_fault **out, size_t *n);
+/* store_each_period_fault() of either store */
+int source_each_period_fault(const struct source *src, int64_t from_ms, int64_t to_ms,
+    period_fault_fn fn, void *arg);
 int source_devices(const struct source *src, struct device_row **out, size_t *n);
 int source_runs(const struct source *src, int64_t from_ms, int64_t to_ms, struct run_row **out,
     size_t *n);

@@ -606,6 +606,30 @@ store_rows(struct store *st, sqlite3_stmt *s, size_t elem, size_t first,
 	return 0;
 }
 
+int
+store_each_row(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row,
+    size_t elem, int (*fn)(const void *row, void *arg), void *arg)
+{
+	int rc = SQLITE_ERROR, stopped = 0;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (row_fill(s, cols, row, elem) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		stopped = fn(row, arg) != 0;
+		store_row_clear(row, cols);
+		if (stopped)
+			break;
+	}
+	if (rc != SQLITE_DONE && !stopped)
+		log_debug("database: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 void
 store_rows_free(void *v, size_t n, size_t elem, const struct store_col *cols)
 {

@@ -141,10 +141,14 @@ struct period_fault {
 	char device[CONF_ID_MAX];
 	char *label;
 };
-/* Faults that opened before `to_ms` and were still open (or opened) at `from_ms`. */
-int store_period_faults(struct store *st, int64_t from_ms, int64_t to_ms,
-    struct period_fault **out, size_t *n);
-void store_period_faults_free(struct period_fault *v, size_t n);
+/* Faults that opened before `to_ms` and were still open (or opened) at
+ * `from_ms`, by device (byte order) and opening, handed to fn one at a time
+ * (the row and its label are valid during the call only): a year of a large
+ * base is never held whole. fn returns non-zero to stop; 0, or -1 on a
+ * database error or a stop. */
+typedef int (*period_fault_fn)(const struct period_fault *f, void *arg);
+int store_each_period_fault(struct store *st, int64_t from_ms, int64_t to_ms, period_fault_fn fn,
+    void *arg);
 /* Ids of the devices that have a configured safety point. */
 int store_safety_devices(struct store *st, char ***ids, size_t *n);
 void store_strings_free(char **v, size_t n);

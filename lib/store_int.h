@@ -89,6 +89,12 @@ struct store_col {
 int store_rows(struct store *st, sqlite3_stmt *s, size_t elem, size_t first,
     const struct store_col *cols, void *outp, size_t *n);
 void store_rows_free(void *v, size_t n, size_t elem, const struct store_col *cols);
+/* Every row of s (NULL: its prepare failed) into *row, one at a time, handed
+ * to fn and cleared again, so that a long result is never held whole; fn
+ * returns non-zero to stop (the call then returns -1). Finalizes s. 0, or -1
+ * on a database error or a stop. */
+int store_each_row(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row,
+    size_t elem, int (*fn)(const void *row, void *arg), void *arg);
 /* The first row of s (NULL: its prepare failed) into *row (elem bytes);
  * finalizes s. 1 found, 0 no row (row untouched), -1 error. */
 int store_row(struct store *st, sqlite3_stmt *s, const struct store_col *cols, void *row,
@@ -113,6 +119,13 @@ void store_row_clear(void *row, const struct store_col *cols);
  * the store_pg*.c family, which reads the same rows from the central store ---- */
 extern const struct store_col store_site_cols[], store_device_cols[], store_run_cols[],
     store_period_fault_cols[], store_string_cols[], store_audit_cols[];
+
+/* store_each_row's callback for a period_fault_fn: arg is a period_fault_call */
+struct period_fault_call {
+	period_fault_fn fn;
+	void *arg;
+};
+int store_period_fault_one(const void *row, void *arg);
 
 /* ---- store_change.c: a change to a fault row and its audit record ---- */
 

@@ -128,6 +128,50 @@ pg_get_int(const PGresult *r, int row, int col)
 	return PQgetisnull(r, row, col) ? STORE_NOTIME : strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
+/* Row i of r into row (cleared first), by the same column tables as the
+ * SQLite reads; -1 (nothing held) out of memory. */
+static int
+pg_row_fill(const PGresult *r, int i, const struct store_col *cols, char *row, size_t elem)
+{
+	memset(row, 0, elem);
+	for (int j = 0; cols[j].type != COL_END; j++) {
+		char *f = row + cols[j].off;
+		const char *t = PQgetisnull(r, i, j) ? NULL : PQgetvalue(r, i, j);
+		int k;
+		switch (cols[j].type) {
+		case COL_INT64:
+		case COL_TIME:
+			*(int64_t *)f = pg_get_int(r, i, j);
+			break;
+		case COL_INT:
+			*(int *)f = t ? atoi(t) : 0;
+			break;
+		case COL_DOUBLE:
+			*(double *)f = t ? strtod(t, NULL) : 0;
+			break;
+		case COL_STR:
+			if (t && (*(char **)f = strdup(t)) == NULL) {
+				store_row_clear(row, cols);
+				return -1;
+			}
+			break;
+		case COL_BUF:
+			snprintf(f, cols[j].size, "%s", t ? t : "");
+			break;
+		case COL_KIND:
+			k = fault_kind_parse(t);
+			*(enum fault_kind *)f = k < 0 ? FK_FAULT : (enum fault_kind)k;
+			break;
+		case COL_CLASS:
+			*(enum safety_class *)f = (enum safety_class)safety_class_parse(t);
+			break;
+		case COL_END:
+			break;
+		}
+	}
+	return 0;
+}
+
 /* Every row of r into a new array, by the same column tables as the SQLite reads. */
 int
 pg_rows(struct pgstore *ps, PGresult *r, size_t elem, const struct store_col *cols, void *outp,
@@ -141,46 +185,11 @@ pg_rows(struct pgstore *ps, PGresult *r, size_t elem, const struct store_col *co
 	if (r == NULL)
 		return -1;
 	nr = PQntuples(r);
-	if ((v = calloc(nr ? (size_t)nr : 1, elem)) == NULL) {
-		PQclear(r);
-		snprintf(ps->err, sizeof(ps->err), "out of memory");
-		return -1;
-	}
+	if ((v = calloc(nr ? (size_t)nr : 1, elem)) == NULL)
+		goto oom;
 	for (int i = 0; i < nr; i++) {
-		char *row = v + (size_t)i * elem;
-		for (int j = 0; cols[j].type != COL_END; j++) {
-			char *f = row + cols[j].off;
-			const char *t = PQgetisnull(r, i, j) ? NULL : PQgetvalue(r, i, j);
-			int k;
-			switch (cols[j].type) {
-			case COL_INT64:
-			case COL_TIME:
-				*(int64_t *)f = pg_get_int(r, i, j);
-				break;
-			case COL_INT:
-				*(int *)f = t ? atoi(t) : 0;
-				break;
-			case COL_DOUBLE:
-				*(double *)f = t ? strtod(t, NULL) : 0;
-				break;
-			case COL_STR:
-				if (t && (*(char **)f = strdup(t)) == NULL)
-					goto oom;
-				break;
-			case COL_BUF:
-				snprintf(f, cols[j].size, "%s", t ? t : "");
-				break;
-			case COL_KIND:
-				k = fault_kind_parse(t);
-				*(enum fault_kind *)f = k < 0 ? FK_FAULT : (enum fault_kind)k;
-				break;
-			case COL_CLASS:
-				*(enum safety_class *)f = (enum safety_class)safety_class_parse(t);
-				break;
-			case COL_END:
-				break;
-			}
-		}
+		if (pg_row_fill(r, i, cols, v + (size_t)i * elem, elem) != 0)
+			goto oom;
 		(*n)++;
 	}
 	PQclear(r);
@@ -188,10 +197,47 @@ pg_rows(struct pgstore *ps, PGresult *r, size_t elem, const struct store_col *co
 	return 0;
 oom:
 	PQclear(r);
-	store_rows_free(v, *n + 1, elem, cols);
+	store_rows_free(v, *n, elem, cols);
 	*n = 0;
 	snprintf(ps->err, sizeof(ps->err), "out of memory");
 	return -1;
+}
+
+int
+pg_each_row(struct pgstore *ps, const char *sql, const struct params *p,
+    const struct store_col *cols, void *row, size_t elem, int (*fn)(const void *row, void *arg),
+    void *arg)
+{
+	PGresult *r;
+	int rc = 0, stopped = 0;
+
+	/* one row per result: a long answer is never held whole, here or in libpq */
+	if (!PQsendQueryParams(ps->c, sql, p->n, NULL, p->v, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(ps->c)) {
+		pg_set_err(ps, NULL);
+		while ((r = PQgetResult(ps->c)) != NULL)
+			PQclear(r);
+		return -1;
+	}
+	while ((r = PQgetResult(ps->c)) != NULL) {
+		ExecStatusType t = PQresultStatus(r);
+		if (t == PGRES_SINGLE_TUPLE && rc == 0) {
+			if (pg_row_fill(r, 0, cols, row, elem) != 0) {
+				snprintf(ps->err, sizeof(ps->err), "out of memory");
+				rc = -1;
+			} else {
+				stopped = fn(row, arg) != 0;
+				store_row_clear(row, cols);
+				rc = stopped ? -1 : 0;
+			}
+		} else if (t != PGRES_SINGLE_TUPLE && t != PGRES_TUPLES_OK && rc == 0) {
+			pg_set_err(ps, r);
+			rc = -1;
+		}
+		/* the rest of the answer is read and dropped: the connection stays usable */
+		PQclear(r);
+	}
+	return rc;
 }
 
 /* "{1,2,3}": an array parameter of numbers */

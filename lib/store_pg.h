@@ -112,8 +112,8 @@ int pgstore_site_row(struct pgstore *ps, const char *site, struct site_row *out)
 int pgstore_devices(struct pgstore *ps, const char *site, struct device_row **out, size_t *n);
 int pgstore_runs(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
     struct run_row **out, size_t *n);
-int pgstore_period_faults(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
-    struct period_fault **out, size_t *n);
+int pgstore_each_period_fault(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
+    period_fault_fn fn, void *arg);
 int pgstore_safety_devices(struct pgstore *ps, const char *site, char ***ids, size_t *n);
 /* The site's chain as the centre holds it: records, faults, the head (the
  * last record held without a gap). 0; 1 when tamper alarms were raised for

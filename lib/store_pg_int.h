@@ -37,6 +37,12 @@ int pg_run_cmd(struct pgstore *ps, const char *sql, const struct params *p);
 int64_t pg_get_int(const PGresult *r, int row, int col);
 int pg_rows(struct pgstore *ps, PGresult *r, size_t elem, const struct store_col *cols,
     void *outp, size_t *n);
+/* Every row of sql in single-row mode into *row, one at a time, handed to fn
+ * and cleared again (store_each_row's way for the central store); fn returns
+ * non-zero to stop. 0, or -1 on an error (kept) or a stop. */
+int pg_each_row(struct pgstore *ps, const char *sql, const struct params *p,
+    const struct store_col *cols, void *row, size_t elem, int (*fn)(const void *row, void *arg),
+    void *arg);
 char *pg_int_array(const int64_t *v, size_t n);
 void pg_copy_field(FILE *f, const char *s);
 int pg_copy_text(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg,

@@ -75,16 +75,23 @@ pgstore_runs(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_m
 }
 
 int
-pgstore_period_faults(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
-    struct period_fault **out, size_t *n)
+pgstore_each_period_fault(struct pgstore *ps, const char *site, int64_t from_ms, int64_t to_ms,
+    period_fault_fn fn, void *arg)
 {
-	/* the same rows, in the same order, as store_period_faults() */
-	return period_rows(ps, site, from_ms, to_ms, "SELECT id, opened_at, cleared_at, repaired_at, "
+	struct params p = { 0 };
+	struct period_fault row;
+
+	pg_str(&p, site);
+	pg_int(&p, from_ms);
+	pg_int(&p, to_ms);
+	/* the same rows, in the same order, as store_each_period_fault() */
+	return pg_each_row(ps, "SELECT id, opened_at, cleared_at, repaired_at, "
 	    "dismissed_at, repeat_of, kind, (source = 'manual')::int, assessment, classification, "
 	    "device, label FROM faults WHERE site = $1 AND opened_at < $3 "
 	    "AND (opened_at >= $2 OR coalesce(cleared_at, repaired_at, dismissed_at) IS NULL "
 	    "     OR coalesce(cleared_at, repaired_at, dismissed_at) > $2) "
-	    "ORDER BY device COLLATE \"C\", opened_at", sizeof(**out), store_period_fault_cols, out, n);
+	    "ORDER BY device COLLATE \"C\", opened_at", &p, store_period_fault_cols, &row, sizeof(row),
+	    store_period_fault_one, &(struct period_fault_call){ fn, arg });
 }
 
 int

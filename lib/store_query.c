@@ -213,9 +213,18 @@ const struct store_col store_period_fault_cols[] = {
 #undef P
 
 int
-store_period_faults(struct store *st, int64_t from_ms, int64_t to_ms, struct period_fault **out,
-    size_t *n)
+store_period_fault_one(const void *row, void *arg)
 {
+	const struct period_fault_call *c = arg;
+
+	return c->fn(row, c->arg);
+}
+
+int
+store_each_period_fault(struct store *st, int64_t from_ms, int64_t to_ms, period_fault_fn fn,
+    void *arg)
+{
+	struct period_fault row;
 	sqlite3_stmt *s;
 
 	s = store_prepare(st, "SELECT id, opened_at, cleared_at, repaired_at, dismissed_at, repeat_of, kind, "
@@ -223,13 +232,8 @@ store_period_faults(struct store *st, int64_t from_ms, int64_t to_ms, struct per
 	    "AND (opened_at >= ?1 OR coalesce(cleared_at, repaired_at, dismissed_at) IS NULL "
 	    "     OR coalesce(cleared_at, repaired_at, dismissed_at) > ?1) ORDER BY device, opened_at",
 	    "II", from_ms, to_ms);
-	return store_rows(st, s, sizeof(**out), 256, store_period_fault_cols, out, n);
-}
-
-void
-store_period_faults_free(struct period_fault *v, size_t n)
-{
-	store_rows_free(v, n, sizeof(*v), store_period_fault_cols);
+	return store_each_row(st, s, store_period_fault_cols, &row, sizeof(row), store_period_fault_one,
+	    &(struct period_fault_call){ fn, arg });
 }
 
 const struct store_col store_string_cols[] = { { COL_STR, 0, sizeof(char *) }, STORE_COL_END };

@@ -30,10 +30,10 @@ top_by_parse(const char *s)
 	return -1;
 }
 
-/* A stretch of down time of one device, for one row. */
+/* A stretch of down time of one device (its place in the row order: the
+ * rows come by device), for one row. */
 struct span {
-	size_t row;
-	const char *device;
+	size_t row, device;
 	struct ind_span s;
 };
 
@@ -41,12 +41,11 @@ static int
 span_cmp(const void *x, const void *y)
 {
 	const struct span *a = x, *b = y;
-	int c;
 
 	if (a->row != b->row)
 		return a->row < b->row ? -1 : 1;
-	if ((c = strcmp(a->device, b->device)) != 0)
-		return c;
+	if (a->device != b->device)
+		return a->device < b->device ? -1 : 1;
 	return a->s.a < b->s.a ? -1 : a->s.a > b->s.a;
 }
 
@@ -126,63 +125,112 @@ top_by_downtime(struct top *t)
 		qsort(t->rows, t->n, sizeof(*t->rows), by_down);
 }
 
+/* What top_compute gathers while the period's faults go by. */
+struct top_gather {
+	struct top *out;
+	const struct device_row *devs;
+	size_t ndevs;
+	const char *lab;
+	int64_t from, to, end;
+	struct span *sp;
+	size_t nsp, spcap, cap, ndevice;
+	long last;                 /* the row of the fault before: the next is most often its */
+	int oom;
+	char device[CONF_ID_MAX];  /* the device of the fault before */
+};
+
+static int
+top_one(const struct period_fault *x, void *arg)
+{
+	struct top_gather *g = arg;
+	struct top *out = g->out;
+	const struct device_row *d = dev_find(g->devs, g->ndevs, x->device);
+	const char *key;
+	long r;
+
+	if (strcmp(g->device, x->device) != 0) {
+		snprintf(g->device, sizeof(g->device), "%s", x->device);
+		g->ndevice++;
+	}
+	if (g->lab != NULL && (d == NULL || d->lab == NULL || strcmp(d->lab, g->lab) != 0))
+		return 0;
+	key = out->by == TOP_BY_DEVICE ? x->device : out->by == TOP_BY_LABEL ?
+	    (x->label ? x->label : "") : (d && d->lab ? d->lab : "");
+	if (g->last >= 0 && strcmp(out->rows[g->last].key, key) == 0)
+		r = g->last;
+	else if ((r = row_for(out, key, d, &g->cap)) < 0)
+		return g->oom = -1;
+	g->last = r;
+	if (x->opened_at >= g->from && x->opened_at < g->to && x->dismissed_at == STORE_NOTIME) {
+		if (x->kind == FK_COMM)
+			out->rows[r].comm++;
+		else if (x->kind == FK_SAFETY)
+			out->rows[r].safety++;
+		else
+			out->rows[r].faults++;
+	}
+	if (g->end > g->from) {
+		struct ind_span s;
+		if (!ind_fault_down(x, g->end, &s))
+			return 0;
+		if (g->nsp == g->spcap) {
+			size_t nc = g->spcap ? g->spcap * 2 : 256;
+			struct span *nv = realloc(g->sp, nc * sizeof(*nv));
+			if (nv == NULL)
+				return g->oom = -1;
+			g->sp = nv;
+			g->spcap = nc;
+		}
+		g->sp[g->nsp++] = (struct span){ (size_t)r, g->ndevice, s };
+	}
+	return 0;
+}
+
 int
 top_compute(struct store *st, int64_t from, int64_t to, int64_t now, enum top_by by,
     const char *lab, struct top *out, char *err, size_t errlen)
 {
 	struct device_row *devs = NULL;
-	struct period_fault *f = NULL;
-	struct span *sp = NULL;
 	struct ind_span *tmp = NULL;
-	size_t ndevs = 0, nf = 0, nsp = 0, cap = 0, kept = 0;
-	int64_t end = to < now ? to : now;
+	size_t ndevs = 0, kept = 0;
+	struct top_gather g;
 
 	memset(out, 0, sizeof(*out));
+	memset(&g, 0, sizeof(g));
 	out->from_ms = from;
 	out->to_ms = to;
 	out->by = by;
-	if (store_devices(st, &devs, &ndevs) != 0 || store_period_faults(st, from, to, &f, &nf) != 0) {
+	if (store_devices(st, &devs, &ndevs) != 0) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		goto fail;
 	}
 	if (ndevs > 1)
 		qsort(devs, ndevs, sizeof(*devs), dev_cmp);
-	if ((sp = calloc(nf ? nf : 1, sizeof(*sp))) == NULL || (tmp = calloc(nf ? nf : 1, sizeof(*tmp))) == NULL)
-		goto oom;
-	for (size_t i = 0; i < nf; i++) {
-		const struct period_fault *x = &f[i];
-		const struct device_row *d = dev_find(devs, ndevs, x->device);
-		const char *key;
-		long r;
-
-		if (lab != NULL && (d == NULL || d->lab == NULL || strcmp(d->lab, lab) != 0))
-			continue;
-		key = by == TOP_BY_DEVICE ? x->device : by == TOP_BY_LABEL ? (x->label ? x->label : "") :
-		    (d && d->lab ? d->lab : "");
-		if ((r = row_for(out, key, d, &cap)) < 0)
+	g.out = out;
+	g.devs = devs;
+	g.ndevs = ndevs;
+	g.lab = lab;
+	g.from = from;
+	g.to = to;
+	g.end = to < now ? to : now;
+	g.last = -1;
+	/* one fault at a time: a year of a large base is never held whole */
+	if (store_each_period_fault(st, from, to, top_one, &g) != 0) {
+		if (g.oom)
 			goto oom;
-		if (x->opened_at >= from && x->opened_at < to && x->dismissed_at == STORE_NOTIME) {
-			if (x->kind == FK_COMM)
-				out->rows[r].comm++;
-			else if (x->kind == FK_SAFETY)
-				out->rows[r].safety++;
-			else
-				out->rows[r].faults++;
-		}
-		if (ind_fault_down(x, end, &sp[nsp].s) && end > from) {
-			sp[nsp].row = (size_t)r;
-			sp[nsp].device = x->device;
-			nsp++;
-		}
+		snprintf(err, errlen, "%s", store_errmsg(st));
+		goto fail;
 	}
+	if ((tmp = calloc(g.nsp ? g.nsp : 1, sizeof(*tmp))) == NULL)
+		goto oom;
 	/* down time: per device the union of its stretches, summed per row */
-	if (nsp > 1)
-		qsort(sp, nsp, sizeof(*sp), span_cmp);
-	for (size_t i = 0; i < nsp;) {
+	if (g.nsp > 1)
+		qsort(g.sp, g.nsp, sizeof(*g.sp), span_cmp);
+	for (size_t i = 0; i < g.nsp;) {
 		size_t j = i, k = 0;
-		while (j < nsp && sp[j].row == sp[i].row && strcmp(sp[j].device, sp[i].device) == 0)
-			tmp[k++] = sp[j++].s;
-		out->rows[sp[i].row].down_ms += ind_spans_measure(tmp, k, from, end);
+		while (j < g.nsp && g.sp[j].row == g.sp[i].row && g.sp[j].device == g.sp[i].device)
+			tmp[k++] = g.sp[j++].s;
+		out->rows[g.sp[i].row].down_ms += ind_spans_measure(tmp, k, from, g.end);
 		i = j;
 	}
 	/* rows with nothing to show go (a comm fault open from before, say) */
@@ -199,17 +247,15 @@ top_compute(struct store *st, int64_t from, int64_t to, int64_t now, enum top_by
 	out->n = kept;
 	if (out->n > 1)
 		qsort(out->rows, out->n, sizeof(*out->rows), by_faults);
-	free(sp);
+	free(g.sp);
 	free(tmp);
-	store_period_faults_free(f, nf);
 	store_devices_free(devs, ndevs);
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
-	free(sp);
+	free(g.sp);
 	free(tmp);
-	store_period_faults_free(f, nf);
 	store_devices_free(devs, ndevs);
 	top_free(out);
 	return -1;
