@@ -70,6 +70,7 @@ struct conf_web {
 	char *base_url;            /* what QR labels and links point to */
 	char *cert_file, *key_file;   /* both or neither: HTTPS */
 	int64_t session_idle_ms;
+	char *trusted_proxies;     /* addresses whose X-Forwarded-For is believed */
 };
 
 struct conf_point;

@@ -62,6 +62,7 @@ const struct key config_keys[] = {
 	{ SEC_WEB, "cert_file", K_PATH, W(cert_file), 0, 0, NULL, NULL, 0 },
 	{ SEC_WEB, "key_file", K_PATH, W(key_file), 0, 0, NULL, NULL, 0 },
 	{ SEC_WEB, "session_idle", K_DURATION, W(session_idle_ms), 60000, 604800000, "12h", NULL, 0 },
+	{ SEC_WEB, "trusted_proxies", K_STR, W(trusted_proxies), 0, 0, NULL, NULL, 0 },
 
 	{ SEC_DEVICE, "name", K_STR, V(name), 0, 0, NULL, NULL, 0 },
 	{ SEC_DEVICE, "lab", K_STR, V(lab), 0, 0, NULL, NULL, 0 },

@@ -2,10 +2,12 @@
  * fuzz_web.c - what tbm-web takes off the network, as the server passes it:
  * the bytes as a form body / query string (web_form_parse), as a Cookie
  * header (web_cookie_get), as a path (web_path_id, web_path_name) and as an
- * indicators period (period_parse). An accepted form has at most
- * WEB_FIELDS_MAX fields whose names are [A-Za-z0-9_.-] and values valid
- * UTF-8 without control bytes; a refusal always has a reason.
+ * indicators period (period_parse), as a list of trusted proxies and as an
+ * X-Forwarded-For header (web_trust_parse, web_forwarded_for). An accepted
+ * form has at most WEB_FIELDS_MAX fields whose names are [A-Za-z0-9_.-] and
+ * values valid UTF-8 without control bytes; a refusal always has a reason.
  */
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int zone;
 	struct web_form f;
+	struct web_trust trust;
 	char err[160], out[256], *s;
 	int64_t id, from, to;
 
@@ -84,6 +87,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 200 && period_parse(s, 1700000000000LL, &from, &to) == 0 && to <= from)
 		abort();
+	/* as [web] trusted_proxies and as an X-Forwarded-For header: a client
+	 * found behind the proxies is always one numeric address */
+	err[0] = '\0';
+	if (web_trust_parse(s, &trust, err, sizeof(err)) != 0 && err[0] == '\0')
+		abort();
+	if (web_trust_parse("127.0.0.1 ::1", &trust, err, sizeof(err)) != 0)
+		abort();
+	if (web_forwarded_for(&trust, s, out, sizeof(out)) == 1) {
+		unsigned char a[16];
+		if (inet_pton(AF_INET, out, a) != 1 && inet_pton(AF_INET6, out, a) != 1)
+			abort();
+	}
 	free(s);
 	return 0;
 }

@@ -35,6 +35,7 @@ refused "cert_file and key_file go together" "cert_file = $T/none.crt"
 refused "none.crt" "cert_file = $T/none.crt" "key_file = $T/none.key"
 refused "session_idle" "session_idle = 1s"
 refused "unknown key 'port' in \[web\]" "port = 8080"
+refused "trusted_proxies: 'proxy.example.org' is not an IP address" "trusted_proxies = 127.0.0.1, proxy.example.org"
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/web.key" -out "$T/web.crt" -days 2 \
 	-subj /CN=127.0.0.1 2>/dev/null
@@ -55,7 +56,10 @@ c=(curl -sk --max-time 10 -c "$T/jar" -b "$T/jar")
 grep -qi '^strict-transport-security: max-age=' "$T/h1" || fail "no HSTS over HTTPS"
 grep -qi '^set-cookie: tbm_login=.*; Secure' "$T/h1" || fail "the login form's cookie is not Secure"
 tok=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/login.html" | grep -o '[0-9a-f]\{32\}')
-"${c[@]}" -D "$T/h2" -o /dev/null --data "csrf=$tok&name=boss&password=manager-pass-1" "$u/login"
+# a client that names another address is not believed: no proxy is trusted
+"${c[@]}" -D "$T/h2" -o /dev/null -H "X-Forwarded-For: 198.51.100.1" \
+	--data "csrf=$tok&name=boss&password=manager-pass-1" "$u/login"
+grep -q "login: boss from 127.0.0.1$" "$T/web.log" || fail "X-Forwarded-For believed without a trusted proxy: $(grep 'login:' "$T/web.log")"
 grep -qi '^set-cookie: tbm_session=[0-9a-f]\{32\}; Path=/; HttpOnly; SameSite=Strict; Secure' "$T/h2" ||
 	fail "the session cookie over HTTPS: $(grep -i set-cookie "$T/h2")"
 echo "ok: HTTPS: HSTS, Secure cookies"
@@ -101,4 +105,47 @@ kill "$WPID"
 wait "$WPID" || fail "tbm-web did not stop cleanly on SIGTERM"
 WPID=""
 grep -q "stopping" "$T/web.log" || fail "tbm-web did not log its stop"
+
+# behind a reverse proxy that terminates TLS (nginx on this machine): the
+# client is the address the proxy appended to X-Forwarded-For, the cookies
+# are Secure when the proxy says the client came over HTTPS, and each
+# client behind the proxy has its own address throttle
+conf "listen = 127.0.0.1:$port" "trusted_proxies = 127.0.0.1, ::1"
+"$TBMWEB" -n -c "$T/tbmond.conf" | grep -q "configuration OK" || fail "tbm-web -n with trusted_proxies"
+"$TBMWEB" -c "$T/tbmond.conf" 2>"$T/web.log" &
+WPID=$!
+for _ in $(seq 200); do grep -qs "listening on" "$T/web.log" && break; sleep 0.05; done
+grep -q "listening on 127.0.0.1:$port" "$T/web.log" || fail "tbm-web did not start behind the proxy"
+u=http://127.0.0.1:$port
+proxied() { # proxied CLIENT CURL-ARGS...: a request as the proxy passes it on
+	local client=$1
+	shift
+	curl -s --max-time 10 -H "X-Forwarded-For: 6.6.6.6, $client" -H "X-Forwarded-Proto: https" "$@"
+}
+proxied_login() { # proxied_login CLIENT NAME PASSWORD: the HTTP status
+	local jar=$T/pjar.$1.$2 tok
+	proxied "$1" -c "$jar" -b "$jar" -o "$T/l.html" "$u/login"
+	tok=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/l.html" | grep -o '[0-9a-f]\{32\}')
+	proxied "$1" -c "$jar" -b "$jar" -D "$T/ph" -o /dev/null -w '%{http_code}' \
+		--data "csrf=$tok&name=$2&password=$3" "$u/login"
+}
+st=$(proxied_login 203.0.113.7 boss manager-pass-1)
+[ "$st" = 303 ] || fail "a login through the proxy: $st, want 303"
+grep -q "login: boss from 203.0.113.7$" "$T/web.log" ||
+	fail "the client behind the proxy: $(grep 'login:' "$T/web.log")"
+grep -qi '^set-cookie: tbm_session=.*; Secure' "$T/ph" || fail "no Secure cookie for a client on HTTPS at the proxy"
+st=$(curl -s -o /dev/null -D "$T/ph2" -w '%{http_code}' "$u/login")
+grep -qi '^set-cookie: .*; Secure' "$T/ph2" && fail "a Secure cookie on plain HTTP without the proxy's word"
+for i in $(seq 1 20); do
+	st=$(proxied_login 203.0.113.8 "nobody$i" wrong-password)
+	[ "$st" = 401 ] || fail "failed login $i behind the proxy: $st, want 401"
+done
+st=$(proxied_login 203.0.113.8 boss manager-pass-1)
+[ "$st" = 429 ] || fail "the 21st login of one client behind the proxy: $st, want 429"
+st=$(proxied_login 203.0.113.9 boss manager-pass-1)
+[ "$st" = 303 ] || fail "another client behind the same proxy was throttled too: $st"
+echo "ok: behind a trusted proxy: the client's own address (logged, throttled), Secure cookies"
+kill "$WPID"
+wait "$WPID" || fail "tbm-web did not stop cleanly on SIGTERM"
+WPID=""
 echo "PASS"

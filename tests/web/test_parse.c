@@ -261,6 +261,52 @@ throttle(void **state)
 	throttle_free(t);
 }
 
+/* Who the client is behind a reverse proxy, and that nobody else can say. */
+static void
+forwarded(void **state)
+{
+	struct web_trust t;
+	char err[160], out[WEB_ADDR_MAX + 1];
+
+	(void)state;
+	assert_int_equal(web_trust_parse(NULL, &t, err, sizeof(err)), 0);
+	assert_int_equal(t.n, 0);
+	assert_false(web_trust_has(&t, "127.0.0.1"));
+	assert_int_equal(web_trust_parse("127.0.0.1, ::1\t10.0.0.2,", &t, err, sizeof(err)), 0);
+	assert_int_equal(t.n, 3);
+	assert_true(web_trust_has(&t, "127.0.0.1"));
+	assert_true(web_trust_has(&t, "0:0::1"));       /* the same address written otherwise */
+	assert_false(web_trust_has(&t, "127.0.0.2"));
+	assert_false(web_trust_has(&t, "unknown"));
+	assert_int_equal(web_trust_parse("127.0.0.1, proxy.example.org", &t, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "'proxy.example.org' is not an IP address"));
+	assert_int_equal(web_trust_parse("10.0.0.300", &t, err, sizeof(err)), -1);
+	assert_int_equal(web_trust_parse("1.1.1.1 1.1.1.2 1.1.1.3 1.1.1.4 1.1.1.5 1.1.1.6 1.1.1.7 1.1.1.8 "
+	    "1.1.1.9 1.1.1.10 1.1.1.11 1.1.1.12 1.1.1.13 1.1.1.14 1.1.1.15 1.1.1.16 1.1.1.17", &t, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than 16"));
+
+	assert_int_equal(web_trust_parse("127.0.0.1 10.0.0.2", &t, err, sizeof(err)), 0);
+	/* the hop the proxy appended */
+	assert_int_equal(web_forwarded_for(&t, "192.168.1.20", out, sizeof(out)), 1);
+	assert_string_equal(out, "192.168.1.20");
+	/* what a client wrote itself (the left) proves nothing: the right-most untrusted hop */
+	assert_int_equal(web_forwarded_for(&t, "6.6.6.6, 192.168.1.20", out, sizeof(out)), 1);
+	assert_string_equal(out, "192.168.1.20");
+	/* through two trusted proxies */
+	assert_int_equal(web_forwarded_for(&t, "192.168.1.21 , 10.0.0.2", out, sizeof(out)), 1);
+	assert_string_equal(out, "192.168.1.21");
+	/* canonical form */
+	assert_int_equal(web_forwarded_for(&t, "2001:DB8:0:0::7", out, sizeof(out)), 1);
+	assert_string_equal(out, "2001:db8::7");
+	/* nothing usable: the peer stays the client */
+	assert_int_equal(web_forwarded_for(&t, NULL, out, sizeof(out)), 0);
+	assert_int_equal(web_forwarded_for(&t, "", out, sizeof(out)), 0);
+	assert_int_equal(web_forwarded_for(&t, "unknown", out, sizeof(out)), 0);
+	assert_int_equal(web_forwarded_for(&t, "192.168.1.20, <script>", out, sizeof(out)), 0);
+	assert_int_equal(web_forwarded_for(&t, " , ", out, sizeof(out)), 0);
+}
+
 int
 main(void)
 {
@@ -268,6 +314,7 @@ main(void)
 		cmocka_unit_test(form_basic), cmocka_unit_test(form_refused),
 		cmocka_unit_test(form_limits), cmocka_unit_test(cookies), cmocka_unit_test(paths), cmocka_unit_test(printable),
 		cmocka_unit_test(periods), cmocka_unit_test(sessions), cmocka_unit_test(throttle),
+		cmocka_unit_test(forwarded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

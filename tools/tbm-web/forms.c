@@ -303,7 +303,7 @@ post_login(struct req *r)
 	log_info("login: %s from %s", a.name, r->client);
 	auth_account_clear(&a);
 	snprintf(r->cookie, sizeof(r->cookie), WEB_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
-	    id, r->w->tls ? "; Secure" : "");
+	    id, r->secure ? "; Secure" : "");
 	OPENSSL_cleanse(id, sizeof(id));
 	req_redirect(r, "/");
 }
@@ -315,6 +315,6 @@ post_logout(struct req *r)
 	sessions_drop(r->w->ss, r->sess);
 	r->sess = NULL;
 	snprintf(r->cookie, sizeof(r->cookie), WEB_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
-	    r->w->tls ? "; Secure" : "");
+	    r->secure ? "; Secure" : "");
 	req_redirect(r, "/login");
 }

@@ -43,6 +43,7 @@ static int
 check_web(const struct config *cf)
 {
 	const struct conf_web *w = &cf->web;
+	struct web_trust proxies;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	char err[256];
@@ -61,6 +62,10 @@ check_web(const struct config *cf)
 	if ((w->cert_file == NULL) != (w->key_file == NULL)) {
 		fprintf(stderr, "%s: [web] cert_file and key_file go together (HTTPS), or neither\n",
 		    cf->path);
+		bad++;
+	}
+	if (web_trust_parse(w->trusted_proxies, &proxies, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: [web] trusted_proxies: %s\n", cf->path, err);
 		bad++;
 	}
 	if (w->cert_file != NULL && !readable(w->cert_file, "cert_file", cf->path))
@@ -116,6 +121,7 @@ main(int argc, char **argv)
 	cache_init(&w.cache);
 	w.board_seq = -1;
 	w.cf = cf;
+	web_trust_parse(cf->web.trusted_proxies, &w.proxies, NULL, 0);   /* checked above */
 	w.db_path = cf->daemon.database;
 	if (store_open(w.db_path, 0, &w.st, err, sizeof(err)) != 0) {
 		log_errx("%s", err);

@@ -742,7 +742,7 @@ page_login(struct req *r, const char *msg)
 		return;
 	}
 	snprintf(r->cookie, sizeof(r->cookie), WEB_PRELOGIN_COOKIE "=%s; Path=/login; HttpOnly; "
-	    "SameSite=Strict; Max-Age=3600%s", pre, r->w->tls ? "; Secure" : "");
+	    "SameSite=Strict; Max-Age=3600%s", pre, r->secure ? "; Secure" : "");
 	req_ctx(r, "登录", &c);
 	page_begin(b, &c);
 	if (msg != NULL) {

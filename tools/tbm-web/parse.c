@@ -5,6 +5,7 @@
  */
 #include "parse.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,4 +320,100 @@ web_printable(const char *s, char *out, size_t len)
 	}
 	out[i] = '\0';
 	return out;
+}
+
+/* addr (numeric, v4 or v6) into af and a; 0, or -1 when it is not one. */
+static int
+addr_parse(const char *addr, int *af, unsigned char a[16])
+{
+	memset(a, 0, 16);
+	if (inet_pton(AF_INET, addr, a) == 1) {
+		*af = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, a) == 1) {
+		*af = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+int
+web_trust_parse(const char *s, struct web_trust *t, char *err, size_t errlen)
+{
+	char one[WEB_ADDR_MAX + 1];
+
+	memset(t, 0, sizeof(*t));
+	while (s != NULL && *s != '\0') {
+		size_t n = strcspn(s, ", \t");
+		if (n == 0) {
+			s++;
+			continue;
+		}
+		if (n > WEB_ADDR_MAX)
+			return fail(err, errlen, "'%.*s...' is not an IP address", 20, s);
+		memcpy(one, s, n);
+		one[n] = '\0';
+		if (t->n == WEB_TRUST_MAX)
+			return fail(err, errlen, "more than %d proxies", WEB_TRUST_MAX);
+		if (addr_parse(one, &t->v[t->n].af, t->v[t->n].a) != 0)
+			return fail(err, errlen, "'%s' is not an IP address (names are not looked up)", one);
+		t->n++;
+		s += n;
+	}
+	return 0;
+}
+
+static int
+trusted(const struct web_trust *t, int af, const unsigned char a[16])
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].af == af && memcmp(t->v[i].a, a, af == AF_INET ? 4 : 16) == 0)
+			return 1;
+	return 0;
+}
+
+int
+web_trust_has(const struct web_trust *t, const char *addr)
+{
+	unsigned char a[16];
+	int af;
+
+	return addr != NULL && addr_parse(addr, &af, a) == 0 && trusted(t, af, a);
+}
+
+int
+web_forwarded_for(const struct web_trust *t, const char *xff, char *out, size_t len)
+{
+	const char *end;
+	char one[WEB_ADDR_MAX + 1];
+	unsigned char a[16];
+	int af, found = 0;
+
+	if (xff == NULL || len < WEB_ADDR_MAX)
+		return 0;
+	end = xff + strlen(xff);
+	/* from the right: the proxy next to us appended the last hop */
+	while (end > xff) {
+		const char *b = end, *e;
+		while (b > xff && b[-1] != ',')
+			b--;
+		e = end;
+		end = b > xff ? b - 1 : xff;
+		while (b < e && (*b == ' ' || *b == '\t'))
+			b++;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (e == b || (size_t)(e - b) > WEB_ADDR_MAX)
+			return found;
+		memcpy(one, b, (size_t)(e - b));
+		one[e - b] = '\0';
+		if (addr_parse(one, &af, a) != 0)
+			return found;
+		inet_ntop(af, a, out, (socklen_t)len);
+		found = 1;
+		if (!trusted(t, af, a))
+			return 1;
+	}
+	return found;
 }

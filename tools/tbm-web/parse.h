@@ -58,4 +58,31 @@ const char *web_printable(const char *s, char *out, size_t len);
 /* web_utf8_valid: n bytes of well-formed UTF-8 (no overlongs, surrogates). */
 int web_utf8_valid(const char *s, size_t n);
 
+/*
+ * Behind a reverse proxy every request comes from the proxy: the client's
+ * address is in X-Forwarded-For, which only a proxy we trust may set (anyone
+ * else could write any address there and escape the login throttle or put a
+ * false address into the audit record).
+ */
+#define WEB_TRUST_MAX 16
+#define WEB_ADDR_MAX 46         /* INET6_ADDRSTRLEN */
+struct web_trust {
+	size_t n;
+	struct {
+		int af;
+		unsigned char a[16];
+	} v[WEB_TRUST_MAX];
+};
+/* web_trust_parse: "127.0.0.1, ::1" (commas or spaces between numeric
+ * addresses); NULL or "" trusts nobody. 0, or -1 with the reason in err. */
+int web_trust_parse(const char *s, struct web_trust *t, char *err, size_t errlen);
+/* web_trust_has: addr (numeric) is one of the trusted proxies. */
+int web_trust_has(const struct web_trust *t, const char *addr);
+/* web_forwarded_for: the client behind trusted proxies: the right-most
+ * address of the X-Forwarded-For header that is not a trusted proxy itself
+ * (the ones to its left were written by the client and prove nothing), in
+ * its canonical form in out. 1 found, 0 when the header holds nothing usable
+ * (absent, empty, or a hop that is not an address): the peer stays the client. */
+int web_forwarded_for(const struct web_trust *t, const char *xff, char *out, size_t len);
+
 #endif

@@ -130,7 +130,7 @@ req_base_url(struct req *r, struct buf *b)
 		buf_add(b, u, n);
 		return;
 	}
-	buf_put(b, r->w->tls ? "https://" : "http://");
+	buf_put(b, r->secure ? "https://" : "http://");
 	buf_put(b, r->host ? r->host : "localhost");
 }
 
@@ -307,7 +307,7 @@ respond(struct MHD_Connection *c, struct req *r)
 	add_header(resp, "X-Frame-Options", "DENY");
 	add_header(resp, "X-Content-Type-Options", "nosniff");
 	add_header(resp, "Referrer-Policy", "same-origin");
-	if (r->w->tls)
+	if (r->secure)
 		add_header(resp, "Strict-Transport-Security", "max-age=31536000");
 	if (r->no_store)
 		add_header(resp, "Cache-Control", "no-store");
@@ -430,6 +430,15 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	r.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 	r.cookies = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie");
 	client_address(c, r.client, sizeof(r.client));
+	r.secure = w->tls;
+	if (web_trust_has(&w->proxies, r.client)) {
+		/* a proxy we trust says who the client is and how it came */
+		const char *proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+		web_forwarded_for(&w->proxies, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    "X-Forwarded-For"), r.client, sizeof(r.client));
+		if (proto != NULL && strcasecmp(proto, "https") == 0)
+			r.secure = 1;
+	}
 	buf_init(&r.out);
 
 	if (strcmp(url, "/style.css") == 0 && !post) {

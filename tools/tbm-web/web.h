@@ -67,6 +67,7 @@ struct web {
 	struct throttle *th_account, *th_address;
 	struct cache cache;
 	int tls;
+	struct web_trust proxies;  /* [web] trusted_proxies */
 };
 
 struct req {
@@ -74,7 +75,8 @@ struct req {
 	const char *method;
 	const char *path;
 	int post;
-	char client[64];           /* the client's address, numeric */
+	char client[64];           /* the client's address, numeric (behind a trusted proxy: X-Forwarded-For's) */
+	int secure;                /* HTTPS here, or at a trusted proxy (X-Forwarded-Proto) */
 	const char *host;          /* Host header, for links when base_url is not set */
 	const char *cookies;       /* Cookie header */
 	struct web_form query;
