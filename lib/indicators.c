@@ -561,6 +561,7 @@ dev_oom:
 			}
 		ind->repair.observed = n ? sum / n : ind->observed;
 		ind->repair.no_data = ind->repair.faults == 0 && ind->repair.observed <= 0;
+		ind->repair.under_observed = ind_under_observed(ind->repair.observed, ind->min_coverage);
 		if (ind->repair.no_data)
 			ind->repair.rate = NAN;
 	}
@@ -568,6 +569,7 @@ dev_oom:
 	ind->safety.no_data = ind->safety.observed <= 0 && ind->safety.accidents +
 	    ind->safety.near_misses + ind->safety.drills + ind->safety.none +
 	    ind->safety.unclassified == 0;
+	ind->safety.under_observed = ind_under_observed(ind->safety.observed, ind->min_coverage);
 
 	/* per lab */
 	for (size_t i = 0; i < ind->ndevices; i++) {
@@ -604,8 +606,11 @@ dev_oom:
 		l->availability = l->observed_devices ? l->availability / l->observed_devices : NAN;
 		l->observed /= l->devices;
 		/* normal: available enough, and watched long enough to say so */
+		l->under_observed = ind_under_observed(l->observed, ind->min_coverage);
 		l->normal = !isnan(l->availability) && l->availability >= normal_availability &&
-		    l->observed >= ind->min_coverage;
+		    !l->under_observed;
+		if (j == 0 || l->observed < ind->labs_observed)
+			ind->labs_observed = l->observed;
 		for (size_t i = 0; i < g.nf; i++) {
 			const struct cfault *x = &g.f[i];
 			const char *dl = g.g[x->group].lab;
@@ -626,6 +631,7 @@ dev_oom:
 			goto oom;
 		l->safety_points = npts;
 	}
+	ind->labs_under_observed = ind_under_observed(ind->labs_observed, ind->min_coverage);
 	rc = 0;
 	goto out;
 oom:
@@ -639,6 +645,12 @@ out:
 	free(runs);
 	store_strings_free(safety, nsafety);
 	return rc;
+}
+
+int
+ind_under_observed(double observed, double min_coverage)
+{
+	return !(observed >= min_coverage);   /* NAN too */
 }
 
 void
@@ -696,6 +708,7 @@ static const struct jfield json_fields[] = {
 	{ J_REPAIR, "mttr_hours", J_OPT, IN(repair.mttr_mean_hours) },
 	{ J_REPAIR, "mttr_median_hours", J_OPT, IN(repair.mttr_median_hours) },
 	{ J_REPAIR, "repeats", J_INT, IN(repair.repeats) },
+	{ J_REPAIR, "under_observed", J_BOOL, IN(repair.under_observed) },
 	{ J_SAFETY, "accidents", J_INT, IN(safety.accidents) },
 	{ J_SAFETY, "observed", J_NUM, IN(safety.observed) },
 	{ J_SAFETY, "near_misses", J_INT, IN(safety.near_misses) },
@@ -705,6 +718,7 @@ static const struct jfield json_fields[] = {
 	{ J_SAFETY, "provisional", J_BOOL, IN(safety.provisional) },
 	{ J_SAFETY, "coverage", J_COVERAGE, IN(safety.coverage) },
 	{ J_SAFETY, "safety_points", J_INT, IN(safety.safety_points) },
+	{ J_SAFETY, "under_observed", J_BOOL, IN(safety.under_observed) },
 	{ J_LAB, "lab", J_TEXT, LAB(lab) },
 	{ J_LAB, "devices", J_INT, LAB(devices) },
 	{ J_LAB, "faults", J_INT, LAB(faults) },
@@ -713,6 +727,7 @@ static const struct jfield json_fields[] = {
 	{ J_LAB, "availability", J_OPT, LAB(availability) },   /* NAN: never observed */
 	{ J_LAB, "observed", J_NUM, LAB(observed) },
 	{ J_LAB, "normal", J_BOOL, LAB(normal) },
+	{ J_LAB, "under_observed", J_BOOL, LAB(under_observed) },
 	{ J_LAB, "safety_events", J_INT, LAB(safety_events) },
 	{ J_LAB, "coverage", J_COVERAGE, LAB(coverage) },
 	{ J_LAB, "safety_points", J_INT, LAB(safety_points) },

@@ -37,6 +37,7 @@ struct ind_lab {
 	double observed;           /* mean of its devices' observed shares */
 	int observed_devices;      /* its devices observed at all (availability is their mean) */
 	int normal;                /* availability >= normal_availability and observed >= min_coverage */
+	int under_observed;        /* observed < min_coverage: neither normal nor not (数据不足) */
 	double mttr_hours;         /* NAN without repairs */
 	int safety_events;
 	int safety_points;         /* devices with a safety point in this lab */
@@ -53,6 +54,7 @@ struct indicators {
 		int no_faults;
 		double observed;       /* mean observed share of the assessment devices */
 		int no_data;           /* no faults and no observation: nothing is known */
+		int under_observed;    /* observed < min_coverage: the rate proves nothing (数据不足) */
 		int within_24h, within_72h;
 		double mttr_mean_hours, mttr_median_hours;   /* NAN without repairs */
 		int repeats;
@@ -65,12 +67,15 @@ struct indicators {
 		int safety_points;
 		double observed;       /* coverage, or the base's observed share without safety points */
 		int no_data;           /* no events and no observation: 0 accidents would mean nothing */
+		int under_observed;    /* observed < min_coverage: 0 accidents proves nothing (数据不足) */
 	} safety;
 	double observed;           /* share of the period tbmond ran (its runs) */
 	double min_coverage;       /* a lab is normal only when observed at least this much */
 	double normal_availability;
 	struct ind_lab *labs;
 	size_t nlabs;
+	double labs_observed;      /* the least observed lab's share (0 without labs) */
+	int labs_under_observed;   /* labs_observed < min_coverage: 实训室日常运作 is 数据不足 */
 	struct ind_device *devices;
 	size_t ndevices;
 	int faults_per_month[12];  /* kind fault, by the month (1-12) of opening, local time */
@@ -114,6 +119,12 @@ void indicators_free(struct indicators *ind);
  * say the same things by the same names. */
 struct cJSON;
 void indicators_json_add(struct cJSON *o, const struct indicators *in);
+
+/* ind_under_observed: the rule behind every 数据不足 (DESIGN.md
+ * "Observation"): a figure watched for less than min_coverage of its period
+ * proves nothing, neither success nor failure. One place, so that tbmctl,
+ * tbm-web and tbm-report (over several bases: the least observed) agree. */
+int ind_under_observed(double observed, double min_coverage);
 
 /* What the figures count as down time, for others who rank by it (top.c). */
 struct ind_span {

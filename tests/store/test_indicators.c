@@ -340,12 +340,38 @@ test_observation(void **state)
 	/* fully available, but watched 80% of the time: not 正常运转 at 90% ... */
 	assert_true(lab(&ind, "PLC实训室")->availability == 1.0);
 	assert_false(lab(&ind, "PLC实训室")->normal);
+	/* ... nor proven abnormal: under-observed, 数据不足, like every row watched
+	 * less than min_coverage (the rate of 1/1 and the 0 accidents too) */
+	assert_true(lab(&ind, "PLC实训室")->under_observed);
+	assert_true(ind.labs_under_observed);
+	assert_true(fabs(ind.labs_observed - 0.75) < 1e-9);
+	assert_true(ind.repair.under_observed);
+	assert_false(ind.repair.no_data);
+	assert_true(ind.safety.under_observed);
+	assert_non_null(j = cJSON_CreateObject());
+	indicators_json_add(j, &ind);
+	r = cJSON_GetObjectItemCaseSensitive(j, "fault_repair_rate");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "under_observed")));
+	r = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "labs"), 0);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "under_observed")));
+	cJSON_Delete(j);
 	indicators_free(&ind);
-	/* ... and it is at 80% */
+	/* ... and it is at 80%, where the least watched lab (75%) still is not */
 	o.min_coverage = 0.8;
 	assert_int_equal(indicators_compute_opts(fx->st, from, to, 0, &o, &ind, err, sizeof(err)), 0);
 	assert_true(lab(&ind, "PLC实训室")->normal);
+	assert_false(lab(&ind, "PLC实训室")->under_observed);
+	assert_true(lab(&ind, "数控加工实训室")->under_observed);
+	assert_true(ind.labs_under_observed);
 	indicators_free(&ind);
+	/* at 70% every row may speak */
+	o.min_coverage = 0.7;
+	assert_int_equal(indicators_compute_opts(fx->st, from, to, 0, &o, &ind, err, sizeof(err)), 0);
+	assert_false(ind.labs_under_observed);
+	assert_false(ind.repair.under_observed);
+	indicators_free(&ind);
+	assert_true(ind_under_observed(NAN, 0.9));
+	assert_false(ind_under_observed(0.9, 0.9));
 
 	/* a period nobody watched: JSON says null with a reason, never 1.0 or 0 */
 	compute(fx, sh(2025, 1, 1, 0, 0), sh(2026, 1, 1, 0, 0), 0, &ind);

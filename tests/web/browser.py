@@ -339,6 +339,11 @@ def run(d):
         check(d.find_element(By.TAG_NAME, "h1").text != "", "%s renders" % path)
         no_hscroll(d, name)
         no_alert(d, path)
+    # this year was watched for a minute: no row may claim a figure (as in the evaluation)
+    d.get(URL + "/indicators")
+    cards = d.find_element(By.CSS_SELECTOR, ".grid").text
+    check(cards.count("数据不足") == 3 and "不足以下结论" in cards,
+          "/indicators: a year watched for a minute is 数据不足 in all three rows: %r" % cards)
     for path in ("/", "/faults/%d" % ALARM, "/devices/cnc-01", "/safety", "/indicators", "/labels",
                  "/users", "/qr/cnc-01.svg"):
         st, _, b = other.req(path)

@@ -196,12 +196,12 @@ coverage_check(const struct evalfile *ef, struct report *r, struct rep_row *row,
 
 	fmt_pct(observed, cov, sizeof(cov));
 	fmt_pct(ef->min_coverage, lim, sizeof(lim));
-	if (observed < ef->min_coverage && ef->accept_low_coverage) {
+	if (ind_under_observed(observed, ef->min_coverage) && ef->accept_low_coverage) {
 		free(row->note);
 		if ((row->note = xasprintf("监测覆盖率 %s，低于 %s；%s", cov, lim,
 		    ef->accept_low_coverage)) == NULL)
 			return -1;
-	} else if (observed < ef->min_coverage) {
+	} else if (ind_under_observed(observed, ef->min_coverage)) {
 		free(row->actual_text);
 		if ((row->actual_text = xasprintf("数据不足（监测覆盖率 %s）", cov)) == NULL)
 			return -1;

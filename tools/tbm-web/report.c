@@ -13,6 +13,14 @@
 #include "tbmtime.h"
 #include "web.h"
 
+/* After an observed share: that it is below what a figure needs. */
+static void
+under(struct buf *b, int under_observed, double min_coverage)
+{
+	if (under_observed)
+		buf_printf(b, "，低于 %.0f%%，不足以下结论", min_coverage * 100);
+}
+
 static void
 pct(struct buf *b, double v)
 {
@@ -145,28 +153,44 @@ page_indicators(struct req *r)
 	buf_put(b, "。没有监测的时间既不算正常也不算故障。</p>");
 
 	buf_put(b, "<div class=\"grid\"><div class=\"card\"><span class=\"mut\">实训鉴定设备故障修复率</span><br><span class=\"big\">");
+	/* a figure watched for too short a time is no figure (as in the evaluation) */
 	if (in->repair.no_data)
 		buf_put(b, "无数据");
+	else if (in->repair.under_observed)
+		buf_put(b, "数据不足");
 	else if (in->repair.no_faults)
 		buf_put(b, "无故障");
 	else
 		pct(b, in->repair.rate);
-	buf_printf(b, "</span><br><span class=\"mut\">%d / %d 已修复；24 小时内 %d，72 小时内 %d；重复故障 %d；鉴定设备监测 ",
+	buf_put(b, "</span><br><span class=\"mut\">");
+	if (in->repair.under_observed && !in->repair.no_data) {
+		buf_put(b, "记录到的修复率 ");
+		pct(b, in->repair.rate);
+		buf_put(b, "；");
+	}
+	buf_printf(b, "%d / %d 已修复；24 小时内 %d，72 小时内 %d；重复故障 %d；鉴定设备监测 ",
 	    in->repair.repaired, in->repair.faults, in->repair.within_24h, in->repair.within_72h,
 	    in->repair.repeats);
 	pct(b, in->repair.observed);
+	under(b, in->repair.under_observed, in->min_coverage);
 	buf_put(b, "</span></div>");
 	buf_put(b, "<div class=\"card\"><span class=\"mut\">实训室设备安全事故发生数</span><br><span class=\"big\">");
 	if (in->safety.no_data)
 		buf_put(b, "无数据");
+	else if (in->safety.under_observed)
+		buf_put(b, "数据不足");
 	else
 		buf_printf(b, "%d", in->safety.accidents);
-	buf_printf(b, "</span><br><span class=\"mut\">未遂 %d，演练 %d，未分类 %d%s；监测覆盖 ",
+	buf_put(b, "</span><br><span class=\"mut\">");
+	if (in->safety.under_observed && !in->safety.no_data)
+		buf_printf(b, "记录到事故 %d；", in->safety.accidents);
+	buf_printf(b, "未遂 %d，演练 %d，未分类 %d%s；监测覆盖 ",
 	    in->safety.near_misses, in->safety.drills, in->safety.unclassified,
 	    in->safety.provisional ? "（暂定）" : "");
 	pct(b, in->safety.observed);
 	if (!in->safety.safety_points)
 		buf_put(b, "（没有安全监测点）");
+	under(b, in->safety.under_observed, in->min_coverage);
 	buf_put(b, "</span></div>");
 	{
 		int normal = 0;
@@ -174,9 +198,16 @@ page_indicators(struct req *r)
 		for (size_t i = 0; i < in->nlabs; i++)
 			normal += in->labs[i].normal != 0;
 		buf_printf(b, "<div class=\"card\"><span class=\"mut\">实训室日常运作</span><br><span class=\"big\">%s</span>"
-			      "<br><span class=\"mut\">%d / %zu 个实训室可用率 ≥ %.0f%% 且监测 ≥ %.0f%%</span></div></div>",
-		    in->nlabs && normal == (int)in->nlabs ? "正常运转" : in->nlabs ? "未全部正常" : "无数据",
+			      "<br><span class=\"mut\">%d / %zu 个实训室可用率 ≥ %.0f%% 且监测 ≥ %.0f%%",
+		    !in->nlabs ? "无数据" : in->labs_under_observed ? "数据不足" :
+		    normal == (int)in->nlabs ? "正常运转" : "未全部正常",
 		    normal, in->nlabs, in->normal_availability * 100, in->min_coverage * 100);
+		if (in->nlabs && in->labs_under_observed) {
+			buf_put(b, "；监测最少的实训室 ");
+			pct(b, in->labs_observed);
+			under(b, 1, in->min_coverage);
+		}
+		buf_put(b, "</span></div></div>");
 	}
 	buf_put(b, "<h2>实训室</h2><div class=\"scroll\"><table><tr><th>实训室</th><th>可用率</th><th>监测</th><th>故障</th><th>已修复</th><th>安全事件</th></tr>");
 	for (size_t i = 0; i < in->nlabs; i++) {
@@ -184,9 +215,10 @@ page_indicators(struct req *r)
 		buf_esc(b, in->labs[i].lab);
 		buf_put(b, "</td><td>");
 		pct(b, in->labs[i].availability);
-		buf_put(b, in->labs[i].normal ? "" : " ⚠");
+		buf_put(b, in->labs[i].normal || in->labs[i].under_observed ? "" : " ⚠");
 		buf_put(b, "</td><td>");
 		pct(b, in->labs[i].observed);
+		buf_put(b, in->labs[i].under_observed ? "（不足）" : "");
 		buf_printf(b, "</td><td>%d</td><td>%d</td><td>%d</td></tr>", in->labs[i].faults,
 		    in->labs[i].repaired, in->labs[i].safety_events);
 	}

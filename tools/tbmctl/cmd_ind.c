@@ -199,6 +199,16 @@ hours(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.1f h", v);
 }
 
+/* Says that the figure above proves nothing: watched too little. */
+static void
+under_observed(const struct indicators *ind)
+{
+	char b[64];
+
+	pct(ind->min_coverage, b, sizeof(b));
+	printf(_("  under-observed: below %s, this figure proves nothing (数据不足)\n"), b);
+}
+
 /* The base's own rows of the form: repair rate and safety accidents. */
 static void
 ind_base(const struct indicators *ind)
@@ -213,6 +223,8 @@ ind_base(const struct indicators *ind)
 		printf(_("fault repair rate: %s (%d of %d faults repaired)%s\n  observed %s\n"), a,
 		    ind->repair.repaired, ind->repair.faults,
 		    ind->repair.no_faults ? _(" - no faults in the period") : "", b);
+		if (ind->repair.under_observed)
+			under_observed(ind);
 	}
 	hours(ind->repair.mttr_mean_hours, a, sizeof(a));
 	hours(ind->repair.mttr_median_hours, b, sizeof(b));
@@ -238,6 +250,8 @@ ind_base(const struct indicators *ind)
 		    (unsigned long)ind->safety.safety_points), ind->safety.safety_points);
 	else
 		printf(_(" (no safety points configured)\n"));
+	if (ind->safety.under_observed && !ind->safety.no_data)
+		under_observed(ind);
 }
 
 static int
@@ -296,8 +310,8 @@ ind_human(struct ctl *ctl, const struct indicators *ind, const char *lab)
 		cells[3] = nr;
 		cells[4] = d;
 		cells[5] = e;
-		cells[6] = l->normal ? _("normal") : l->observed < ind->min_coverage ?
-		    _("under-observed") : _("below target");
+		cells[6] = l->normal ? _("normal") : l->under_observed ? _("under-observed") :
+		    _("below target");
 		cells[7] = ns;
 		pct(l->observed, ob, sizeof(ob));
 		cells[8] = ob;
