@@ -25,12 +25,15 @@ robot_start() {
 	ROBOT="http://127.0.0.1:$(awk '{ print $2 }' "$T/robot.out")"
 }
 
-# smtp_start: the SMTP server; sets SMTP_PORT.
+# smtp_start [NAME [smtp.py OPTIONS]]: an SMTP server (NAME mail by default)
+# writing $T/NAME.log; sets SMTP_PORT.
 smtp_start() {
-	"$PY" "$NHERE/smtp.py" "$T/mail.log" >"$T/smtp.out" 2>"$T/smtp.err" &
+	local name=${1:-mail}
+	shift || true
+	"$PY" "$NHERE/smtp.py" "$T/$name.log" "$@" >"$T/smtp.$name.out" 2>"$T/smtp.$name.err" &
 	PIDS+=($!)
-	wait_until 20 "the SMTP server" grep -q "^listening" "$T/smtp.out"
-	SMTP_PORT=$(awk '{ print $2 }' "$T/smtp.out")
+	wait_until 20 "the SMTP server $name" grep -q "^listening" "$T/smtp.$name.out"
+	SMTP_PORT=$(awk '{ print $2 }' "$T/smtp.$name.out")
 }
 
 # conf_head [SITE_NAME]: [site], [daemon] and [web] of a test's tbmond.conf
@@ -103,19 +106,26 @@ received_at_least() {
 	[ "$(count_received "$1" "$2" "$3")" -ge "$4" ]
 }
 
-# mails [GREP]: "SUBJECT | BODY" of each mail, oldest first.
+# mails [NAME]: "SUBJECT || TO || BODY" of each mail server NAME (mail by
+# default) accepted, oldest first.
 mails() {
-	[ -f "$T/mail.log" ] || return 0
-	"$PY" - "$T/mail.log" <<'PYEOF'
+	[ -f "$T/${1:-mail}.log" ] || return 0
+	"$PY" - "$T/${1:-mail}.log" <<'PYEOF'
 import json, sys
 for line in open(sys.argv[1], encoding="utf-8"):
     r = json.loads(line)
-    print(r["subject"] + " || " + ",".join(r["to"]) + " || " + r["body"].strip().replace("\n", " | "))
+    if "subject" in r:
+        print(r["subject"] + " || " + ",".join(r["to"]) + " || " + r["body"].strip().replace("\n", " | "))
 PYEOF
 }
 
 mails_at_least() {
 	[ "$(mails | grep -c -- "$1" || true)" -ge "$2" ]
+}
+
+# mails_at NAME PATTERN N: server NAME accepted at least N mails matching.
+mails_at() {
+	[ "$(mails "$1" | grep -c -- "$2" || true)" -ge "$3" ]
 }
 
 # The one place that acknowledges and classifies as a person: the command

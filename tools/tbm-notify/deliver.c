@@ -499,6 +499,11 @@ send_mail(struct deliver *d, const char *text, char *why, size_t len)
 		curl_easy_setopt(d->curl, CURLOPT_PASSWORD, d->password);
 	cc = curl_easy_perform(d->curl);
 	free(msg);
+	if (cc == CURLE_USE_SSL_FAILED) {
+		snprintf(why, len, "the server offers no STARTTLS, and the password is not sent in "
+		    "clear (use smtps:// or a server with STARTTLS)");
+		return -1;
+	}
 	if (cc != CURLE_OK) {
 		snprintf(why, len, "%s", curl_easy_strerror(cc));
 		return -1;
