@@ -34,6 +34,10 @@
 #define CHECKPOINT_MS (60 * 60 * 1000)
 #define RELOAD_FLUSH_MS 10000
 #define STOP_FLUSH_MS 5000
+/* 2024-01-01T00:00:00Z: a clock before it has not been set (a gateway
+ * without a battery-backed clock boots in 1970 or at its image's date). */
+#define CLOCK_FLOOR_MS 1704067200000LL
+#define CLOCK_LOOK_MS 1000       /* how often a clock that is not set is read again */
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -259,6 +263,47 @@ reload(struct daemon *d)
 	    adopt.adopted);
 }
 
+/*
+ * Nothing is recorded while the clock is behind the record or before 2024:
+ * every time written would be a past that never was (faults before their
+ * own history, a run decades long). Wait for NTP or a person to set it,
+ * saying so to the journal once a minute and in systemctl status. A signal
+ * ends the wait (nothing has started yet). 0 once the clock is set, -1 on
+ * a database error.
+ */
+static int
+wait_for_clock(struct store *st, const char *db)
+{
+	int64_t last, floor, now, said = 0;
+	char a[40], b[40];
+
+	if (store_last_time(st, &last) != 0) {
+		log_errx("%s: %s", db, store_errmsg(st));
+		return -1;
+	}
+	floor = last > CLOCK_FLOOR_MS ? last : CLOCK_FLOOR_MS;
+	if ((now = time_now_ms()) >= floor)
+		return 0;
+	for (; now < floor; now = time_now_ms()) {
+		struct timespec ts = { CLOCK_LOOK_MS / 1000, (CLOCK_LOOK_MS % 1000) * 1000000L };
+		int64_t mono = time_mono_ms();
+		time_format_local(now, a, sizeof(a));
+		if (said == 0 || mono - said >= 60000) {
+			time_format_local(floor, b, sizeof(b));
+			log_warnx("the clock says %s, earlier than %s (%s): waiting for the time to be set "
+			    "(NTP); nothing is recorded until then", a, b,
+			    floor == last ? "the last time in the database" : "2024");
+			said = mono;
+		}
+		sd_notifyf(0, "STATUS=waiting for the clock to be set: it says %s\n"
+		    "EXTEND_TIMEOUT_USEC=%d\nWATCHDOG=1", a, 3 * CLOCK_LOOK_MS * 1000);
+		nanosleep(&ts, NULL);
+	}
+	time_format_local(now, a, sizeof(a));
+	log_notice("the clock is set (%s): starting", a);
+	return 0;
+}
+
 static int
 run(struct daemon *d, const sigset_t *during_ppoll)
 {
@@ -383,6 +428,8 @@ main(int argc, char **argv)
 		    store_errmsg(d.st));
 		goto out;
 	}
+	if (wait_for_clock(d.st, cf->daemon.database) != 0)
+		goto out;
 	if (store_run_start(d.st, time_now_ms(), &d.run_id) != 0) {
 		log_errx("%s: %s", cf->daemon.database, store_errmsg(d.st));
 		goto out;

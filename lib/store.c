@@ -453,6 +453,24 @@ store_run_start(struct store *st, int64_t now_ms, int64_t *run_id)
 	return rc;
 }
 
+int
+store_last_time(struct store *st, int64_t *t)
+{
+	sqlite3_stmt *s = store_prep(st, "SELECT max(coalesce((SELECT at FROM audit ORDER BY seq DESC "
+	    "LIMIT 1), 0), coalesce((SELECT max(coalesce(stopped_at, alive_at)) FROM runs), 0))");
+	int rc = -1;
+
+	*t = 0;
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*t = sqlite3_column_int64(s, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 static int
 run_update(struct store *st, const char *sql, int64_t run_id, int64_t now_ms)
 {

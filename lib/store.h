@@ -39,6 +39,10 @@ int store_checkpoint(struct store *st);
 int store_run_start(struct store *st, int64_t now_ms, int64_t *run_id);
 int store_run_alive(struct store *st, int64_t run_id, int64_t now_ms);
 int store_run_stop(struct store *st, int64_t run_id, int64_t now_ms);
+/* The latest time the record holds (the last audit record, the last run's
+ * end or heartbeat) into *t, 0 for an empty record; 0 or -1. A clock behind
+ * it has been set back, or not set yet. */
+int store_last_time(struct store *st, int64_t *t);
 
 /* ---- store_events.c: the detector's events ---- */
 

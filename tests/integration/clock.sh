@@ -1,0 +1,74 @@
+#!/bin/bash
+# A gateway without a battery-backed clock boots with a clock in the past
+# until NTP sets it. tbmond records nothing while its clock is behind the
+# record (or before 2024): no run, no fault, although a device shows an
+# alarm; it says why in the log. Once the clock is set it starts, and what
+# it records comes after everything already recorded. The clock is moved
+# with libfaketime (Debian's faketime) through its timestamp file.
+. "$(dirname "$0")/lib.sh"
+
+FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+[ -n "$FAKETIME_LIB" ] || { echo "SKIP: libfaketime is not installed (faketime)"; exit 77; }
+# under AddressSanitizer libfaketime is preloaded before its runtime: allowed, it only changes the clock
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+
+cat >"$T/base.sim" <<SIM
+[server a]
+listen = 127.0.0.1:0
+[device cnc-01]
+server = a
+unit = 1
+holding 100 = 0
+SIM
+sim_start "$T/base.sim"
+cat >"$T/tbmond.conf" <<CONF
+[site]
+id = test
+timezone = Asia/Shanghai
+[daemon]
+database = tbmon.db
+[device cnc-01]
+lab = 数控加工实训室
+protocol = modbus-tcp
+host = 127.0.0.1
+port = $PORT_a
+unit = 1
+interval = 100ms
+[point cnc-01.alarm]
+read = holding 100
+when = value != 0
+CONF
+
+# a first run with the right clock: the record's times are today's
+daemon_start
+daemon_stop
+last=$(q "select max(coalesce(stopped_at, alive_at)) from runs")
+
+# the gateway reboots; its clock says 2025-06-01 until NTP answers
+echo "@2025-06-01 08:00:00" >"$T/clock"
+sim set cnc-01.holding.100 9
+DRUNS=$((DRUNS + 1))
+DLOG=$T/tbmond.$DRUNS.log
+LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE=$T/clock FAKETIME_NO_CACHE=1 \
+	FAKETIME_DONT_FAKE_MONOTONIC=1 "$TBMOND" -c "$T/tbmond.conf" 2>"$DLOG" &
+DPID=$!
+PIDS+=("$DPID")
+wait_until 20 "tbmond to wait for the clock" grep -q "the clock says 2025-06-01 [0-9:]*, earlier than .*(the last time in the database): waiting for the time to be set" "$DLOG"
+# the run would start after the wait: nothing of this boot is in the record
+expect_eq "runs while the clock is behind the record" "$(q "select count(*) from runs")" 1
+expect_eq "faults while the clock is behind the record" "$(q "select count(*) from faults")" 0
+grep -q "started:" "$DLOG" && fail "tbmond started with a clock behind the record"
+echo "ok: a clock behind the record: nothing recorded, and the log says why"
+
+# NTP sets the clock: the real time from now on
+echo "+0" >"$T/clock"
+wait_until 20 "tbmond to start once the clock is set" grep -qs "started:" "$DLOG"
+grep -q "the clock is set" "$DLOG" || fail "the start after the wait is not logged"
+wait_until 10 "the alarm recorded" q_is "select count(*) from faults where point = 'alarm'" 1
+expect_eq "the new run starts after the record's last time" \
+	"$(q "select count(*) from runs where id = (select max(id) from runs) and started_at >= $last")" 1
+expect_eq "the alarm opens after the record's last time" \
+	"$(q "select count(*) from faults where opened_at >= $last")" 1
+daemon_stop
+echo "ok: once the clock is set, tbmond starts and records after everything before"
+echo PASS
