@@ -26,7 +26,8 @@ cmdline_parse(struct cmdline *cl, int argc, char **argv)
 	};
 	int ch;
 
-	cl->config = TBM_DEFAULT_CONFIG;
+	if (cl->config == NULL)
+		cl->config = TBM_DEFAULT_CONFIG;
 	cl->debug = cl->check = 0;
 	while ((ch = getopt_long(argc, argv, "c:dnhV", longopts, NULL)) != -1) {
 		switch (ch) {

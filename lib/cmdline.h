@@ -17,7 +17,7 @@
 struct cmdline {
 	const char *prog;            /* the program's name: log lines and -V */
 	void (*usage)(FILE *fp);     /* the program's own usage text */
-	const char *config;          /* -c; TBM_DEFAULT_CONFIG if not given */
+	const char *config;          /* -c; else as set before (NULL: TBM_DEFAULT_CONFIG) */
 	int debug;                   /* -d */
 	int check;                   /* -n */
 };
