@@ -5,7 +5,6 @@
  * only set flags; everything happens in the main loop.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "cfref.h"
+#include "cmdline.h"
 #include "config.h"
 #include "link.h"
 #include "log.h"
@@ -28,7 +28,6 @@
 #include "tbmtime.h"
 #include "writer.h"
 
-#define DEFAULT_CONFIG "/etc/tbmon/tbmond.conf"
 #define QUEUE_EVENTS 16384
 #define STATUS_MS 10000
 #define CHECKPOINT_MS (60 * 60 * 1000)
@@ -74,7 +73,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: tbmond [-n] [-d] [-c CONFIG]\n"
-	    "  -c CONFIG  configuration file (default " DEFAULT_CONFIG ")\n"
+	    "  -c CONFIG  configuration file (default " TBM_DEFAULT_CONFIG ")\n"
 	    "  -n         check the configuration and exit\n"
 	    "  -d         log debug messages\n"
 	    "  -V         print the version\n");
@@ -344,60 +343,25 @@ run(struct daemon *d, const sigset_t *during_ppoll)
 int
 main(int argc, char **argv)
 {
-	const char *path = DEFAULT_CONFIG;
-	int check = 0, debug = 0, nerr = 0, ch, rc = 1, mq_failed = 0;
+	struct cmdline cl = { "tbmond", usage, NULL, 0, 0 };
+	int rc, mq_failed = 0;
 	int64_t stop_at = 0;
 	struct config *cf = NULL;
 	struct daemon d;
 	struct adopt_ctx adopt = { 0 };
-	struct sigaction sa;
 	sigset_t block, old;
 	char err[512];
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 } };
 
+	if ((rc = cmdline_parse(&cl, argc, argv)) != CMDLINE_GO_ON)
+		return rc;
+	if ((cf = cmdline_config(cl.config)) == NULL)
+		return 1;
+	if (cmdline_checked(&cl, cf))
+		return 0;
+	rc = 1;
 	memset(&d, 0, sizeof(d));
 	pthread_mutex_init(&d.mq_mu, NULL);
-	/* The journal keeps our priorities when stderr goes to it. */
-	log_init("tbmond", LOG_INFO_, getenv("JOURNAL_STREAM") != NULL || !isatty(STDERR_FILENO));
-	while ((ch = getopt_long(argc, argv, "c:dnhV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'd':
-			debug = 1;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("tbmond " TBM_VERSION "\n");
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	d.path = path;
-
-	if ((cf = config_load(path, NULL, NULL, &nerr)) == NULL) {
-		fprintf(stderr, "%s: %d error%s\n", path, nerr, nerr == 1 ? "" : "s");
-		return 1;
-	}
-	if (check) {
-		printf("configuration OK\n");
-		config_free(cf);
-		return 0;
-	}
+	d.path = cl.config;
 	/* libmodbus and libmosquitto wait with select(): a descriptor at or above
 	 * FD_SETSIZE would overflow an fd_set (glibc aborts). With the soft limit
 	 * at FD_SETSIZE such a descriptor cannot exist: a link that would need one
@@ -415,7 +379,7 @@ main(int argc, char **argv)
 		config_free(cf);
 		fatalx("out of memory");
 	}
-	log_set_level(debug ? LOG_DEBUG_ : cf->daemon.log_level);
+	log_set_level(cl.debug ? LOG_DEBUG_ : cf->daemon.log_level);
 	if (cf->site.timezone && time_set_zone(cf->site.timezone) != 0)
 		log_warnx("timezone %s is unknown; using the system's", cf->site.timezone);
 
@@ -453,13 +417,7 @@ main(int argc, char **argv)
 		    adopt.unknown);
 
 	/* Threads inherit a fully blocked mask; only ppoll() lets signals in. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cmdline_signals(on_signal);
 	sigfillset(&block);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	sigdelset(&old, SIGTERM);

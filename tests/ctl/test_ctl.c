@@ -743,6 +743,8 @@ top_ranking(void **state)
 	result_free(&r);
 	r = run("-d", db, "incidents", "--cutoff", "2024-01-01", (const char *)NULL);
 	assert_int_equal(r.status, 2);
+	/* the refused option is named, not its value */
+	assert_non_null(strstr(r.err, "tbmctl: incidents does not take --cutoff\n"));
 	result_free(&r);
 	r = run("-d", db, "top", "--month", "2024-13", (const char *)NULL);
 	assert_int_equal(r.status, 1);

@@ -4,63 +4,16 @@
 # daemon uses function codes 1-4 only; SIGTERM stops it in order.
 . "$(dirname "$0")/lib.sh"
 
-cat >"$T/base.sim" <<SIM
-[server cnc]
-listen = 127.0.0.1:0
-[device cnc-01]
-server = cnc
-unit = 1
-holding 100 = 0
-holding 101 = 0
-input 10 = float32 25.5
-[device weld-01]
-server = cnc
-unit = 2
-discrete 0 = 0
-SIM
-sim_start "$T/base.sim"
+workshop_sim "holding 101 = 0" "input 10 = float32 25.5"
 
-cat >"$T/tbmond.conf" <<CONF
-[site]
-id = test
-name = 测试基地
-timezone = Asia/Shanghai
-[daemon]
-database = tbmon.db
-devices = devices.d
-log_level = debug
-[device cnc-01]
-name = 数控车床 CK6140 #1
-lab = 数控加工实训室
-assessment = yes
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_cnc
-unit = 1
-interval = 100ms
-timeout = 500ms
-[point cnc-01.alarm]
-read = holding 100
-type = uint16
-kind = fault
-when = value != 0
-label = 主轴报警
-[point cnc-01.mode]
-read = holding 101
-kind = status
-[device weld-01]
-lab = 焊接实训室
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_cnc
-unit = 2
-interval = 100ms
-[point weld-01.estop]
-read = discrete 0
-kind = safety
-when = value == 1
-label = 急停
-CONF
+{
+	conf_site 测试基地
+	printf 'devices = devices.d\nlog_level = debug\n'
+	conf_cnc "$PORT_a" 主轴报警 "name = 数控车床 CK6140 #1" "interval = 100ms" "timeout = 500ms"
+	printf 'type = uint16\nkind = fault\n'   # the alarm's, spelled out
+	printf '[point cnc-01.mode]\nread = holding 101\nkind = status\n'
+	conf_weld "$PORT_a" 急停 "interval = 100ms"
+} >"$T/tbmond.conf"
 mkdir -p "$T/devices.d"
 cat >"$T/devices.d/10-temp.conf" <<CONF
 [point cnc-01.temp]

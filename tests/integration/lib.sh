@@ -167,3 +167,85 @@ broker_stop() {
 	kill -TERM "$BROKER_PID"
 	wait "$BROKER_PID" 2>/dev/null || true
 }
+
+# ---- the workshop most tests run: cnc-01, whose alarm is holding 100, and
+# weld-01, whose e-stop (a safety point) is discrete 0, both on tbm-sim's
+# server a. A test's tbmond.conf is these functions' output, in order:
+#   { conf_site; conf_cnc "$PORT_a" 主轴报警; conf_weld "$PORT_a" 急停; } >"$T/tbmond.conf"
+
+# workshop_sim [LINE...]: starts tbm-sim with cnc-01 (unit 1; LINEs are
+# more of its registers) and weld-01 (unit 2) on server a (PORT_a).
+workshop_sim() {
+	{
+		printf '[server a]\nlisten = 127.0.0.1:0\n'
+		printf '[device cnc-01]\nserver = a\nunit = 1\nholding 100 = 0\n'
+		[ $# -eq 0 ] || printf '%s\n' "$@"
+		printf '[device weld-01]\nserver = a\nunit = 2\ndiscrete 0 = 0\n'
+	} >"$T/base.sim"
+	sim_start "$T/base.sim"
+}
+
+# conf_site [NAME]: [site] test in Asia/Shanghai, and [daemon] with the
+# database tbmon.db beside the configuration (lines that follow are [daemon]'s).
+conf_site() {
+	printf '[site]\nid = test\n'
+	[ -z "${1:-}" ] || printf 'name = %s\n' "$1"
+	printf 'timezone = Asia/Shanghai\n[daemon]\ndatabase = tbmon.db\n'
+}
+
+# conf_tcp_device ID LAB PORT UNIT [LINE...]: [device ID] of LAB, Modbus
+# TCP at 127.0.0.1:PORT and UNIT, with LINEs (its name, interval...).
+conf_tcp_device() {
+	printf '[device %s]\nlab = %s\nprotocol = modbus-tcp\nhost = 127.0.0.1\nport = %s\nunit = %s\n' "$1" "$2" "$3" "$4"
+	shift 4
+	[ $# -eq 0 ] || printf '%s\n' "$@"
+}
+
+# conf_alarm_point DEVICE.NAME READ WHEN LABEL [LINE...]: a point that opens
+# a fault WHEN its value ..., labelled LABEL (none if empty), with LINEs.
+conf_alarm_point() {
+	printf '[point %s]\nread = %s\nwhen = %s\n' "$1" "$2" "$3"
+	[ -z "$4" ] || printf 'label = %s\n' "$4"
+	shift 4
+	[ $# -eq 0 ] || printf '%s\n' "$@"
+}
+
+# conf_cnc PORT LABEL [LINE...]: cnc-01 in 数控加工实训室 (assessed), unit 1,
+# with LINEs; then its alarm: holding 100, open while not 0, labelled LABEL.
+# Lines that follow are the alarm's.
+conf_cnc() {
+	local port=$1 label=$2
+	shift 2
+	conf_tcp_device cnc-01 数控加工实训室 "$port" 1 "assessment = yes" "$@"
+	conf_alarm_point cnc-01.alarm "holding 100" "value != 0" "$label"
+}
+
+# conf_weld PORT LABEL [LINE...]: weld-01 in 焊接实训室, unit 2, with LINEs;
+# then its e-stop: discrete 0, a safety point open while 1, labelled LABEL.
+conf_weld() {
+	local port=$1 label=$2
+	shift 2
+	conf_tcp_device weld-01 焊接实训室 "$port" 2 "$@"
+	conf_alarm_point weld-01.estop "discrete 0" "value == 1" "$label" "kind = safety"
+}
+
+# ctl ARGS...: tbmctl on the test's configuration.
+ctl() {
+	"$TBMCTL" -c "$T/tbmond.conf" "$@"
+}
+
+# secret_file NAME TEXT: $T/NAME holding TEXT, readable by its owner only.
+secret_file() {
+	printf '%s\n' "$2" >"$T/$1"
+	chmod 600 "$T/$1"
+}
+
+# account NAME ROLE [OPTION...]: tbmctl user add, as root. The first account
+# is the base's manager (MANAGER); she adds the ones after it (--by).
+account() {
+	local name=$1 role=$2
+	shift 2
+	ctl user add "$name" --role "$role" ${MANAGER:+--by "$MANAGER"} "$@" >/dev/null ||
+		fail "tbmctl user add $name"
+	MANAGER=${MANAGER:-$name}
+}

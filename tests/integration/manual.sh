@@ -7,38 +7,12 @@
 . "$(dirname "$0")/lib.sh"
 : "${TBMCTL:?}"
 
-cat >"$T/base.sim" <<SIM
-[server a]
-listen = 127.0.0.1:0
-[device cnc-01]
-server = a
-unit = 1
-holding 100 = 0
-SIM
-sim_start "$T/base.sim"
-cat >"$T/tbmond.conf" <<CONF
-[site]
-id = test
-timezone = Asia/Shanghai
-[daemon]
-database = tbmon.db
-[device cnc-01]
-lab = 数控加工实训室
-assessment = yes
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_a
-interval = 100ms
-[point cnc-01.alarm]
-read = holding 100
-when = value != 0
-[device bench-09]
-name = 钳工台 9
-lab = 钳工实训室
-assessment = yes
-protocol = manual
-CONF
-ctl() { "$TBMCTL" -c "$T/tbmond.conf" "$@"; }
+workshop_sim
+{
+	conf_site
+	conf_cnc "$PORT_a" "" "interval = 100ms"
+	printf '[device bench-09]\nname = 钳工台 9\nlab = 钳工实训室\nassessment = yes\nprotocol = manual\n'
+} >"$T/tbmond.conf"
 
 "$TBMOND" -n -c "$T/tbmond.conf" || fail "a manual device is not accepted"
 daemon_start
@@ -64,8 +38,8 @@ assert devs["bench-09"]["online"] is None, devs["bench-09"]
 assert devs["bench-09"]["protocol"] == "manual"
 assert devs["cnc-01"]["online"] is True
 PY
-ctl user add 张主任 --role manager --no-password >/dev/null
-ctl user add 王工 --role technician --no-password --by 张主任 >/dev/null
+account 张主任 manager --no-password
+account 王工 technician --no-password
 ctl report bench-09 --by 王工 --note "台虎钳松动" >/dev/null || fail "cannot report on the manual device"
 # a safety event seen by eye, classified with the word people use
 sid=$(ctl report bench-09 --by 王工 --note "台虎钳夹手" --kind safety --json |

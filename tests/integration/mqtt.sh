@@ -91,9 +91,8 @@ pub -t lab/meter/power -m '50'
 wait_until 10 "meter cleared" q_is "$(open_q meter power)" 0
 
 # the broker goes away; people keep working; it comes back
-ctl() { "$TBMCTL" -c "$T/tbmond.conf" "$@"; }
-ctl user add 张主任 --role manager --no-password >/dev/null
-ctl user add 王工 --role technician --no-password --by 张主任 >/dev/null
+account 张主任 manager --no-password
+account 王工 technician --no-password
 n_before=$(q "select count(*) from audit")
 wait_until 20 "all events out before the outage" lines_at_least "$T/events.log" "$n_before"
 broker_stop

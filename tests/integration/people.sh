@@ -6,51 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 : "${TBMCTL:?}"
 
-cat >"$T/base.sim" <<SIM
-[server a]
-listen = 127.0.0.1:0
-[device cnc-01]
-server = a
-unit = 1
-holding 100 = 0
-[device weld-01]
-server = a
-unit = 2
-discrete 0 = 0
-SIM
-sim_start "$T/base.sim"
-cat >"$T/tbmond.conf" <<CONF
-[site]
-id = test
-timezone = Asia/Shanghai
-[daemon]
-database = tbmon.db
-[device cnc-01]
-lab = 数控加工实训室
-assessment = yes
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_a
-unit = 1
-interval = 50ms
-[point cnc-01.alarm]
-read = holding 100
-when = value != 0
-label = 主轴报警
-[device weld-01]
-lab = 焊接实训室
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_a
-unit = 2
-interval = 50ms
-[point weld-01.estop]
-read = discrete 0
-kind = safety
-when = value == 1
-label = 急停
-CONF
-ctl() { "$TBMCTL" -c "$T/tbmond.conf" "$@"; }
+workshop_sim
+{ conf_site; conf_cnc "$PORT_a" 主轴报警 "interval = 50ms"; conf_weld "$PORT_a" 急停 "interval = 50ms"; } >"$T/tbmond.conf"
 
 # refused: exit 1 and exactly one line on stderr naming the reason
 refused() {
@@ -70,9 +27,9 @@ usage_error() {
 
 daemon_start
 # the base's people: the first manager by root, then the technicians by her
-ctl user add 张主任 --role manager --display 张主任 --no-password >/dev/null
-ctl user add 王工 --role technician --no-password --by 张主任 >/dev/null
-ctl user add 李工 --role technician --no-password --by 张主任 >/dev/null
+account 张主任 manager --display 张主任 --no-password
+account 王工 technician --no-password
+account 李工 technician --no-password
 sim set cnc-01.holding.100 3
 wait_until 10 "alarm open" q_is "select count(*) from faults where point = 'alarm'" 1
 id=$(q "select id from faults where point = 'alarm'")

@@ -57,12 +57,6 @@ conf_point() {
 	printf '[point %s]\nread = %s\nkind = %s\nwhen = value != 0\nlabel = %s\n' "$1" "$2" "${4:-fault}" "$3"
 }
 
-# secret_file NAME TEXT: $T/NAME holding TEXT, readable by its owner only.
-secret_file() {
-	printf '%s\n' "$2" >"$T/$1"
-	chmod 600 "$T/$1"
-}
-
 # notify_start: tbm-notify on $T/tbmond.conf; waits until every channel is ready.
 notify_start() {
 	local n
@@ -134,10 +128,8 @@ mails_at() {
 # made once, when a person first acts (tbmond has created the database by then).
 people() {
 	[ -z "${PEOPLE_MADE:-}" ] || return 0
-	"$TBMCTL" -c "$T/tbmond.conf" user add 张主任 --role manager --display 张主任 --no-password >/dev/null ||
-		fail "tbmctl user add 张主任"
-	"$TBMCTL" -c "$T/tbmond.conf" user add 张工 --role technician --display 张工 --no-password --by 张主任 >/dev/null ||
-		fail "tbmctl user add 张工"
+	account 张主任 manager --display 张主任 --no-password
+	account 张工 technician --display 张工 --no-password
 	PEOPLE_MADE=1
 }
 person_ack() {

@@ -13,75 +13,31 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] || ! $PY -c 'imp
 	exit 77
 fi
 
-cat >"$T/base.sim" <<SIM
-[server a]
-listen = 127.0.0.1:0
-[device cnc-01]
-server = a
-unit = 1
-holding 100 = 0
-[device weld-01]
-server = a
-unit = 2
-discrete 0 = 0
-SIM
-sim_start "$T/base.sim"
+workshop_sim
 WEBPORT=$(free_port)
 # a device name and a label that try to run script: they must show as text
-cat >"$T/tbmond.conf" <<CONF
-[site]
-id = test
-name = 测试基地 <i>beta</i>
-timezone = Asia/Shanghai
-[daemon]
-database = tbmon.db
-[web]
-listen = 127.0.0.1:$WEBPORT
-session_idle = 1h
-[device cnc-01]
-name = 数控车床 <script>alert("dev")</script>
-lab = 数控加工实训室
-assessment = yes
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_a
-unit = 1
-interval = 50ms
-[point cnc-01.alarm]
-read = holding 100
-when = value != 0
-label = <img src=x onerror=alert(1)>主轴报警
-[device weld-01]
-name = 焊机 #1
-lab = 焊接实训室
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_a
-unit = 2
-interval = 50ms
-[point weld-01.estop]
-read = discrete 0
-kind = safety
-when = value == 1
-label = 急停
-CONF
-ctl() { "$TBMCTL" -c "$T/tbmond.conf" "$@"; }
+{
+	conf_site "测试基地 <i>beta</i>"
+	printf '[web]\nlisten = 127.0.0.1:%s\nsession_idle = 1h\n' "$WEBPORT"
+	conf_cnc "$PORT_a" "<img src=x onerror=alert(1)>主轴报警" 'name = 数控车床 <script>alert("dev")</script>' \
+		"interval = 50ms"
+	conf_weld "$PORT_a" 急停 "name = 焊机 #1" "interval = 50ms"
+} >"$T/tbmond.conf"
 
 "$TBMWEB" -n -c "$T/tbmond.conf" >"$T/check.out" || fail "tbm-web -n refused the configuration"
 grep -q "configuration OK" "$T/check.out" || fail "tbm-web -n did not say configuration OK"
 
 daemon_start
-printf 'manager-pass-1\n' >"$T/pw.zhang"
-printf 'techni-pass-1\n' >"$T/pw.wang"
-printf 'other-lab-pass-1\n' >"$T/pw.li"
-printf 'welding-pass-1\n' >"$T/pw.zhao"
-printf 'viewer-pass-1\n' >"$T/pw.auditor"
-chmod 600 "$T"/pw.*
-ctl user add 张主任 --role manager --display 张主任 --password-file "$T/pw.zhang" >/dev/null
-ctl user add wang --role technician --display 王师傅 --lab 数控加工实训室 --password-file "$T/pw.wang" --by 张主任 >/dev/null
-ctl user add li --role technician --display 李师傅 --lab 焊接实训室 --password-file "$T/pw.li" --by 张主任 >/dev/null
-ctl user add zhao --role technician --display 赵师傅 --lab 焊接实训室 --password-file "$T/pw.zhao" --by 张主任 >/dev/null
-ctl user add auditor --role viewer --display 评价组 --password-file "$T/pw.auditor" --by 张主任 >/dev/null
+secret_file pw.zhang manager-pass-1
+secret_file pw.wang techni-pass-1
+secret_file pw.li other-lab-pass-1
+secret_file pw.zhao welding-pass-1
+secret_file pw.auditor viewer-pass-1
+account 张主任 manager --display 张主任 --password-file "$T/pw.zhang"
+account wang technician --display 王师傅 --lab 数控加工实训室 --password-file "$T/pw.wang"
+account li technician --display 李师傅 --lab 焊接实训室 --password-file "$T/pw.li"
+account zhao technician --display 赵师傅 --lab 焊接实训室 --password-file "$T/pw.zhao"
+account auditor viewer --display 评价组 --password-file "$T/pw.auditor"
 
 sim set cnc-01.holding.100 3
 sim set weld-01.discrete.0 1

@@ -4,7 +4,6 @@
  * only set a flag.
  */
 #include <curl/curl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,11 +12,10 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "log.h"
 #include "notify.h"
 #include "tbmtime.h"
-
-#define DEFAULT_CONFIG "/etc/tbmon/tbmond.conf"
 
 volatile sig_atomic_t notify_stop;
 static volatile sig_atomic_t got_term, got_hup;
@@ -37,7 +35,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: tbm-notify [-n] [-d] [-c CONFIG]\n"
-	    "  -c CONFIG  configuration file (default " DEFAULT_CONFIG ")\n"
+	    "  -c CONFIG  configuration file (default " TBM_DEFAULT_CONFIG ")\n"
 	    "  -n         check the configuration and the files it names, then exit\n"
 	    "  -d         debug logging\n"
 	    "  -V         print the version\n");
@@ -63,12 +61,9 @@ static struct config *
 load(const char *path, int debug)
 {
 	struct config *cf;
-	int nerr = 0;
 
-	if ((cf = config_load(path, NULL, NULL, &nerr)) == NULL) {
-		fprintf(stderr, "%s: %d error%s\n", path, nerr, nerr == 1 ? "" : "s");
+	if ((cf = cmdline_config(path)) == NULL)
 		return NULL;
-	}
 	log_set_level(debug ? LOG_DEBUG_ : cf->daemon.log_level);
 	if (cf->nnotifies == 0) {
 		fprintf(stderr, "%s: no [notify NAME] section: nothing to send\n", path);
@@ -150,67 +145,24 @@ reload(struct running *r, const char *path, int debug)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = DEFAULT_CONFIG;
+	struct cmdline cl = { "tbm-notify", usage, NULL, 0, 0 };
 	struct running r = { NULL, NULL, 0, 0 };
-	struct sigaction sa;
-	int check = 0, debug = 0, opt, rc = 1;
+	int rc;
 
-	log_init("tbm-notify", LOG_INFO_, getenv("JOURNAL_STREAM") != NULL || !isatty(STDERR_FILENO));
-	while ((opt = getopt_long(argc, argv, "c:dnhV", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'd':
-			debug = 1;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("tbm-notify %s\n", TBM_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	if ((r.cf = load(path, debug)) == NULL)
+	if ((rc = cmdline_parse(&cl, argc, argv)) != CMDLINE_GO_ON)
+		return rc;
+	if ((r.cf = load(cl.config, cl.debug)) == NULL)
 		return 1;
-	if (check) {
-		printf("configuration OK\n");
-		config_free(r.cf);
+	if (cmdline_checked(&cl, r.cf))
 		return 0;
-	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	cmdline_signals(on_signal);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		log_errx("cannot initialise libcurl");
 		config_free(r.cf);
 		return 1;
 	}
+	rc = 1;
 	if (channels_start(&r) == 0) {
 		sd_notify(0, "READY=1");
 		while (!got_term) {
@@ -218,7 +170,7 @@ main(int argc, char **argv)
 			if (got_hup) {
 				got_hup = 0;
 				sd_notify(0, "RELOADING=1");
-				reload(&r, path, debug);
+				reload(&r, cl.config, cl.debug);
 				sd_notify(0, "READY=1");
 			}
 		}

@@ -3,7 +3,6 @@
  * database and the server's life (READY for systemd, SIGTERM/SIGINT stop).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,18 +11,17 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "log.h"
 #include "server.h"
 #include "tbmtime.h"
 #include "web.h"
 
-#define DEFAULT_CONFIG "/etc/tbmon/tbmond.conf"
-
 static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: tbm-web [-n] [-d] [-c CONFIG]\n"
-		    "  -c CONFIG  configuration file (default " DEFAULT_CONFIG "), section [web]\n"
+		    "  -c CONFIG  configuration file (default " TBM_DEFAULT_CONFIG "), section [web]\n"
 		    "  -n         check the configuration and exit\n"
 		    "  -d         log debug messages\n");
 }
@@ -78,45 +76,30 @@ check_web(const struct config *cf)
 int
 main(int argc, char **argv)
 {
-	const char *conf = DEFAULT_CONFIG;
-	int ch, check = 0, debug = 0, nerr = 0, sig, rc = 1;
+	struct cmdline cl = { "tbm-web", usage, NULL, 0, 0 };
+	int sig, rc;
 	struct config *cf;
 	struct web w;
 	struct MHD_Daemon *d = NULL;
 	char err[512];
 	sigset_t set;
 
-	while ((ch = getopt(argc, argv, "c:ndh")) != -1) {
-		switch (ch) {
-		case 'c': conf = optarg; break;
-		case 'n': check = 1; break;
-		case 'd': debug = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		usage(stderr);
-		return 2;
-	}
-	log_init("tbm-web", debug ? LOG_DEBUG_ : LOG_INFO_,
-	    getenv("JOURNAL_STREAM") != NULL || !isatty(STDERR_FILENO));
-	if ((cf = config_load(conf, NULL, NULL, &nerr)) == NULL)
+	if ((rc = cmdline_parse(&cl, argc, argv)) != CMDLINE_GO_ON)
+		return rc;
+	if ((cf = cmdline_config(cl.config)) == NULL)
 		return 1;
 	if (check_web(cf) > 0) {
 		config_free(cf);
 		return 1;
 	}
-	if (check) {
-		printf("configuration OK\n");
-		config_free(cf);
+	if (cmdline_checked(&cl, cf))
 		return 0;
-	}
 	if (cf->site.timezone != NULL && time_set_zone(cf->site.timezone) != 0) {
 		log_errx("time zone '%s' is not known to this system", cf->site.timezone);
 		config_free(cf);
 		return 1;
 	}
+	rc = 1;
 	memset(&w, 0, sizeof(w));
 	cache_init(&w.cache);
 	w.board_seq = -1;

@@ -3,7 +3,6 @@
  * classification) and indicators (the evaluation's equipment figures over a
  * period, from lib/indicators.c, the same code tbm-report uses).
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +13,6 @@
 #include "output.h"
 #include "tbmctl.h"
 #include "tbmtime.h"
-
-enum { OPT_JSON = 256, OPT_CUTOFF, OPT_NORMAL };
-
-static const struct option ind_longopts[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "from", required_argument, NULL, OPT_FROM },
-	{ "to", required_argument, NULL, OPT_TO },
-	{ "year", required_argument, NULL, OPT_YEAR },
-	{ "month", required_argument, NULL, OPT_MONTH },
-	{ "lab", required_argument, NULL, OPT_LAB },
-	{ "cutoff", required_argument, NULL, OPT_CUTOFF },
-	{ "normal", required_argument, NULL, OPT_NORMAL },
-	{ NULL, 0, NULL, 0 },
-};
 
 struct iopts {
 	int json;
@@ -40,24 +25,20 @@ struct iopts {
 static int
 parse(struct ctl *ctl, int argc, char **argv, int figures, struct iopts *o)
 {
-	int ch;
+	const struct ctl_opt opts[] = {
+		{ "json", CTL_FLAG, &o->json },
+		CTL_PERIOD_OPTS(&o->p),
+		{ "lab", CTL_ARG, &o->lab },
+		{ "cutoff", CTL_ARG, &o->cutoff },
+		{ "normal", CTL_ARG, &o->normal },
+	};
+	int rc;
 
 	memset(o, 0, sizeof(*o));
-	while ((ch = getopt_long(argc, argv, ":", ind_longopts, NULL)) != -1) {
-		if (ctl_period_opt(&o->p, ch, optarg))
-			continue;
-		switch (ch) {
-		case OPT_JSON: o->json = 1; break;
-		case OPT_LAB: o->lab = optarg; break;
-		case OPT_CUTOFF: o->cutoff = optarg; break;
-		case OPT_NORMAL: o->normal = optarg; break;
-		default: return ctl_bad_option(ctl, ch, argv);
-		}
-		if (!figures && (ch == OPT_CUTOFF || ch == OPT_NORMAL))
-			return ctl_usage_error(ctl, _("%s does not take %s"), ctl->cmd, argv[optind - 1]);
-	}
-	if (optind < argc)
-		return ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind]);
+	if ((rc = ctl_opts(ctl, argc, argv, opts, CTL_NOPTS(opts),
+	    figures ? NULL : "json year month from to lab")) != 0 ||
+	    (rc = ctl_no_args(ctl, argc, argv)) != 0)
+		return rc;
 	return ctl_period_check(ctl, &o->p, figures);
 }
 

@@ -3,7 +3,6 @@
  * daemon heartbeat, devices by lab), faults (filtered list) and show (one
  * fault with its audit history). Each prints a table or JSON.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +14,6 @@
 
 /* A daemon whose heartbeat is older than this is not running any more. */
 #define STALE_AFTER_MS (2 * 60 * 1000)
-
-enum { OPT_JSON = 256, OPT_OPEN, OPT_ALL, OPT_DEVICE };
 
 static int
 out_of_memory(void)
@@ -201,25 +198,17 @@ out:
 int
 cmd_status(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct device_row *dev = NULL;
 	struct daemon_state ds;
 	struct run_row run;
 	size_t n = 0;
-	int ch, json = 0, found, rc = EXIT_ERR;
+	int json = 0, found, rc;
+	const struct ctl_opt opts[] = { { "json", CTL_FLAG, &json } };
 	int64_t now;
 
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (ch == OPT_JSON)
-			json = 1;
-		else
-			return ctl_bad_option(ctl, ch, argv);
-	}
-	if (optind < argc)
-		return ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind]);
+	if ((rc = ctl_opts(ctl, argc, argv, opts, CTL_NOPTS(opts), NULL)) != 0 ||
+	    (rc = ctl_no_args(ctl, argc, argv)) != 0)
+		return rc;
 	if (ctl_open(ctl, 1) != 0)
 		return EXIT_ERR;
 	if ((found = store_last_run(ctl->st, &run)) < 0)
@@ -317,52 +306,26 @@ faults_json(const struct fault *v, size_t n)
 int
 cmd_faults(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "open", no_argument, NULL, OPT_OPEN },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "device", required_argument, NULL, OPT_DEVICE },
-		{ "lab", required_argument, NULL, OPT_LAB },
-		{ "year", required_argument, NULL, OPT_YEAR },
-		{ "month", required_argument, NULL, OPT_MONTH },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct fault_filter flt;
 	struct ctl_period p;
 	struct fault *v = NULL;
 	const char *lab = NULL;
-	int ch, json = 0, open_only = 0, all = 0, rc;
+	int json = 0, open_only = 0, all = 0, rc;
 	size_t n = 0, shown;
+	const struct ctl_opt opts[] = {
+		{ "open", CTL_FLAG, &open_only },
+		{ "all", CTL_FLAG, &all },
+		{ "device", CTL_ARG, &flt.device },
+		{ "lab", CTL_ARG, &lab },
+		CTL_PERIOD_OPTS(&p),
+		{ "json", CTL_FLAG, &json },
+	};
 
 	memset(&flt, 0, sizeof(flt));
 	memset(&p, 0, sizeof(p));
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (ctl_period_opt(&p, ch, optarg))
-			continue;
-		switch (ch) {
-		case OPT_OPEN:
-			open_only = 1;
-			break;
-		case OPT_ALL:
-			all = 1;
-			break;
-		case OPT_DEVICE:
-			flt.device = optarg;
-			break;
-		case OPT_LAB:
-			lab = optarg;
-			break;
-		case OPT_JSON:
-			json = 1;
-			break;
-		default:
-			return ctl_bad_option(ctl, ch, argv);
-		}
-	}
-	if (optind < argc)
-		return ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind]);
+	if ((rc = ctl_opts(ctl, argc, argv, opts, CTL_NOPTS(opts), NULL)) != 0 ||
+	    (rc = ctl_no_args(ctl, argc, argv)) != 0)
+		return rc;
 	if (open_only && all)
 		return ctl_usage_error(ctl, _("--open and --all cannot be used together"));
 	if ((rc = ctl_period_check(ctl, &p, 0)) != 0)
@@ -602,28 +565,16 @@ show_json(const struct fault *f, const struct audit_rec *a, size_t na)
 int
 cmd_show(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct audit_rec *a = NULL;
 	struct fault f;
 	size_t na = 0;
 	int64_t id;
-	int ch, json = 0, r, rc;
+	int json = 0, r, rc;
+	const struct ctl_opt opts[] = { { "json", CTL_FLAG, &json } };
 
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (ch == OPT_JSON)
-			json = 1;
-		else
-			return ctl_bad_option(ctl, ch, argv);
-	}
-	if (optind >= argc)
-		return ctl_usage_error(ctl, _("show: which fault? (an ID from 'tbmctl faults')"));
-	if (optind + 1 < argc)
-		return ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind + 1]);
-	if (ctl_parse_id(argv[optind], &id) != 0)
-		return EXIT_ERR;
+	if ((rc = ctl_opts(ctl, argc, argv, opts, CTL_NOPTS(opts), NULL)) != 0 ||
+	    (rc = ctl_arg_id(ctl, argc, argv, &id)) != 0)
+		return rc;
 	if (ctl_open(ctl, 1) != 0)
 		return EXIT_ERR;
 	if ((r = store_fault_get(ctl->st, id, &f)) < 0)

@@ -3,7 +3,6 @@
  * (comm faults included) and the most down time over a period, from
  * lib/top.c.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +12,6 @@
 #include "tbmctl.h"
 #include "tbmtime.h"
 #include "top.h"
-
-enum { OPT_JSON = 256, OPT_BY };
 
 /* Rows shown in each ranking by people (JSON has them all). */
 #define TOP_SHOWN 10
@@ -119,35 +116,22 @@ top_table(struct ctl *ctl, const struct top *t)
 int
 cmd_top(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "year", required_argument, NULL, OPT_YEAR },
-		{ "month", required_argument, NULL, OPT_MONTH },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "lab", required_argument, NULL, OPT_LAB },
-		{ "by", required_argument, NULL, OPT_BY },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ctl_period p;
 	struct top t;
 	const char *lab = NULL, *by = "device";
 	char err[512], a[32], b[32];
-	int ch, json = 0, rc, byv;
+	int json = 0, rc, byv;
+	const struct ctl_opt opts[] = {
+		CTL_PERIOD_OPTS(&p),
+		{ "lab", CTL_ARG, &lab },
+		{ "by", CTL_ARG, &by },
+		{ "json", CTL_FLAG, &json },
+	};
 
 	memset(&p, 0, sizeof(p));
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (ctl_period_opt(&p, ch, optarg))
-			continue;
-		switch (ch) {
-		case OPT_LAB: lab = optarg; break;
-		case OPT_BY: by = optarg; break;
-		case OPT_JSON: json = 1; break;
-		default: return ctl_bad_option(ctl, ch, argv);
-		}
-	}
-	if (optind < argc)
-		return ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind]);
+	if ((rc = ctl_opts(ctl, argc, argv, opts, CTL_NOPTS(opts), NULL)) != 0 ||
+	    (rc = ctl_no_args(ctl, argc, argv)) != 0)
+		return rc;
 	if ((byv = top_by_parse(by)) < 0)
 		return ctl_usage_error(ctl, _("--by: '%s' is not device, label or lab"), by);
 	if ((rc = ctl_period_check(ctl, &p, 1)) != 0)

@@ -21,70 +21,32 @@
 
 #define TBMCTL_SERVICE_USER "tbmon"   /* the daemon's own user may bootstrap too */
 #define PASSWORD_MAX 256
-#define MAX_LABS 32
-
-enum { OPT_JSON = 256, OPT_BY, OPT_ROLE, OPT_DISPLAY, OPT_OS_USER, OPT_PWFILE,
-	OPT_NOPW };
 
 struct uopts {
 	int json, no_password;
 	const char *by, *role, *display, *os_user, *pwfile;
-	char *labs[MAX_LABS];
-	size_t nlabs;
+	struct ctl_list labs;
 };
 
-static const struct option user_longopts[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "role", required_argument, NULL, OPT_ROLE },
-	{ "display", required_argument, NULL, OPT_DISPLAY },
-	{ "lab", required_argument, NULL, OPT_LAB },
-	{ "os-user", required_argument, NULL, OPT_OS_USER },
-	{ "password-file", required_argument, NULL, OPT_PWFILE },
-	{ "no-password", no_argument, NULL, OPT_NOPW },
-	{ NULL, 0, NULL, 0 },
-};
-
+/* The options of every user subcommand; `allowed` names the ones it takes. */
 static int
 parse(struct ctl *ctl, int argc, char **argv, const char *allowed, struct uopts *o)
 {
-	int ch;
+	const struct ctl_opt opts[] = {
+		{ "json", CTL_FLAG, &o->json },
+		{ "by", CTL_TEXT, &o->by },
+		{ "role", CTL_TEXT, &o->role },
+		{ "display", CTL_TEXT, &o->display },
+		{ "lab", CTL_LIST, &o->labs },
+		{ "os-user", CTL_TEXT, &o->os_user },
+		{ "password-file", CTL_TEXT, &o->pwfile },
+		{ "no-password", CTL_FLAG, &o->no_password },
+	};
+	int rc;
 
 	memset(o, 0, sizeof(*o));
-	while ((ch = getopt_long(argc, argv, ":", user_longopts, NULL)) != -1) {
-		const char *name = NULL;
-		const char **slot = NULL;
-		switch (ch) {
-		case OPT_JSON: name = "json"; break;
-		case OPT_NOPW: name = "no-password"; break;
-		case OPT_BY: name = "by"; slot = &o->by; break;
-		case OPT_ROLE: name = "role"; slot = &o->role; break;
-		case OPT_DISPLAY: name = "display"; slot = &o->display; break;
-		case OPT_LAB: name = "lab"; break;
-		case OPT_OS_USER: name = "os-user"; slot = &o->os_user; break;
-		case OPT_PWFILE: name = "password-file"; slot = &o->pwfile; break;
-		default: return ctl_bad_option(ctl, ch, argv);
-		}
-		if (strstr(allowed, name) == NULL)
-			return ctl_usage_error(ctl, _("user %s does not take --%s"), argv[0], name);
-		if (ch == OPT_JSON) {
-			o->json = 1;
-			continue;
-		}
-		if (ch == OPT_NOPW) {
-			o->no_password = 1;
-			continue;
-		}
-		if (optarg[0] == '\0' || strspn(optarg, " \t") == strlen(optarg))
-			return ctl_usage_error(ctl, _("--%s must not be empty"), name);
-		if (ch == OPT_LAB) {
-			if (o->nlabs == MAX_LABS)
-				return ctl_usage_error(ctl, _("at most %d --lab"), MAX_LABS);
-			o->labs[o->nlabs++] = optarg;
-			continue;
-		}
-		*slot = optarg;
-	}
+	if ((rc = ctl_opts(ctl, argc, argv, opts, CTL_NOPTS(opts), allowed)) != 0)
+		return rc;
 	if (o->pwfile && o->no_password)
 		return ctl_usage_error(ctl, _("--password-file and --no-password exclude each other"));
 	return 0;
@@ -259,8 +221,8 @@ user_add(struct ctl *ctl, int argc, char **argv)
 	a.name = (char *)name;
 	a.display = (char *)o.display;
 	a.role = (enum role)role;
-	a.labs = o.labs;
-	a.nlabs = o.nlabs;
+	a.labs = o.labs.v;
+	a.nlabs = o.labs.n;
 	a.os_user = (char *)o.os_user;
 	if (!o.no_password && get_password(&o, name, pw, sizeof(pw)) != 0)
 		return EXIT_ERR;
@@ -288,10 +250,8 @@ user_list(struct ctl *ctl, int argc, char **argv)
 	size_t n = 0;
 	int rc;
 
-	if ((rc = parse(ctl, argc, argv, "json", &o)) != 0)
+	if ((rc = parse(ctl, argc, argv, "json", &o)) != 0 || (rc = ctl_no_args(ctl, argc, argv)) != 0)
 		return rc;
-	if (optind < argc)
-		return ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind]);
 	if (ctl_open(ctl, 1) != 0)
 		return EXIT_ERR;
 	if (store_accounts(ctl->st, &v, &n) != 0) {

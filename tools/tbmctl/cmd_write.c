@@ -17,8 +17,6 @@
 #include "tbmctl.h"
 #include "tbmtime.h"
 
-enum { OPT_JSON = 256, OPT_BY, OPT_NOTE, OPT_ACTION, OPT_PARTS, OPT_AT, OPT_REASON, OPT_KIND };
-
 #define WRITE_ATTEMPTS 3   /* each waits up to the busy timeout for the daemon's writer */
 
 struct wopts {
@@ -26,47 +24,24 @@ struct wopts {
 	const char *by, *note, *action, *parts, *reason, *kind, *at;
 };
 
-static const struct option write_longopts[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "note", required_argument, NULL, OPT_NOTE },
-	{ "action", required_argument, NULL, OPT_ACTION },
-	{ "parts", required_argument, NULL, OPT_PARTS },
-	{ "at", required_argument, NULL, OPT_AT },
-	{ "reason", required_argument, NULL, OPT_REASON },
-	{ "kind", required_argument, NULL, OPT_KIND },
-	{ NULL, 0, NULL, 0 },
-};
-
 /* Parses the options; `allowed` lists the ones this command takes. The
  * positional arguments are left at argv[optind ..]. */
 static int
 parse_opts(struct ctl *ctl, int argc, char **argv, const char *allowed, struct wopts *o)
 {
-	int ch;
+	const struct ctl_opt opts[] = {
+		{ "json", CTL_FLAG, &o->json },
+		{ "by", CTL_TEXT, &o->by },
+		{ "note", CTL_TEXT, &o->note },
+		{ "action", CTL_TEXT, &o->action },
+		{ "parts", CTL_TEXT, &o->parts },
+		{ "at", CTL_TEXT, &o->at },
+		{ "reason", CTL_TEXT, &o->reason },
+		{ "kind", CTL_TEXT, &o->kind },
+	};
 
 	memset(o, 0, sizeof(*o));
-	while ((ch = getopt_long(argc, argv, ":", write_longopts, NULL)) != -1) {
-		const char *name = NULL;
-		const char **slot = NULL;
-		switch (ch) {
-		case OPT_JSON: o->json = 1; continue;
-		case OPT_BY: name = "by"; slot = &o->by; break;
-		case OPT_NOTE: name = "note"; slot = &o->note; break;
-		case OPT_ACTION: name = "action"; slot = &o->action; break;
-		case OPT_PARTS: name = "parts"; slot = &o->parts; break;
-		case OPT_AT: name = "at"; slot = &o->at; break;
-		case OPT_REASON: name = "reason"; slot = &o->reason; break;
-		case OPT_KIND: name = "kind"; slot = &o->kind; break;
-		default: return ctl_bad_option(ctl, ch, argv);
-		}
-		if (strstr(allowed, name) == NULL)
-			return ctl_usage_error(ctl, _("%s does not take --%s"), ctl->cmd, name);
-		if (optarg[0] == '\0' || strspn(optarg, " \t") == strlen(optarg))
-			return ctl_usage_error(ctl, _("--%s must not be empty"), name);
-		*slot = optarg;
-	}
-	return 0;
+	return ctl_opts(ctl, argc, argv, opts, CTL_NOPTS(opts), allowed);
 }
 
 static int
@@ -132,21 +107,6 @@ ctl_actor(struct ctl *ctl, const char *by)
 	}
 	ctl->who.acct = &ctl->acct;
 	return 0;
-}
-
-/* The single ID argument. */
-static int
-one_id(struct ctl *ctl, int argc, char **argv, int64_t *id)
-{
-	if (optind >= argc) {
-		ctl_usage_error(ctl, _("%s: which fault? (an ID from 'tbmctl faults')"), ctl->cmd);
-		return EXIT_USAGE;
-	}
-	if (optind + 1 < argc) {
-		ctl_usage_error(ctl, _("unexpected argument '%s'"), argv[optind + 1]);
-		return EXIT_USAGE;
-	}
-	return ctl_parse_id(argv[optind], id) == 0 ? 0 : EXIT_ERR;
 }
 
 /* Prints the fault after a change: its JSON, or one line for people. */
@@ -274,7 +234,7 @@ change_cmd(struct ctl *ctl, int argc, char **argv, const char *allowed, const ch
 		c.cls = safety_class_name((enum safety_class)cls);
 		argc--;
 	}
-	if ((rc = one_id(ctl, argc, argv, &c.id)) != 0)
+	if ((rc = ctl_arg_id(ctl, argc, argv, &c.id)) != 0)
 		return rc;
 	for (const char *r = required; r && *r; r += strlen(r) + 1) {
 		const char *v = strcmp(r, "by") == 0 ? o.by : strcmp(r, "action") == 0 ? o.action :
@@ -304,25 +264,25 @@ change_cmd(struct ctl *ctl, int argc, char **argv, const char *allowed, const ch
 int
 cmd_ack(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by note", NULL, do_ack, N_("acknowledged"));
+	return change_cmd(ctl, argc, argv, "json by note", NULL, do_ack, N_("acknowledged"));
 }
 
 int
 cmd_repair(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by action parts at", "action\0", do_repair, NULL);
+	return change_cmd(ctl, argc, argv, "json by action parts at", "action\0", do_repair, NULL);
 }
 
 int
 cmd_dismiss(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by reason", "reason\0", do_dismiss, N_("dismissed"));
+	return change_cmd(ctl, argc, argv, "json by reason", "reason\0", do_dismiss, N_("dismissed"));
 }
 
 int
 cmd_classify(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by note", NULL, do_classify, NULL);
+	return change_cmd(ctl, argc, argv, "json by note", NULL, do_classify, NULL);
 }
 
 int
@@ -333,7 +293,7 @@ cmd_report(struct ctl *ctl, int argc, char **argv)
 	int rc, k;
 
 	memset(&c, 0, sizeof(c));
-	if ((rc = parse_opts(ctl, argc, argv, "by note kind at", &o)) != 0)
+	if ((rc = parse_opts(ctl, argc, argv, "json by note kind at", &o)) != 0)
 		return rc;
 	if (optind + 1 != argc)
 		return ctl_usage_error(ctl, _("report needs one DEVICE"));
@@ -377,33 +337,26 @@ cmd_amend(struct ctl *ctl, int argc, char **argv)
 {
 	/* no --reason is the store's refusal (one line, exit 1), as for every other
 	 * correction it refuses, not a usage error */
-	return change_cmd(ctl, argc, argv, "by action parts at note reason", NULL, do_amend,
+	return change_cmd(ctl, argc, argv, "json by action parts at note reason", NULL, do_amend,
 	    N_("amended"));
 }
 
 int
 cmd_reopen(struct ctl *ctl, int argc, char **argv)
 {
-	return change_cmd(ctl, argc, argv, "by reason", NULL, do_reopen, N_("reopened"));
+	return change_cmd(ctl, argc, argv, "json by reason", NULL, do_reopen, N_("reopened"));
 }
 
 int
 cmd_verify(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct verify_result res;
 	char err[512];
-	int r, ch, json = 0;
+	int r, json = 0;
+	const struct ctl_opt opts[] = { { "json", CTL_FLAG, &json } };
 
-	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (ch == OPT_JSON)
-			json = 1;
-		else
-			return ctl_bad_option(ctl, ch, argv);
-	}
+	if ((r = ctl_opts(ctl, argc, argv, opts, CTL_NOPTS(opts), NULL)) != 0)
+		return r;
 	if (optind < argc)
 		return ctl_usage_error(ctl, _("verify takes no arguments ('%s')"), argv[optind]);
 	if (ctl_open(ctl, 1) != 0)

@@ -144,18 +144,6 @@ ctl_parse_id(const char *s, int64_t *id)
 	return 0;
 }
 
-int
-ctl_bad_option(struct ctl *ctl, int ch, char **argv)
-{
-	char opt[3] = { '-', (char)optopt, '\0' };
-	const char *prev = optind > 0 ? argv[optind - 1] : "";
-	const char *name = strncmp(prev, "--", 2) == 0 || optopt == 0 ? prev : opt;
-
-	if (ch == ':')
-		return ctl_usage_error(ctl, _("option %s needs an argument"), name);
-	return ctl_usage_error(ctl, _("unknown option %s"), name);
-}
-
 static void
 config_report(void *arg, const char *msg)
 {

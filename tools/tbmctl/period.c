@@ -13,18 +13,6 @@
 #include "tbmtime.h"
 
 int
-ctl_period_opt(struct ctl_period *p, int ch, const char *arg)
-{
-	switch (ch) {
-	case OPT_YEAR: p->year = arg; return 1;
-	case OPT_MONTH: p->month = arg; return 1;
-	case OPT_FROM: p->from = arg; return 1;
-	case OPT_TO: p->to = arg; return 1;
-	default: return 0;
-	}
-}
-
-int
 ctl_period_check(struct ctl *ctl, const struct ctl_period *p, int need_both)
 {
 	if ((p->year != NULL) + (p->month != NULL) + (p->from != NULL || p->to != NULL) > 1)

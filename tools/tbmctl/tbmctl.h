@@ -9,6 +9,7 @@
 #ifndef TBMCTL_H
 #define TBMCTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -22,16 +23,48 @@
 
 struct ctl;
 
-/* Options every list and figure takes (period.c); above the commands' own. */
-enum { OPT_YEAR = 512, OPT_MONTH, OPT_FROM, OPT_TO, OPT_LAB };
+/* A command's options, one row each (opts.c): its name (--NAME), whether
+ * and how it takes a value, and where that goes. */
+enum ctl_optarg {
+	CTL_FLAG,   /* no value; sets the int `to` to 1 */
+	CTL_ARG,    /* a value, as given: `to` is a const char * */
+	CTL_TEXT,   /* a value that must not be blank: `to` is a const char * */
+	CTL_LIST,   /* a non-blank value, repeatable: `to` is a struct ctl_list */
+};
+struct ctl_opt {
+	const char *name;
+	enum ctl_optarg arg;
+	void *to;
+};
+#define CTL_OPTS_MAX 16
+#define CTL_LIST_MAX 32
+struct ctl_list {
+	char *v[CTL_LIST_MAX];
+	size_t n;
+};
+#define CTL_NOPTS(a) (sizeof(a) / sizeof((a)[0]))
+/* ctl_opts: parses argv's options into the rows' places (which keep what
+ * they held unless an option is given); the positional arguments are left
+ * at argv[optind ..]. `allowed`: NULL, or the space-separated names this
+ * command takes of the rows (the others are refused by name). 0, or the
+ * exit code of a usage error (reported). */
+int ctl_opts(struct ctl *ctl, int argc, char **argv, const struct ctl_opt *opts, size_t nopts,
+    const char *allowed);
+/* ctl_no_args: no positional argument is left; else a usage error (its exit code). */
+int ctl_no_args(struct ctl *ctl, int argc, char **argv);
+/* ctl_arg_id: the one positional argument is a fault id. 0, EXIT_USAGE or
+ * EXIT_ERR (a value that does not parse); reported. */
+int ctl_arg_id(struct ctl *ctl, int argc, char **argv, int64_t *id);
 
 /* A period as given (--year, --month, --from/--to) and as resolved. */
 struct ctl_period {
 	const char *year, *month, *from, *to;
 	int64_t from_ms, to_ms;    /* 0: unbounded */
 };
-/* ctl_period_opt: takes getopt's ch if it is a period option: 1, else 0. */
-int ctl_period_opt(struct ctl_period *p, int ch, const char *arg);
+/* The rows of the period's options, for a command's option table. */
+#define CTL_PERIOD_OPTS(p) \
+	{ "year", CTL_ARG, &(p)->year }, { "month", CTL_ARG, &(p)->month }, \
+	{ "from", CTL_ARG, &(p)->from }, { "to", CTL_ARG, &(p)->to }
 /* ctl_period_check: the options go together (else a usage error, its exit
  * code); need_both: --from needs --to and the other way round. */
 int ctl_period_check(struct ctl *ctl, const struct ctl_period *p, int need_both);
@@ -83,7 +116,7 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ctl_usage_error(struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ctl_bad_option: the usage error for getopt's ':' (missing argument) or
- * '?' (unknown option); option strings start with ':'. */
+ * '?' (unknown option); option strings start with ':'. (opts.c) */
 int ctl_bad_option(struct ctl *ctl, int ch, char **argv);
 
 /* ctl_parse_time: parses T for option `opt` after the zone is set; reports
