@@ -23,7 +23,8 @@ usage(FILE *fp)
 	fprintf(fp, "usage: tbm-web [-n] [-d] [-c CONFIG]\n"
 		    "  -c CONFIG  configuration file (default " TBM_DEFAULT_CONFIG "), section [web]\n"
 		    "  -n         check the configuration and exit\n"
-		    "  -d         log debug messages\n");
+		    "  -d         log debug messages\n"
+		    "  -V         print the version\n");
 }
 
 static int
