@@ -73,8 +73,11 @@ conf_healthy() {
 }
 
 # check_healthy: the healthy device never went offline, and its polls kept
-# their 200 ms spacing (median 150-250 ms, no gap of 600 ms or more) while
-# the other link misbehaved. Call after daemon_stop.
+# their 200 ms spacing while the other link misbehaved: the median gap
+# 150-250 ms (a link that waited on the other's timeouts would sit at 400 ms
+# or more), and no single gap of 1.5 s or more (a link held while the
+# database is locked or full; a loaded machine's scheduler alone has been
+# seen to stall a poll for 0.9 s). Call after daemon_stop.
 check_healthy() {
 	local count p50 max
 	expect_eq "healthy device faults" "$(q "select count(*) from faults where device = 'healthy'")" 0
@@ -85,7 +88,7 @@ check_healthy() {
 	max=$(tail -1 "$T/gaps")
 	echo "healthy device: $count gaps, median ${p50} ms, max ${max} ms (interval 200 ms)"
 	[ "$count" -ge 10 ] || fail "too few polls of the healthy device: $count"
-	[ "$max" -lt "${HEALTHY_MAX_GAP:-600}" ] || fail "healthy device delayed: a gap of $max ms"
+	[ "$max" -lt "${HEALTHY_MAX_GAP:-1500}" ] || fail "healthy device delayed: a gap of $max ms"
 	[ "$p50" -ge 150 ] && [ "$p50" -le 250 ] || fail "healthy device median spacing $p50 ms is off its 200 ms interval"
 }
 
