@@ -18,7 +18,6 @@
 #include "tbmtime.h"
 
 #define HOUR_MS 3600000.0
-#define ALIVE_GRACE_MS 120000   /* a run that beat this recently is still running */
 
 struct ivs {
 	struct ind_span *v;
@@ -145,7 +144,7 @@ add_unobserved(struct ivs *s, const struct run_row *runs, size_t nruns, int64_t 
 		int64_t a = runs[i].started_at, b;
 		if (runs[i].stopped_at != STORE_NOTIME)
 			b = runs[i].stopped_at;
-		else if (i == nruns - 1 && now - runs[i].alive_at < ALIVE_GRACE_MS)
+		else if (i == nruns - 1 && ind_watching(&runs[i], now, NULL))
 			b = now;
 		else
 			b = runs[i].alive_at;
@@ -645,6 +644,18 @@ out:
 	free(runs);
 	store_strings_free(safety, nsafety);
 	return rc;
+}
+
+int
+ind_watching(const struct run_row *run, int64_t now, int64_t *since)
+{
+	int64_t end = run->stopped_at != STORE_NOTIME ? run->stopped_at : run->alive_at;
+
+	if (run->stopped_at == STORE_NOTIME && now - run->alive_at <= IND_ALIVE_GRACE_MS)
+		return 1;
+	if (since != NULL)
+		*since = end;
+	return 0;
 }
 
 int

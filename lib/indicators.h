@@ -120,6 +120,14 @@ void indicators_free(struct indicators *ind);
 struct cJSON;
 void indicators_json_add(struct cJSON *o, const struct indicators *in);
 
+/* ind_watching: whether tbmond's run (the last one) watches at `now`: not
+ * stopped, and its heartbeat (every 30 s) younger than IND_ALIVE_GRACE_MS.
+ * When it does not, *since (if not NULL) is when the watching ended: its
+ * stop, or its last heartbeat (a crash, a power cut). One rule for the
+ * observation, tbmctl status, tbm-web and tbm-notify. */
+#define IND_ALIVE_GRACE_MS 120000
+int ind_watching(const struct run_row *run, int64_t now, int64_t *since);
+
 /* ind_under_observed: the rule behind every 数据不足 (DESIGN.md
  * "Observation"): a figure watched for less than min_coverage of its period
  * proves nothing, neither success nor failure. One place, so that tbmctl,

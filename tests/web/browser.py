@@ -339,6 +339,9 @@ def run(d):
         check(d.find_element(By.TAG_NAME, "h1").text != "", "%s renders" % path)
         no_hscroll(d, name)
         no_alert(d, path)
+    # tbmond runs: no word of it stopping
+    d.get(URL + "/")
+    check("没有运行" not in d.find_element(By.TAG_NAME, "body").text, "/ while tbmond runs: no banner")
     # this year was watched for a minute: no row may claim a figure (as in the evaluation)
     d.get(URL + "/indicators")
     cards = d.find_element(By.CSS_SELECTOR, ".grid").text
@@ -357,9 +360,19 @@ def run(d):
     check(json.loads(b)["repaired_by"] == "wang", "/api/faults/ID: the repair as tbmctl shows it")
 
 
+def stopped():
+    """After tbmond stopped: the home page says nobody is watching."""
+    c = Client()
+    c.login("张主任", os.environ["PW_ZHANG"])
+    st, _, b = c.req("/")
+    page = b.decode()
+    check(st == 200 and "tbmond 自" in page and "起没有运行（已停止）" in page and "新的故障不会被发现" in page,
+          "/ after tbmond stopped: the page says nobody is watching")
+
+
 if __name__ == "__main__":
     try:
-        main()
+        stopped() if sys.argv[1:] == ["--stopped"] else main()
     except AssertionError as e:
         print("FAIL:", e, file=sys.stderr)
         sys.exit(1)

@@ -60,6 +60,8 @@ grep -q "throttled" "$T/web.log" || fail "the login throttle was not logged"
 grep -q "no or wrong CSRF token" "$T/web.log" || fail "the missing CSRF token was not logged"
 ctl verify >/dev/null || fail "tbmctl verify after the web's changes"
 echo "ok: tbmctl verify"
+daemon_stop
+$PY "$(dirname "$0")/browser.py" --stopped || fail "the page after tbmond stopped"
 # a clean stop (under the sanitizers this is where a leak or an error shows)
 kill -TERM "$WEBPID"
 rc=0

@@ -18,8 +18,6 @@
 #include "tbmtime.h"
 #include "web.h"
 
-/* A daemon whose heartbeat is older than this is not running (as tbmctl status). */
-#define STALE_AFTER_MS (2 * 60 * 1000)
 
 static void
 api_error(struct req *r, int status, const char *msg)
@@ -70,7 +68,7 @@ api_status(struct req *r)
 		return;
 	}
 	api_send(r, json_status(s->id, s->name, s->timezone, found ? &run : NULL,
-	    found && run.stopped_at == STORE_NOTIME && r->now - run.alive_at <= STALE_AFTER_MS, dev, n));
+	    found && ind_watching(&run, r->now, NULL), dev, n));
 	store_devices_free(dev, n);
 }
 

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "cache.h"
+#include "indicators.h"
 #include "tbmtime.h"
 #include "web.h"
 
@@ -287,6 +288,32 @@ lab_tiles(struct req *r, const struct board *bd)
 	buf_put(&r->out, "</div>\n");
 }
 
+/* Whether anyone is watching: without tbmond no new fault is seen, and the
+ * states below are as it last recorded them (ind_watching's rule). */
+static void
+watching_banner(struct req *r)
+{
+	struct run_row run;
+	int64_t since;
+	char t[40];
+	int found = store_last_run(r->w->st, &run);
+
+	if (found < 0) {
+		buf_put(&r->out, "<p class=\"msg err\" role=\"alert\">读不到 tbmond 的运行记录。</p>");
+		return;
+	}
+	if (found == 0) {
+		buf_put(&r->out, "<p class=\"msg err\" role=\"alert\">tbmond 还没有运行过：设备没有监测。</p>");
+		return;
+	}
+	if (ind_watching(&run, r->now, &since))
+		return;
+	time_format_local(since, t, sizeof(t));
+	buf_printf(&r->out, "<p class=\"msg err\" role=\"alert\">tbmond 自 %s 起没有运行（%s）：新的故障不会被发现，"
+	    "这段时间也不计入监测覆盖率；下面的设备状态是那时的记录。</p>", t,
+	    run.stopped_at != STORE_NOTIME ? "已停止" : "没有心跳，可能已崩溃或断电");
+}
+
 void
 page_home(struct req *r)
 {
@@ -306,6 +333,7 @@ page_home(struct req *r)
 	req_ctx(r, tech ? "我的工作" : "设备状态", &c);
 	page_begin(&r->out, &c);
 	req_flash(r);
+	watching_banner(r);
 	if (!tech)
 		lab_tiles(r, bd);
 	buf_put(&r->out, tech ? "<h2>我负责的待办（最新在前）</h2>\n" : "<h2>待处理的故障和事件（最新在前）</h2>\n");

@@ -8,12 +8,11 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "indicators.h"
 #include "output.h"
 #include "tbmctl.h"
 #include "tbmtime.h"
 
-/* A daemon whose heartbeat is older than this is not running any more. */
-#define STALE_AFTER_MS (2 * 60 * 1000)
 
 static int
 out_of_memory(void)
@@ -61,10 +60,8 @@ daemon_state(const struct run_row *run, int found, int64_t now, struct daemon_st
 	if (!found)
 		return;
 	ds->run = *run;
-	if (run->stopped_at == STORE_NOTIME) {
-		ds->stale = now - run->alive_at > STALE_AFTER_MS;
-		ds->running = !ds->stale;
-	}
+	ds->running = ind_watching(run, now, NULL);
+	ds->stale = run->stopped_at == STORE_NOTIME && !ds->running;
 }
 
 static const char *
