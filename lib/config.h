@@ -140,6 +140,7 @@ struct notify_send {
 	unsigned events;           /* NOTIFY_SEND_* */
 	int64_t unacked_ms;        /* escalations; 0: not sent */
 	int64_t unrepaired_ms;
+	int64_t stopped_ms;        /* tbmond not watching for this long: say so (and when it is back); 0: not sent */
 	int daily_min;             /* the digest's minute of the day; -1: none */
 };
 

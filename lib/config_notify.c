@@ -1,6 +1,7 @@
 /*
  * config_notify.c - the `send =` list of a [notify NAME] channel: which
- * events it is told about, its escalations and its daily digest.
+ * events it is told about, its escalations, whether tbmond stopped watching,
+ * and its daily digest.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -57,8 +58,10 @@ send_item(char *item, struct notify_send *out, char *err, size_t len)
 		out->events |= send_events[i].bit;
 		return 0;
 	}
-	if (strcmp(item, "unacked") == 0 || strcmp(item, "unrepaired") == 0) {
-		int64_t *field = item[2] == 'a' ? &out->unacked_ms : &out->unrepaired_ms;
+	if (strcmp(item, "unacked") == 0 || strcmp(item, "unrepaired") == 0 ||
+	    strcmp(item, "stopped") == 0) {
+		int64_t *field = item[0] == 's' ? &out->stopped_ms : item[2] == 'a' ? &out->unacked_ms :
+		    &out->unrepaired_ms;
 		if (*arg == '\0' || time_parse_duration(arg, &ms) != 0 || ms <= 0 ||
 		    ms > NOTIFY_MAX_ESCALATION_MS) {
 			snprintf(err, len, "%s: '%s' is not a duration between 1s and 30d (e.g. 30m, 24h)",
@@ -86,7 +89,7 @@ send_item(char *item, struct notify_send *out, char *err, size_t len)
 		return 0;
 	}
 	snprintf(err, len, "'%s' is not one of open, safety, accident, unacked DURATION, "
-	    "unrepaired DURATION, daily HH:MM", item);
+	    "unrepaired DURATION, stopped DURATION, daily HH:MM", item);
 	return -1;
 }
 

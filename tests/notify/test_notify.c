@@ -94,6 +94,30 @@ test_texts(void **state)
 	assert_string_equal(d, "1 天 2 小时");
 	duration_zh(90 * 60000LL, d, sizeof(d));
 	assert_string_equal(d, "1 小时 30 分钟");
+
+	/* nobody watching, and watching again */
+	t = monitor_text(1, "测试基地", 1700000000000LL, 1700000000000LL + 15 * 60000, 1, NULL);
+	assert_string_equal(t, "【监测中断】测试基地：tbmond 自 2023-11-15 06:13:20 起没有运行（没有心跳，可能已崩溃或断电，"
+	    "已 15 分钟）。\n这段时间设备的故障不会被发现，也不计入监测覆盖率。请检查网关和 tbmond 服务。");
+	free(t);
+	t = monitor_text(0, "测试基地", 1700000000000LL, 1700000000000LL + 2 * 3600000, 0, "https://tbm.example.org");
+	assert_string_equal(t, "【监测恢复】测试基地：tbmond 自 2023-11-15 08:13:20 起恢复运行，此前中断了 2 小时。\n"
+	    "中断期间不计入监测覆盖率；其间发生而已经消失的故障无从得知。\n详情：https://tbm.example.org/");
+	free(t);
+	/* a quiet day nobody watched is not good news */
+	{
+		struct digest_watch w = { 0.25, 0.9, 1, 0 };
+		t = digest_text("测试基地", 1700000000000LL, &w, NULL, 0, 0, 0, NULL, NULL, NULL);
+		assert_non_null(strstr(t, "过去 24 小时新故障 0 起，安全事件 0 起\n过去 24 小时 tbmond 监测了 25.0%，"
+		    "不足 90%：没有记录到的故障不等于没有故障\n⚠ tbmond 现在没有运行：新的故障不会被发现"));
+		free(t);
+		w = (struct digest_watch){ 1.0, 0.9, 0, 1 };
+		t = digest_text("测试基地", 1700000000000LL, &w, NULL, 0, 0, 0, NULL, NULL, NULL);
+		assert_non_null(strstr(t, "过去 24 小时 tbmond 监测了 100.0%"));
+		assert_null(strstr(t, "不足"));
+		assert_null(strstr(t, "没有运行"));
+		free(t);
+	}
 }
 
 static void
@@ -108,10 +132,14 @@ test_send_list(void **state)
 	assert_int_equal(s.unacked_ms, 30 * 60000);
 	assert_int_equal(s.unrepaired_ms, 24 * 3600000LL);
 	assert_int_equal(s.daily_min, 480);
+	assert_int_equal(s.stopped_ms, 0);
+	assert_int_equal(notify_send_parse("stopped 5m", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.stopped_ms, 5 * 60000);
+	assert_int_equal(notify_send_parse("stopped", &s, err, sizeof(err)), -1);
 	assert_int_equal(notify_send_parse("accident", &s, err, sizeof(err)), 0);
 	assert_int_equal(s.daily_min, -1);
 	assert_int_equal(notify_send_parse("open, close", &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "'close' is not one of open, safety, accident, unacked DURATION, unrepaired DURATION, daily HH:MM");
+	assert_string_equal(err, "'close' is not one of open, safety, accident, unacked DURATION, unrepaired DURATION, stopped DURATION, daily HH:MM");
 	assert_int_equal(notify_send_parse("unacked", &s, err, sizeof(err)), -1);
 	assert_int_equal(notify_send_parse("unacked 5m, unacked 6m", &s, err, sizeof(err)), -1);
 	assert_string_equal(err, "unacked is given twice");

@@ -372,6 +372,18 @@ test_observation(void **state)
 	indicators_free(&ind);
 	assert_true(ind_under_observed(NAN, 0.9));
 	assert_false(ind_under_observed(0.9, 0.9));
+	/* watching: a run without a stop whose heartbeat is young */
+	{
+		struct run_row last = { 1, 1000, 500000, STORE_NOTIME };
+		int64_t since = 0;
+		assert_true(ind_watching(&last, 500000 + IND_ALIVE_GRACE_MS, &since));
+		assert_int_equal(since, 0);
+		assert_false(ind_watching(&last, 500001 + IND_ALIVE_GRACE_MS, &since));
+		assert_int_equal(since, 500000);   /* a crash: since its last heartbeat */
+		last.stopped_at = 400000;
+		assert_false(ind_watching(&last, 400001, &since));
+		assert_int_equal(since, 400000);   /* a stop: since the stop */
+	}
 
 	/* a period nobody watched: JSON says null with a reason, never 1.0 or 0 */
 	compute(fx, sh(2025, 1, 1, 0, 0), sh(2026, 1, 1, 0, 0), 0, &ind);

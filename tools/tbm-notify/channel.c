@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "eventjson.h"
+#include "indicators.h"
 #include "log.h"
 #include "notify.h"
 #include "tbmtime.h"
@@ -51,6 +52,8 @@ struct channel {
 	struct escalation esc[ESC_COUNT];
 	int64_t last_escalate;
 	int64_t daily_last;
+	int64_t down_sent;           /* the end of watching that was reported; 0: none */
+	char key_down[96];
 	/* the storm window */
 	int64_t win_start;
 	unsigned win_count;
@@ -75,6 +78,7 @@ channel_new(const struct config *cf, const struct conf_notify *c)
 	ch->db_complain = (struct ratelimit)RATELIMIT_INIT(RATELIMIT_MINUTE);
 	snprintf(ch->key_seq, sizeof(ch->key_seq), "notify:%s:seq", c->id);
 	snprintf(ch->key_daily, sizeof(ch->key_daily), "notify:%s:daily", c->id);
+	snprintf(ch->key_down, sizeof(ch->key_down), "notify:%s:stopped", c->id);
 	ch->esc[ESC_UNACKED].after_ms = c->send.unacked_ms;
 	ch->esc[ESC_UNREPAIRED].after_ms = c->send.unrepaired_ms;
 	for (int i = 0; i < ESC_COUNT; i++) {
@@ -167,6 +171,8 @@ load_positions(struct channel *ch)
 	}
 	if (ch->c->send.daily_min >= 0 &&
 	    meta_get(ch, ch->key_daily, &ch->daily_last, daily_slot(ch->c->send.daily_min, now)) != 0)
+		return -1;
+	if (ch->c->send.stopped_ms != 0 && meta_get(ch, ch->key_down, &ch->down_sent, 0) != 0)
 		return -1;
 	return 0;
 }
@@ -511,9 +517,32 @@ escalate(struct channel *ch, int which, int64_t now)
 	return rc;
 }
 
+/* How the last 24 hours were watched, by the indicators' own rules. */
+static int
+digest_watch(struct channel *ch, int64_t now, struct digest_watch *w)
+{
+	struct indicators ind;
+	struct run_row run;
+	char err[256];
+	int found;
+
+	if (indicators_compute(ch->st, now - 24 * 3600 * 1000LL, now, 0, 0.95, &ind, err,
+	    sizeof(err)) != 0)
+		return -1;
+	w->observed = ind.observed;
+	w->min_coverage = ind.min_coverage;
+	w->under_observed = ind_under_observed(ind.observed, ind.min_coverage);
+	indicators_free(&ind);
+	if ((found = store_last_run(ch->st, &run)) < 0)
+		return -1;
+	w->watching = found && ind_watching(&run, now, NULL);
+	return 0;
+}
+
 static int
 digest(struct channel *ch, int64_t now)
 {
+	struct digest_watch dw;
 	int64_t slot = daily_slot(ch->c->send.daily_min, now);
 	struct fault_filter flt = { 0 };
 	struct fault *open = NULL, *recent = NULL;
@@ -523,6 +552,10 @@ digest(struct channel *ch, int64_t now)
 
 	if (slot <= ch->daily_last)
 		return 0;
+	if (digest_watch(ch, now, &dw) != 0) {
+		db_trouble(ch, "cannot read how the day was watched");
+		return -1;
+	}
 	flt.unresolved = 1;
 	if (store_faults(ch->st, &flt, &open, &nopen) != 0)
 		goto db;
@@ -540,7 +573,7 @@ digest(struct channel *ch, int64_t now)
 	for (size_t i = 0; i < nrecent; i++)
 		if (lab_wanted(ch, recent[i].lab))
 			*(recent[i].kind == FK_SAFETY ? &ns : &nf) += 1;
-	text = digest_text(ch->cf->site.name, now, open, k, nf, ns, device_name, (void *)ch->cf,
+	text = digest_text(ch->cf->site.name, now, &dw, open, k, nf, ns, device_name, (void *)ch->cf,
 	    ch->cf->web.base_url);
 	json = notice_json(ch, "daily", NULL, text);
 	rc = send_one(ch, text, json, "the daily digest");
@@ -560,7 +593,52 @@ db:
 	return -1;
 }
 
-/* One round: the summary that is due, the trail, escalations, the digest. */
+/*
+ * Nobody watching is news too: tbmond stopped, or its heartbeat is gone
+ * (ind_watching's rule), for longer than `stopped`; and, once that was
+ * said, that it watches again. Base-wide, whatever the channel's labs. The
+ * end of watching that was reported is kept, so a restart of tbm-notify
+ * says neither twice.
+ */
+static int
+monitor(struct channel *ch, int64_t now)
+{
+	struct run_row run;
+	int64_t since;
+	char *text, *json;
+	int found, stopped, rc;
+
+	if ((found = store_last_run(ch->st, &run)) < 0) {
+		db_trouble(ch, "cannot read tbmond's runs");
+		return -1;
+	}
+	if (found == 0)
+		return 0;   /* tbmond has never run: nothing stopped */
+	stopped = !ind_watching(&run, now, &since);
+	if (stopped && (since == ch->down_sent || now - since < ch->c->send.stopped_ms))
+		return 0;
+	if (!stopped && ch->down_sent == 0)
+		return 0;
+	if (stopped)
+		text = monitor_text(1, ch->cf->site.name, since, now, run.stopped_at == STORE_NOTIME,
+		    ch->cf->web.base_url);
+	else
+		text = monitor_text(0, ch->cf->site.name, ch->down_sent, run.started_at, 0,
+		    ch->cf->web.base_url);
+	json = notice_json(ch, stopped ? "stopped" : "resumed", NULL, text);
+	rc = send_one(ch, text, json, stopped ? "monitoring stopped" : "monitoring resumed");
+	free(text);
+	cJSON_free(json);
+	if (rc == 0) {
+		ch->down_sent = stopped ? since : 0;
+		if (store_set_meta_int(ch->st, ch->key_down, ch->down_sent) != 0)
+			db_trouble(ch, "cannot save what was said of tbmond's watching");
+	}
+	return rc;
+}
+
+/* One round: the summary that is due, the trail, escalations, tbmond's
+ * watching, the digest. */
 static void
 round_once(struct channel *ch)
 {
@@ -581,6 +659,8 @@ round_once(struct channel *ch)
 		for (int i = 0; i < ESC_COUNT; i++)
 			if (ch->esc[i].after_ms != 0 && escalate(ch, i, now) != 0)
 				return;
+		if (ch->c->send.stopped_ms != 0 && monitor(ch, now) != 0)
+			return;
 	}
 	if (ch->c->send.daily_min >= 0)
 		(void)digest(ch, now);

@@ -217,9 +217,9 @@ summary_clear(struct summary *s)
 #define DIGEST_LIST 10
 
 char *
-digest_text(const char *site_name, int64_t now, const struct fault *open, size_t nopen,
-    size_t new_faults, size_t new_safety, const char *(*device_name)(void *, const char *),
-    void *arg, const char *base_url)
+digest_text(const char *site_name, int64_t now, const struct digest_watch *w,
+    const struct fault *open, size_t nopen, size_t new_faults, size_t new_safety,
+    const char *(*device_name)(void *, const char *), void *arg, const char *base_url)
 {
 	struct sbuf b = { NULL, 0, 0 };
 	struct summary per_lab = { NULL, 0, 0 };
@@ -236,6 +236,12 @@ digest_text(const char *site_name, int64_t now, const struct fault *open, size_t
 	sb_add(&b, "【每日汇总】%s %s", site_name ? site_name : "", day);
 	sb_add(&b, "\n待处理 %zu 起（未受理 %zu 起）；过去 24 小时新故障 %zu 起，安全事件 %zu 起",
 	    nopen, unacked, new_faults, new_safety);
+	/* a quiet day is only good news when somebody watched it */
+	sb_add(&b, "\n过去 24 小时 tbmond 监测了 %.1f%%", w->observed * 100);
+	if (w->under_observed)
+		sb_add(&b, "，不足 %.0f%%：没有记录到的故障不等于没有故障", w->min_coverage * 100);
+	if (!w->watching)
+		sb_add(&b, "\n⚠ tbmond 现在没有运行：新的故障不会被发现");
 	for (size_t i = 0; i < per_lab.nlabs; i++)
 		sb_add(&b, "\n%s：故障 %u 起，安全事件 %u 起", per_lab.labs[i].lab,
 		    per_lab.labs[i].n[MSG_OPEN], per_lab.labs[i].n[MSG_SAFETY]);
@@ -254,6 +260,29 @@ digest_text(const char *site_name, int64_t now, const struct fault *open, size_t
 	if (nopen > DIGEST_LIST)
 		sb_add(&b, "\n……另有 %zu 起", nopen - DIGEST_LIST);
 	summary_clear(&per_lab);
+	sb_link(&b, base_url, 0);
+	return sb_take(&b);
+}
+
+char *
+monitor_text(int stopped, const char *site_name, int64_t since, int64_t until, int heartbeat_lost,
+    const char *base_url)
+{
+	struct sbuf b = { NULL, 0, 0 };
+	char t[32], dur[64];
+
+	duration_zh(until - since, dur, sizeof(dur));
+	if (stopped) {
+		time_format_local(since, t, sizeof(t));
+		sb_add(&b, "【监测中断】%s：tbmond 自 %s 起没有运行（%s，已 %s）。", site_name ? site_name : "",
+		    t, heartbeat_lost ? "没有心跳，可能已崩溃或断电" : "已停止", dur);
+		sb_add(&b, "\n这段时间设备的故障不会被发现，也不计入监测覆盖率。请检查网关和 tbmond 服务。");
+	} else {
+		time_format_local(until, t, sizeof(t));
+		sb_add(&b, "【监测恢复】%s：tbmond 自 %s 起恢复运行，此前中断了 %s。", site_name ? site_name : "",
+		    t, dur);
+		sb_add(&b, "\n中断期间不计入监测覆盖率；其间发生而已经消失的故障无从得知。");
+	}
 	sb_link(&b, base_url, 0);
 	return sb_take(&b);
 }

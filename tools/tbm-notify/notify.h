@@ -60,10 +60,22 @@ void summary_add(struct summary *s, const char *lab, enum msg_what what);
 char *summary_text(const struct summary *s, const char *base_url);
 void summary_clear(struct summary *s);
 
-/* The daily digest of a channel's labs. */
-char *digest_text(const char *site_name, int64_t now, const struct fault *open, size_t nopen,
-    size_t new_faults, size_t new_safety, const char *(*device_name)(void *, const char *),
-    void *arg, const char *base_url);
+/* The daily digest of a channel's labs, with how well the day was watched. */
+struct digest_watch {
+	double observed;             /* share of the last 24 hours tbmond ran */
+	double min_coverage;
+	int under_observed;          /* observed below min_coverage (ind_under_observed) */
+	int watching;                /* tbmond watches now (ind_watching) */
+};
+char *digest_text(const char *site_name, int64_t now, const struct digest_watch *w,
+    const struct fault *open, size_t nopen, size_t new_faults, size_t new_safety,
+    const char *(*device_name)(void *, const char *), void *arg, const char *base_url);
+
+/* monitor_text: tbmond stopped watching at `since` (stopped: 1; `until`:
+ * now; heartbeat_lost: no clean stop), or watches again from `until` after
+ * watching stopped at `since` (stopped: 0). */
+char *monitor_text(int stopped, const char *site_name, int64_t since, int64_t until, int heartbeat_lost,
+    const char *base_url);
 
 /* "30 分钟", "24 小时", "1 天 2 小时". */
 void duration_zh(int64_t ms, char *buf, size_t len);
