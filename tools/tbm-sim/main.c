@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "tbmtime.h"
 
@@ -200,6 +201,8 @@ main(int argc, char **argv)
 	sigset_t during_poll;
 	char *end;
 
+	/* a scenario's shared complaints (lib/inifile.c) in the locale's language */
+	i18n_init();
 	log_init("tbm-sim", LOG_INFO_, 0);
 	while ((c = getopt_long(argc, argv, "dhn", opts, NULL)) != -1) {
 		switch (c) {
