@@ -93,5 +93,13 @@ printf 'tbm-report: unknown option --bogus\nusage: tbm-report EVALUATION.ini [--
     >"$tmp/want"
 check "unknown option (C)" 2
 
+# --- the C library's words (strerror): in whichever language it has them,
+# never as question marks (a character type that cannot show Chinese)
+run zh_CN.UTF-8 "$tmp/none.ini"
+if ! grep -q "^$tmp/none.ini: ." "$tmp/err" || grep -q '?' "$tmp/err"; then
+	echo "FAIL: a missing file (zh_CN): $(cat "$tmp/err")"
+	fail=1
+fi
+
 [ $fail -eq 0 ] && echo "PASS: tbm-report in Chinese and in English"
 exit $fail

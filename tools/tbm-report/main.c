@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tbmreport.h"
+#include "textwidth.h"
 
 #define EXIT_USAGE 2
 
@@ -205,6 +206,9 @@ main(int argc, char **argv)
 	const char *out = NULL;
 	int fmt = -1, ch, rc = EXIT_FAILURE;
 
+	/* a UTF-8 character type first: the C library's own messages (strerror)
+	 * in Chinese would otherwise come out as question marks */
+	text_init_locale();
 	i18n_init();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":f:o:h", longopts, NULL)) != -1) {

@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "tbmtime.h"
+#include "textwidth.h"
 
 #define STDIN_LINE 4096
 
@@ -201,7 +202,9 @@ main(int argc, char **argv)
 	sigset_t during_poll;
 	char *end;
 
-	/* a scenario's shared complaints (lib/inifile.c) in the locale's language */
+	/* a scenario's shared complaints (lib/inifile.c) in the locale's language;
+	 * a UTF-8 character type, or the C library's Chinese would be "???" */
+	text_init_locale();
 	i18n_init();
 	log_init("tbm-sim", LOG_INFO_, 0);
 	while ((c = getopt_long(argc, argv, "dhn", opts, NULL)) != -1) {
