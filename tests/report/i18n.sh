@@ -6,10 +6,14 @@
 # The whole of stderr is compared, so a message left out of the catalog, a
 # catalog that is not found, or English leaking into Chinese all fail.
 #
-# usage: i18n.sh TBM_REPORT LOCALEDIR
+# With TBM_SIM, a scenario's unknown key too: lib/inifile.c's complaint is
+# worded alike in tbm-report and tbm-sim.
+#
+# usage: i18n.sh TBM_REPORT LOCALEDIR [TBM_SIM]
 set -u
 tbm=${1:?tbm-report}
 localedir=${2:?build locale directory}
+sim=${3:-}
 if [ ! -f "$localedir/zh_CN/LC_MESSAGES/tbmon.mo" ]; then
 	echo "SKIP: no zh_CN catalog built (msgfmt missing)"
 	exit 77
@@ -22,8 +26,13 @@ fail=0
 run() {
 	lang=$1
 	shift
+	prog=$tbm
+	if [ "$1" = "--sim" ]; then
+		prog=$sim
+		shift
+	fi
 	env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG="$lang" TBMON_LOCALEDIR="$localedir" \
-	    "$tbm" "$@" >"$tmp/out" 2>"$tmp/err"
+	    "$prog" "$@" >"$tmp/out" 2>"$tmp/err"
 	echo $? >"$tmp/rc"
 }
 
@@ -99,6 +108,19 @@ run zh_CN.UTF-8 "$tmp/none.ini"
 if ! grep -q "^$tmp/none.ini: ." "$tmp/err" || grep -q '?' "$tmp/err"; then
 	echo "FAIL: a missing file (zh_CN): $(cat "$tmp/err")"
 	fail=1
+fi
+
+# --- the same complaint from tbm-sim's scenario reader
+if [ -n "$sim" ]; then
+	printf '[sim]\nyear = 2023\n' >"$tmp/s.ini"
+	run zh_CN.UTF-8 --sim -n "$tmp/s.ini"
+	printf "%s:2: 未知的键 'year'（在 [sim] 中；可用：loop）\n%s: 共 1 个错误\n" "$tmp/s.ini" \
+	    "$tmp/s.ini" >"$tmp/want"
+	check "tbm-sim scenario (zh_CN)" 2
+	run C --sim -n "$tmp/s.ini"
+	printf "%s:2: unknown key 'year' in [sim] (loop)\n%s: 1 error\n" "$tmp/s.ini" "$tmp/s.ini" \
+	    >"$tmp/want"
+	check "tbm-sim scenario (C)" 2
 fi
 
 [ $fail -eq 0 ] && echo "PASS: tbm-report in Chinese and in English"

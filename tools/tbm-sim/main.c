@@ -248,7 +248,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if ((sc = scenario_load(argv[optind], &nerrors)) == NULL) {
-		fprintf(stderr, "%s: %d error%s\n", argv[optind], nerrors, nerrors == 1 ? "" : "s");
+		fprintf(stderr, P_("%s: %d error\n", "%s: %d errors\n", nerrors), argv[optind], nerrors);
 		return 2;
 	}
 	if (check_only) {
