@@ -248,7 +248,7 @@ begin_section(struct parse *ps, const char *name)
 			section_enter(ps, SEC_NOTIFY, obj, &ps->nt_seen[ps->cf->nnotifies - 1], NULL);
 		return;
 	}
-	inifile_error(&ps->diag, ps->file, ps->line, "unknown section [%s]", name);
+	inifile_unknown_section(&ps->diag, ps->file, ps->line, name, NULL);
 }
 
 /* strip_comment: an inline comment is whitespace, then '#' or ';', then
@@ -310,17 +310,17 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 			break;
 	if (ki == config_nkeys) {
 		if (ps->sec == SEC_DEVICE || ps->sec == SEC_POINT)
-			inifile_error(&ps->diag, ps->file, ps->line, "unknown key '%s' in [%s %s]", name,
+			inifile_unknown_key(&ps->diag, ps->file, ps->line, name,
 			    ps->sec == SEC_DEVICE ? "device" : "point",
 			    ps->sec == SEC_DEVICE ? ((struct conf_device *)ps->obj)->id :
-						    ((struct conf_point *)ps->obj)->id);
+						    ((struct conf_point *)ps->obj)->id, NULL);
 		else if (ps->sec == SEC_NOTIFY)
-			inifile_error(&ps->diag, ps->file, ps->line, "unknown key '%s' in [notify %s]", name,
-			    ((struct conf_notify *)ps->obj)->id);
+			inifile_unknown_key(&ps->diag, ps->file, ps->line, name, "notify",
+			    ((struct conf_notify *)ps->obj)->id, NULL);
 		else
-			inifile_error(&ps->diag, ps->file, ps->line, "unknown key '%s' in [%s]", name,
+			inifile_unknown_key(&ps->diag, ps->file, ps->line, name,
 			    ps->sec == SEC_SITE ? "site" : ps->sec == SEC_DAEMON ? "daemon" :
-			    ps->sec == SEC_WEB ? "web" : "mqtt");
+			    ps->sec == SEC_WEB ? "web" : "mqtt", NULL, NULL);
 		return 1;
 	}
 	bit = config_keys_bit(ps->sec, name);

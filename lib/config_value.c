@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "tbmtime.h"
 
@@ -143,7 +144,7 @@ config_value_apply(struct parse *ps, const struct key *k, void *obj, const char 
 	case K_STR:
 	case K_RAW:
 		if (*v == '\0' && k->type == K_STR && k->sec != SEC_DEVICE) {
-			inifile_error(&ps->diag, ps->file, line, "%s: empty value", k->name);
+			inifile_empty_value(&ps->diag, ps->file, line, k->name);
 			return -1;
 		}
 		free(*(char **)field);
@@ -159,7 +160,7 @@ config_value_apply(struct parse *ps, const struct key *k, void *obj, const char 
 		return 0;
 	case K_SITEID:
 		if (!config_value_id_ok(v, 1)) {
-			inifile_error(&ps->diag, ps->file, line, "%s: '%s' is not a valid site id ([a-z0-9-]+)", k->name, v);
+			inifile_bad_value(&ps->diag, ps->file, line, k->name, v, _("a valid site id ([a-z0-9-]+)"));
 			return -1;
 		}
 		free(*(char **)field);
@@ -177,11 +178,15 @@ config_value_apply(struct parse *ps, const struct key *k, void *obj, const char 
 		errno = 0;
 		lv = strtol(v, &end, 10);
 		if (*v == '\0' || *end != '\0' || errno != 0) {
-			inifile_error(&ps->diag, ps->file, line, "%s: '%s' is not an integer", k->name, v);
+			inifile_bad_value(&ps->diag, ps->file, line, k->name, v, _("an integer"));
 			return -1;
 		}
 		if (lv < (long)k->min || lv > (long)k->max) {
-			inifile_error(&ps->diag, ps->file, line, "%s: %ld is out of range [%.0f, %.0f]", k->name, lv, k->min, k->max);
+			char n[32], lo[32], hi[32];
+			snprintf(n, sizeof(n), "%ld", lv);
+			snprintf(lo, sizeof(lo), "%.0f", k->min);
+			snprintf(hi, sizeof(hi), "%.0f", k->max);
+			inifile_out_of_range(&ps->diag, ps->file, line, k->name, n, lo, hi);
 			return -1;
 		}
 		set_int(field, k->size, lv);
@@ -190,25 +195,29 @@ config_value_apply(struct parse *ps, const struct key *k, void *obj, const char 
 		errno = 0;
 		dv = strtod(v, &end);
 		if (*v == '\0' || *end != '\0' || errno != 0 || !isfinite(dv)) {
-			inifile_error(&ps->diag, ps->file, line, "%s: '%s' is not a number", k->name, v);
+			inifile_bad_value(&ps->diag, ps->file, line, k->name, v, _("a number"));
 			return -1;
 		}
 		if (dv < k->min || dv > k->max) {
-			inifile_error(&ps->diag, ps->file, line, "%s: %g is out of range [%g, %g]", k->name, dv, k->min, k->max);
+			char n[32], lo[32], hi[32];
+			snprintf(n, sizeof(n), "%g", dv);
+			snprintf(lo, sizeof(lo), "%g", k->min);
+			snprintf(hi, sizeof(hi), "%g", k->max);
+			inifile_out_of_range(&ps->diag, ps->file, line, k->name, n, lo, hi);
 			return -1;
 		}
 		*(double *)field = dv;
 		return 0;
 	case K_DURATION:
 		if (time_parse_duration(v, &ms) != 0) {
-			inifile_error(&ps->diag, ps->file, line, "%s: '%s' is not a duration (e.g. 250ms, 5s, 2m, 1h)", k->name, v);
+			inifile_bad_value(&ps->diag, ps->file, line, k->name, v, _("a duration (e.g. 250ms, 5s, 2m, 1h)"));
 			return -1;
 		}
 		if (ms < (int64_t)k->min || ms > (int64_t)k->max) {
 			char lo[32], hi[32];
 			time_format_duration((int64_t)k->min, lo, sizeof(lo));
 			time_format_duration((int64_t)k->max, hi, sizeof(hi));
-			inifile_error(&ps->diag, ps->file, line, "%s: %s is out of range [%s, %s]", k->name, v, lo, hi);
+			inifile_out_of_range(&ps->diag, ps->file, line, k->name, v, lo, hi);
 			return -1;
 		}
 		*(int64_t *)field = ms;
@@ -216,8 +225,10 @@ config_value_apply(struct parse *ps, const struct key *k, void *obj, const char 
 	case K_BOOL:
 	case K_ENUM:
 		if (config_enum_lookup(k->names, v, &ev) != 0) {
+			char one_of[160];
 			config_enum_list(k->names, list, sizeof(list));
-			inifile_error(&ps->diag, ps->file, line, "%s: '%s' is not one of %s", k->name, v, list);
+			snprintf(one_of, sizeof(one_of), _("one of %s"), list);
+			inifile_bad_value(&ps->diag, ps->file, line, k->name, v, one_of);
 			return -1;
 		}
 		set_int(field, k->size, ev);
@@ -225,7 +236,7 @@ config_value_apply(struct parse *ps, const struct key *k, void *obj, const char 
 	case K_LOGLEVEL:
 		ev = log_level_parse(v);
 		if (ev < 0) {
-			inifile_error(&ps->diag, ps->file, line, "%s: '%s' is not one of debug|info|notice|warning|err", k->name, v);
+			inifile_bad_value(&ps->diag, ps->file, line, k->name, v, _("one of debug|info|notice|warning|err"));
 			return -1;
 		}
 		*(int *)field = ev;
@@ -233,7 +244,8 @@ config_value_apply(struct parse *ps, const struct key *k, void *obj, const char 
 	case K_COND: {
 		struct condition c;
 		if (condition_parse(v, &c) != 0) {
-			inifile_error(&ps->diag, ps->file, line, "%s: '%s' is not a condition (value OP NUMBER, OP one of == != < <= > >=)", k->name, v);
+			inifile_bad_value(&ps->diag, ps->file, line, k->name, v,
+			    _("a condition (value OP NUMBER, OP one of == != < <= > >=)"));
 			return -1;
 		}
 		*(struct condition *)field = c;
@@ -245,7 +257,8 @@ config_value_apply(struct parse *ps, const struct key *k, void *obj, const char 
 		int addr, n = 0, t;
 		if (sscanf(v, "%15s %d%n", tname, &addr, &n) != 2 || v[n] != '\0' ||
 		    config_enum_lookup(config_tables, tname, &t) != 0) {
-			inifile_error(&ps->diag, ps->file, line, "read: '%s' is not TABLE ADDRESS (coil|discrete|input|holding N)", v);
+			inifile_bad_value(&ps->diag, ps->file, line, "read", v,
+			    _("TABLE ADDRESS (coil|discrete|input|holding N)"));
 			return -1;
 		}
 		if (addr < 0 || addr > 65535) {

@@ -90,15 +90,15 @@ test_missing_column(void **state)
 
 	scratch_write(s, "targets.csv", "一级指标,二级指标,三级指标,指标值,分值\n"
 	    "产出指标,数量指标,培训人次,≥1000人次,\n");
-	expect(s, "%s/targets.csv:1: 缺少“来源”列\n");
+	expect(s, "%s/targets.csv:1: column '来源' is missing\n");
 	scratch_write(s, "targets.csv", "一级指标,二级指标,三级指标,指标值,分值,来源,备注\n");
-	expect(s, "%s/targets.csv:1: 未知的列“备注”\n");
+	expect(s, "%s/targets.csv:1: unknown column '备注'\n");
 	scratch_write(s, "targets.csv", "一级指标,二级指标,三级指标,指标值,分值,来源\n"
 	    "满意度指标,服务对象满意度指标,学员满意度,>=90%%,,survey\n");
 	scratch_write(s, "figures.csv", "三级指标,实际完成值,等级,说明\n");
 	scratch_write(s, "budget.csv", "子项目名称,全年预算,全年执行数\n甲,100,90\n");
-	expect(s, "%s/budget.csv:1: 未知的列“全年预算”\n"
-	    "%s/budget.csv:1: 缺少“全年预算数”列\n");
+	expect(s, "%s/budget.csv:1: unknown column '全年预算'\n"
+	    "%s/budget.csv:1: column '全年预算数' is missing\n");
 }
 
 static void
@@ -109,13 +109,13 @@ test_bad_numbers(void **state)
 	scratch_write(s, "figures.csv", "三级指标,实际完成值,等级,说明\n"
 	    "培训人次,八百五十,,\n鉴定场次,30场,,\n技能水平,提高,基本达成,\n");
 	scratch_write(s, "budget.csv", "子项目名称,全年预算数,全年执行数\n甲,100,90\n乙,1O0,5\n");
-	expect(s, "%s/figures.csv:2: 实际完成值“八百五十”不是数字\n"
-	    "%s/figures.csv:3: 实际完成值“30场”：单位“场”与目标的单位“次”不同\n"
-	    "%s/figures.csv:4: 等级“基本达成”不是达成、部分达成或未达成\n"
-	    "%s/targets.csv:2: 培训人次：%s/figures.csv 中没有这一行\n"
-	    "%s/targets.csv:3: 鉴定场次：%s/figures.csv 中没有这一行\n"
-	    "%s/targets.csv:4: 技能水平：%s/figures.csv 中没有这一行\n"
-	    "%s/budget.csv:3: 全年预算数“1O0”不是金额\n");
+	expect(s, "%s/figures.csv:2: 实际完成值 '八百五十' is not a number\n"
+	    "%s/figures.csv:3: 实际完成值 '30场': the unit '场' is not the target's unit '次'\n"
+	    "%s/figures.csv:4: 等级 '基本达成' is not 达成, 部分达成 or 未达成\n"
+	    "%s/targets.csv:2: 培训人次: no such row in %s/figures.csv\n"
+	    "%s/targets.csv:3: 鉴定场次: no such row in %s/figures.csv\n"
+	    "%s/targets.csv:4: 技能水平: no such row in %s/figures.csv\n"
+	    "%s/budget.csv:3: 全年预算数 '1O0' is not an amount\n");
 }
 
 static void
@@ -125,8 +125,8 @@ test_column_count(void **state)
 
 	scratch_write(s, "budget.csv", "子项目名称,全年预算数,全年执行数\n甲,100,90\n乙,50\n"
 	    "丙,50,50,1\n");
-	expect(s, "%s/budget.csv:3: 本行有 2 个字段，表头有 3 个\n"
-	    "%s/budget.csv:4: 本行有 4 个字段，表头有 3 个\n");
+	expect(s, "%s/budget.csv:3: this row has 2 fields, the header 3\n"
+	    "%s/budget.csv:4: this row has 4 fields, the header 3\n");
 }
 
 static void
@@ -169,7 +169,7 @@ test_bom_quotes_and_lines(void **state)
 	scratch_write(s, "m.csv", "三级指标,实际完成值\r甲,1\r乙,2,3\r");
 	csvin_read(scratch_path(s, "m.csv"), need, 2, NULL, 0, 0, &t, col, &d);
 	assert_non_null(d.text);
-	assert_non_null(strstr(d.text, "m.csv:3: 本行有 3 个字段，表头有 2 个"));
+	assert_non_null(strstr(d.text, "m.csv:3: this row has 3 fields, the header 2"));
 	csvin_free(&t);
 	diag_free(&d);
 
@@ -177,7 +177,7 @@ test_bom_quotes_and_lines(void **state)
 	scratch_write(s, "y.csv", "三级指标,\xEF\xBB\xBF实际完成值\n");
 	assert_int_equal(csvin_read(scratch_path(s, "y.csv"), need, 2, NULL, 0, 1, &t, col, &d),
 	    -1);
-	assert_non_null(strstr(d.text, "y.csv:1: 缺少“实际完成值”列\n"));
+	assert_non_null(strstr(d.text, "y.csv:1: column '实际完成值' is missing\n"));
 	diag_free(&d);
 }
 
@@ -193,7 +193,8 @@ test_malformed(void **state)
 
 	scratch_write(s, "q.csv", "a,b\n1,2\n3,\"4\n5,6\n");
 	assert_int_equal(csvin_read(scratch_path(s, "q.csv"), need, 2, NULL, 0, 0, &t, col, &d), -1);
-	snprintf(want, sizeof(want), "%s/q.csv:3: 引号字段没有结束（缺少右引号）\n", s->dir);
+	snprintf(want, sizeof(want), "%s/q.csv:3: a quoted field does not end (its closing quote "
+	    "is missing)\n", s->dir);
 	assert_string_equal(d.text, want);
 	diag_free(&d);
 
@@ -208,7 +209,7 @@ test_malformed(void **state)
 	assert_int_equal(csvin_read(scratch_path(s, "q.csv"), need, 2, NULL, 0, 0, &t, col, &d), 0);
 	assert_int_equal(d.count, 0);
 	assert_int_equal(d.nnotes, 1);
-	snprintf(want, sizeof(want), "%s/q.csv: 不是 UTF-8，按 GB18030（GBK）编码读取\n", s->dir);
+	snprintf(want, sizeof(want), "%s/q.csv: not UTF-8: read as GB18030 (GBK)\n", s->dir);
 	assert_string_equal(d.notes, want);
 	assert_string_equal(t.encoding, "GB18030");
 	assert_int_equal(t.nrows, 2);
@@ -221,20 +222,20 @@ test_malformed(void **state)
 	/* neither UTF-8 nor GB18030: the line of the first bad byte */
 	scratch_write(s, "q.csv", "a,b\n1,2\n\xFF\xFF,2\n");
 	assert_int_equal(csvin_read(scratch_path(s, "q.csv"), need, 2, NULL, 0, 0, &t, col, &d), -1);
-	snprintf(want, sizeof(want), "%s/q.csv:3: 既不是 UTF-8 也不是 GB18030（GBK）编码的文本"
-	    "（请在 Excel 中另存为“CSV UTF-8”）\n", s->dir);
+	snprintf(want, sizeof(want), "%s/q.csv:3: neither UTF-8 nor GB18030 (GBK) text (in Excel, "
+	    "save it as \"CSV UTF-8\")\n", s->dir);
 	assert_string_equal(d.text, want);
 	diag_free(&d);
 
 	/* a UTF-8 BOM promises UTF-8: nothing else is tried */
 	scratch_write(s, "q.csv", "\xEF\xBB\xBF" "a,b\n\xC5\xE0\xD1\xB5,2\n");
 	assert_int_equal(csvin_read(scratch_path(s, "q.csv"), need, 2, NULL, 0, 0, &t, col, &d), -1);
-	assert_non_null(strstr(d.text, "/q.csv:2: 既不是 UTF-8"));
+	assert_non_null(strstr(d.text, "/q.csv:2: neither UTF-8"));
 	diag_free(&d);
 
 	scratch_write(s, "q.csv", "%s", "");
 	assert_int_equal(csvin_read(scratch_path(s, "q.csv"), need, 2, NULL, 0, 0, &t, col, &d), -1);
-	snprintf(want, sizeof(want), "%s/q.csv: 空文件（需要一行表头）\n", s->dir);
+	snprintf(want, sizeof(want), "%s/q.csv: empty file (a header row is needed)\n", s->dir);
 	assert_string_equal(d.text, want);
 	diag_free(&d);
 }
@@ -252,16 +253,16 @@ test_targets_rows(void **state)
 	    "效益指标,社会效益指标,安全事故,=0,,equipment:safety_accidents\n"
 	    "效益指标,社会效益指标,运转,95%%,,equipment:lab_operation\n"
 	    "满意度指标,服务对象满意度指标,学员满意度,提高,,survey\n");
-	expect(s, "%s/targets.csv:3: “培训人次”出现了两次\n"
-	    "%s/targets.csv:4: 指标值“>=”：≥ 后面应是数字\n"
-	    "%s/targets.csv:5: 分值“五”不是数字\n"
-	    "%s/targets.csv:5: 来源“equipment:repair”不是 figures、survey、"
-	    "equipment:repair_rate、equipment:safety_accidents、equipment:lab_operation 之一\n"
-	    "%s/targets.csv:7: 来源 equipment:lab_operation 是评判而不是计数：指标值应为文字"
-	    "（正常运转），而不是“95%”\n"
-	    "%s/targets.csv:8: 来源 survey 的指标值应为百分比，而不是“提高”\n"
-	    "%s/figures.csv:3: “鉴定场次”不是目标表中的三级指标\n"
-	    "%s/figures.csv:4: “技能水平”不是目标表中的三级指标\n"
+	expect(s, "%s/targets.csv:3: '培训人次' appears twice\n"
+	    "%s/targets.csv:4: 指标值 '>=': ≥ must be followed by a number\n"
+	    "%s/targets.csv:5: 分值 '五' is not a number\n"
+	    "%s/targets.csv:5: 来源 'equipment:repair' is not one of figures, survey, "
+	    "equipment:repair_rate, equipment:safety_accidents, equipment:lab_operation\n"
+	    "%s/targets.csv:7: 来源 equipment:lab_operation is a judgement, not a count: its 指标值 "
+	    "is text (正常运转), not '95%'\n"
+	    "%s/targets.csv:8: 来源 survey needs a percentage as its 指标值, not '提高'\n"
+	    "%s/figures.csv:3: '鉴定场次' is not a 三级指标 of the targets\n"
+	    "%s/figures.csv:4: '技能水平' is not a 三级指标 of the targets\n"
 	    "%s/evaluation.ini:9: [survey 学员满意度]: no such 三级指标 in the targets\n"
 	    "%s/targets.csv:6: equipment rows need databases = in %s/evaluation.ini\n");
 }
@@ -301,8 +302,8 @@ test_survey_invalid_only(void **state)
 	struct scratch *s = *state;
 
 	scratch_write(s, "survey-trainees.csv", "编号,满意度\n1,好\n2,\n");
-	expect(s, "%s/survey-trainees.csv: 2 人答卷中没有有效答案（非常满意/满意/比较满意/一般/不满意/"
-	    "非常不满意，或带 scale 的 1–5）\n");
+	expect(s, "%s/survey-trainees.csv: no valid answer from 2 respondents (非常满意/满意/比较满意/"
+	    "一般/不满意/非常不满意, or 1–5 with a scale)\n");
 }
 
 int

@@ -3,9 +3,9 @@
 问卷星 export in text and in numeric (按序号) form, read with both scales; a
 budget saved by Chinese Excel (GB18030/GBK, （万元） headers, thousands
 separators, a 合计 row, 年初预算数, 资金来源 rows); and every bad input with its
-one-line message.
+one-line message, in Chinese (a Chinese locale, the catalog in LOCALEDIR).
 
-usage: test_real_inputs.py TBM_REPORT
+usage: test_real_inputs.py TBM_REPORT LOCALEDIR
 """
 import json
 import os
@@ -15,6 +15,9 @@ import sys
 import tempfile
 
 TBM = sys.argv[1]
+# the messages in Chinese, whatever the machine's locale says
+ENV = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANGUAGE")}
+ENV.update(LANG="zh_CN.UTF-8", TBMON_LOCALEDIR=sys.argv[2])
 failures = []
 
 
@@ -30,7 +33,7 @@ def write(path, text, encoding="utf-8"):
 
 
 def run(ini, *args, ok=0):
-    p = subprocess.run([TBM, ini, *args], capture_output=True)
+    p = subprocess.run([TBM, ini, *args], capture_output=True, env=ENV)
     if p.returncode != ok:
         print(p.stderr.decode(errors="replace"))
     check(p.returncode == ok, "exit %d (wanted %d): %s %s" % (p.returncode, ok, ini, " ".join(args)))
@@ -216,17 +219,17 @@ try:
         lines = [l for l in p.stderr.decode().splitlines() if not l.endswith("按 GB18030（GBK）编码读取")]
         check(lines == [want], "bad evaluation: %r, wanted %r" % (lines, want))
 
-    bad_eval("scale = 2-best\n", "%s:13: scale: '2-best' is not 5-best (5 = 非常满意) or 1-best "
-             "(1 = 非常满意, as 问卷星 numbers its options)" % ini)
-    bad_eval("satisfied = 非常满意, 很好\n", "%s:13: satisfied: '很好' is not an answer of the "
-             "five-point scale (非常满意, 满意, 比较满意, 一般, 不满意, 非常不满意 ...)" % ini)
+    bad_eval("scale = 2-best\n", "%s:13: scale：'2-best' 不是有效的量表：5-best（5 = 非常满意）或 "
+             "1-best（1 = 非常满意，问卷星即按此给选项编号）" % ini)
+    bad_eval("satisfied = 非常满意, 很好\n", "%s:13: satisfied：'很好' 不是五级量表中的答案（非常满意、"
+             "满意、比较满意、一般、不满意、非常不满意……）" % ini)
     bad_eval("columns = 5、您对食堂是否满意\n", "%s:13: [survey 实训人员满意度] columns: %s 中没有"
              "“5、您对食堂是否满意”列（表头：%s）" % (ini, wjx_csv, "、".join(HEADER)))
     write(os.path.join(tmp, "plain.csv"), "编号,答案\n1,非常满意\n")
     bad_eval("", "%s:1: 表头中没有含“满意”的列，请在 [survey 实训人员满意度] 中用 columns = 指明题目"
              "（表头：编号、答案）" % os.path.join(tmp, "plain.csv"), survey="plain.csv")
-    bad_eval("colums = x\n", "%s:13: unknown key 'colums' in [survey 实训人员满意度] (file, columns, "
-             "scale, satisfied)" % ini)
+    bad_eval("colums = x\n", "%s:13: 未知的键 'colums'（在 [survey 实训人员满意度] 中；可用：file, "
+             "columns, scale, satisfied）" % ini)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -74,13 +74,13 @@ static void
 test_parse_bad(void **state)
 {
 	(void)state;
-	expect_bad("", "为空");
-	expect_bad("≥", "“≥”：≥ 后面应是数字");
-	expect_bad(">=高", "“>=高”：≥ 后面应是数字");
-	expect_bad("≥95%以上", "“95%以上”：未知的单位“%以上”");
-	expect_bad("≥1.5.2", "“1.5.2”：未知的单位“.2”");
-	expect_bad("5万%", "“5万%”：万和 % 不能同时使用");
-	expect_bad("≥1e3", "“1e3”：未知的单位“e3”");
+	expect_bad("", "is empty");
+	expect_bad("≥", "'≥': ≥ must be followed by a number");
+	expect_bad(">=高", "'>=高': ≥ must be followed by a number");
+	expect_bad("≥95%以上", "'95%以上': unknown unit '%以上'");
+	expect_bad("≥1.5.2", "'1.5.2': unknown unit '.2'");
+	expect_bad("5万%", "'5万%': 万 and % do not go together");
+	expect_bad("≥1e3", "'1e3': unknown unit 'e3'");
 }
 
 static void
@@ -97,9 +97,9 @@ test_actuals(void **state)
 	assert_int_equal(actual_parse("158000", &t, &v, err, sizeof(err)), 0);
 	near(v, 158000);
 	assert_int_equal(actual_parse("158000次", &t, &v, err, sizeof(err)), -1);
-	assert_string_equal(err, "“158000次”：单位“次”与目标的单位“人次”不同");
+	assert_string_equal(err, "'158000次': the unit '次' is not the target's unit '人次'");
 	assert_int_equal(actual_parse("约16万", &t, &v, err, sizeof(err)), -1);
-	assert_string_equal(err, "“约16万”不是数字");
+	assert_string_equal(err, "'约16万' is not a number");
 	assert_int_equal(target_parse(">=95%", &t, err, sizeof(err)), 0);
 	assert_int_equal(actual_parse("97.5%", &t, &v, err, sizeof(err)), 0);
 	near(v, 97.5);
@@ -308,10 +308,11 @@ test_default_weights(void **state)
 	weights_case(seed_l1, seed_w, 17, seed_e, NULL);
 	weights_case(mix_l1, mix_w, 4, mix_e, NULL);
 	weights_case(over_l1, over_w, 2, NULL,
-	    "t.csv:3: 产出指标 中有空的分值，但它的其他行已占去默认分值 50 中的 55\n");
+	    "t.csv:3: 产出指标 has an empty 分值, but of its default weight 50 its other rows "
+	    "already take 55\n");
 	weights_case(cost_l1, cost_w, 1, NULL,
-	    "t.csv:2: 成本指标 中有空的分值，而它没有默认分值（产出 50、效益 30、"
-	    "满意度 10）：请填写分值\n");
+	    "t.csv:2: 成本指标 has an empty 分值 and no default weight (产出 50, 效益 30, "
+	    "满意度 10): fill in its 分值\n");
 }
 
 int

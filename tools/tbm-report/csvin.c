@@ -175,7 +175,7 @@ on_record(int c, void *arg)
 	if (all_empty(r->fields, r->nfields))
 		goto drop;
 	if (r->nfields != r->expect) {
-		diag_add(r->d, t->file, r->start_line, "本行有 %zu 个字段，表头有 %zu 个",
+		diag_add(r->d, t->file, r->start_line, _("this row has %zu fields, the header %zu"),
 		    r->nfields, r->expect);
 		r->bad_rows++;
 		goto drop;
@@ -306,7 +306,7 @@ check_header(struct csv_table *t, const char *const *need, size_t nneed, const c
 	int rc = 0;
 
 	if ((t->wan = calloc(t->ncols ? t->ncols : 1, sizeof(*t->wan))) == NULL) {
-		diag_add(d, t->file, 0, "out of memory");
+		diag_add(d, t->file, 0, "%s", _("out of memory"));
 		return -1;
 	}
 	for (size_t i = 0; i < nneed + nopt; i++)
@@ -321,19 +321,19 @@ check_header(struct csv_table *t, const char *const *need, size_t nneed, const c
 				continue;
 			known = 1;
 			if (col[i] >= 0) {
-				diag_add(d, t->file, 1, "“%s”列出现了两次", name);
+				diag_add(d, t->file, 1, _("column '%s' appears twice"), name);
 				rc = -1;
 			}
 			col[i] = (int)c;
 		}
 		if (!known && !(flags & CSVIN_EXTRA_OK)) {
-			diag_add(d, t->file, 1, "未知的列“%s”", t->header[c]);
+			diag_add(d, t->file, 1, _("unknown column '%s'"), t->header[c]);
 			rc = -1;
 		}
 	}
 	for (size_t i = 0; i < nneed; i++)
 		if (col[i] < 0) {
-			diag_add(d, t->file, 1, "缺少“%s”列", need[i]);
+			diag_add(d, t->file, 1, _("column '%s' is missing"), need[i]);
 			rc = -1;
 		}
 	return rc;
@@ -350,15 +350,15 @@ decode(const char *path, char **buf, size_t *n, int bom, struct csv_table *t, st
 		return 0;
 	if (bom || (u = from_gb18030(*buf, *n, &len, &bad)) == NULL) {
 		/* where the more plausible reading of the two broke down */
-		diag_add(d, path, line_at(*buf, bad > ok ? bad : ok), "既不是 UTF-8 也不是 GB18030（GBK）编码的文本"
-		    "（请在 Excel 中另存为“CSV UTF-8”）");
+		diag_add(d, path, line_at(*buf, bad > ok ? bad : ok), "%s",
+		    _("neither UTF-8 nor GB18030 (GBK) text (in Excel, save it as \"CSV UTF-8\")"));
 		return -1;
 	}
 	free(*buf);
 	*buf = u;
 	*n = len;
 	t->encoding = "GB18030";
-	diag_note(d, path, 0, "不是 UTF-8，按 GB18030（GBK）编码读取");
+	diag_note(d, path, 0, "%s", _("not UTF-8: read as GB18030 (GBK)"));
 	return 0;
 }
 
@@ -390,7 +390,7 @@ csvin_read(const char *path, const char *const *need, size_t nneed, const char *
 		goto out;
 	s = buf;
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
-		diag_add(d, path, 0, "out of memory");
+		diag_add(d, path, 0, "%s", _("out of memory"));
 		goto out;
 	}
 	parser = 1;
@@ -403,26 +403,27 @@ csvin_read(const char *path, const char *const *need, size_t nneed, const char *
 			r.start_line = line;
 		}
 		if (csv_parse(&p, s, len, on_field, on_record, &r) != len) {
-			diag_add(d, path, line, "引号不成对（未加引号的字段中有引号，或右引号后还有文字）");
+			diag_add(d, path, line, "%s", _("unbalanced quotes (a quote inside an unquoted "
+			    "field, or text after a closing quote)"));
 			goto out;
 		}
 		if (r.failed) {
-			diag_add(d, path, line, "out of memory");
+			diag_add(d, path, line, "%s", _("out of memory"));
 			goto out;
 		}
 		s += len;
 		n -= len;
 	}
 	if (csv_fini(&p, on_field, on_record, &r) != 0) {
-		diag_add(d, path, r.start_line, "引号字段没有结束（缺少右引号）");
+		diag_add(d, path, r.start_line, "%s", _("a quoted field does not end (its closing quote is missing)"));
 		goto out;
 	}
 	if (r.failed) {
-		diag_add(d, path, line, "out of memory");
+		diag_add(d, path, line, "%s", _("out of memory"));
 		goto out;
 	}
 	if (!r.header_done) {
-		diag_add(d, path, 0, "空文件（需要一行表头）");
+		diag_add(d, path, 0, "%s", _("empty file (a header row is needed)"));
 		goto out;
 	}
 	if (check_header(t, need, nneed, opt, nopt, flags, col, d) != 0)

@@ -58,6 +58,25 @@ diag_line(char **text, size_t *len, size_t *cap, const char *file, int line, con
 	inifile_verror(&id, file, line, fmt, ap);
 }
 
+/* The errors' text, counted: where lib/inifile.c's shared complaints go */
+static void
+error_sink(void *arg, const char *msg)
+{
+	struct diag *d = arg;
+	struct text_sink t = { &d->text, &d->len, &d->cap };
+
+	text_sink(&t, msg);
+	d->count++;
+}
+
+struct inifile_diag
+diag_errors(struct diag *d)
+{
+	struct inifile_diag id = { 0, error_sink, d };
+
+	return id;
+}
+
 void
 diag_add(struct diag *d, const char *file, int line, const char *fmt, ...)
 {

@@ -62,20 +62,20 @@ load_base(const struct evalfile *ef, int line, const char *path, const struct pe
 	if ((bs->path = strdup(path)) == NULL)
 		goto oom;
 	if (!source_is_pg(path) && stat(path, &sb) != 0) {
-		diag_add(d, efpath, line, "database %s: %s", path, strerror(errno));
+		diag_add(d, efpath, line, _("database %s: %s"), path, strerror(errno));
 		goto out;
 	}
 	/* a base's SQLite file, or its site in the central PostgreSQL store */
 	if (source_open(path, &src, err, sizeof(err)) != 0) {
-		diag_add(d, efpath, line, "database %s", err);
+		diag_add(d, efpath, line, _("database %s"), err);
 		goto out;
 	}
 	if ((found = source_site(&src, &site)) < 0) {
-		diag_add(d, efpath, line, "database %s: %s", path, source_errmsg(&src));
+		diag_add(d, efpath, line, _("database %s: %s"), path, source_errmsg(&src));
 		goto out;
 	}
 	if (found && site.timezone && *site.timezone && !time_zone_valid(site.timezone)) {
-		diag_add(d, efpath, line, "database %s: time zone '%s' is not known to this system",
+		diag_add(d, efpath, line, _("database %s: time zone '%s' is not known to this system"),
 		    path, site.timezone);
 		goto out;
 	}
@@ -95,7 +95,7 @@ load_base(const struct evalfile *ef, int line, const char *path, const struct pe
 	bs->head_seq = vr.head_seq;
 	snprintf(bs->head_hash, sizeof(bs->head_hash), "%s", vr.head_hash);
 	if (indicators_compute_src(&src, from, to, cutoff, io, &bs->ind, err, sizeof(err)) != 0) {
-		diag_add(d, efpath, line, "database %s: %s", path, err);
+		diag_add(d, efpath, line, _("database %s: %s"), path, err);
 		goto out;
 	}
 	bs->site_id = strdup(bs->ind.site_id ? bs->ind.site_id : "");
@@ -126,7 +126,7 @@ load_base(const struct evalfile *ef, int line, const char *path, const struct pe
 	rc = 0;
 	goto out;
 oom:
-	diag_add(d, efpath, line, "database %s: out of memory", path);
+	diag_add(d, efpath, line, _("database %s: out of memory"), path);
 out:
 	store_site_clear(&site);
 	source_close(&src);
@@ -283,7 +283,7 @@ equipment_load(const struct evalfile *ef, const struct period_spec *p, struct re
 				first = r->rows[i].line;
 		}
 	if (need && ef->ndatabases == 0) {
-		diag_add(d, ef->targets, first, "equipment rows need databases = in %s", ef->path);
+		diag_add(d, ef->targets, first, _("equipment rows need databases = in %s"), ef->path);
 		return -1;
 	}
 	free(saved_tz);
@@ -304,8 +304,8 @@ equipment_load(const struct evalfile *ef, const struct period_spec *p, struct re
 		for (size_t j = 0; j < r->nbases; j++)
 			if (r->bases[j].site_id &&
 			    strcmp(r->bases[j].site_id, r->bases[r->nbases].site_id) == 0)
-				diag_add(d, ef->path, ef->databases_line, "databases %s and %s are the "
-				    "same base '%s': it would be counted twice", r->bases[j].path,
+				diag_add(d, ef->path, ef->databases_line, _("databases %s and %s are the "
+				    "same base '%s': it would be counted twice"), r->bases[j].path,
 				    ef->databases[i], r->bases[j].site_id);
 		r->nbases++;
 	}

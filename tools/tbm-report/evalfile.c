@@ -54,6 +54,7 @@ struct section {
 struct parse {
 	struct evalfile *ef;
 	struct diag *d;
+	struct inifile_diag ini;   /* the same list, for lib/inifile.c's complaints */
 	FILE *fp;
 	char *dir;
 	int line;
@@ -139,8 +140,8 @@ apply(struct parse *ps, const struct key *k, const char *v)
 	case K_STR:
 	case K_TIME:
 		if (k->type == K_TIME && time_parse(v, &ms) != 0) {
-			diag_add(ps->d, ef->path, ps->line, "%s: cannot parse '%s' (2023-12-31, "
-			    "\"2023-12-31 23:30\" or ISO 8601)", k->name, v);
+			diag_add(ps->d, ef->path, ps->line, _("%s: cannot parse '%s' (2023-12-31, "
+			    "\"2023-12-31 23:30\" or ISO 8601)"), k->name, v);
 			return;
 		}
 		free(*(char **)field);
@@ -155,7 +156,7 @@ apply(struct parse *ps, const struct key *k, const char *v)
 	case K_PATHLIST:
 		switch (set_list(ps, &ef->databases, &ef->ndatabases, v, 1, 0)) {
 		case -1: ps->oom = 1; break;
-		case 1: diag_add(ps->d, ef->path, ps->line, "databases: an empty name in '%s'", v);
+		case 1: diag_add(ps->d, ef->path, ps->line, _("%s: an empty name in '%s'"), k->name, v);
 			break;
 		}
 		ef->databases_line = ps->line;
@@ -166,7 +167,7 @@ apply(struct parse *ps, const struct key *k, const char *v)
 		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
 			*(int *)field = 0;
 		else {
-			diag_add(ps->d, ef->path, ps->line, "%s: '%s' is not yes or no", k->name, v);
+			inifile_bad_value(&ps->ini, ef->path, ps->line, k->name, v, _("yes or no"));
 			return;
 		}
 		break;
@@ -174,16 +175,16 @@ apply(struct parse *ps, const struct key *k, const char *v)
 		errno = 0;
 		x = strtod(v, &end);
 		if (errno != 0 || end == v || *end != '\0' || !(x > 0 && x <= 1)) {
-			diag_add(ps->d, ef->path, ps->line, "%s: '%s' is not a fraction in (0, 1] "
-			    "(0.95 = 95%%)", k->name, v);
+			inifile_bad_value(&ps->ini, ef->path, ps->line, k->name, v,
+			    _("a fraction in (0, 1] (0.95 = 95%)"));
 			return;
 		}
 		*(double *)field = x;
 		break;
 	case K_YEAR:
 		if (period_set_year(&ef->period, v) != 0)
-			diag_add(ps->d, ef->path, ps->line, "period: '%s' is not a year (2023); "
-			    "use from = and to = for other periods", v);
+			inifile_bad_value(&ps->ini, ef->path, ps->line, k->name, v,
+			    _("a year (2023); use from = and to = for other periods"));
 		ef->period_line = ps->line;
 		break;
 	}
@@ -206,18 +207,17 @@ survey_key(struct parse *ps, struct eval_survey *s, const char *name, const char
 	else if (strcmp(name, "satisfied") == 0)
 		line = &s->satisfied_line;
 	else {
-		diag_add(ps->d, path, ps->line, "unknown key '%s' in [survey %s] (file, columns, "
-		    "scale, satisfied)", name, s->name);
+		inifile_unknown_key(&ps->ini, path, ps->line, name, "survey", s->name,
+		    "file, columns, scale, satisfied");
 		return;
 	}
 	if (*line) {
-		diag_add(ps->d, path, ps->line, "%s set twice in [survey %s] (first on line %d)",
-		    name, s->name, *line);
+		inifile_set_twice(&ps->ini, path, ps->line, name, "survey", s->name, *line);
 		return;
 	}
 	*line = ps->line;
 	if (*v == '\0') {
-		diag_add(ps->d, path, ps->line, "%s: empty value", name);
+		inifile_empty_value(&ps->ini, path, ps->line, name);
 		return;
 	}
 	if (line == &s->line) {
@@ -227,7 +227,8 @@ survey_key(struct parse *ps, struct eval_survey *s, const char *name, const char
 		/* header names, taken as written */
 		switch (set_list(ps, &s->columns, &s->ncolumns, v, 0, 0)) {
 		case -1: ps->oom = 1; break;
-		case 1: diag_add(ps->d, path, ps->line, "columns: an empty name in '%s'", v); break;
+		case 1: diag_add(ps->d, path, ps->line, _("%s: an empty name in '%s'"), name, v);
+			break;
 		}
 	} else if (line == &s->scale_line) {
 		if (strcmp(v, "5-best") == 0)
@@ -235,8 +236,8 @@ survey_key(struct parse *ps, struct eval_survey *s, const char *name, const char
 		else if (strcmp(v, "1-best") == 0)
 			s->scale = SCALE_1_BEST;
 		else
-			diag_add(ps->d, path, ps->line, "scale: '%s' is not 5-best (5 = 非常满意) or "
-			    "1-best (1 = 非常满意, as 问卷星 numbers its options)", v);
+			inifile_bad_value(&ps->ini, path, ps->line, name, v, _("5-best (5 = 非常满意) "
+			    "or 1-best (1 = 非常满意, as 问卷星 numbers its options)"));
 	} else {
 		char **w = NULL;
 		size_t nw = 0;
@@ -246,9 +247,9 @@ survey_key(struct parse *ps, struct eval_survey *s, const char *name, const char
 		for (size_t i = 0; i < nw; i++) {
 			int k = survey_word(w[i]);
 			if (k < 0)
-				diag_add(ps->d, path, ps->line, "satisfied: '%s' is not an answer of the "
-				    "five-point scale (非常满意, 满意, 比较满意, 一般, 不满意, 非常不满意 ...)",
-				    w[i]);
+				inifile_bad_value(&ps->ini, path, ps->line, name, w[i],
+				    _("an answer of the five-point scale (非常满意, 满意, 比较满意, "
+				    "一般, 不满意, 非常不满意 ...)"));
 			else
 				mask |= 1u << k;
 			free(w[i]);
@@ -270,19 +271,19 @@ handler(void *arg, const char *section, const char *name, const char *value)
 			if (strcmp(keys[i].name, name) != 0)
 				continue;
 			if (ps->seen[i]) {
-				diag_add(ps->d, ef->path, ps->line, "%s set twice (first on line %d)",
-				    name, ps->seen[i]);
+				inifile_set_twice(&ps->ini, ef->path, ps->line, name, NULL, NULL,
+				    ps->seen[i]);
 				return 1;
 			}
 			ps->seen[i] = ps->line;
 			if (*value == '\0') {
-				diag_add(ps->d, ef->path, ps->line, "%s: empty value", name);
+				inifile_empty_value(&ps->ini, ef->path, ps->line, name);
 				return 1;
 			}
 			apply(ps, &keys[i], value);
 			return 1;
 		}
-		diag_add(ps->d, ef->path, ps->line, "unknown key '%s' in [evaluation]", name);
+		inifile_unknown_key(&ps->ini, ef->path, ps->line, name, "evaluation", NULL, NULL);
 		return 1;
 	}
 	if (strncmp(section, "survey ", 7) == 0) {
@@ -326,7 +327,7 @@ reader(char *buf, int size, void *arg)
 	ps->line++;
 	if (strchr(buf, '\n') == NULL && !feof(ps->fp)) {
 		int c;
-		diag_add(ps->d, ps->ef->path, ps->line, "line longer than %d bytes", size - 2);
+		diag_add(ps->d, ps->ef->path, ps->line, _("line longer than %d bytes"), size - 2);
 		while ((c = fgetc(ps->fp)) != EOF && c != '\n')
 			;
 		buf[0] = '\0';
@@ -385,7 +386,7 @@ check_sections(struct parse *ps)
 			continue;
 		if (strcmp(n, "evaluation") == 0) {
 			if (have_eval)
-				diag_add(ps->d, ef->path, ps->secs[i].line, "[evaluation] twice");
+				diag_add(ps->d, ef->path, ps->secs[i].line, _("[%s] twice"), n);
 			have_eval = 1;
 		} else if (strncmp(n, "survey ", 7) == 0) {
 			const char *sname = n + 7;
@@ -396,16 +397,16 @@ check_sections(struct parse *ps)
 				if (strcmp(ef->surveys[j].name, sname) == 0 && ef->surveys[j].file)
 					found = 1;
 			if (*sname == '\0')
-				diag_add(ps->d, ef->path, ps->secs[i].line, "[survey] needs the 三级指标 "
-				    "it fills: [survey 实训人员满意度]");
+				diag_add(ps->d, ef->path, ps->secs[i].line, _("[survey] needs the 三级指标 "
+				    "it fills: [survey 实训人员满意度]"));
 			else if (!found && !survey_file_line(ef, sname))
-				diag_add(ps->d, ef->path, ps->secs[i].line, "[survey %s] has no file",
+				diag_add(ps->d, ef->path, ps->secs[i].line, _("[survey %s] has no file"),
 				    sname);
 		} else
-			diag_add(ps->d, ef->path, ps->secs[i].line, "unknown section [%s]", n);
+			inifile_unknown_section(&ps->ini, ef->path, ps->secs[i].line, n, NULL);
 	}
 	if (!have_eval)
-		diag_add(ps->d, ef->path, 0, "no [evaluation] section");
+		diag_add(ps->d, ef->path, 0, _("no [evaluation] section"));
 }
 
 int
@@ -419,6 +420,7 @@ evalfile_load(const char *path, struct evalfile *ef, struct diag *d)
 	memset(&ps, 0, sizeof(ps));
 	ps.ef = ef;
 	ps.d = d;
+	ps.ini = diag_errors(d);
 	ef->normal_availability = 0.95;
 	ef->min_coverage = IND_MIN_COVERAGE_DEFAULT;
 	if ((ef->path = strdup(path)) == NULL || (ps.dir = strdup(path)) == NULL)
@@ -441,7 +443,7 @@ evalfile_load(const char *path, struct evalfile *ef, struct diag *d)
 	ini_initial_alloc = LINE_MAX_LEN;
 	rc = ini_parse_stream(reader, &ps, handler, &ps);
 	if (rc > 0)
-		diag_add(d, path, rc, "not KEY = VALUE or [SECTION]");
+		diag_add(d, path, rc, _("not KEY = VALUE or [SECTION]"));
 	else if (rc == -2)
 		ps.oom = 1;
 	if (ps.oom)
@@ -453,21 +455,22 @@ evalfile_load(const char *path, struct evalfile *ef, struct diag *d)
 		else if (strcmp(keys[i].name, "from") == 0 && ef->period_line == 0)
 			ef->period_line = ps.seen[i];
 	}
+	/* the form's own words for what the key fills */
 	if (ef->policy == NULL)
-		diag_add(d, path, 0, "policy = is missing (政策名称)");
+		inifile_missing(&ps.ini, path, 0, "policy", "政策名称");
 	if (ef->department == NULL)
-		diag_add(d, path, 0, "department = is missing (主管部门)");
+		inifile_missing(&ps.ini, path, 0, "department", "主管部门");
 	if (ef->targets == NULL)
-		diag_add(d, path, 0, "targets = is missing");
+		inifile_missing(&ps.ini, path, 0, "targets", NULL);
 	if (ef->budget == NULL)
-		diag_add(d, path, 0, "budget = is missing");
+		inifile_missing(&ps.ini, path, 0, "budget", NULL);
 	if (ef->period.year && (ef->period.from || ef->period.to))
-		diag_add(d, path, ef->period_line, "period = and from =/to = together");
+		diag_add(d, path, ef->period_line, _("period = and from =/to = together"));
 	else if (!ef->period.year && (ef->period.from == NULL) != (ef->period.to == NULL))
-		diag_add(d, path, 0, "from = and to = go together");
+		diag_add(d, path, 0, _("from = and to = go together"));
 	goto out;
 oom:
-	diag_add(d, path, 0, "out of memory");
+	diag_add(d, path, 0, _("out of memory"));
 out:
 	if (ps.fp)
 		fclose(ps.fp);
@@ -521,25 +524,25 @@ period_resolve(const struct period_spec *p, int64_t *from, int64_t *to, int64_t 
 		*to = time_local_mktime(p->year + 1, 1, 1, 0, 0, 0);
 	} else if (p->from && p->to) {
 		if (time_parse(p->from, from) != 0 || time_parse(p->to, to) != 0) {
-			snprintf(err, len, "cannot parse the period %s – %s", p->from, p->to);
+			snprintf(err, len, _("cannot parse the period %s – %s"), p->from, p->to);
 			return -1;
 		}
 	} else {
-		snprintf(err, len, "no period: period = YYYY, or from = and to =");
+		snprintf(err, len, "%s", _("no period: period = YYYY, or from = and to ="));
 		return -1;
 	}
 	if (*from >= *to) {
-		snprintf(err, len, "the period ends before it begins");
+		snprintf(err, len, "%s", _("the period ends before it begins"));
 		return -1;
 	}
 	*cutoff = *to;
 	if (p->cutoff) {
 		if (time_parse(p->cutoff, cutoff) != 0) {
-			snprintf(err, len, "cannot parse the cutoff '%s'", p->cutoff);
+			snprintf(err, len, _("cannot parse the cutoff '%s'"), p->cutoff);
 			return -2;
 		}
 		if (*cutoff < *to) {
-			snprintf(err, len, "the cutoff %s is before the period's end", p->cutoff);
+			snprintf(err, len, _("the cutoff %s is before the period's end"), p->cutoff);
 			return -2;
 		}
 	}

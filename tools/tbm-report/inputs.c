@@ -73,49 +73,49 @@ load_targets(const char *file, struct report *r, struct diag *d)
 		double w = 0;
 
 		if (*f[col[0]] == '\0' || *f[col[2]] == '\0') {
-			diag_add(d, file, line, "一级指标和三级指标不能为空");
+			diag_add(d, file, line, _("一级指标 and 三级指标 must not be empty"));
 			continue;
 		}
 		if (find_row(r, f[col[2]]) != NULL) {
-			diag_add(d, file, line, "“%s”出现了两次", f[col[2]]);
+			diag_add(d, file, line, _("'%s' appears twice"), f[col[2]]);
 			continue;
 		}
 		if (target_parse(f[col[3]], &tg, err, sizeof(err)) != 0) {
-			diag_add(d, file, line, "指标值%s", err);
+			diag_add(d, file, line, _("指标值 %s"), err);
 			bad = 1;
 		}
 		if (*f[col[4]] != '\0' && number_parse(f[col[4]], &w) != 0) {
-			diag_add(d, file, line, "分值“%s”不是数字", f[col[4]]);
+			diag_add(d, file, line, _("分值 '%s' is not a number"), f[col[4]]);
 			bad = 1;
 		}
 		for (size_t k = 0; k < sizeof(sources) / sizeof(sources[0]); k++)
 			if (strcmp(f[col[5]], sources[k].name) == 0)
 				src = (int)sources[k].src;
 		if (src < 0) {
-			diag_add(d, file, line, "来源“%s”不是 figures、survey、"
-			    "equipment:repair_rate、equipment:safety_accidents、"
-			    "equipment:lab_operation 之一", f[col[5]]);
+			diag_add(d, file, line, _("来源 '%s' is not one of figures, survey, "
+			    "equipment:repair_rate, equipment:safety_accidents, "
+			    "equipment:lab_operation"), f[col[5]]);
 			bad = 1;
 		} else if (src >= SRC_EQ_REPAIR && used[src]) {
-			diag_add(d, file, line, "来源 %s 已用于第 %d 行", f[col[5]], used[src]);
+			diag_add(d, file, line, _("来源 %s is already used on line %d"), f[col[5]], used[src]);
 			bad = 1;
 		}
 		if (bad)
 			continue;
 		if ((src == SRC_SURVEY || src == SRC_EQ_REPAIR) &&
 		    (!tg.quantitative || strcmp(tg.unit, "%") != 0)) {
-			diag_add(d, file, line, "来源 %s 的指标值应为百分比，而不是“%s”",
+			diag_add(d, file, line, _("来源 %s needs a percentage as its 指标值, not '%s'"),
 			    f[col[5]], f[col[3]]);
 			continue;
 		}
 		if (src == SRC_EQ_SAFETY && (!tg.quantitative || strcmp(tg.unit, "%") == 0)) {
-			diag_add(d, file, line, "来源 %s 的指标值应为次数（=0），而不是“%s”",
+			diag_add(d, file, line, _("来源 %s needs a count (=0) as its 指标值, not '%s'"),
 			    f[col[5]], f[col[3]]);
 			continue;
 		}
 		if (src == SRC_EQ_LAB && tg.quantitative) {
-			diag_add(d, file, line, "来源 %s 是评判而不是计数：指标值应为文字"
-			    "（正常运转），而不是“%s”", f[col[5]], f[col[3]]);
+			diag_add(d, file, line, _("来源 %s is a judgement, not a count: its 指标值 "
+			    "is text (正常运转), not '%s'"), f[col[5]], f[col[3]]);
 			continue;
 		}
 		if (src >= SRC_EQ_REPAIR)
@@ -142,7 +142,7 @@ load_targets(const char *file, struct report *r, struct diag *d)
 	}
 	csvin_free(&t);
 	if (r->nrows == 1)
-		diag_add(d, file, 0, "没有指标");
+		diag_add(d, file, 0, "%s", _("no indicators"));
 	return 0;
 }
 
@@ -186,41 +186,41 @@ load_figures(const char *file, struct report *r, struct diag *d)
 		size_t idx;
 
 		if (row == NULL) {
-			diag_add(d, file, line, "“%s”不是目标表中的三级指标", f[col[0]]);
+			diag_add(d, file, line, _("'%s' is not a 三级指标 of the targets"), f[col[0]]);
 			continue;
 		}
 		idx = (size_t)(row - r->rows);
 		if (row->source != SRC_FIGURES) {
-			diag_add(d, file, line, "%s 是测得的（目标表中的来源为 %s），"
-			    "不取自 figures", row->level3, row->source == SRC_SURVEY ? "survey" :
+			diag_add(d, file, line, _("%s is measured (its 来源 in the targets is %s), "
+			    "not taken from figures"), row->level3, row->source == SRC_SURVEY ? "survey" :
 			    "equipment");
 			continue;
 		}
 		if (seen[idx]) {
-			diag_add(d, file, line, "%s 已在第 %d 行给出", row->level3,
+			diag_add(d, file, line, _("%s is already given on line %d"), row->level3,
 			    seen[idx]);
 			continue;
 		}
 		seen[idx] = line;
 		if (*f[col[1]] == '\0') {
-			diag_add(d, file, line, "%s：实际完成值为空", row->level3);
+			diag_add(d, file, line, _("%s: 实际完成值 is empty"), row->level3);
 			continue;
 		}
 		if (row->target.quantitative) {
 			if (actual_parse(f[col[1]], &row->target, &row->value, err, sizeof(err)) != 0) {
-				diag_add(d, file, line, "实际完成值%s", err);
+				diag_add(d, file, line, _("实际完成值 %s"), err);
 				continue;
 			}
 			if (*f[col[2]] != '\0' || *rate != '\0') {
-				diag_add(d, file, line, "%s 的目标是数字：等级和得分率只用于"
-				    "定性指标", row->level3);
+				diag_add(d, file, line, _("%s has a number as its target: 等级 and 得分率 "
+				    "are only for qualitative rows"), row->level3);
 				continue;
 			}
 			row->has_value = 1;
 		} else {
 			int tier = tier_parse(f[col[2]]);
 			if (tier < 0) {
-				diag_add(d, file, line, "等级“%s”不是达成、部分达成或未达成",
+				diag_add(d, file, line, _("等级 '%s' is not 达成, 部分达成 or 未达成"),
 				    f[col[2]]);
 				continue;
 			}
@@ -228,8 +228,8 @@ load_figures(const char *file, struct report *r, struct diag *d)
 			if (*rate != '\0') {
 				double v;
 				if (parse_rate(rate, &v) != 0 || !score_tier_rate_ok(row->tier, v)) {
-					diag_add(d, file, line, "得分率“%s”不在%s的区间内（达成 "
-					    "0.8–1，部分达成 0.6–0.8，未达成 0–0.6）", rate, f[col[2]]);
+					diag_add(d, file, line, _("得分率 '%s' is outside the band of %s "
+					    "(达成 0.8–1, 部分达成 0.6–0.8, 未达成 0–0.6)"), rate, f[col[2]]);
 					continue;
 				}
 				row->rate_given = v;
@@ -336,8 +336,8 @@ survey_columns(const struct eval_survey *sv, const char *efpath, const struct cs
 				if (strcmp(trim(t->header[c], h, sizeof(h)), sv->columns[i]) == 0)
 					found = (int)c;
 			if (found < 0) {
-				diag_add(d, efpath, sv->columns_line, "[survey %s] columns: %s 中没有“%s”列"
-				    "（表头：%s）", sv->name, sv->file, sv->columns[i], heads.s ? heads.s : "");
+				diag_add(d, efpath, sv->columns_line, _("[survey %s] columns: %s has no column '%s' "
+				    "(its headers: %s)"), sv->name, sv->file, sv->columns[i], heads.s ? heads.s : "");
 				rc = -1;
 				continue;
 			}
@@ -348,8 +348,8 @@ survey_columns(const struct eval_survey *sv, const char *efpath, const struct cs
 			if (strstr(t->header[c], "满意") != NULL)
 				qcol[(*nq)++] = (int)c;
 		if (*nq == 0) {
-			diag_add(d, t->file, 1, "表头中没有含“满意”的列，请在 [survey %s] 中用 columns = "
-			    "指明题目（表头：%s）", sv->name, heads.s ? heads.s : "");
+			diag_add(d, t->file, 1, _("no header contains 满意: name the questions with "
+			    "columns = in [survey %s] (the headers: %s)"), sv->name, heads.s ? heads.s : "");
 			rc = -1;
 		}
 	}
@@ -370,11 +370,11 @@ load_survey(const struct eval_survey *sv, const char *efpath, struct report *r, 
 	size_t nq = 0;
 
 	if (row == NULL) {
-		diag_add(d, efpath, sv->line, "[survey %s]: no such 三级指标 in the targets", sv->name);
+		diag_add(d, efpath, sv->line, _("[survey %s]: no such 三级指标 in the targets"), sv->name);
 		return 0;
 	}
 	if (row->source != SRC_SURVEY) {
-		diag_add(d, efpath, sv->line, "[survey %s]: its 来源 in the targets is not survey",
+		diag_add(d, efpath, sv->line, _("[survey %s]: its 来源 in the targets is not survey"),
 		    sv->name);
 		return 0;
 	}
@@ -427,9 +427,10 @@ load_survey(const struct eval_survey *sv, const char *efpath, struct report *r, 
 		}
 	}
 	if (numeric_line) {
-		diag_add(d, sv->file, numeric_line, "答案“%s”是数字，但 [survey %s] 没有写 scale："
-		    "问卷星等网站按选项顺序编号，1 = 第一个选项（通常是非常满意），应写 scale = 1-best；"
-		    "若 5 = 非常满意，写 scale = 5-best", numeric, sv->name);
+		diag_add(d, sv->file, numeric_line, _("the answer '%s' is a number, but [survey %s] has no "
+		    "scale: 问卷星 and other sites number the options in order, 1 = the first "
+		    "(usually 非常满意), so write scale = 1-best; if 5 = 非常满意, write "
+		    "scale = 5-best"), numeric, sv->name);
 		rc = 0;
 		goto out;
 	}
@@ -444,15 +445,20 @@ load_survey(const struct eval_survey *sv, const char *efpath, struct report *r, 
 	}
 	rc = 0;
 	if (s->valid == 0) {
-		diag_add(d, sv->file, 0, "%d 人答卷中没有有效答案（非常满意/满意/比较满意/一般/不满意/"
-		    "非常不满意，或带 scale 的 1–5）", s->respondents);
+		diag_add(d, sv->file, 0, P_("no valid answer from %d respondent "
+		    "(非常满意/满意/比较满意/一般/不满意/非常不满意, or 1–5 with a scale)",
+		    "no valid answer from %d respondents "
+		    "(非常满意/满意/比较满意/一般/不满意/非常不满意, or 1–5 with a scale)",
+		    s->respondents), s->respondents);
 		goto out;
 	}
 	if (s->invalid * 10 > s->valid + s->invalid) {
 		fmt_pct((double)s->invalid / (s->valid + s->invalid), pct, sizeof(pct));
-		diag_note(d, sv->file, 0, "警告：%d 个答案中有 %d 个无效（%s，超过 10%%）%s%s；"
-		    "空白、（跳过）和量表以外的文字都算无效答案，请核对 columns 和 satisfied",
-		    s->valid + s->invalid, s->invalid, pct, nbad ? "，例如 " : "", bad.s ? bad.s : "");
+		diag_note(d, sv->file, 0, _("warning: of %d answers %d are invalid (%s, more "
+		    "than 10%%)%s%s; blanks, （跳过） and words outside the scale are invalid "
+		    "answers: check columns and satisfied"),
+		    s->valid + s->invalid, s->invalid, pct, nbad ? _(", for example ") : "",
+		    bad.s ? bad.s : "");
 	}
 	s->rate = 100.0 * s->satisfied / s->valid;
 	row->has_value = 1;
@@ -561,8 +567,10 @@ same_amount(double a, double b, double unit)
 	return fabs(a - b) < 0.005 * unit;
 }
 
+/* fund: the 资金来源 rows against the 合计; else the 合计 row against the
+ * sub-projects */
 static void
-total_check(struct diag *d, const char *file, int line, const char *what, const char *col,
+total_check(struct diag *d, const char *file, int line, int fund, const char *col,
     double given, double sum, double unit, int wan)
 {
 	char a[64], b[64];
@@ -571,8 +579,12 @@ total_check(struct diag *d, const char *file, int line, const char *what, const 
 		return;
 	fmt_money(given / unit, a, sizeof(a));
 	fmt_money(sum / unit, b, sizeof(b));
-	diag_add(d, file, line, "%s的%s %s %s与%s %s %s不符", what, col, a, unit_name(wan),
-	    strcmp(what, "合计行") == 0 ? "各子项目之和" : "合计", b, unit_name(wan));
+	if (fund)
+		diag_add(d, file, line, _("the 资金来源 rows' %s, %s %s, do not match the 合计, %s %s"),
+		    col, a, unit_name(wan), b, unit_name(wan));
+	else
+		diag_add(d, file, line, _("the 合计 row's %s, %s %s, does not match the sum of the "
+		    "sub-projects, %s %s"), col, a, unit_name(wan), b, unit_name(wan));
 }
 
 static int
@@ -607,7 +619,7 @@ load_budget(const char *file, struct report *r, struct diag *d)
 		double v[3] = { 0, 0, NAN };
 
 		if (*f[col[0]] == '\0') {
-			diag_add(d, file, line, "子项目名称为空");
+			diag_add(d, file, line, _("子项目名称 is empty"));
 			continue;
 		}
 		for (int k = 0; k < 3; k++) {
@@ -623,7 +635,7 @@ load_budget(const char *file, struct report *r, struct diag *d)
 				continue;
 			}
 			if (money_parse(x, &v[k]) != 0) {
-				diag_add(d, file, line, "%s“%s”不是金额", colname[k], x);
+				diag_add(d, file, line, _("%s '%s' is not an amount"), colname[k], x);
 				bad = 1;
 				continue;
 			}
@@ -631,7 +643,7 @@ load_budget(const char *file, struct report *r, struct diag *d)
 		}
 		if (col[4] >= 0 && !total_row && fund < 0) {
 			if ((src = fund_parse(f[col[4]])) < 0) {
-				diag_add(d, file, line, "资金来源“%s”不是当年财政拨款、上年结转或其他资金",
+				diag_add(d, file, line, _("资金来源 '%s' is not 当年财政拨款, 上年结转 or 其他资金"),
 				    f[col[4]]);
 				bad = 1;
 			}
@@ -640,7 +652,7 @@ load_budget(const char *file, struct report *r, struct diag *d)
 			continue;
 		if (total_row) {
 			if (total_line) {
-				diag_add(d, file, line, "第二个合计行（第一个在第 %d 行）", total_line);
+				diag_add(d, file, line, _("a second 合计 row (the first is on line %d)"), total_line);
 				continue;
 			}
 			total_line = line;
@@ -650,11 +662,11 @@ load_budget(const char *file, struct report *r, struct diag *d)
 		if (fund >= 0) {
 			struct rep_fund *x = &r->funds[fund];
 			if (x->given) {
-				diag_add(d, file, line, "资金来源 %s 出现了两次", fund_names[fund].name);
+				diag_add(d, file, line, _("资金来源 %s appears twice"), fund_names[fund].name);
 				continue;
 			}
 			if (col[4] >= 0) {
-				diag_add(d, file, line, "资金来源既有“资金来源”列又有 %s 行：只用一种写法",
+				diag_add(d, file, line, _("资金来源 both as a column and as a %s row: use one of them"),
 				    f[col[0]]);
 				continue;
 			}
@@ -703,18 +715,18 @@ load_budget(const char *file, struct report *r, struct diag *d)
 		r->initial_total = sum[2];
 	if (total_line)
 		for (int k = 0; k < (col[3] >= 0 ? 3 : 2); k++)
-			total_check(d, file, total_line, "合计行", colname[k], total[k], sum[k], unit[k],
+			total_check(d, file, total_line, 0, colname[k], total[k], sum[k], unit[k],
 			    unit[k] > 1);
 	if (fund_line) {
 		for (int k = 0; k < FUND_SOURCES; k++)
 			if (!r->funds[k].given)
 				r->funds[k].initial = col[3] >= 0 ? 0 : NAN;
 		for (int k = 0; k < (col[3] >= 0 ? 3 : 2); k++)
-			total_check(d, file, fund_line, "资金来源各行", colname[k], fsum[k], sum[k],
+			total_check(d, file, fund_line, 1, colname[k], fsum[k], sum[k],
 			    unit[k], unit[k] > 1);
 	}
 	if (r->nbudget == 0 || r->budget_total <= 0)
-		diag_add(d, file, 0, "没有预算：至少需要一个全年预算数大于 0 的子项目");
+		diag_add(d, file, 0, _("no budget: at least one sub-project needs a 全年预算数 above 0"));
 	return 0;
 }
 
@@ -733,9 +745,10 @@ inputs_load(const struct evalfile *ef, struct report *r, struct diag *d)
 		return -1;
 	for (size_t i = 1; i < r->nrows; i++)
 		need_figures |= r->rows[i].source == SRC_FIGURES;
-	if (need_figures && ef->figures == NULL)
-		diag_add(d, ef->path, 0, "figures = is missing (the targets take rows from it)");
-	else if (ef->figures != NULL && load_figures(ef->figures, r, d) != 0)
+	if (need_figures && ef->figures == NULL) {
+		struct inifile_diag ini = diag_errors(d);
+		inifile_missing(&ini, ef->path, 0, "figures", _("the targets take rows from it"));
+	} else if (ef->figures != NULL && load_figures(ef->figures, r, d) != 0)
 		goto oom;
 	for (size_t i = 0; i < ef->nsurveys; i++)
 		if (ef->surveys[i].file && load_survey(&ef->surveys[i], ef->path, r, d) != 0)
@@ -743,7 +756,7 @@ inputs_load(const struct evalfile *ef, struct report *r, struct diag *d)
 	for (size_t i = 1; i < r->nrows; i++) {
 		const struct rep_row *row = &r->rows[i];
 		if (row->source == SRC_FIGURES && ef->figures && row->actual_text == NULL)
-			diag_add(d, ef->targets, row->line, "%s：%s 中没有这一行", row->level3,
+			diag_add(d, ef->targets, row->line, _("%s: no such row in %s"), row->level3,
 			    ef->figures);
 		if (row->source != SRC_SURVEY || row->survey.file)
 			continue;
@@ -752,8 +765,8 @@ inputs_load(const struct evalfile *ef, struct report *r, struct diag *d)
 			for (size_t j = 0; j < ef->nsurveys; j++)
 				declared |= strcmp(ef->surveys[j].name, row->level3) == 0;
 			if (!declared)
-				diag_add(d, ef->targets, row->line, "%s：%s 中没有 [survey %s]",
-				    row->level3, ef->path, row->level3);
+				diag_add(d, ef->targets, row->line, _("%s: no [survey %s] in %s"),
+				    row->level3, row->level3, ef->path);
 		}
 	}
 	if (load_budget(ef->budget, r, d) != 0)
@@ -767,6 +780,6 @@ inputs_load(const struct evalfile *ef, struct report *r, struct diag *d)
 	}
 	return 0;
 oom:
-	diag_add(d, NULL, 0, "out of memory");
+	diag_add(d, NULL, 0, "%s", _("out of memory"));
 	return -1;
 }

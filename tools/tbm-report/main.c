@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "tbmreport.h"
+#include "textwidth.h"
 
 #define EXIT_USAGE 2
 
@@ -21,15 +23,30 @@ static const char *const format_names[] = { "md", "html", "csv", "xlsx", "json" 
 static void
 usage(FILE *fp)
 {
-	fprintf(fp,
-	    "usage: tbm-report EVALUATION.ini [--format md|html|csv|xlsx|json] [-o FILE]\n"
+	fputs(_("usage: tbm-report EVALUATION.ini [--format md|html|csv|xlsx|json] [-o FILE]\n"
 	    "                  [--period YYYY | --from T --to T] [--cutoff T]\n"
 	    "  --format   output format (default md, or the -o file's extension)\n"
 	    "  -o FILE    write FILE (replaced only when the report is complete); its\n"
 	    "             extension .md .html .csv .xlsx .json chooses the format\n"
 	    "  --period   the calendar year to evaluate, instead of the file's period\n"
 	    "  --from/--to  another period [from, to), T as 2023-12-31 or \"2023-12-31 23:30\"\n"
-	    "  --cutoff   count repairs recorded up to T (default: the period's end)\n");
+	    "  --cutoff   count repairs recorded up to T (default: the period's end)\n"), fp);
+}
+
+/* One line on stderr after the program's name, as tbmctl says it: the name
+ * stays as it is in every language, the message is the catalog's. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tbm-report: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 static int
@@ -118,7 +135,7 @@ write_report(const struct report *r, enum format f, const char *out)
 
 	if (out == NULL && f != F_XLSX) {
 		if (render_stream(r, f, stdout) != 0 || fflush(stdout) != 0) {
-			fprintf(stderr, "tbm-report: standard output: %s\n", strerror(errno));
+			say(_("standard output: %s"), strerror(errno));
 			return -1;
 		}
 		return 0;
@@ -128,7 +145,7 @@ write_report(const struct report *r, enum format f, const char *out)
 	else
 		tmp = xasprintf("%s/tbm-report.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (tmp == NULL || (fd = mkstemp(tmp)) < 0) {
-		fprintf(stderr, "tbm-report: %s: %s\n", out ? out : "temporary file", strerror(errno));
+		say("%s: %s", out ? out : _("temporary file"), strerror(errno));
 		free(tmp);
 		return -1;
 	}
@@ -136,7 +153,7 @@ write_report(const struct report *r, enum format f, const char *out)
 		close(fd);
 		fd = -1;
 		if (render_xlsx(r, tmp) != 0) {
-			fprintf(stderr, "tbm-report: cannot write the workbook %s\n", out ? out : "");
+			say(_("cannot write the workbook %s"), out ? out : "");
 			goto out;
 		}
 	} else {
@@ -157,7 +174,7 @@ write_report(const struct report *r, enum format f, const char *out)
 	rc = 0;
 	goto out;
 fail:
-	fprintf(stderr, "tbm-report: %s: %s\n", out ? out : "standard output", strerror(errno));
+	say("%s: %s", out ? out : _("standard output"), strerror(errno));
 out:
 	if (fp)
 		fclose(fp);
@@ -189,13 +206,16 @@ main(int argc, char **argv)
 	const char *out = NULL;
 	int fmt = -1, ch, rc = EXIT_FAILURE;
 
+	/* a UTF-8 character type first: the C library's own messages (strerror)
+	 * in Chinese would otherwise come out as question marks */
+	text_init_locale();
+	i18n_init();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":f:o:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if ((fmt = parse_format(optarg)) < 0) {
-				fprintf(stderr, "tbm-report: unknown format '%s' (md, html, csv, xlsx, "
-				    "json)\n", optarg);
+				say(_("unknown format '%s' (md, html, csv, xlsx, json)"), optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -211,23 +231,23 @@ main(int argc, char **argv)
 			printf("tbm-report %s\n", TBM_VERSION);
 			return EXIT_SUCCESS;
 		case ':':
-			fprintf(stderr, "tbm-report: %s needs an argument\n", argv[optind - 1]);
+			say(_("option %s needs an argument"), argv[optind - 1]);
 			usage(stderr);
 			return EXIT_USAGE;
 		default:
-			fprintf(stderr, "tbm-report: unknown option %s\n", argv[optind - 1]);
+			say(_("unknown option %s"), argv[optind - 1]);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1) {
-		fprintf(stderr, "tbm-report: %s\n", argc - optind ? "one evaluation file, please" :
-		    "which evaluation file?");
+		say("%s", argc - optind ? _("one evaluation file, please") :
+		    _("which evaluation file?"));
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if ((o.from == NULL) != (o.to == NULL) || (o.period && o.from)) {
-		fprintf(stderr, "tbm-report: --from and --to go together, instead of --period\n");
+		say("%s", _("--from and --to go together, instead of --period"));
 		return EXIT_USAGE;
 	}
 	if (out) {
@@ -236,18 +256,17 @@ main(int argc, char **argv)
 		const char *ext = NULL;
 		int named = format_from_name(out, &ext);
 		if (named == -2) {
-			fprintf(stderr, "tbm-report: -o %s: tbm-report does not write %s files (.md, "
-			    ".html, .csv, .xlsx, .json; for a PDF print the .html)\n", out, ext);
+			say(_("-o %s: tbm-report does not write %s files (.md, .html, .csv, .xlsx, "
+			    ".json; for a PDF print the .html)"), out, ext);
 			return EXIT_USAGE;
 		}
 		if (named == -1 && fmt < 0) {
-			fprintf(stderr, "tbm-report: -o %s: no extension to choose the format by: "
-			    "name it .md, .html, .csv, .xlsx or .json, or give --format\n", out);
+			say(_("-o %s: no extension to choose the format by: name it .md, .html, "
+			    ".csv, .xlsx or .json, or give --format"), out);
 			return EXIT_USAGE;
 		}
 		if (named >= 0 && fmt >= 0 && named != fmt) {
-			fprintf(stderr, "tbm-report: -o %s contradicts --format %s\n", out,
-			    format_names[fmt]);
+			say(_("-o %s contradicts --format %s"), out, format_names[fmt]);
 			return EXIT_USAGE;
 		}
 		if (fmt < 0)
@@ -256,7 +275,7 @@ main(int argc, char **argv)
 	if (fmt < 0)
 		fmt = F_MD;
 	if (fmt == F_XLSX && out == NULL && isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "tbm-report: an xlsx workbook is not for a terminal: use -o FILE\n");
+		say("%s", _("an xlsx workbook is not for a terminal: use -o FILE"));
 		return EXIT_USAGE;
 	}
 
@@ -266,9 +285,12 @@ main(int argc, char **argv)
 		fputs(d.notes, stderr);
 	if (rc != 0) {
 		rc = EXIT_FAILURE;
-		fputs(d.text ? d.text : "tbm-report: failed\n", stderr);
+		if (d.text)
+			fputs(d.text, stderr);
+		else
+			say("%s", _("failed"));
 		if (d.count > 1)
-			fprintf(stderr, "tbm-report: %d errors\n", d.count);
+			say(P_("%d error", "%d errors", d.count), d.count);
 		goto out;
 	}
 	rc = write_report(&r, (enum format)fmt, out) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -57,7 +57,7 @@ report_build(const char *evaluation, const struct report_opts *o, struct report 
 	p = ef.period;
 	if (o && o->period) {
 		if (period_set_year(&p, o->period) != 0) {
-			diag_add(d, "tbm-report", 0, "--period: '%s' is not a year", o->period);
+			diag_add(d, "tbm-report", 0, _("--period: '%s' is not a year"), o->period);
 			goto out;
 		}
 		p.from = p.to = NULL;
@@ -93,7 +93,7 @@ report_build(const char *evaluation, const struct report_opts *o, struct report 
 	period_iso(&p, from, to, cutoff, r);
 	if (!r->policy || !r->department || !r->period_text || !r->project || !r->unit ||
 	    !r->goal || !r->achieved) {
-		diag_add(d, NULL, 0, "out of memory");
+		diag_add(d, NULL, 0, "%s", _("out of memory"));
 		goto out;
 	}
 	if (inputs_load(&ef, r, d) != 0 && r->rows == NULL)
@@ -102,7 +102,7 @@ report_build(const char *evaluation, const struct report_opts *o, struct report 
 	if (d->count > 0)
 		goto out;
 	if (score_report(r) != 0) {
-		diag_add(d, NULL, 0, "out of memory");
+		diag_add(d, NULL, 0, "%s", _("out of memory"));
 		goto out;
 	}
 	rc = 0;

@@ -156,14 +156,14 @@ score_weights(struct report *r, const char *file, struct diag *d)
 		if (empty == 0)
 			continue;
 		if (def < 0) {
-			diag_add(d, file, r->rows[first].line, "%s 中有空的分值，而它没有默认分值"
-			    "（产出 50、效益 30、满意度 10）：请填写分值", l1);
+			diag_add(d, file, r->rows[first].line, _("%s has an empty 分值 and no default weight "
+			    "(产出 50, 效益 30, 满意度 10): fill in its 分值"), l1);
 			rc = -1;
 			continue;
 		}
 		if (given > def + 1e-9) {
-			diag_add(d, file, r->rows[first].line, "%s 中有空的分值，但它的其他行"
-			    "已占去默认分值 %g 中的 %g", l1, def, given);
+			diag_add(d, file, r->rows[first].line, _("%s has an empty 分值, but of its default weight "
+			    "%g its other rows already take %g"), l1, def, given);
 			rc = -1;
 			continue;
 		}

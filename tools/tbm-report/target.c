@@ -124,7 +124,7 @@ parse_quantity(const char *s, double *v, int *wan, char *unit, size_t unitlen, c
 	size_t n;
 
 	if (parse_decimal(s, v, &p) != 0) {
-		snprintf(err, len, "“%s”不是数字", s);
+		snprintf(err, len, _("'%s' is not a number"), s);
 		return -1;
 	}
 	p = skip_space(p);
@@ -138,11 +138,11 @@ parse_quantity(const char *s, double *v, int *wan, char *unit, size_t unitlen, c
 	if (strncmp(p, "％", strlen("％")) == 0 && n == strlen("％"))
 		p = "%", n = 1;
 	if (!unit_ok(p, n)) {
-		snprintf(err, len, "“%s”：未知的单位“%.*s”", s, (int)n, p);
+		snprintf(err, len, _("'%s': unknown unit '%.*s'"), s, (int)n, p);
 		return -1;
 	}
 	if (*wan && n == 1 && p[0] == '%') {
-		snprintf(err, len, "“%s”：万和 %% 不能同时使用", s);
+		snprintf(err, len, _("'%s': 万 and %% do not go together"), s);
 		return -1;
 	}
 	snprintf(unit, unitlen, "%.*s", (int)n, p);
@@ -156,7 +156,7 @@ target_parse(const char *text, struct target *t, char *err, size_t len)
 
 	memset(t, 0, sizeof(*t));
 	if (*s == '\0') {
-		snprintf(err, len, "为空");
+		snprintf(err, len, "%s", _("is empty"));
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -169,7 +169,7 @@ target_parse(const char *text, struct target *t, char *err, size_t len)
 	}
 	if (!isdigit((unsigned char)*s)) {
 		if (t->op != TOP_NONE) {
-			snprintf(err, len, "“%s”：%s 后面应是数字", text,
+			snprintf(err, len, _("'%s': %s must be followed by a number"), text,
 			    target_op_text(t->op));
 			return -1;
 		}
@@ -187,14 +187,14 @@ actual_parse(const char *text, const struct target *t, double *v, char *err, siz
 	int wan;
 
 	if (*s == '\0') {
-		snprintf(err, len, "为空");
+		snprintf(err, len, "%s", _("is empty"));
 		return -1;
 	}
 	if (parse_quantity(s, v, &wan, unit, sizeof(unit), err, len) != 0)
 		return -1;
 	if (unit[0] != '\0' && strcmp(unit, t->unit) != 0) {
-		snprintf(err, len, "“%s”：单位“%s”与目标的单位“%s”不同", text, unit,
-		    t->unit[0] ? t->unit : "（无）");
+		snprintf(err, len, _("'%s': the unit '%s' is not the target's unit '%s'"), text,
+		    unit, t->unit[0] ? t->unit : _("(none)"));
 		return -1;
 	}
 	return 0;

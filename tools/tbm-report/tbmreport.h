@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "i18n.h"
+#include "inifile.h"
 #include "model.h"
 
 /* diag.c: the messages the input checks collect, "FILE:LINE: message" each,
@@ -27,6 +29,9 @@ void diag_add(struct diag *d, const char *file, int line, const char *fmt, ...)
 void diag_note(struct diag *d, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void diag_free(struct diag *d);
+/* the same errors' list as a reader of lib/inifile.c sees it, for its shared
+ * complaints (unknown key, missing key, bad value) */
+struct inifile_diag diag_errors(struct diag *d);
 
 /* evalfile.c: the evaluation file (INI). Paths are made relative to it. */
 enum survey_scale { SCALE_NONE = 0, SCALE_5_BEST, SCALE_1_BEST };

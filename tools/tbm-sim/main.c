@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "tbmtime.h"
+#include "textwidth.h"
 
 #define STDIN_LINE 4096
 
@@ -200,6 +202,10 @@ main(int argc, char **argv)
 	sigset_t during_poll;
 	char *end;
 
+	/* a scenario's shared complaints (lib/inifile.c) in the locale's language;
+	 * a UTF-8 character type, or the C library's Chinese would be "???" */
+	text_init_locale();
+	i18n_init();
 	log_init("tbm-sim", LOG_INFO_, 0);
 	while ((c = getopt_long(argc, argv, "dhn", opts, NULL)) != -1) {
 		switch (c) {
@@ -242,7 +248,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if ((sc = scenario_load(argv[optind], &nerrors)) == NULL) {
-		fprintf(stderr, "%s: %d error%s\n", argv[optind], nerrors, nerrors == 1 ? "" : "s");
+		fprintf(stderr, P_("%s: %d error\n", "%s: %d errors\n", nerrors), argv[optind], nerrors);
 		return 2;
 	}
 	if (check_only) {

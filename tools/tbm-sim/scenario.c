@@ -285,7 +285,12 @@ begin_section(struct parser *ps, char *hdr)
 		ps->sec = SEC_AT;
 		return;
 	}
-	perror_at(ps, ps->line, "unknown section [%s%s%s] (sim|server NAME|broker NAME|device NAME|at TIME)", word, *rest ? " " : "", rest);
+	{
+		char sec[512];
+		snprintf(sec, sizeof(sec), "%s%s%s", word, *rest ? " " : "", rest);
+		inifile_unknown_section(&ps->diag, ps->path, ps->line, sec,
+		    "sim|server NAME|broker NAME|device NAME|at TIME");
+	}
 	return;
 nomem:
 	perror_at(ps, ps->line, "out of memory");
@@ -313,7 +318,7 @@ key_sim(struct parser *ps, const char *key, const char *val)
 			perror_at(ps, ps->line, "loop: '%s' is not a duration of at least 100ms", val);
 		return;
 	}
-	perror_at(ps, ps->line, "unknown key '%s' in [sim] (loop)", key);
+	inifile_unknown_key(&ps->diag, ps->path, ps->line, key, "sim", NULL, "loop");
 }
 
 static void
@@ -328,7 +333,8 @@ key_server(struct parser *ps, const char *key, const char *val)
 		if (strcmp(key, keys[k]) == 0)
 			break;
 	if (k == sizeof(keys) / sizeof(keys[0])) {
-		perror_at(ps, ps->line, "unknown key '%s' in [server] (listen|serial|baud|parity|data_bits|stop_bits)", key);
+		inifile_unknown_key(&ps->diag, ps->path, ps->line, key, "server", NULL,
+		    "listen|serial|baud|parity|data_bits|stop_bits");
 		return;
 	}
 	if (!seen_once(ps, k, key))
@@ -410,7 +416,8 @@ key_broker(struct parser *ps, const char *key, const char *val)
 		return;
 	}
 	if (strcmp(key, "url") != 0) {
-		perror_at(ps, ps->line, "unknown key '%s' in [broker] (url|connect_timeout)", key);
+		inifile_unknown_key(&ps->diag, ps->path, ps->line, key, "broker", NULL,
+		    "url|connect_timeout");
 		return;
 	}
 	if (!seen_once(ps, 0, key))
@@ -589,8 +596,9 @@ key_device(struct parser *ps, const char *key, const char *val)
 			di->register_line = ps->line;
 		return;
 	}
-	perror_at(ps, ps->line, "unknown key '%s' in [device] (Modbus: server|unit|behaviour|coil N|discrete N|input N|holding N; "
-	    "MQTT: broker|topic|interval|behaviour|json PATH)", key);
+	inifile_unknown_key(&ps->diag, ps->path, ps->line, key, "device", NULL,
+	    "Modbus: server|unit|behaviour|coil N|discrete N|input N|holding N; "
+	    "MQTT: broker|topic|interval|behaviour|json PATH");
 }
 
 static void
