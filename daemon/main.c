@@ -37,6 +37,7 @@
  * without a battery-backed clock boots in 1970 or at its image's date). */
 #define CLOCK_FLOOR_MS 1704067200000LL
 #define CLOCK_LOOK_MS 1000       /* how often a clock that is not set is read again */
+#define CLOCK_STEP_MS 2000       /* a wall clock that moved this much against the monotonic one was set */
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -64,6 +65,7 @@ struct daemon {
 	int64_t started, last_status, last_ping, last_checkpoint;
 	unsigned long long last_polls;
 	int status_ready;            /* every device has been polled once: counts mean something */
+	int64_t clock_offset;        /* the wall clock minus the monotonic one, at the last look */
 };
 
 /* Until the first round is over, the main loop looks this often whether it is. */
@@ -115,6 +117,30 @@ config_report_log(void *arg, const char *msg)
 	log_errx("%s", msg);
 }
 
+/*
+ * A wall clock set back while tbmond runs (NTP stepping a clock that ran
+ * fast, a person with `date`) makes the times recorded from then on earlier
+ * than ones before it; set forward, a stretch of the record seems to be
+ * missing. Neither can be undone here: it is said in the journal, with the
+ * size of the step, for whoever reads the record later.
+ */
+static void
+clock_steps(struct daemon *d)
+{
+	int64_t offset = time_now_ms() - time_mono_ms(), step = offset - d->clock_offset;
+	char t[40];
+
+	if (d->clock_offset != 0 && (step < -CLOCK_STEP_MS || step > CLOCK_STEP_MS)) {
+		time_format_local(time_now_ms(), t, sizeof(t));
+		if (step < 0)
+			log_warnx("the clock was set back by %.1f s (now %s): times recorded from now on are "
+			    "earlier than some recorded before", (double)-step / 1000, t);
+		else
+			log_notice("the clock was set forward by %.1f s (now %s)", (double)step / 1000, t);
+	}
+	d->clock_offset = offset;
+}
+
 static void
 status_update(struct daemon *d, int64_t now)
 {
@@ -123,6 +149,7 @@ status_update(struct daemon *d, int64_t now)
 	int online, offline;
 	double rate;
 
+	clock_steps(d);
 	rate = now > d->last_status ?
 	    (double)(polls - d->last_polls) * 1000.0 / (double)(now - d->last_status) : 0;
 	d->last_polls = polls;

@@ -1,9 +1,10 @@
 #!/bin/bash
 # A gateway without a battery-backed clock boots with a clock in the past
-# until NTP sets it. tbmond records nothing while its clock is behind the
+# until NTP sets it, and a clock can be set back while tbmond runs. tbmond records nothing while its clock is behind the
 # record (or before 2024): no run, no fault, although a device shows an
 # alarm; it says why in the log. Once the clock is set it starts, and what
-# it records comes after everything already recorded. The clock is moved
+# it records comes after everything already recorded. A step of the clock
+# while it runs is said in the journal, with its size. The clock is moved
 # with libfaketime (Debian's faketime) through its timestamp file.
 . "$(dirname "$0")/lib.sh"
 
@@ -69,6 +70,13 @@ expect_eq "the new run starts after the record's last time" \
 	"$(q "select count(*) from runs where id = (select max(id) from runs) and started_at >= $last")" 1
 expect_eq "the alarm opens after the record's last time" \
 	"$(q "select count(*) from faults where opened_at >= $last")" 1
-daemon_stop
 echo "ok: once the clock is set, tbmond starts and records after everything before"
+
+# a person sets the clock back an hour while tbmond runs: it cannot be undone, it is said
+echo "-1h" >"$T/clock"
+wait_until 30 "the step back in the journal" grep -q "the clock was set back by 3600.0 s" "$DLOG"
+echo "+0" >"$T/clock"
+wait_until 30 "the step forward in the journal" grep -q "the clock was set forward by 3600.0 s" "$DLOG"
+daemon_stop
+echo "ok: the clock set back and forward while tbmond runs: $(grep -c 'the clock was set' "$DLOG") lines in the journal"
 echo PASS
