@@ -138,8 +138,9 @@ _tbmctl()
 		add) opts="--role --display --lab --os-user --password-file --no-password --by" ;;
 		list) opts="--json" ;;
 		passwd) opts="--password-file --by" ;;
+		key) opts="--revoke --by" ;;
 		disable | enable) opts="--by" ;;
-		*) opts="add list passwd disable enable" ;;
+		*) opts="add list passwd key disable enable" ;;
 		esac
 		;;
 	*) return 0 ;;

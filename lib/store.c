@@ -73,6 +73,9 @@ static const char *const migrations[] = {
 	"  role TEXT NOT NULL CHECK (role IN ('viewer', 'technician', 'manager')),"
 	"  disabled INTEGER NOT NULL DEFAULT 0, labs TEXT, os_user TEXT UNIQUE, pw_hash TEXT,"
 	"  created_at INTEGER NOT NULL);",
+	/* 2 -> 3: an account's read-only key for /api/, kept as its SHA-256 */
+	"ALTER TABLE accounts ADD COLUMN key_hash TEXT;"
+	"CREATE UNIQUE INDEX accounts_key ON accounts (key_hash) WHERE key_hash IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 const char *

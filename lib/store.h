@@ -200,7 +200,8 @@ int store_reopen(struct store *st, int64_t id, const struct actor *who, const ch
 
 /*
  * Accounts (store_accounts.c). Every change is an audit record (no fault
- * id; action account-add, account-passwd, account-disable, account-enable),
+ * id; action account-add, account-passwd, account-disable, account-enable,
+ * account-key),
  * never with the password or its hash. The first account may be added with
  * who->acct NULL (the bootstrap: the caller vouches that root or the tbmon
  * user runs it), and only as a manager while no manager exists.
@@ -218,6 +219,18 @@ int store_account_set_disabled(struct store *st, const struct actor *who, const 
     int64_t now, char *err, size_t len);
 /* How many enabled managers there are (0: the bootstrap is open), -1 on error. */
 int store_account_managers(struct store *st);
+/*
+ * An account's key for tbm-web's read-only /api/ (a dashboard, a script of
+ * the bureau): "tbm_" and 32 random hex digits, written once into key
+ * (ACCOUNT_KEY_LEN + 1 bytes) and kept only as its SHA-256; a new key
+ * replaces the old, key NULL revokes it. The account itself or a manager;
+ * an audit record account-key either way, never with the key.
+ */
+#define ACCOUNT_KEY_LEN 36
+int store_account_key(struct store *st, const struct actor *who, const char *name, char *key,
+    int64_t now, char *err, size_t len);
+/* The enabled account whose key this is: 1 found, 0 none (or disabled), -1 error. */
+int store_account_by_key(struct store *st, const char *key, struct account *out);
 
 /* ---- store_verify.c ---- */
 

@@ -5,6 +5,9 @@
  * never go into a record.
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <sys/random.h>
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -463,6 +466,86 @@ store_account_set_disabled(struct store *st, const struct actor *who, const char
 	    store_commit(st) != 0)
 		return store_db_error(st, err, len);
 	return 0;
+}
+
+/* ---- keys for /api/ ---- */
+
+/* The SHA-256 of a key, in hex (65 bytes). */
+static int
+key_hash(const char *key, char out[65])
+{
+	unsigned char d[32];
+	unsigned int n = 0;
+
+	if (EVP_Digest(key, strlen(key), d, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return -1;
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+int
+store_account_key(struct store *st, const struct actor *who, const char *name, char *key,
+    int64_t now, char *err, size_t len)
+{
+	unsigned char rnd[16];
+	char hash[65];
+	cJSON *d;
+	int r;
+
+	if (key != NULL) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+			snprintf(err, len, "cannot make a key: %s", strerror(errno));
+			return -1;
+		}
+		memcpy(key, "tbm_", 4);
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			snprintf(key + 4 + 2 * i, 3, "%02x", rnd[i]);
+		explicit_bzero(rnd, sizeof(rnd));
+		if (key_hash(key, hash) != 0) {
+			snprintf(err, len, "cannot hash the key");
+			return -1;
+		}
+	}
+	if (store_begin(st) != 0)
+		return store_db_error(st, err, len);
+	if ((r = may_manage(st, who, name, err, len)) != 0)
+		return r;
+	r = key != NULL ? account_update(st, "UPDATE accounts SET key_hash = ?2 WHERE name = ?1", name, hash, 0) :
+	    account_update(st, "UPDATE accounts SET key_hash = NULL WHERE name = ?1 AND ?2 = 0", name, NULL, 0);
+	if (r < 0)
+		return store_db_error(st, err, len);
+	if (r == 0) {
+		store_rollback(st);
+		return store_refuse(err, len, "no account '%s'", name);
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "account", name);
+	cJSON_AddBoolToObject(d, "revoked", key == NULL);
+	if (account_audit(st, who, "account-key", now, d) != 0 || store_commit(st) != 0)
+		return store_db_error(st, err, len);
+	return 0;
+}
+
+int
+store_account_by_key(struct store *st, const char *key, struct account *out)
+{
+	char hash[65];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (key == NULL || strncmp(key, "tbm_", 4) != 0 || strlen(key) != ACCOUNT_KEY_LEN)
+		return 0;
+	if (key_hash(key, hash) != 0)
+		return -1;
+	/* by its hash: the index finds it, and no comparison of the key itself can leak by its time */
+	r = account_where(st, "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE key_hash = ?1", hash, out,
+	    NULL);
+	if (r == 1 && out->disabled) {
+		account_clear(out);
+		return 0;
+	}
+	return r;
 }
 
 /* ---- verify: every account as its records say ---- */

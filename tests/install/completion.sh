@@ -44,7 +44,8 @@ check _tbmctl "fault safety" tbmctl report cnc-01 --by wang --kind ""
 check _tbmctl "--cutoff --from --json --lab --month --normal --to --year" tbmctl indicators --
 check _tbmctl "--json" tbmctl verify ""
 check _tbmctl "--json" tbmctl verify --
-check _tbmctl "add disable enable list passwd" tbmctl user ""
+check _tbmctl "add disable enable key list passwd" tbmctl user ""
+check _tbmctl "--by --revoke" tbmctl user key dash -
 check _tbmctl "--by --display --lab --no-password --os-user --password-file --role" tbmctl user add wang --
 check _tbmctl "manager technician viewer" tbmctl user add wang --role ""
 check _tbmctl "" tbmctl repair 12 --by ""

@@ -251,7 +251,7 @@ test_reopen_readonly(void **state)
 	char err[256];
 
 	assert_int_equal(store_open(fx->db, 1, &ro, err, sizeof(err)), 0);
-	assert_int_equal(store_schema_version(ro), 2);
+	assert_int_equal(store_schema_version(ro), 3);
 	store_close(ro);
 	assert_int_equal(store_open("/nonexistent/dir/x.db", 1, &ro, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "/nonexistent/dir/x.db"));
@@ -491,11 +491,71 @@ test_accounts(void **state)
 	assert_string_equal(err, "account 王师傅: labs was changed outside the tools");
 }
 
+/* A key for /api/: shown once, kept as its hash, replaced, revoked, and
+ * worthless for a disabled account. */
+static void
+test_account_keys(void **state)
+{
+	struct fixture *fx = *state;
+	char err[256], k1[ACCOUNT_KEY_LEN + 1], k2[ACCOUNT_KEY_LEN + 1], fake[ACCOUNT_KEY_LEN + 1];
+	int64_t now = sh(2023, 6, 1, 8, 0), n = nrecords(fx);
+	struct account got;
+	struct verify_result vr;
+
+	/* someone else's key is a manager's to make */
+	assert_int_equal(store_account_key(fx->st, as("王工"), "张经理", k1, now, err, sizeof(err)),
+	    STORE_REFUSED);
+	assert_int_equal(store_account_key(fx->st, as("张经理"), "nobody", k1, now, err, sizeof(err)),
+	    STORE_REFUSED);
+	assert_int_equal(nrecords(fx), n);
+	assert_int_equal(store_account_key(fx->st, as("王工"), "王工", k1, now, err, sizeof(err)), 0);
+	assert_int_equal(strlen(k1), ACCOUNT_KEY_LEN);
+	assert_memory_equal(k1, "tbm_", 4);
+	assert_int_equal(store_account_by_key(fx->st, k1, &got), 1);
+	assert_string_equal(got.name, "王工");
+	account_clear(&got);
+	/* a wrong key, a malformed one */
+	memcpy(fake, k1, sizeof(fake));
+	fake[10] = fake[10] == 'a' ? 'b' : 'a';
+	assert_int_equal(store_account_by_key(fx->st, fake, &got), 0);
+	assert_int_equal(store_account_by_key(fx->st, "tbm_", &got), 0);
+	assert_int_equal(store_account_by_key(fx->st, "", &got), 0);
+	/* a new key replaces the old */
+	assert_int_equal(store_account_key(fx->st, as("张经理"), "王工", k2, now, err, sizeof(err)), 0);
+	assert_string_not_equal(k1, k2);
+	assert_int_equal(store_account_by_key(fx->st, k1, &got), 0);
+	assert_int_equal(store_account_by_key(fx->st, k2, &got), 1);
+	account_clear(&got);
+	/* disabled: the key is worthless; enabled again, it works */
+	assert_int_equal(store_account_set_disabled(fx->st, as("张经理"), "王工", 1, now, err, sizeof(err)), 0);
+	assert_int_equal(store_account_by_key(fx->st, k2, &got), 0);
+	assert_int_equal(store_account_set_disabled(fx->st, as("张经理"), "王工", 0, now, err, sizeof(err)), 0);
+	assert_int_equal(store_account_by_key(fx->st, k2, &got), 1);
+	account_clear(&got);
+	/* revoked */
+	assert_int_equal(store_account_key(fx->st, as("王工"), "王工", NULL, now, err, sizeof(err)), 0);
+	assert_int_equal(store_account_by_key(fx->st, k2, &got), 0);
+	/* every step an audit record, none with a key; the chain still verifies */
+	assert_int_equal(nrecords(fx), n + 5);
+	{
+		FILE *p;
+		char cmd[512], line[256] = "";
+		snprintf(cmd, sizeof(cmd), "sqlite3 '%s' \"select count(*) || '/' || sum(detail like '%%tbm_%%') "
+		    "from audit where action = 'account-key'\"", fx->db);
+		assert_non_null(p = popen(cmd, "r"));
+		assert_non_null(fgets(line, sizeof(line), p));
+		pclose(p);
+		assert_string_equal(line, "3/0\n");
+	}
+	assert_int_equal(store_verify_head(fx->st, &vr, err, sizeof(err)), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_no_duplicates, fixture_open, fixture_close),
+		cmocka_unit_test_setup_teardown(test_account_keys, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_people, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_verify_update_fault, fixture_open, fixture_close),
 		cmocka_unit_test_setup_teardown(test_verify_update_audit, fixture_open, fixture_close),

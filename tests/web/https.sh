@@ -145,6 +145,40 @@ st=$(proxied_login 203.0.113.8 boss manager-pass-1)
 st=$(proxied_login 203.0.113.9 boss manager-pass-1)
 [ "$st" = 303 ] || fail "another client behind the same proxy was throttled too: $st"
 echo "ok: behind a trusted proxy: the client's own address (logged, throttled), Secure cookies"
+
+# /api/ for a program: an account's key instead of a session
+"$TBMCTL" -c "$T/tbmond.conf" user add dash --role viewer --display 大屏 --no-password --by boss >/dev/null
+"$TBMCTL" -c "$T/tbmond.conf" user key dash --by boss >"$T/key.out" || fail "tbmctl user key"
+key=$(grep -E '^tbm_[0-9a-f]{32}$' "$T/key.out") || fail "no key printed: $(cat "$T/key.out")"
+api() { # api KEY PATH: the HTTP status; the body in $T/api.json
+	curl -s --max-time 10 -o "$T/api.json" -w '%{http_code}' -H "Authorization: Bearer $1" "$u$2"
+}
+st=$(api "$key" /api/status)
+[ "$st" = 200 ] || fail "/api/status with the key: $st"
+/usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["site"]["id"] == "t", d' "$T/api.json" ||
+	fail "/api/status with the key: $(cat "$T/api.json")"
+wrong=${key%?}$([ "${key: -1}" = 0 ] && echo 1 || echo 0)
+st=$(api "$wrong" /api/status)
+[ "$st" = 401 ] || fail "/api/ with a wrong key: $st, want 401"
+st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "$u/users")
+[ "$st" = 303 ] || fail "a key opens a page that is not /api/: $st, want 303 (to the login)"
+st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" --data "x=1" "$u/api/status")
+[ "$st" != 200 ] || fail "a POST with a key answered 200"
+"$TBMCTL" -c "$T/tbmond.conf" user disable dash --by boss >/dev/null
+st=$(api "$key" /api/status)
+[ "$st" = 401 ] || fail "/api/ with a disabled account's key: $st, want 401"
+"$TBMCTL" -c "$T/tbmond.conf" user enable dash --by boss >/dev/null
+[ "$(api "$key" /api/status)" = 200 ] || fail "/api/ with the key once the account is enabled again"
+"$TBMCTL" -c "$T/tbmond.conf" user key dash --revoke --by boss >/dev/null
+st=$(api "$key" /api/status)
+[ "$st" = 401 ] || fail "/api/ with a revoked key: $st, want 401"
+grep -q "api: a wrong, revoked or disabled account's key from 127.0.0.1: refused" "$T/web.log" ||
+	fail "the refused keys are not logged"
+grep -q "$key" "$T/web.log" && fail "the key is in tbm-web's log"
+[ "$(sqlite3 "$T/t.db" "select count(*) from audit where action = 'account-key' and detail like '%tbm_%'")" = 0 ] ||
+	fail "a key in the audit trail"
+"$TBMCTL" -c "$T/tbmond.conf" verify >/dev/null || fail "tbmctl verify after the keys"
+echo "ok: /api/ with an account's key: 200; wrong, revoked, a disabled account's: 401; nothing else opens with it"
 kill "$WPID"
 wait "$WPID" || fail "tbm-web did not stop cleanly on SIGTERM"
 WPID=""

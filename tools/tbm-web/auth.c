@@ -72,6 +72,12 @@ auth_account(struct store *st, const char *name, struct account *out)
 	return rc;
 }
 
+int
+auth_key(struct store *st, const char *key, struct account *out)
+{
+	return store_account_by_key(st, key, out);
+}
+
 void
 auth_account_clear(struct account *a)
 {

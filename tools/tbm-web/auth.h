@@ -21,6 +21,8 @@ int auth_login(struct store *st, const char *name, const char *password, struct 
 /* The account of a session, read again on every request so that a disabled
  * account or a changed role counts at once. 1 found and enabled, 0 not, -1 error. */
 int auth_account(struct store *st, const char *name, struct account *out);
+/* The enabled account of an /api/ key (tbmctl user key): 1, 0 none, -1 error. */
+int auth_key(struct store *st, const char *key, struct account *out);
 void auth_account_clear(struct account *a);
 const char *auth_role_label(enum role r);    /* 技术员 / 主任 / 查看 */
 const char *auth_role_name(enum role r);     /* technician / manager / viewer */

@@ -158,6 +158,42 @@ load_session(struct req *r)
 	r->sess = NULL;
 }
 
+/*
+ * /api/ for a program (a dashboard, a script): the key of an account
+ * (tbmctl user key) in "Authorization: Bearer KEY" instead of a session.
+ * Read-only by construction: only GETs of /api/ look at it. Wrong keys
+ * count against the address like wrong passwords.
+ */
+static void
+load_key(struct req *r, struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	char kaddr[96];
+	int64_t wait;
+	int rc;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return;
+	for (h += 7; *h == ' '; h++)
+		;
+	snprintf(kaddr, sizeof(kaddr), "address:%s", r->client);
+	if ((wait = throttle_wait(r->w->th_address, kaddr, r->now)) > 0) {
+		log_warnx("api: a key from %s throttled (too many failures from this address): %lld s to wait",
+		    r->client, (long long)(wait + 999) / 1000);
+		r->throttled = 1;
+		return;
+	}
+	rc = auth_key(r->w->st, h, &r->acct);
+	if (rc == 1) {
+		r->logged_in = 1;
+		return;
+	}
+	if (rc < 0)
+		log_warnx("api: reading the accounts: %s", store_errmsg(r->w->st));
+	throttle_fail(r->w->th_address, kaddr, r->now);
+	log_notice("api: a wrong, revoked or disabled account's key from %s: refused", r->client);
+}
+
 /* ---- routing ---- */
 
 static int
@@ -183,9 +219,10 @@ route_get(struct req *r)
 	}
 	if (!r->logged_in) {
 		if (strncmp(p, "/api/", 5) == 0) {
-			r->status = 401;
+			r->status = r->throttled ? 429 : 401;
 			r->ctype = "application/json";
-			buf_put(&r->out, "{\"error\":\"not logged in\"}\n");
+			buf_put(&r->out, r->throttled ? "{\"error\":\"too many failures: wait\"}\n" :
+			    "{\"error\":\"not logged in (a session, or Authorization: Bearer KEY)\"}\n");
 			return;
 		}
 		req_redirect(r, "/login");
@@ -466,6 +503,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		}
 	}
 	load_session(&r);
+	if (!r.logged_in && !post && strncmp(url, "/api/", 5) == 0)
+		load_key(&r, c);
 	if (post)
 		route_post(&r);
 	else

@@ -84,6 +84,7 @@ struct req {
 	struct session *sess;
 	struct account acct;       /* valid when logged_in */
 	int logged_in;
+	int throttled;             /* an /api/ key from an address with too many failures */
 	int64_t now;
 	/* the response */
 	int status;

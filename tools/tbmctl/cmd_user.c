@@ -1,5 +1,5 @@
 /*
- * cmd_user.c - tbmctl user add|list|passwd|disable|enable: the accounts of
+ * cmd_user.c - tbmctl user add|list|passwd|key|disable|enable: the accounts of
  * the base. Passwords come from the terminal (twice, not echoed) or from a
  * file only its owner can read; they are handed to lib/ to hash and never
  * printed. The first manager is added by root or the tbmon user.
@@ -23,7 +23,7 @@
 #define PASSWORD_MAX 256
 
 struct uopts {
-	int json, no_password;
+	int json, no_password, revoke;
 	const char *by, *role, *display, *os_user, *pwfile;
 	struct ctl_list labs;
 };
@@ -41,6 +41,7 @@ parse(struct ctl *ctl, int argc, char **argv, const char *allowed, struct uopts 
 		{ "os-user", CTL_TEXT, &o->os_user },
 		{ "password-file", CTL_TEXT, &o->pwfile },
 		{ "no-password", CTL_FLAG, &o->no_password },
+		{ "revoke", CTL_FLAG, &o->revoke },
 	};
 	int rc;
 
@@ -346,13 +347,42 @@ user_able(struct ctl *ctl, int argc, char **argv, int disabled)
 	return ctl_finish(EXIT_OK);
 }
 
+/* A key for tbm-web's /api/: shown once, kept only as its hash. */
+static int
+user_key(struct ctl *ctl, int argc, char **argv)
+{
+	char key[ACCOUNT_KEY_LEN + 1], err[512];
+	struct uopts o;
+	const char *name;
+	int rc;
+
+	if ((rc = parse(ctl, argc, argv, "by revoke", &o)) != 0 ||
+	    (rc = one_name(ctl, argc, argv, &name)) != 0)
+		return rc;
+	if (ctl_open(ctl, 0) != 0 || ctl_actor(ctl, o.by) != 0)
+		return EXIT_ERR;
+	rc = store_account_key(ctl->st, &ctl->who, name, o.revoke ? NULL : key, time_now_ms(), err,
+	    sizeof(err));
+	if ((rc = outcome(ctl, rc, err)) != EXIT_OK)
+		return rc;
+	if (o.revoke)
+		printf(_("account %s: its key for /api/ is revoked\n"), name);
+	else {
+		printf(_("account %s: a new key for tbm-web's read-only /api/ (any earlier key no longer "
+		    "works).\nIt is shown only now; keep it like a password:\n%s\n"
+		    "Use it as: curl -H 'Authorization: Bearer KEY' BASE_URL/api/status\n"), name, key);
+		explicit_bzero(key, sizeof(key));
+	}
+	return ctl_finish(EXIT_OK);
+}
+
 int
 cmd_user(struct ctl *ctl, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL;
 
 	if (sub == NULL)
-		return ctl_usage_error(ctl, _("user: add, list, passwd, disable or enable?"));
+		return ctl_usage_error(ctl, _("user: add, list, passwd, key, disable or enable?"));
 	argc--;
 	argv++;
 	if (strcmp(sub, "add") == 0)
@@ -361,9 +391,11 @@ cmd_user(struct ctl *ctl, int argc, char **argv)
 		return user_list(ctl, argc, argv);
 	if (strcmp(sub, "passwd") == 0)
 		return user_passwd(ctl, argc, argv);
+	if (strcmp(sub, "key") == 0)
+		return user_key(ctl, argc, argv);
 	if (strcmp(sub, "disable") == 0)
 		return user_able(ctl, argc, argv, 1);
 	if (strcmp(sub, "enable") == 0)
 		return user_able(ctl, argc, argv, 0);
-	return ctl_usage_error(ctl, _("user: unknown subcommand '%s' (add, list, passwd, disable, enable)"), sub);
+	return ctl_usage_error(ctl, _("user: unknown subcommand '%s' (add, list, passwd, key, disable, enable)"), sub);
 }

@@ -54,6 +54,7 @@ static const struct command {
 	  "[--os-user USER] [--password-file FILE | --no-password] [--by NAME]\n"
 	  "  user list [--json]\n"
 	  "  user passwd NAME [--password-file FILE] [--by NAME]\n"
+	  "  user key NAME [--revoke] [--by NAME]\n"
 	  "  user disable|enable NAME [--by NAME]" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
