@@ -443,20 +443,28 @@ mqtt_run_stopping(struct mqtt *m, int64_t run_id, int64_t at)
 	pthread_mutex_unlock(&m->mu);
 }
 
+/* At a stop: waits for an acknowledgement (the condition is signalled) or
+ * 50 ms, whichever comes first. Mutex held. */
+static void
+stop_wait(struct mqtt *m)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += 50 * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&m->cv, &m->mu, &ts);
+}
+
 /* Gives the broker a moment to acknowledge a message of the stop. Mutex held. */
 static void
 wait_acked(struct mqtt *m, const int *acked, int64_t deadline)
 {
-	while (!*acked && m->connected && time_mono_ms() < deadline) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 50 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&m->cv, &m->mu, &ts);
-	}
+	while (!*acked && m->connected && time_mono_ms() < deadline)
+		stop_wait(m);
 }
 
 /* Publishes the rest of the outbox and waits for the broker's
@@ -468,7 +476,6 @@ drain_outbox(struct mqtt *m, int64_t deadline)
 	pthread_mutex_lock(&m->mu);
 	while (m->connected && time_mono_ms() < deadline) {
 		size_t waiting;
-		struct timespec ts;
 		pthread_mutex_unlock(&m->mu);
 		mqtt_outbox_pump(m);
 		pthread_mutex_lock(&m->mu);
@@ -481,13 +488,7 @@ drain_outbox(struct mqtt *m, int64_t deadline)
 			break;
 		if (waiting == 0)
 			continue;   /* all acknowledged: move the watermark, take more */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 50 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&m->cv, &m->mu, &ts);
+		stop_wait(m);
 	}
 	pthread_mutex_unlock(&m->mu);
 }

@@ -13,32 +13,11 @@ FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
 # under AddressSanitizer libfaketime is preloaded before its runtime: allowed, it only changes the clock
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
-cat >"$T/base.sim" <<SIM
-[server a]
-listen = 127.0.0.1:0
-[device cnc-01]
-server = a
-unit = 1
-holding 100 = 0
-SIM
-sim_start "$T/base.sim"
-cat >"$T/tbmond.conf" <<CONF
-[site]
-id = test
-timezone = Asia/Shanghai
-[daemon]
-database = tbmon.db
-[device cnc-01]
-lab = 数控加工实训室
-protocol = modbus-tcp
-host = 127.0.0.1
-port = $PORT_a
-unit = 1
-interval = 100ms
-[point cnc-01.alarm]
-read = holding 100
-when = value != 0
-CONF
+workshop_sim
+{
+	conf_site
+	conf_cnc "$PORT_a" 主轴报警 "interval = 100ms"
+} >"$T/tbmond.conf"
 
 # a first run with the right clock: the record's times are today's
 daemon_start

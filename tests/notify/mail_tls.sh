@@ -22,15 +22,8 @@ P_CLEAR=$SMTP_PORT
 secret_file mail.pw mail-pass-1
 secret_file wrong.pw not-the-password
 
-cat >"$T/base.sim" <<SIM
-[server s]
-listen = 127.0.0.1:0
-[device cnc-01]
-server = s
-unit = 1
-holding 100 = 0
-SIM
-sim_start "$T/base.sim"
+workshop_sim
+PORT_s=$PORT_a   # conf_device's server
 channel() { # channel NAME URL PASSWORD_FILE TO
 	printf '[notify %s]\ntype = email\nsmtp = %s\nusername = %s\npassword_file = %s\n' "$1" "$2" "$USER" "$3"
 	printf 'ca_file = mail.crt\nfrom = %s\nto = %s\nsend = open\n' "$USER" "$4"

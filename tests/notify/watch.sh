@@ -5,15 +5,8 @@
 # nobody watched); a restart of tbm-notify in between says neither again.
 . "$(dirname "$0")/lib.sh"
 
-cat >"$T/base.sim" <<SIM
-[server s]
-listen = 127.0.0.1:0
-[device cnc-01]
-server = s
-unit = 1
-holding 100 = 0
-SIM
-sim_start "$T/base.sim"
+workshop_sim
+PORT_s=$PORT_a   # conf_device's server
 robot_start '{"wecom": {"watch": {}}}'
 secret_file watch.url "$ROBOT/cgi-bin/webhook/send?key=watch"
 {
