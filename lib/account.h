@@ -21,6 +21,7 @@ struct account {
 	int disabled;
 	char **labs; size_t nlabs;   /* technician limited to these labs; nlabs == 0: all labs */
 	char *os_user;         /* bound OS user or NULL */
+	int has_key;           /* a key for /api/ (store_accounts() only) */
 };
 void account_clear(struct account *a);
 

@@ -138,7 +138,10 @@ store_accounts(struct store *st, struct account **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if ((s = store_prep(st, "SELECT " ACCOUNT_COLUMNS " FROM accounts ORDER BY name")) == NULL)
+	/* read only, a database of schema 2 has no keys yet */
+	if ((s = store_prep(st, store_schema_version(st) >= 3 ?
+	    "SELECT " ACCOUNT_COLUMNS ", key_hash IS NOT NULL FROM accounts ORDER BY name" :
+	    "SELECT " ACCOUNT_COLUMNS ", 0 FROM accounts ORDER BY name")) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (len == cap) {
@@ -155,6 +158,7 @@ store_accounts(struct store *st, struct account **out, size_t *n)
 			rc = SQLITE_NOMEM;
 			break;
 		}
+		v[len].has_key = sqlite3_column_int(s, 7);
 		len++;
 	}
 	sqlite3_finalize(s);

@@ -20,11 +20,11 @@
 
 static char *labs_a[] = { "数控加工实训室" };
 
-static const struct account viewer = { 1, "zhao", "赵科", ROLE_VIEWER, 0, NULL, 0, NULL };
-static const struct account tech = { 2, "王师傅", "王师傅", ROLE_TECHNICIAN, 0, NULL, 0, NULL };
-static const struct account tech_a = { 3, "li", "李工", ROLE_TECHNICIAN, 0, labs_a, 1, NULL };
-static const struct account manager = { 4, "张主任", "张主任", ROLE_MANAGER, 0, NULL, 0, NULL };
-static const struct account gone = { 5, "old", "老王", ROLE_MANAGER, 1, NULL, 0, NULL };
+static const struct account viewer = { 1, "zhao", "赵科", ROLE_VIEWER, 0, NULL, 0, NULL, 0 };
+static const struct account tech = { 2, "王师傅", "王师傅", ROLE_TECHNICIAN, 0, NULL, 0, NULL, 0 };
+static const struct account tech_a = { 3, "li", "李工", ROLE_TECHNICIAN, 0, labs_a, 1, NULL, 0 };
+static const struct account manager = { 4, "张主任", "张主任", ROLE_MANAGER, 0, NULL, 0, NULL, 0 };
+static const struct account gone = { 5, "old", "老王", ROLE_MANAGER, 1, NULL, 0, NULL, 0 };
 
 /* faults: an ordinary one in lab A, one in lab B, a safety event before and
  * after classification, one the technician acked and repaired 2 days ago,

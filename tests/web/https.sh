@@ -150,6 +150,8 @@ echo "ok: behind a trusted proxy: the client's own address (logged, throttled), 
 "$TBMCTL" -c "$T/tbmond.conf" user add dash --role viewer --display 大屏 --no-password --by boss >/dev/null
 "$TBMCTL" -c "$T/tbmond.conf" user key dash --by boss >"$T/key.out" || fail "tbmctl user key"
 key=$(grep -E '^tbm_[0-9a-f]{32}$' "$T/key.out") || fail "no key printed: $(cat "$T/key.out")"
+/usr/bin/python3 -c 'import json, sys; d = {a["name"]: a["api_key"] for a in json.load(sys.stdin)}; assert d == {"boss": False, "dash": True}, d' \
+	< <("$TBMCTL" -c "$T/tbmond.conf" user list --json) || fail "user list: who has a key"
 api() { # api KEY PATH: the HTTP status; the body in $T/api.json
 	curl -s --max-time 10 -o "$T/api.json" -w '%{http_code}' -H "Authorization: Bearer $1" "$u$2"
 }

@@ -245,6 +245,7 @@ user_list(struct ctl *ctl, int argc, char **argv)
 		{ N_("account"), 0, TEXT_LEFT, 1 }, { N_("name"), 0, TEXT_LEFT, 1 },
 		{ N_("role"), 0, TEXT_LEFT, 0 }, { N_("labs"), 40, TEXT_LEFT, 1 },
 		{ N_("OS user"), 0, TEXT_LEFT, 1 }, { N_("state"), 0, TEXT_LEFT, 0 },
+		{ N_("API key"), 0, TEXT_LEFT, 0 },
 	};
 	struct account *v = NULL;
 	struct uopts o;
@@ -270,6 +271,7 @@ user_list(struct ctl *ctl, int argc, char **argv)
 				cJSON_AddItemToArray(labs, cJSON_CreateString(v[i].labs[j]));
 			cJSON_AddItemToObject(x, "os_user", json_string_or_null(v[i].os_user));
 			cJSON_AddBoolToObject(x, "disabled", v[i].disabled);
+			cJSON_AddBoolToObject(x, "api_key", v[i].has_key);
 			cJSON_AddItemToArray(arr, x);
 		}
 		rc = json_print(arr, stdout) == 0 ? EXIT_OK : EXIT_ERR;
@@ -280,7 +282,7 @@ user_list(struct ctl *ctl, int argc, char **argv)
 		for (size_t i = 0; t && i < n; i++) {
 			char labs[512] = "";
 			size_t l = 0;
-			const char *cells[6];
+			const char *cells[7];
 			for (size_t j = 0; j < v[i].nlabs && l < sizeof(labs); j++)
 				l += (size_t)snprintf(labs + l, sizeof(labs) - l, "%s%s", j ? "、" : "",
 				    v[i].labs[j]);
@@ -290,6 +292,7 @@ user_list(struct ctl *ctl, int argc, char **argv)
 			cells[3] = v[i].role == ROLE_TECHNICIAN && v[i].nlabs == 0 ? _("all") : labs;
 			cells[4] = v[i].os_user;
 			cells[5] = v[i].disabled ? _("disabled") : _("enabled");
+			cells[6] = v[i].has_key ? _("yes") : "";
 			if (table_add(t, cells) != 0)
 				rc = EXIT_ERR;
 		}
