@@ -389,6 +389,13 @@ pgstore_errmsg(struct pgstore *ps)
 	return ps ? ps->err : "no database";
 }
 
+void
+pgstore_set_err(struct pgstore *ps, const char *msg)
+{
+	snprintf(ps->err, sizeof(ps->err), "%s", msg);
+	ps->state[0] = '\0';
+}
+
 int
 pgstore_up(struct pgstore *ps)
 {

@@ -25,6 +25,8 @@ struct cJSON;
 int pgstore_open(const char *conninfo, int migrate, struct pgstore **out, char *err, size_t len);
 void pgstore_close(struct pgstore *ps);
 const char *pgstore_errmsg(struct pgstore *ps);
+/* What pgstore_errmsg says next (a caller's failure on the way to the store). */
+void pgstore_set_err(struct pgstore *ps, const char *msg);
 /* 1 while the connection is up; pgstore_reconnect tries once: 0 or -1. */
 int pgstore_up(struct pgstore *ps);
 int pgstore_reconnect(struct pgstore *ps);
@@ -80,19 +82,23 @@ int pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec 
     int64_t received_at, size_t *dup);
 /* Moves the site's contiguous seq over what is held and saves it (with
  * now as the site's last seen, unless 0, and max_fault as the highest
- * fault id held if higher). Outside a batch's transaction it sees what
- * every collector has committed. */
+ * fault id held if higher). held_to: every seq up to it is known to be
+ * held (the caller's batch, in this transaction; 0: nothing known), where
+ * the walk over the held seqs starts. Outside a batch's transaction it
+ * sees what every collector has committed. */
 int pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t max_fault,
-    int64_t *contiguous, int64_t *highest);
+    int64_t held_to, int64_t *contiguous, int64_t *highest);
 
 /* ---- store_pg_replay.c: fault rows from replay ---- */
 /* The records of these faults of a site, by fault and seq, but those with
  * a seq in [skip_lo, skip_hi] (the caller has them; an empty range: 0, -1). */
 int pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *ids, size_t n,
     int64_t skip_lo, int64_t skip_hi, struct audit_rec **out, size_t *nout);
-/* Fault rows from their replayed states (column -> value, store_change_cols). */
+/* Fault rows from their replayed states (column -> value, store_change_cols).
+ * fresh: the site has no row of these faults yet, most likely (they are
+ * COPied straight in; rows found there after all are updated). */
 int pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
-    struct cJSON *const *states, size_t n);
+    struct cJSON *const *states, size_t n, int fresh);
 
 /* ---- store_pg_replay.c: kept aside ---- */
 /* kind: "tamper" (an alarm: disagrees with what is held), or why input was

@@ -123,7 +123,7 @@ out:
 
 int
 pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t max_fault,
-    int64_t *contiguous, int64_t *highest)
+    int64_t held_to, int64_t *contiguous, int64_t *highest)
 {
 	struct params p = { 0 };
 	PGresult *r;
@@ -135,6 +135,8 @@ pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t max_
 		return -1;
 	c = PQntuples(r) ? pg_get_int(r, 0, 0) : 0;
 	PQclear(r);
+	if (held_to > c)
+		c = held_to;
 	/* walk the held seqs after it while they follow each other */
 	while (more) {
 		int nr;

@@ -71,9 +71,9 @@ fault_row(FILE *f, size_t k, const void *arg)
 
 int
 pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
-    struct cJSON *const *states, size_t n)
+    struct cJSON *const *states, size_t n, int fresh)
 {
-	static char sql[2048], copy[1024];
+	static char sql[2048], copy[1024], direct[1024];
 	struct fault_rows a = { site, ids, states };
 	char *buf = NULL;
 	size_t blen = 0;
@@ -87,6 +87,8 @@ pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
 		for (int i = 0; store_change_cols[i]; i++)
 			c += (size_t)snprintf(copy + c, sizeof(copy) - c, ", %s", store_change_cols[i]);
 		snprintf(copy + c, sizeof(copy) - c, ") FROM STDIN");
+		/* the same columns straight into faults */
+		snprintf(direct, sizeof(direct), "COPY faults%s", copy + strlen("COPY incoming_faults"));
 		/* column names come from store_change_cols only, never from input */
 		l += (size_t)snprintf(sql + l, sizeof(sql) - l, "INSERT INTO faults SELECT * FROM "
 		    "incoming_faults ON CONFLICT (site, id) DO UPDATE SET ");
@@ -96,6 +98,23 @@ pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
 	}
 	if (pg_copy_text(n, fault_row, &a, &buf, &blen) != 0)
 		return -1;
+	/*
+	 * Faults the site has no row of yet (the caller says so: above the
+	 * highest fault id it held) go straight into the table, as fast as a
+	 * plain COPY; should one be there after all, the session table and
+	 * ON CONFLICT DO UPDATE, as for the others.
+	 */
+	if (fresh) {
+		if (pg_run_cmd(ps, "SAVEPOINT faults_direct", NULL) != 0)
+			goto out;
+		if (pg_copy_in(ps, direct, buf, blen) == 0) {
+			rc = pg_run_cmd(ps, "RELEASE SAVEPOINT faults_direct", NULL);
+			goto out;
+		}
+		if (strcmp(ps->state, "23505") != 0 ||
+		    pg_run_cmd(ps, "ROLLBACK TO SAVEPOINT faults_direct", NULL) != 0)
+			goto out;
+	}
 	if (pg_copy_in(ps, copy, buf, blen) != 0 ||
 	    pg_run_cmd(ps, sql, NULL) != 0)
 		goto out;

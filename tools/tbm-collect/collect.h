@@ -10,6 +10,7 @@
 #ifndef TBM_COLLECT_H
 #define TBM_COLLECT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,6 +79,28 @@ struct message {
 #define INGEST_MAX_AHEAD 1000000   /* a seq this far beyond the held chain is "from the future" */
 int ingest_batch(struct pgstore *ps, struct message *m, size_t n, struct ingest_stats *st,
     struct gap **gaps, size_t *ngaps);
+/* ingest_batch in two steps, so that the next batch is read while the
+ * database stores this one: ingest_prepare reads and checks what needs no
+ * database (JSON, each hash, the faults replayed from the batch's own
+ * records; NULL when out of memory) and may run in a thread of its own;
+ * ingest_store is the rest, in one transaction, and may be called again on
+ * the same prepared batch after a database error. The messages stay the
+ * caller's and must live as long as the prepared batch. */
+struct prepared;
+struct prepared *ingest_prepare(struct message *m, size_t n);
+int ingest_store(struct pgstore *ps, const struct prepared *p, struct ingest_stats *st,
+    struct gap **gaps, size_t *ngaps);
+void ingest_prepared_free(struct prepared *p);
+/* ingest_prepare in a thread (in ingest_prepare_wait when none can start) */
+struct ingest_job {
+	pthread_t t;
+	struct message *m;
+	size_t n;
+	struct prepared *p;
+	int started;
+};
+void ingest_prepare_start(struct ingest_job *j, struct message *m, size_t n);
+struct prepared *ingest_prepare_wait(struct ingest_job *j);
 /* A config message: stored (or kept aside when bad). 0, or -1 on a
  * database error. *site gets its site. */
 int ingest_config(struct pgstore *ps, const struct message *m, struct ingest_stats *st,

@@ -102,7 +102,7 @@ resync(struct loop *l, const char *why)
 		if (!v[i].has_config)
 			continue;
 		s = site_get(l, v[i].site);
-		if (pgstore_progress(l->ps, s->site, 0, 0, &s->contiguous, &s->highest) != 0) {
+		if (pgstore_progress(l->ps, s->site, 0, 0, 0, &s->contiguous, &s->highest) != 0) {
 			log_warnx("database: %s", pgstore_errmsg(l->ps));
 			break;
 		}
@@ -140,7 +140,7 @@ gaps_ask(struct loop *l)
 		    now - s->asked_at < l->c->gap_wait_ms)
 			continue;
 		/* another collector may have stored the missing ones meanwhile */
-		if (pgstore_progress(l->ps, s->site, 0, 0, &s->contiguous, &s->highest) != 0) {
+		if (pgstore_progress(l->ps, s->site, 0, 0, 0, &s->contiguous, &s->highest) != 0) {
 			log_warnx("database: %s", pgstore_errmsg(l->ps));
 			continue;
 		}
