@@ -234,10 +234,11 @@ pg_copy_field(FILE *f, const char *s)
 }
 
 /* The rows of a COPY in its text format, row(f, i, arg) writing row i of
- * n; *buf is the caller's to free. */
+ * n; *buf is the caller's to free. end (may be NULL) gets where each row
+ * ends. */
 int
 pg_copy_text(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg, char **buf,
-    size_t *len)
+    size_t *len, size_t *end)
 {
 	FILE *f;
 
@@ -245,14 +246,63 @@ pg_copy_text(size_t n, void (*row)(FILE *, size_t, const void *), const void *ar
 	*len = 0;
 	if ((f = open_memstream(buf, len)) == NULL)
 		return -1;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		row(f, i, arg);
+		if (end)
+			end[i] = (size_t)ftell(f);
+	}
 	if (fclose(f) != 0) {
 		free(*buf);
 		*buf = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+int
+pg_text_build(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg,
+    struct pg_text *t)
+{
+	memset(t, 0, sizeof(*t));
+	if ((t->end = malloc((n ? n : 1) * sizeof(*t->end))) == NULL)
+		return -1;
+	if (pg_copy_text(n, row, arg, &t->buf, &t->len, t->end) != 0) {
+		pgstore_text_free(t);
+		return -1;
+	}
+	t->n = n;
+	return 0;
+}
+
+void
+pgstore_text_free(struct pg_text *t)
+{
+	free(t->buf);
+	free(t->end);
+	memset(t, 0, sizeof(*t));
+}
+
+const char *
+pg_text_pick(const struct pg_text *t, const size_t *rows, size_t n, size_t *len, char **owned)
+{
+	char *q;
+
+	*owned = NULL;
+	if (rows == NULL) {
+		*len = t->len;
+		return t->buf;
+	}
+	*len = 0;
+	for (size_t i = 0; i < n; i++)
+		*len += t->end[rows[i]] - (rows[i] ? t->end[rows[i] - 1] : 0);
+	if ((*owned = q = malloc(*len ? *len : 1)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t from = rows[i] ? t->end[rows[i] - 1] : 0;
+		memcpy(q, t->buf + from, t->end[rows[i]] - from);
+		q += t->end[rows[i]] - from;
+	}
+	return *owned;
 }
 
 /* Runs COPY table FROM STDIN with the rows in buf (text format). */

@@ -50,7 +50,7 @@ pgstore_held(struct pgstore *ps, const char *site, const int64_t *seqs, size_t n
 #define COPY_COLS "seq, at, fault_id, action, actor, detail, prev_hash, hash, site, received_at"
 
 struct insert_rows {
-	const struct audit_rec *v;
+	const struct audit_rec *const *v;
 	const char *site;
 	int64_t received_at;
 };
@@ -59,39 +59,50 @@ static void
 insert_row(FILE *f, size_t i, const void *arg)
 {
 	const struct insert_rows *a = arg;
-	const struct audit_rec *v = a->v;
+	const struct audit_rec *v = a->v[i];
 
-	fprintf(f, "%" PRId64 "\t%" PRId64 "\t", v[i].seq, v[i].at);
-	if (v[i].fault_id > 0)
-		fprintf(f, "%" PRId64, v[i].fault_id);
+	fprintf(f, "%" PRId64 "\t%" PRId64 "\t", v->seq, v->at);
+	if (v->fault_id > 0)
+		fprintf(f, "%" PRId64, v->fault_id);
 	else
 		fputs("\\N", f);
 	fputc('\t', f);
-	pg_copy_field(f, v[i].action);
+	pg_copy_field(f, v->action);
 	fputc('\t', f);
-	pg_copy_field(f, v[i].actor);
+	pg_copy_field(f, v->actor);
 	fputc('\t', f);
-	pg_copy_field(f, v[i].detail);
-	fprintf(f, "\t%s\t%s\t", v[i].prev_hash, v[i].hash);
+	pg_copy_field(f, v->detail);
+	fprintf(f, "\t%s\t%s\t", v->prev_hash, v->hash);
 	pg_copy_field(f, a->site);
 	fprintf(f, "\t%" PRId64 "\n", a->received_at);
 }
 
 int
-pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, size_t n,
-    int64_t received_at, size_t *dup)
+pgstore_records_text(const char *site, int64_t received_at, const struct audit_rec *const *v,
+    size_t n, struct pg_text *out)
 {
 	struct insert_rows a = { v, site, received_at };
+
+	return pg_text_build(n, insert_row, &a, out);
+}
+
+int
+pgstore_insert(struct pgstore *ps, const struct pg_text *t, const size_t *rows, size_t n,
+    size_t *dup)
+{
 	PGresult *r;
-	char *buf = NULL;
+	char *owned = NULL;
+	const char *buf;
 	size_t blen = 0;
 	int rc = -1;
 
 	*dup = 0;
 	if (n == 0)
 		return 0;
-	if (pg_copy_text(n, insert_row, &a, &buf, &blen) != 0)
+	if ((buf = pg_text_pick(t, rows, n, &blen, &owned)) == NULL) {
+		pgstore_set_err(ps, "out of memory");
 		return -1;
+	}
 	/*
 	 * The records were checked against what is held in this transaction,
 	 * so they are new unless another collector stored some meanwhile:
@@ -117,7 +128,7 @@ pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, 
 	PQclear(r);
 	rc = pg_run_cmd(ps, "TRUNCATE incoming", NULL);
 out:
-	free(buf);
+	free(owned);
 	return rc;
 }
 

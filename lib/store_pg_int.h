@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "store_int.h"
+#include "store_pg.h"
 
 struct pgstore {
 	PGconn *c;
@@ -40,7 +41,13 @@ int pg_rows(struct pgstore *ps, PGresult *r, size_t elem, const struct store_col
 char *pg_int_array(const int64_t *v, size_t n);
 void pg_copy_field(FILE *f, const char *s);
 int pg_copy_text(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg,
-    char **buf, size_t *len);
+    char **buf, size_t *len, size_t *end);
+int pg_text_build(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg,
+    struct pg_text *t);
+/* The rows of t (rows[0..n), ascending; NULL: all of them) as one text:
+ * t's own buffer, or a new one in *owned for the caller to free. */
+const char *pg_text_pick(const struct pg_text *t, const size_t *rows, size_t n, size_t *len,
+    char **owned);
 int pg_copy_in(struct pgstore *ps, const char *sql, const char *buf, size_t len);
 
 #endif

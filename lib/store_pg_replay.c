@@ -47,6 +47,8 @@ fault_row(FILE *f, size_t k, const void *arg)
 	const struct fault_rows *a = arg;
 	const cJSON *val[64] = { 0 }, *it;
 
+	if (a->states[k] == NULL)
+		return;
 	pg_copy_field(f, a->site);
 	fprintf(f, "\t%" PRId64, a->ids[k]);
 	/* the state's items to their columns in one pass over the state */
@@ -70,12 +72,21 @@ fault_row(FILE *f, size_t k, const void *arg)
 }
 
 int
-pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
-    struct cJSON *const *states, size_t n, int fresh)
+pgstore_faults_text(const char *site, const int64_t *ids, struct cJSON *const *states, size_t n,
+    struct pg_text *out)
+{
+	struct fault_rows a = { site, ids, states };
+
+	return pg_text_build(n, fault_row, &a, out);
+}
+
+int
+pgstore_put_faults(struct pgstore *ps, const struct pg_text *t, const size_t *rows, size_t n,
+    int fresh)
 {
 	static char sql[2048], copy[1024], direct[1024];
-	struct fault_rows a = { site, ids, states };
-	char *buf = NULL;
+	char *owned = NULL;
+	const char *buf;
 	size_t blen = 0;
 	int rc = -1;
 
@@ -96,8 +107,14 @@ pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
 			l += (size_t)snprintf(sql + l, sizeof(sql) - l, "%s%s = EXCLUDED.%s", i ? ", " : "",
 			    store_change_cols[i], store_change_cols[i]);
 	}
-	if (pg_copy_text(n, fault_row, &a, &buf, &blen) != 0)
+	if ((buf = pg_text_pick(t, rows, n, &blen, &owned)) == NULL) {
+		pgstore_set_err(ps, "out of memory");
 		return -1;
+	}
+	if (blen == 0) {
+		free(owned);
+		return 0;
+	}
 	/*
 	 * Faults the site has no row of yet (the caller says so: above the
 	 * highest fault id it held) go straight into the table, as fast as a
@@ -120,7 +137,7 @@ pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
 		goto out;
 	rc = pg_run_cmd(ps, "TRUNCATE incoming_faults", NULL);
 out:
-	free(buf);
+	free(owned);
 	return rc;
 }
 

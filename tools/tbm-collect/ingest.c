@@ -129,8 +129,10 @@ struct partial {
 
 struct group {                 /* one site's records */
 	size_t off, n;             /* in order[] */
+	struct pg_text rows;       /* their rows, in that order */
 	struct partial *pf;        /* by fault id */
 	size_t npf;
+	struct pg_text faults;     /* the partials' rows, in that order */
 };
 
 enum { REC_OK, REC_INVALID, REC_OTHER_SITE };
@@ -171,6 +173,9 @@ group_partials(struct prepared *p, struct group *g)
 	const struct audit_rec **v = malloc((g->n ? g->n : 1) * sizeof(*v));
 	size_t nv = 0, i = 0;
 
+	memset(&g->rows, 0, sizeof(g->rows));
+	memset(&g->faults, 0, sizeof(g->faults));
+
 	if (v == NULL)
 		return -1;
 	for (size_t k = 0; k < g->n; k++) {
@@ -195,8 +200,27 @@ group_partials(struct prepared *p, struct group *g)
 			}
 		}
 	}
-	free(v);
-	return 0;
+	/* their rows, and the records' rows, ready for the database */
+	{
+		int64_t *ids = malloc((g->npf ? g->npf : 1) * sizeof(*ids));
+		cJSON **states = malloc((g->npf ? g->npf : 1) * sizeof(*states));
+		int rc = ids && states ? 0 : -1;
+		for (size_t k = 0; rc == 0 && k < g->npf; k++) {
+			ids[k] = g->pf[k].fid;
+			states[k] = g->pf[k].state;
+		}
+		if (rc == 0)
+			rc = pgstore_faults_text(p->order[g->off]->site, ids, states, g->npf, &g->faults);
+		for (size_t k = 0; rc == 0 && k < g->n; k++)
+			v[k] = &p->order[g->off + k]->r;
+		if (rc == 0)
+			rc = pgstore_records_text(p->order[g->off]->site, p->omsg[g->off]->at, v, g->n,
+			    &g->rows);
+		free(ids);
+		free(states);
+		free(v);
+		return rc;
+	}
 }
 
 struct prepared *
@@ -270,6 +294,8 @@ ingest_prepared_free(struct prepared *p)
 		for (size_t k = 0; k < p->groups[g].npf; k++)
 			cJSON_Delete(p->groups[g].pf[k].state);
 		free(p->groups[g].pf);
+		pgstore_text_free(&p->groups[g].rows);
+		pgstore_text_free(&p->groups[g].faults);
 	}
 	free(p->recs);
 	free(p->bad);
@@ -313,11 +339,10 @@ ingest_prepare_wait(struct ingest_job *j)
 
 /* ---- the batch against what the centre holds ---- */
 
-/* Fault rows about to be written: ids, their states, whose each is. */
+/* Fault rows replayed here, about to be written. */
 struct rows {
 	int64_t *ids;
 	cJSON **states;
-	unsigned char *own;        /* built here (else the prepared batch's) */
 	size_t n;
 };
 
@@ -327,27 +352,40 @@ rows_init(struct rows *r, size_t n)
 	memset(r, 0, sizeof(*r));
 	r->ids = malloc((n ? n : 1) * sizeof(*r->ids));
 	r->states = malloc((n ? n : 1) * sizeof(*r->states));
-	r->own = malloc(n ? n : 1);
-	return r->ids && r->states && r->own ? 0 : -1;
+	return r->ids && r->states ? 0 : -1;
 }
 
 static void
-rows_add(struct rows *r, int64_t id, cJSON *state, int own)
+rows_add(struct rows *r, int64_t id, cJSON *state)
 {
 	r->ids[r->n] = id;
-	r->states[r->n] = state;
-	r->own[r->n++] = (unsigned char)own;
+	r->states[r->n++] = state;
+}
+
+static int
+rows_put(struct pgstore *ps, const char *site, const struct rows *r, int fresh)
+{
+	struct pg_text t;
+	int rc;
+
+	if (r->n == 0)
+		return 0;
+	if (pgstore_faults_text(site, r->ids, r->states, r->n, &t) != 0) {
+		pgstore_set_err(ps, "out of memory");
+		return -1;
+	}
+	rc = pgstore_put_faults(ps, &t, NULL, r->n, fresh);
+	pgstore_text_free(&t);
+	return rc;
 }
 
 static void
 rows_free(struct rows *r)
 {
 	for (size_t k = 0; k < r->n; k++)
-		if (r->own[k])
-			cJSON_Delete(r->states[k]);
+		cJSON_Delete(r->states[k]);
 	free(r->ids);
 	free(r->states);
-	free(r->own);
 }
 
 static int
@@ -370,7 +408,7 @@ replay_faults(struct pgstore *ps, const char *site, const struct group *g,
     struct in_record **acc, size_t n, int64_t max_fault, struct ingest_stats *st)
 {
 	int64_t *ids = malloc((n ? n : 1) * sizeof(*ids)), *rest = NULL, lo = 0, hi = -1;
-	size_t *cnt = NULL;
+	size_t *cnt = NULL, *ready = NULL, nready = 0;
 	struct audit_rec *v = NULL;
 	const struct audit_rec **all = NULL;
 	struct rows fresh, old;
@@ -397,7 +435,8 @@ replay_faults(struct pgstore *ps, const char *site, const struct group *g,
 		nid = u;
 	}
 	if ((cnt = calloc(nid, sizeof(*cnt))) == NULL || (rest = malloc(nid * sizeof(*rest))) == NULL ||
-	    rows_init(&fresh, nid) != 0 || rows_init(&old, nid) != 0)
+	    (ready = malloc(nid * sizeof(*ready))) == NULL || rows_init(&fresh, nid) != 0 ||
+	    rows_init(&old, nid) != 0)
 		goto out;
 	for (size_t k = 0; k < n; k++)
 		if (acc[k]->r.fault_id > 0)
@@ -406,7 +445,7 @@ replay_faults(struct pgstore *ps, const char *site, const struct group *g,
 	for (size_t k = 0; k < nid; k++) {
 		const struct partial *pf = partial_find(g, ids[k]);
 		if (ids[k] > max_fault && pf && pf->state && pf->count == cnt[k])
-			rows_add(&fresh, ids[k], pf->state, 0);
+			ready[nready++] = (size_t)(pf - g->pf);
 		else
 			rest[nrest++] = ids[k];
 	}
@@ -449,13 +488,13 @@ replay_faults(struct pgstore *ps, const char *site, const struct group *g,
 			cJSON_Delete(state);
 			continue;
 		}
-		rows_add(fid > max_fault ? &fresh : &old, fid, state, 1);
+		rows_add(fid > max_fault ? &fresh : &old, fid, state);
 	}
 put:
-	if (pgstore_put_faults(ps, site, fresh.ids, fresh.states, fresh.n, 1) != 0 ||
-	    pgstore_put_faults(ps, site, old.ids, old.states, old.n, 0) != 0)
+	if (pgstore_put_faults(ps, &g->faults, nready == g->npf ? NULL : ready, nready, 1) != 0 ||
+	    rows_put(ps, site, &fresh, 1) != 0 || rows_put(ps, site, &old, 0) != 0)
 		goto out;
-	st->faults += fresh.n + old.n;
+	st->faults += nready + fresh.n + old.n;
 	rc = 0;
 out:
 	rows_free(&fresh);
@@ -463,6 +502,7 @@ out:
 	free(all);
 	store_audit_free(v, nv);
 	free(rest);
+	free(ready);
 	free(cnt);
 	free(ids);
 	return rc;
@@ -478,8 +518,9 @@ ingest_site(struct pgstore *ps, const struct prepared *p, const struct group *g,
 	size_t n = g->n;
 	const char *site = v[0]->site;
 	int64_t contiguous, highest, max_fault, top_fault = 0, held_to, *seqs = NULL;
-	struct audit_rec *held = NULL, *acc_rec = NULL;
+	struct audit_rec *held = NULL;
 	struct in_record **acc = NULL;
+	size_t *acc_row = NULL;
 	size_t nheld = 0, nacc = 0, ns = 0, dup = 0;
 	int known, rc = -1;
 
@@ -497,8 +538,8 @@ ingest_site(struct pgstore *ps, const struct prepared *p, const struct group *g,
 	}
 	seqs = malloc(3 * n * sizeof(*seqs));
 	acc = malloc(n * sizeof(*acc));
-	acc_rec = malloc(n * sizeof(*acc_rec));
-	if (seqs == NULL || acc == NULL || acc_rec == NULL)
+	acc_row = malloc(n * sizeof(*acc_row));
+	if (seqs == NULL || acc == NULL || acc_row == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		seqs[ns++] = v[i]->r.seq - 1;
@@ -563,10 +604,10 @@ ingest_site(struct pgstore *ps, const struct prepared *p, const struct group *g,
 				goto out;
 			continue;
 		}
-		acc_rec[nacc] = *r;
+		acc_row[nacc] = i;
 		acc[nacc++] = v[i];
 	}
-	if (pgstore_insert(ps, site, acc_rec, nacc, msg[0]->at, &dup) != 0)
+	if (pgstore_insert(ps, &g->rows, nacc == n ? NULL : acc_row, nacc, &dup) != 0)
 		goto out;
 	if (dup > 0) {
 		/* another collector stored some of these meanwhile: the same ones? */
@@ -616,7 +657,7 @@ out:
 	store_audit_free(held, nheld);
 	free(seqs);
 	free(acc);
-	free(acc_rec);
+	free(acc_row);
 	return rc;
 }
 
