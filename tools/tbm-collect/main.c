@@ -1,6 +1,7 @@
 /*
  * main.c - tbm-collect: options, the loop (messages in batches, configs
- * first; a database that goes away keeps the batch until it is back; gaps
+ * first, each batch read in a thread while the one before is stored; a
+ * database that goes away keeps the batch until it is back; gaps
  * asked for again; every site asked for what follows its chain at start,
  * after a reconnection and every `resync`), and `tbm-collect status`.
  */
@@ -181,23 +182,27 @@ is_config(const struct message *m)
 
 #define BATCH_TRIES 3
 
-/* Stores a batch, waiting for the database while it is away. A batch the
- * database keeps refusing while it is up (a deadlock between collectors
- * is retried; something in it the database cannot take is not) is split
- * into single messages, so that one bad message holds up no other; a
- * single one refused every time is logged and left to the base's resend. */
+/* Stores a batch (prepared already, or p NULL), waiting for the database
+ * while it is away. A batch the database keeps refusing while it is up (a
+ * deadlock between collectors is retried; something in it the database
+ * cannot take is not) is split into single messages, so that one bad
+ * message holds up no other; a single one refused every time is logged
+ * and left to the base's resend. */
 static void
-store_events(struct loop *l, struct message *ev, size_t nev, int may_split)
+store_events(struct loop *l, struct message *ev, size_t nev, const struct prepared *p)
 {
+	struct prepared *own = NULL;
 	int tries = 0;
 
+	if (p == NULL && (p = own = ingest_prepare(ev, nev)) == NULL)
+		fatalx("out of memory");
 	while (!stop_flag) {
 		struct gap *g = NULL;
 		size_t ng = 0;
-		if (ingest_batch(l->ps, ev, nev, &l->st, &g, &ng) == 0) {
+		if (ingest_store(l->ps, p, &l->st, &g, &ng) == 0) {
 			gaps_seen(l, g, ng);
 			free(g);
-			return;
+			break;
 		}
 		log_warnx("database: %s", pgstore_errmsg(l->ps));
 		if (!pgstore_up(l->ps)) {
@@ -206,35 +211,65 @@ store_events(struct loop *l, struct message *ev, size_t nev, int may_split)
 		}
 		if (++tries < BATCH_TRIES)
 			continue;
-		if (may_split && nev > 1) {
+		if (nev > 1) {
 			log_warnx("database: a batch of %zu refused %d times; storing its messages one by one",
 			    nev, tries);
 			for (size_t i = 0; i < nev && !stop_flag; i++)
-				store_events(l, &ev[i], 1, 0);
-			return;
+				store_events(l, &ev[i], 1, NULL);
+			break;
 		}
 		log_errx("%s: a message the database refuses (%s); not stored, left to the base to "
 		    "send again", ev[0].topic, pgstore_errmsg(l->ps));
-		return;
+		break;
 	}
+	ingest_prepared_free(own);
 }
 
-/* One batch: configs first (a site's records need its config), then the
- * events; nothing is dropped while the database is away. */
-static void
-handle(struct loop *l, struct message *m, size_t n)
-{
-	struct message *ev = malloc((n ? n : 1) * sizeof(*ev));
-	size_t nev = 0;
+/* Events taken from the broker, read and checked, waiting to be stored. */
+struct pending {
+	struct message *ev;
+	size_t nev;
+	struct prepared *p;
+};
 
-	if (ev == NULL)
+static void
+pending_free(struct pending *e)
+{
+	ingest_prepared_free(e->p);
+	for (size_t i = 0; i < e->nev; i++)
+		net_message_free(&e->ev[i]);
+	free(e->ev);
+	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * One batch taken from the broker: its events are read and checked in a
+ * thread while the events of the batch before (*prev) are stored; then
+ * its configs are stored (a site's records need its config) and its
+ * events become *prev. Nothing is dropped while the database is away.
+ */
+static void
+handle(struct loop *l, struct message *m, size_t n, struct pending *prev)
+{
+	struct pending next = { 0 };
+	struct ingest_job job;
+
+	if ((next.ev = malloc((n ? n : 1) * sizeof(*next.ev))) == NULL)
 		fatalx("out of memory");
-	for (size_t i = 0; i < n && !stop_flag; i++) {
-		char site[COLLECT_SITE_MAX];
-		if (!is_config(&m[i])) {
-			ev[nev++] = m[i];
+	for (size_t i = 0; i < n; i++)
+		if (!is_config(&m[i]))
+			next.ev[next.nev++] = m[i];
+	if (next.nev > 0)
+		ingest_prepare_start(&job, next.ev, next.nev);
+	if (prev->nev > 0)
+		store_events(l, prev->ev, prev->nev, prev->p);
+	pending_free(prev);
+	if (next.nev > 0 && (next.p = ingest_prepare_wait(&job)) == NULL)
+		fatalx("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		char site[COLLECT_SITE_MAX] = "";
+		if (!is_config(&m[i]))
 			continue;
-		}
 		while (!stop_flag && ingest_config(l->ps, &m[i], &l->st, site, sizeof(site)) != 0) {
 			log_warnx("database: %s", pgstore_errmsg(l->ps));
 			pg_wait(l);
@@ -248,11 +283,7 @@ handle(struct loop *l, struct message *m, size_t n)
 		}
 		net_message_free(&m[i]);
 	}
-	if (nev > 0)
-		store_events(l, ev, nev, 1);
-	for (size_t i = 0; i < nev; i++)
-		net_message_free(&ev[i]);
-	free(ev);
+	*prev = next;
 }
 
 static int
@@ -260,6 +291,7 @@ run(const struct collect_conf *c)
 {
 	struct loop l;
 	struct message *batch;
+	struct pending prev = { 0 };
 	struct sigaction sa;
 	char err[512];
 	int64_t backoff = PG_RETRY_MIN_MS, last_report = time_mono_ms();
@@ -292,10 +324,11 @@ run(const struct collect_conf *c)
 	printf("tbm-collect: running\n");
 	fflush(stdout);
 	while (!stop_flag) {
-		size_t n = net_take(l.net, batch, (size_t)c->batch, c->flush_ms);
+		/* events waiting to be stored: whatever has come meanwhile, at once */
+		size_t n = net_take(l.net, batch, (size_t)c->batch, prev.nev ? 0 : c->flush_ms);
 		int64_t now = time_mono_ms();
-		if (n > 0)
-			handle(&l, batch, n);
+		if (n > 0 || prev.nev > 0)
+			handle(&l, batch, n, &prev);
 		if (net_reconnected(l.net))
 			resync(&l, "connected to the broker");
 		else if (now - l.last_resync >= c->resync_ms)
@@ -311,7 +344,8 @@ run(const struct collect_conf *c)
 	log_notice("stopping: %llu records stored, %llu duplicates, %llu tamper alarms, %llu kept "
 	    "aside", l.st.stored, l.st.duplicates, l.st.tamper, l.st.rejected);
 	net_stop(l.net);
-	/* what was taken but not yet stored is the broker's to deliver again */
+	/* what was taken but not yet stored is the base's to send again */
+	pending_free(&prev);
 	free(batch);
 	free(l.sites);
 	pgstore_close(l.ps);
