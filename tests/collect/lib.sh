@@ -128,13 +128,14 @@ topic tbmon/$1/resend in 1"
 }
 
 # centre_start SITE...: PostgreSQL, the central broker (persistent unless
-# CENTRAL_PERSIST=false) and a bridged broker per base, the bridges
-# connected; sets CENTRAL_PORT and PORT_B<SITE>.
+# CENTRAL_PERSIST=false; CENTRAL_EXTRA: more of its config lines) and a
+# bridged broker per base, the bridges connected; sets CENTRAL_PORT and
+# PORT_B<SITE>.
 centre_start() {
 	local site port
 	pg_start
 	CENTRAL_PORT=$(free_port)
-	broker central "$CENTRAL_PORT" "${CENTRAL_PERSIST:-true}"
+	broker central "$CENTRAL_PORT" "${CENTRAL_PERSIST:-true}" "${CENTRAL_EXTRA:-}"
 	for site in "$@"; do
 		port=$(free_port)
 		declare -g "PORT_B$site=$port"

@@ -5,6 +5,11 @@
  * replaced), the good ones stored in one transaction, the faults they touch
  * rebuilt by replaying their records with lib/replay.c (tbmctl verify's
  * code), and what is not good kept aside, never stored as good.
+ *
+ * In two steps: ingest_prepare does what needs no database (JSON, each
+ * hash, each fault replayed from the batch's own records, the rows in
+ * COPY's text format), in a thread while the database stores the batch
+ * before; ingest_store the rest, in one transaction.
  */
 #include <cjson/cJSON.h>
 #include <inttypes.h>

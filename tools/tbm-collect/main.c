@@ -163,9 +163,13 @@ pg_wait(struct loop *l)
 
 	while (!stop_flag && pgstore_reconnect(l->ps) != 0) {
 		struct timespec ts = { backoff / 1000, (backoff % 1000) * 1000000L };
-		if (ratelimit_pass(&rl, time_mono_ms()) > 0)
-			log_warnx("database: %s; retrying (the messages received wait in memory)",
-			    pgstore_errmsg(l->ps));
+		if (ratelimit_pass(&rl, time_mono_ms()) > 0) {
+			int full;
+			size_t held = net_held(l->net, &full);
+			log_warnx("database: %s; retrying (%zu messages wait in memory%s)",
+			    pgstore_errmsg(l->ps), held, full ? ", the most it holds: the broker keeps "
+			    "what follows" : "");
+		}
 		nanosleep(&ts, NULL);
 		backoff = backoff * 2 > PG_RETRY_MAX_MS ? PG_RETRY_MAX_MS : backoff * 2;
 	}
@@ -233,11 +237,11 @@ struct pending {
 };
 
 static void
-pending_free(struct pending *e)
+pending_free(struct net *net, struct pending *e)
 {
 	ingest_prepared_free(e->p);
 	for (size_t i = 0; i < e->nev; i++)
-		net_message_free(&e->ev[i]);
+		net_message_free(net, &e->ev[i]);
 	free(e->ev);
 	memset(e, 0, sizeof(*e));
 }
@@ -263,7 +267,7 @@ handle(struct loop *l, struct message *m, size_t n, struct pending *prev)
 		ingest_prepare_start(&job, next.ev, next.nev);
 	if (prev->nev > 0)
 		store_events(l, prev->ev, prev->nev, prev->p);
-	pending_free(prev);
+	pending_free(l->net, prev);
 	if (next.nev > 0 && (next.p = ingest_prepare_wait(&job)) == NULL)
 		fatalx("out of memory");
 	for (size_t i = 0; i < n; i++) {
@@ -281,7 +285,7 @@ handle(struct loop *l, struct message *m, size_t n, struct pending *prev)
 			if (pgstore_site_state(l->ps, site, &s->contiguous, &hi, NULL) > 0)
 				ask(l, s, time_mono_ms(), "its config arrived");
 		}
-		net_message_free(&m[i]);
+		net_message_free(l->net, &m[i]);
 	}
 	*prev = next;
 }
@@ -343,9 +347,9 @@ run(const struct collect_conf *c)
 	}
 	log_notice("stopping: %llu records stored, %llu duplicates, %llu tamper alarms, %llu kept "
 	    "aside", l.st.stored, l.st.duplicates, l.st.tamper, l.st.rejected);
-	net_stop(l.net);
 	/* what was taken but not yet stored is the base's to send again */
-	pending_free(&prev);
+	pending_free(l.net, &prev);
+	net_stop(l.net);
 	free(batch);
 	free(l.sites);
 	pgstore_close(l.ps);
