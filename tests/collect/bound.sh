@@ -12,9 +12,6 @@ collect_conf "$T/collect.conf" "hold = 20"
 collect_start collect
 bases_start a b
 
-head_of() { sqlite_q "$1" "select coalesce(max(seq), 0) from audit"; }
-grown() { [ "$(head_of "$1")" -ge "$2" ]; }
-centre_has() { pg_has "select 1 from sites where site = '$1' and contiguous >= $2"; }
 wait_until 30 "records of a at the centre" centre_has a 10
 wait_until 30 "records of b at the centre" centre_has b 10
 

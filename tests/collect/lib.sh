@@ -293,6 +293,13 @@ sqlite_q() {
 	sqlite3 -batch -noheader -cmd ".timeout 5000" "file:$T/$1/tbmon.db?mode=ro" "$2"
 }
 
+# head_of SITE: the base's last seq.
+head_of() { sqlite_q "$1" "select coalesce(max(seq), 0) from audit"; }
+# grown SITE N: the base has recorded up to seq N at least
+grown() { [ "$(head_of "$1")" -ge "$2" ]; }
+# centre_has SITE N: the centre holds every record of SITE up to N
+centre_has() { pg_has "select 1 from sites where site = '$1' and contiguous >= $2"; }
+
 # caught_up SITE: the centre holds the base's whole chain.
 caught_up() {
 	local head
