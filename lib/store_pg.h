@@ -36,16 +36,18 @@ int pgstore_begin(struct pgstore *ps);
 int pgstore_commit(struct pgstore *ps);
 void pgstore_rollback(struct pgstore *ps);
 
-/* Rows in COPY's text format for pgstore_insert and pgstore_put_faults,
- * built apart from the connection (pgstore_records_text,
- * pgstore_faults_text: pure, so another thread may build them while the
- * connection is busy); row i is buf[end[i - 1] (0 for the first), end[i]). */
-struct pg_text {
+/* Rows in COPY's format (text, or binary for records) for pgstore_insert
+ * and pgstore_put_faults, built apart from the connection
+ * (pgstore_records_copy, pgstore_faults_copy: pure, so another thread may
+ * build them while the connection is busy): buf[0, start) is the format's
+ * header, row i is buf[end[i - 1] (start for the first), end[i]), and
+ * what follows the last row its trailer. */
+struct pg_copy {
 	char *buf;
-	size_t len, n;
+	size_t len, n, start;
 	size_t *end;
 };
-void pgstore_text_free(struct pg_text *t);
+void pgstore_copy_free(struct pg_copy *t);
 
 /* ---- store_pg_sites.c: a site's device list (its retained config message) ---- */
 struct pg_config {
@@ -88,12 +90,12 @@ int pgstore_lock_site(struct pgstore *ps, const char *site);
 int pgstore_held(struct pgstore *ps, const char *site, const int64_t *seqs, size_t n,
     struct audit_rec **out, size_t *nout);
 /* The rows of a site's records received at received_at. */
-int pgstore_records_text(const char *site, int64_t received_at, const struct audit_rec *const *v,
-    size_t n, struct pg_text *out);
+int pgstore_records_copy(const char *site, int64_t received_at, const struct audit_rec *const *v,
+    size_t n, struct pg_copy *out);
 /* Inserts the rows of t that rows[0..n) names (ascending; NULL: all of
  * them) with ON CONFLICT DO NOTHING; *dup gets how many were held already
  * (by another collector meanwhile): the caller checks them again. */
-int pgstore_insert(struct pgstore *ps, const struct pg_text *t, const size_t *rows, size_t n,
+int pgstore_insert(struct pgstore *ps, const struct pg_copy *t, const size_t *rows, size_t n,
     size_t *dup);
 /* Moves the site's contiguous seq over what is held and saves it (with
  * now as the site's last seen, unless 0, and max_fault as the highest
@@ -111,12 +113,12 @@ int pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *i
     int64_t skip_lo, int64_t skip_hi, struct audit_rec **out, size_t *nout);
 /* The fault rows of a site from their replayed states (column -> value,
  * store_change_cols); a NULL state gets no row. */
-int pgstore_faults_text(const char *site, const int64_t *ids, struct cJSON *const *states, size_t n,
-    struct pg_text *out);
+int pgstore_faults_copy(const char *site, const int64_t *ids, struct cJSON *const *states, size_t n,
+    struct pg_copy *out);
 /* Writes the fault rows of t that rows[0..n) names (as pgstore_insert).
  * fresh: the site has no row of these faults yet, most likely (they are
  * COPied straight in; rows found there after all are updated). */
-int pgstore_put_faults(struct pgstore *ps, const struct pg_text *t, const size_t *rows, size_t n,
+int pgstore_put_faults(struct pgstore *ps, const struct pg_copy *t, const size_t *rows, size_t n,
     int fresh);
 
 /* ---- store_pg_replay.c: kept aside ---- */

@@ -79,16 +79,16 @@ fault_row(FILE *f, size_t k, const void *arg)
 }
 
 int
-pgstore_faults_text(const char *site, const int64_t *ids, struct cJSON *const *states, size_t n,
-    struct pg_text *out)
+pgstore_faults_copy(const char *site, const int64_t *ids, struct cJSON *const *states, size_t n,
+    struct pg_copy *out)
 {
 	struct fault_rows a = { site, ids, states };
 
-	return pg_text_build(n, fault_row, &a, out);
+	return pg_copy_build(n, fault_row, &a, 0, out);
 }
 
 int
-pgstore_put_faults(struct pgstore *ps, const struct pg_text *t, const size_t *rows, size_t n,
+pgstore_put_faults(struct pgstore *ps, const struct pg_copy *t, const size_t *rows, size_t n,
     int fresh)
 {
 	static char sql[2048], copy[1024], direct[1024];
@@ -114,7 +114,7 @@ pgstore_put_faults(struct pgstore *ps, const struct pg_text *t, const size_t *ro
 			l += (size_t)snprintf(sql + l, sizeof(sql) - l, "%s%s = EXCLUDED.%s", i ? ", " : "",
 			    store_change_cols[i], store_change_cols[i]);
 	}
-	if ((buf = pg_text_pick(t, rows, n, &blen, &owned)) == NULL) {
+	if ((buf = pg_copy_pick(t, rows, n, &blen, &owned)) == NULL) {
 		pgstore_set_err(ps, "out of memory");
 		return -1;
 	}

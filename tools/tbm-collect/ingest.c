@@ -8,7 +8,7 @@
  *
  * In two steps: ingest_prepare does what needs no database (JSON, each
  * hash, each fault replayed from the batch's own records, the rows in
- * COPY's text format), in a thread while the database stores the batch
+ * COPY's format), in a thread while the database stores the batch
  * before; ingest_store the rest, in one transaction.
  */
 #include <cjson/cJSON.h>
@@ -134,10 +134,10 @@ struct partial {
 
 struct group {                 /* one site's records */
 	size_t off, n;             /* in order[] */
-	struct pg_text rows;       /* their rows, in that order */
+	struct pg_copy rows;       /* their rows, in that order */
 	struct partial *pf;        /* by fault id */
 	size_t npf;
-	struct pg_text faults;     /* the partials' rows, in that order */
+	struct pg_copy faults;     /* the partials' rows, in that order */
 };
 
 enum { REC_OK, REC_INVALID, REC_OTHER_SITE };
@@ -215,11 +215,11 @@ group_partials(struct prepared *p, struct group *g)
 			states[k] = g->pf[k].state;
 		}
 		if (rc == 0)
-			rc = pgstore_faults_text(p->order[g->off]->site, ids, states, g->npf, &g->faults);
+			rc = pgstore_faults_copy(p->order[g->off]->site, ids, states, g->npf, &g->faults);
 		for (size_t k = 0; rc == 0 && k < g->n; k++)
 			v[k] = &p->order[g->off + k]->r;
 		if (rc == 0)
-			rc = pgstore_records_text(p->order[g->off]->site, p->omsg[g->off]->at, v, g->n,
+			rc = pgstore_records_copy(p->order[g->off]->site, p->omsg[g->off]->at, v, g->n,
 			    &g->rows);
 		free(ids);
 		free(states);
@@ -299,8 +299,8 @@ ingest_prepared_free(struct prepared *p)
 		for (size_t k = 0; k < p->groups[g].npf; k++)
 			cJSON_Delete(p->groups[g].pf[k].state);
 		free(p->groups[g].pf);
-		pgstore_text_free(&p->groups[g].rows);
-		pgstore_text_free(&p->groups[g].faults);
+		pgstore_copy_free(&p->groups[g].rows);
+		pgstore_copy_free(&p->groups[g].faults);
 	}
 	free(p->recs);
 	free(p->bad);
@@ -370,17 +370,17 @@ rows_add(struct rows *r, int64_t id, cJSON *state)
 static int
 rows_put(struct pgstore *ps, const char *site, const struct rows *r, int fresh)
 {
-	struct pg_text t;
+	struct pg_copy t;
 	int rc;
 
 	if (r->n == 0)
 		return 0;
-	if (pgstore_faults_text(site, r->ids, r->states, r->n, &t) != 0) {
+	if (pgstore_faults_copy(site, r->ids, r->states, r->n, &t) != 0) {
 		pgstore_set_err(ps, "out of memory");
 		return -1;
 	}
 	rc = pgstore_put_faults(ps, &t, NULL, r->n, fresh);
-	pgstore_text_free(&t);
+	pgstore_copy_free(&t);
 	return rc;
 }
 
