@@ -3,8 +3,10 @@
  * without the network. Builds N records of one synthetic site as event
  * messages (a real chain: each fault opened then cleared, so that every
  * second record also rebuilds a fault row by replay), stores them through
- * ingest_batch() in batches, and writes the same rows as a COPY file so
- * that the caller can time a plain COPY of them into the same table.
+ * ingest_prepare() and ingest_store() in batches as tbm-collect does (the
+ * next batch prepared in a thread while this one is stored), and writes
+ * the same rows as a COPY file so that the caller can time a plain COPY of
+ * them into the same table.
  *
  * usage: tbm-bench-collect CONNINFO N BATCH COPYFILE
  * prints: "ingest N records in S s: R records/s"
@@ -40,6 +42,7 @@ main(int argc, char **argv)
 	struct pg_config c = { 0 };
 	struct device_row dev = { 0 };
 	struct message *m;
+	struct prepared *cur;
 	struct ingest_stats st = { 0 };
 	char err[512], prev[AUDIT_HASH_LEN + 1] = AUDIT_GENESIS, h[AUDIT_HASH_LEN + 1];
 	long n, batch;
@@ -108,15 +111,22 @@ main(int argc, char **argv)
 	}
 	fclose(copy);
 	t0 = time_mono_ms();
+	/* as tbm-collect does: the next batch read and checked in a thread
+	 * while the database stores this one */
+	cur = ingest_prepare(m, (size_t)(n < batch ? n : batch));
 	for (long i = 0; i < n; i += batch) {
+		struct ingest_job job;
 		struct gap *g;
-		size_t ng;
-		size_t k = (size_t)(n - i < batch ? n - i : batch);
-		if (ingest_batch(ps, m + i, k, &st, &g, &ng) != 0) {
-			fprintf(stderr, "tbm-bench-collect: %s\n", pgstore_errmsg(ps));
+		size_t ng, kn = (size_t)(i + batch < n ? (n - i - batch < batch ? n - i - batch : batch) : 0);
+		if (kn > 0)
+			ingest_prepare_start(&job, m + i + batch, kn);
+		if (cur == NULL || ingest_store(ps, cur, &st, &g, &ng) != 0) {
+			fprintf(stderr, "tbm-bench-collect: %s\n", cur ? pgstore_errmsg(ps) : "out of memory");
 			return 1;
 		}
 		free(g);
+		ingest_prepared_free(cur);
+		cur = kn > 0 ? ingest_prepare_wait(&job) : NULL;
 	}
 	t1 = time_mono_ms();
 	if (st.stored != (unsigned long long)n || st.tamper || st.rejected) {

@@ -6,6 +6,7 @@
  */
 #include "store_pg.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -280,10 +281,23 @@ pg_copy_field(FILE *f, const char *s)
 }
 
 /* The rows of a COPY in its text format, row(f, i, arg) writing row i of
- * n; *buf is the caller's to free. */
+ * n; *buf is the caller's to free. end (may be NULL) gets where each row
+ * ends. */
 int
 pg_copy_text(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg, char **buf,
-    size_t *len)
+    size_t *len, size_t *end)
+{
+	return pg_copy_write(n, row, arg, 0, buf, len, end, NULL);
+}
+
+/* COPY's binary format: its signature, no flags, no header extension; the
+ * trailer a field count of -1 */
+static const char copy_bin_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+static const char copy_bin_trailer[2] = "\377\377";
+
+int
+pg_copy_write(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg, int binary,
+    char **buf, size_t *len, size_t *end, size_t *start)
 {
 	FILE *f;
 
@@ -291,14 +305,98 @@ pg_copy_text(size_t n, void (*row)(FILE *, size_t, const void *), const void *ar
 	*len = 0;
 	if ((f = open_memstream(buf, len)) == NULL)
 		return -1;
-	for (size_t i = 0; i < n; i++)
+	if (binary)
+		fwrite(copy_bin_header, 1, sizeof(copy_bin_header), f);
+	if (start)
+		*start = binary ? sizeof(copy_bin_header) : 0;
+	for (size_t i = 0; i < n; i++) {
 		row(f, i, arg);
+		if (end)
+			end[i] = (size_t)ftell(f);
+	}
+	if (binary)
+		fwrite(copy_bin_trailer, 1, sizeof(copy_bin_trailer), f);
 	if (fclose(f) != 0) {
 		free(*buf);
 		*buf = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+int
+pg_copy_build(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg, int binary,
+    struct pg_copy *t)
+{
+	memset(t, 0, sizeof(*t));
+	if ((t->end = malloc((n ? n : 1) * sizeof(*t->end))) == NULL)
+		return -1;
+	if (pg_copy_write(n, row, arg, binary, &t->buf, &t->len, t->end, &t->start) != 0) {
+		pgstore_copy_free(t);
+		return -1;
+	}
+	t->n = n;
+	return 0;
+}
+
+void
+pgstore_copy_free(struct pg_copy *t)
+{
+	free(t->buf);
+	free(t->end);
+	memset(t, 0, sizeof(*t));
+}
+
+const char *
+pg_copy_pick(const struct pg_copy *t, const size_t *rows, size_t n, size_t *len, char **owned)
+{
+	size_t tail = t->len - (t->n ? t->end[t->n - 1] : t->start);
+	char *q;
+
+	*owned = NULL;
+	if (rows == NULL) {
+		*len = t->len;
+		return t->buf;
+	}
+	*len = t->start + tail;
+	for (size_t i = 0; i < n; i++)
+		*len += t->end[rows[i]] - (rows[i] ? t->end[rows[i] - 1] : t->start);
+	if ((*owned = q = malloc(*len ? *len : 1)) == NULL)
+		return NULL;
+	memcpy(q, t->buf, t->start);
+	q += t->start;
+	for (size_t i = 0; i < n; i++) {
+		size_t from = rows[i] ? t->end[rows[i] - 1] : t->start;
+		memcpy(q, t->buf + from, t->end[rows[i]] - from);
+		q += t->end[rows[i]] - from;
+	}
+	memcpy(q, t->buf + t->len - tail, tail);
+	return *owned;
+}
+
+/* A field of COPY's binary format: its length (-1: NULL), then its bytes. */
+void
+pg_bin_field(FILE *f, const void *v, size_t n)
+{
+	uint32_t l = htonl(v ? (uint32_t)n : 0xffffffffu);
+
+	fwrite(&l, 4, 1, f);
+	if (v)
+		fwrite(v, 1, n, f);
+}
+
+void
+pg_bin_int8(FILE *f, int64_t i)
+{
+	uint32_t w[2] = { htonl((uint32_t)((uint64_t)i >> 32)), htonl((uint32_t)i) };
+
+	pg_bin_field(f, w, 8);
+}
+
+void
+pg_bin_str(FILE *f, const char *s)
+{
+	pg_bin_field(f, s, s ? strlen(s) : 0);
 }
 
 /* Runs COPY table FROM STDIN with the rows in buf (text format). */
@@ -433,6 +531,13 @@ const char *
 pgstore_errmsg(struct pgstore *ps)
 {
 	return ps ? ps->err : "no database";
+}
+
+void
+pgstore_set_err(struct pgstore *ps, const char *msg)
+{
+	snprintf(ps->err, sizeof(ps->err), "%s", msg);
+	ps->state[0] = '\0';
 }
 
 int

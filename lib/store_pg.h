@@ -25,6 +25,8 @@ struct cJSON;
 int pgstore_open(const char *conninfo, int migrate, struct pgstore **out, char *err, size_t len);
 void pgstore_close(struct pgstore *ps);
 const char *pgstore_errmsg(struct pgstore *ps);
+/* What pgstore_errmsg says next (a caller's failure on the way to the store). */
+void pgstore_set_err(struct pgstore *ps, const char *msg);
 /* 1 while the connection is up; pgstore_reconnect tries once: 0 or -1. */
 int pgstore_up(struct pgstore *ps);
 int pgstore_reconnect(struct pgstore *ps);
@@ -33,6 +35,19 @@ int pgstore_schema_version(struct pgstore *ps);
 int pgstore_begin(struct pgstore *ps);
 int pgstore_commit(struct pgstore *ps);
 void pgstore_rollback(struct pgstore *ps);
+
+/* Rows in COPY's format (text, or binary for records) for pgstore_insert
+ * and pgstore_put_faults, built apart from the connection
+ * (pgstore_records_copy, pgstore_faults_copy: pure, so another thread may
+ * build them while the connection is busy): buf[0, start) is the format's
+ * header, row i is buf[end[i - 1] (start for the first), end[i]), and
+ * what follows the last row its trailer. */
+struct pg_copy {
+	char *buf;
+	size_t len, n, start;
+	size_t *end;
+};
+void pgstore_copy_free(struct pg_copy *t);
 
 /* ---- store_pg_sites.c: a site's device list (its retained config message) ---- */
 struct pg_config {
@@ -74,25 +89,37 @@ int pgstore_lock_site(struct pgstore *ps, const char *site);
 /* The held records of a site among seqs[0..n), by seq. */
 int pgstore_held(struct pgstore *ps, const char *site, const int64_t *seqs, size_t n,
     struct audit_rec **out, size_t *nout);
-/* Inserts records (ON CONFLICT DO NOTHING); *lost gets how many were held
- * already (by another collector meanwhile): the caller checks them again. */
-int pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, size_t n,
-    int64_t received_at, size_t *dup);
+/* The rows of a site's records received at received_at. */
+int pgstore_records_copy(const char *site, int64_t received_at, const struct audit_rec *const *v,
+    size_t n, struct pg_copy *out);
+/* Inserts the rows of t that rows[0..n) names (ascending; NULL: all of
+ * them) with ON CONFLICT DO NOTHING; *dup gets how many were held already
+ * (by another collector meanwhile): the caller checks them again. */
+int pgstore_insert(struct pgstore *ps, const struct pg_copy *t, const size_t *rows, size_t n,
+    size_t *dup);
 /* Moves the site's contiguous seq over what is held and saves it (with
  * now as the site's last seen, unless 0, and max_fault as the highest
- * fault id held if higher). Outside a batch's transaction it sees what
- * every collector has committed. */
+ * fault id held if higher). held_to: every seq up to it is known to be
+ * held (the caller's batch, in this transaction; 0: nothing known), where
+ * the walk over the held seqs starts. Outside a batch's transaction it
+ * sees what every collector has committed. */
 int pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t max_fault,
-    int64_t *contiguous, int64_t *highest);
+    int64_t held_to, int64_t *contiguous, int64_t *highest);
 
 /* ---- store_pg_replay.c: fault rows from replay ---- */
 /* The records of these faults of a site, by fault and seq, but those with
  * a seq in [skip_lo, skip_hi] (the caller has them; an empty range: 0, -1). */
 int pgstore_fault_records(struct pgstore *ps, const char *site, const int64_t *ids, size_t n,
     int64_t skip_lo, int64_t skip_hi, struct audit_rec **out, size_t *nout);
-/* Fault rows from their replayed states (column -> value, store_change_cols). */
-int pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
-    struct cJSON *const *states, size_t n);
+/* The fault rows of a site from their replayed states (column -> value,
+ * store_change_cols); a NULL state gets no row. */
+int pgstore_faults_copy(const char *site, const int64_t *ids, struct cJSON *const *states, size_t n,
+    struct pg_copy *out);
+/* Writes the fault rows of t that rows[0..n) names (as pgstore_insert).
+ * fresh: the site has no row of these faults yet, most likely (they are
+ * COPied straight in; rows found there after all are updated). */
+int pgstore_put_faults(struct pgstore *ps, const struct pg_copy *t, const size_t *rows, size_t n,
+    int fresh);
 
 /* ---- store_pg_replay.c: kept aside ---- */
 /* kind: "tamper" (an alarm: disagrees with what is held), or why input was

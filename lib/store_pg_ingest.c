@@ -5,6 +5,7 @@
  */
 #include "store_pg.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,52 +47,65 @@ pgstore_held(struct pgstore *ps, const char *site, const int64_t *seqs, size_t n
 	return rc;
 }
 
-/* a batch's rows, in this order, in COPY's text format */
+/* a batch's rows, in this order, in COPY's binary format */
 #define COPY_COLS "seq, at, fault_id, action, actor, detail, prev_hash, hash, site, received_at"
 
 struct insert_rows {
-	const struct audit_rec *v;
+	const struct audit_rec *const *v;
 	const char *site;
 	int64_t received_at;
 };
 
+/* a record in COPY's binary format: the server reads no digits, no escapes */
 static void
 insert_row(FILE *f, size_t i, const void *arg)
 {
 	const struct insert_rows *a = arg;
-	const struct audit_rec *v = a->v;
+	const struct audit_rec *v = a->v[i];
+	uint16_t nf = htons(10);
 
-	fprintf(f, "%" PRId64 "\t%" PRId64 "\t", v[i].seq, v[i].at);
-	if (v[i].fault_id > 0)
-		fprintf(f, "%" PRId64, v[i].fault_id);
+	fwrite(&nf, 2, 1, f);
+	pg_bin_int8(f, v->seq);
+	pg_bin_int8(f, v->at);
+	if (v->fault_id > 0)
+		pg_bin_int8(f, v->fault_id);
 	else
-		fputs("\\N", f);
-	fputc('\t', f);
-	pg_copy_field(f, v[i].action);
-	fputc('\t', f);
-	pg_copy_field(f, v[i].actor);
-	fputc('\t', f);
-	pg_copy_field(f, v[i].detail);
-	fprintf(f, "\t%s\t%s\t", v[i].prev_hash, v[i].hash);
-	pg_copy_field(f, a->site);
-	fprintf(f, "\t%" PRId64 "\n", a->received_at);
+		pg_bin_field(f, NULL, 0);
+	pg_bin_str(f, v->action);
+	pg_bin_str(f, v->actor);
+	pg_bin_str(f, v->detail);
+	pg_bin_str(f, v->prev_hash);
+	pg_bin_str(f, v->hash);
+	pg_bin_str(f, a->site);
+	pg_bin_int8(f, a->received_at);
 }
 
 int
-pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, size_t n,
-    int64_t received_at, size_t *dup)
+pgstore_records_copy(const char *site, int64_t received_at, const struct audit_rec *const *v,
+    size_t n, struct pg_copy *out)
 {
 	struct insert_rows a = { v, site, received_at };
+
+	return pg_copy_build(n, insert_row, &a, 1, out);
+}
+
+int
+pgstore_insert(struct pgstore *ps, const struct pg_copy *t, const size_t *rows, size_t n,
+    size_t *dup)
+{
 	PGresult *r;
-	char *buf = NULL;
+	char *owned = NULL;
+	const char *buf;
 	size_t blen = 0;
 	int rc = -1;
 
 	*dup = 0;
 	if (n == 0)
 		return 0;
-	if (pg_copy_text(n, insert_row, &a, &buf, &blen) != 0)
+	if ((buf = pg_copy_pick(t, rows, n, &blen, &owned)) == NULL) {
+		pgstore_set_err(ps, "out of memory");
 		return -1;
+	}
 	/*
 	 * The records were checked against what is held in this transaction,
 	 * so they are new unless another collector stored some meanwhile:
@@ -101,13 +115,13 @@ pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, 
 	 */
 	if (pg_run_cmd(ps, "SAVEPOINT direct", NULL) != 0)
 		goto out;
-	if (pg_copy_in(ps, "COPY audit (" COPY_COLS ") FROM STDIN", buf, blen) == 0) {
+	if (pg_copy_in(ps, "COPY audit (" COPY_COLS ") FROM STDIN (FORMAT binary)", buf, blen) == 0) {
 		rc = pg_run_cmd(ps, "RELEASE SAVEPOINT direct", NULL);
 		goto out;
 	}
 	if (strcmp(ps->state, "23505") != 0 || pg_run_cmd(ps, "ROLLBACK TO SAVEPOINT direct", NULL) != 0)
 		goto out;
-	if (pg_copy_in(ps, "COPY incoming (" COPY_COLS ") FROM STDIN", buf, blen) != 0)
+	if (pg_copy_in(ps, "COPY incoming (" COPY_COLS ") FROM STDIN (FORMAT binary)", buf, blen) != 0)
 		goto out;
 	if ((r = pg_run(ps, "WITH ins AS (INSERT INTO audit (" COPY_COLS ") SELECT " COPY_COLS
 	    " FROM incoming ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM ins", NULL,
@@ -117,13 +131,13 @@ pgstore_insert(struct pgstore *ps, const char *site, const struct audit_rec *v, 
 	PQclear(r);
 	rc = pg_run_cmd(ps, "TRUNCATE incoming", NULL);
 out:
-	free(buf);
+	free(owned);
 	return rc;
 }
 
 int
 pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t max_fault,
-    int64_t *contiguous, int64_t *highest)
+    int64_t held_to, int64_t *contiguous, int64_t *highest)
 {
 	struct params p = { 0 };
 	PGresult *r;
@@ -135,6 +149,8 @@ pgstore_progress(struct pgstore *ps, const char *site, int64_t now, int64_t max_
 		return -1;
 	c = PQntuples(r) ? pg_get_int(r, 0, 0) : 0;
 	PQclear(r);
+	if (held_to > c)
+		c = held_to;
 	/* walk the held seqs after it while they follow each other */
 	while (more) {
 		int nr;

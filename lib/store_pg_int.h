@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "store_int.h"
+#include "store_pg.h"
 
 struct pgstore {
 	PGconn *c;
@@ -46,7 +47,23 @@ int pg_each_row(struct pgstore *ps, const char *sql, const struct params *p,
 char *pg_int_array(const int64_t *v, size_t n);
 void pg_copy_field(FILE *f, const char *s);
 int pg_copy_text(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg,
-    char **buf, size_t *len);
+    char **buf, size_t *len, size_t *end);
+int pg_copy_write(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg, int binary,
+    char **buf, size_t *len, size_t *end, size_t *start);
+/* binary format fields: bytes (v NULL: NULL), a bigint, a text (NULL: NULL) */
+void pg_bin_field(FILE *f, const void *v, size_t n);
+void pg_bin_int8(FILE *f, int64_t i);
+void pg_bin_str(FILE *f, const char *s);
+/* The rows of a COPY as pg_copy_text writes them, where each ends; binary:
+ * in COPY's binary format (each row as row() writes it, the header and
+ * trailer added here). */
+int pg_copy_build(size_t n, void (*row)(FILE *, size_t, const void *), const void *arg,
+    int binary, struct pg_copy *t);
+/* The rows of t (rows[0..n), ascending; NULL: all of them) with its
+ * header and trailer: t's own buffer, or a new one in *owned for the
+ * caller to free. */
+const char *pg_copy_pick(const struct pg_copy *t, const size_t *rows, size_t n, size_t *len,
+    char **owned);
 int pg_copy_in(struct pgstore *ps, const char *sql, const char *buf, size_t len);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +48,16 @@ fault_row(FILE *f, size_t k, const void *arg)
 	const struct fault_rows *a = arg;
 	const cJSON *val[64] = { 0 }, *it;
 
+	if (a->states[k] == NULL)
+		return;
 	pg_copy_field(f, a->site);
 	fprintf(f, "\t%" PRId64, a->ids[k]);
-	/* the state's items to their columns in one pass over the state */
+	/* the state's items to their columns in one pass over the state (the
+	 * first letter first: this runs for every fault of every batch) */
 	cJSON_ArrayForEach(it, a->states[k])
 		for (int i = 0; i < 64 && store_change_cols[i]; i++)
-			if (strcmp(it->string, store_change_cols[i]) == 0) {
+			if (it->string[0] == store_change_cols[i][0] &&
+			    strcmp(it->string, store_change_cols[i]) == 0) {
 				val[i] = it;
 				break;
 			}
@@ -61,6 +66,10 @@ fault_row(FILE *f, size_t k, const void *arg)
 		fputc('\t', f);
 		if (cJSON_IsString(v))
 			pg_copy_field(f, v->valuestring);
+		else if (cJSON_IsNumber(v) && v->valuedouble == (double)(int64_t)v->valuedouble &&
+		    fabs(v->valuedouble) < 1e15 && !(v->valuedouble == 0 && signbit(v->valuedouble)))
+			/* a whole number (times, ids, codes) as %.17g writes it, faster */
+			fprintf(f, "%" PRId64, (int64_t)v->valuedouble);
 		else if (cJSON_IsNumber(v))
 			fprintf(f, "%.17g", v->valuedouble);
 		else
@@ -70,12 +79,21 @@ fault_row(FILE *f, size_t k, const void *arg)
 }
 
 int
-pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
-    struct cJSON *const *states, size_t n)
+pgstore_faults_copy(const char *site, const int64_t *ids, struct cJSON *const *states, size_t n,
+    struct pg_copy *out)
 {
-	static char sql[2048], copy[1024];
 	struct fault_rows a = { site, ids, states };
-	char *buf = NULL;
+
+	return pg_copy_build(n, fault_row, &a, 0, out);
+}
+
+int
+pgstore_put_faults(struct pgstore *ps, const struct pg_copy *t, const size_t *rows, size_t n,
+    int fresh)
+{
+	static char sql[2048], copy[1024], direct[1024];
+	char *owned = NULL;
+	const char *buf;
 	size_t blen = 0;
 	int rc = -1;
 
@@ -87,6 +105,8 @@ pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
 		for (int i = 0; store_change_cols[i]; i++)
 			c += (size_t)snprintf(copy + c, sizeof(copy) - c, ", %s", store_change_cols[i]);
 		snprintf(copy + c, sizeof(copy) - c, ") FROM STDIN");
+		/* the same columns straight into faults */
+		snprintf(direct, sizeof(direct), "COPY faults%s", copy + strlen("COPY incoming_faults"));
 		/* column names come from store_change_cols only, never from input */
 		l += (size_t)snprintf(sql + l, sizeof(sql) - l, "INSERT INTO faults SELECT * FROM "
 		    "incoming_faults ON CONFLICT (site, id) DO UPDATE SET ");
@@ -94,14 +114,37 @@ pgstore_put_faults(struct pgstore *ps, const char *site, const int64_t *ids,
 			l += (size_t)snprintf(sql + l, sizeof(sql) - l, "%s%s = EXCLUDED.%s", i ? ", " : "",
 			    store_change_cols[i], store_change_cols[i]);
 	}
-	if (pg_copy_text(n, fault_row, &a, &buf, &blen) != 0)
+	if ((buf = pg_copy_pick(t, rows, n, &blen, &owned)) == NULL) {
+		pgstore_set_err(ps, "out of memory");
 		return -1;
+	}
+	if (blen == 0) {
+		free(owned);
+		return 0;
+	}
+	/*
+	 * Faults the site has no row of yet (the caller says so: above the
+	 * highest fault id it held) go straight into the table, as fast as a
+	 * plain COPY; should one be there after all, the session table and
+	 * ON CONFLICT DO UPDATE, as for the others.
+	 */
+	if (fresh) {
+		if (pg_run_cmd(ps, "SAVEPOINT faults_direct", NULL) != 0)
+			goto out;
+		if (pg_copy_in(ps, direct, buf, blen) == 0) {
+			rc = pg_run_cmd(ps, "RELEASE SAVEPOINT faults_direct", NULL);
+			goto out;
+		}
+		if (strcmp(ps->state, "23505") != 0 ||
+		    pg_run_cmd(ps, "ROLLBACK TO SAVEPOINT faults_direct", NULL) != 0)
+			goto out;
+	}
 	if (pg_copy_in(ps, copy, buf, blen) != 0 ||
 	    pg_run_cmd(ps, sql, NULL) != 0)
 		goto out;
 	rc = pg_run_cmd(ps, "TRUNCATE incoming_faults", NULL);
 out:
-	free(buf);
+	free(owned);
 	return rc;
 }
 

@@ -11,11 +11,6 @@ RESYNC=3s collect_conf "$T/collect.conf"
 collect_start collect
 bases_start a b
 
-head_of() { sqlite_q "$1" "select coalesce(max(seq), 0) from audit"; }
-# grown SITE N: the base has recorded N more than when asked
-grown() { [ "$(head_of "$1")" -ge "$2" ]; }
-# centre_has SITE N: the centre holds every record of SITE up to N
-centre_has() { pg_has "select 1 from sites where site = '$1' and contiguous >= $2"; }
 wait_until 30 "records of a at the centre" centre_has a 10
 
 # 1. SIGKILL in the middle of the stream

@@ -128,13 +128,14 @@ topic tbmon/$1/resend in 1"
 }
 
 # centre_start SITE...: PostgreSQL, the central broker (persistent unless
-# CENTRAL_PERSIST=false) and a bridged broker per base, the bridges
-# connected; sets CENTRAL_PORT and PORT_B<SITE>.
+# CENTRAL_PERSIST=false; CENTRAL_EXTRA: more of its config lines) and a
+# bridged broker per base, the bridges connected; sets CENTRAL_PORT and
+# PORT_B<SITE>.
 centre_start() {
 	local site port
 	pg_start
 	CENTRAL_PORT=$(free_port)
-	broker central "$CENTRAL_PORT" "${CENTRAL_PERSIST:-true}"
+	broker central "$CENTRAL_PORT" "${CENTRAL_PERSIST:-true}" "${CENTRAL_EXTRA:-}"
 	for site in "$@"; do
 		port=$(free_port)
 		declare -g "PORT_B$site=$port"
@@ -291,6 +292,13 @@ collect_stop() {
 sqlite_q() {
 	sqlite3 -batch -noheader -cmd ".timeout 5000" "file:$T/$1/tbmon.db?mode=ro" "$2"
 }
+
+# head_of SITE: the base's last seq.
+head_of() { sqlite_q "$1" "select coalesce(max(seq), 0) from audit"; }
+# grown SITE N: the base has recorded up to seq N at least
+grown() { [ "$(head_of "$1")" -ge "$2" ]; }
+# centre_has SITE N: the centre holds every record of SITE up to N
+centre_has() { pg_has "select 1 from sites where site = '$1' and contiguous >= $2"; }
 
 # caught_up SITE: the centre holds the base's whole chain.
 caught_up() {

@@ -101,6 +101,29 @@ parse_bad(void **state)
 	}
 }
 
+/* \u escapes: decoded (and then checked as UTF-8), a lone surrogate refused */
+static void
+parse_escapes(void **state)
+{
+	char h[AUDIT_HASH_LEN + 1], *good, err[160] = "";
+	const char *lone = "{\"audit\":{\"site\":\"a\",\"seq\":1,\"at_ms\":1,\"fault_id\":null,"
+	    "\"action\":\"x\",\"actor\":\"\\ud800\",\"detail\":\"{}\",\"prev_hash\":\"00\",\"hash\":\"00\"}}";
+	struct in_record r;
+
+	(void)state;
+	assert_int_equal(audit_hash(1, 1, 0, "ack", "张三", "{\"note\":\"a\\\\u\"}", AUDIT_GENESIS, h), 0);
+	assert_true(asprintf(&good, "{\"audit\":{\"site\":\"a\",\"seq\":1,\"at_ms\":1,\"fault_id\":null,"
+	    "\"action\":\"ack\",\"actor\":\"\\u5f20\\u4e09\",\"detail\":\"{\\\"note\\\":\\\"a\\\\\\\\u\\\"}\","
+	    "\"prev_hash\":\"%s\",\"hash\":\"%s\"}}", AUDIT_GENESIS, h) > 0);
+	assert_int_equal(record_parse(good, strlen(good), &r, err, sizeof(err)), 0);
+	assert_string_equal(r.r.actor, "张三");
+	assert_string_equal(r.r.detail, "{\"note\":\"a\\\\u\"}");
+	assert_int_equal(replay_link(&r.r, AUDIT_GENESIS), REPLAY_OK);
+	record_clear(&r);
+	free(good);
+	assert_int_equal(record_parse(lone, strlen(lone), &r, err, sizeof(err)), -1);
+}
+
 static void
 topic_site(void **state)
 {
@@ -199,6 +222,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_good),
 		cmocka_unit_test(parse_bad),
+		cmocka_unit_test(parse_escapes),
 		cmocka_unit_test(topic_site),
 		cmocka_unit_test(config_message),
 		cmocka_unit_test(conf_errors),

@@ -6,7 +6,7 @@ set -uo pipefail
 dir=$1
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
-for f in "$dir"/tbmctl.bash "$dir"/tbm-report.bash; do
+for f in "$dir"/tbmctl.bash "$dir"/tbm-report.bash "$dir"/tbm-collect.bash; do
 	bash -n "$f" || bad "$f: syntax error"
 done
 # shellcheck source=/dev/null
@@ -15,6 +15,9 @@ source "$dir/tbmctl.bash" || bad "sourcing tbmctl.bash failed"
 source "$dir/tbm-report.bash" || bad "sourcing tbm-report.bash failed"
 complete -p tbmctl | grep -q -- '-F _tbmctl tbmctl' || bad "tbmctl is not registered"
 complete -p tbm-report | grep -q -- '-F _tbm_report tbm-report' || bad "tbm-report is not registered"
+# shellcheck source=/dev/null
+source "$dir/tbm-collect.bash" || bad "sourcing tbm-collect.bash failed"
+complete -p tbm-collect | grep -q -- '-F _tbm_collect tbm-collect' || bad "tbm-collect is not registered"
 
 # complete FUNCTION EXPECTED WORD...: the last WORD is the one completed;
 # EXPECTED is the sorted, space-separated answer.
@@ -56,5 +59,13 @@ check _tbm_report "--cutoff --format --from --help --period --to -o" tbm-report 
 check _tbm_report "--format --from" tbm-report e.ini --f
 check _tbm_report "$tmp/eval/evaluation.ini $tmp/eval/sub" tbm-report "$tmp/eval/"
 check _tbm_report "" tbm-report e.ini --cutoff ""
+touch "$tmp/eval/collect.conf"
+check _tbm_collect "status" tbm-collect ""
+check _tbm_collect "--help -c -n" tbm-collect -
+check _tbm_collect "status" tbm-collect -c /etc/tbmon/collect.conf s
+check _tbm_collect "$tmp/eval/collect.conf $tmp/eval/sub" tbm-collect -c "$tmp/eval/"
+check _tbm_collect "--json -c" tbm-collect status ""
+check _tbm_collect "--json" tbm-collect -c x.conf status --j
+check _tbm_collect "-c" tbm-collect -n ""
 [ $fail = 0 ] && echo "bash completion OK"
 exit $fail

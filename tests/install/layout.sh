@@ -38,6 +38,7 @@ expect /usr/lib/systemd/system/tbmond.service 644
 expect /usr/lib/systemd/system/tbm-collect.service 644
 expect /usr/bin/tbm-collect 755
 expect /usr/share/doc/tbmon/examples/collect.conf 644
+expect /usr/share/bash-completion/completions/tbm-collect 644
 expect /usr/lib/sysusers.d/tbmon.conf 644
 expect /usr/lib/tmpfiles.d/tbmon.conf 644
 expect /usr/share/doc/tbmon/examples/tbmond.conf 644

@@ -35,6 +35,7 @@ static const struct key {
 	{ "gap_wait", K_DURATION, offsetof(struct collect_conf, gap_wait_ms), "2s" },
 	{ "resync", K_DURATION, offsetof(struct collect_conf, resync_ms), "1m" },
 	{ "keepalive", K_DURATION, offsetof(struct collect_conf, keepalive_ms), "60s" },
+	{ "hold", K_COUNT, offsetof(struct collect_conf, hold), "50000" },
 	{ "log_level", K_LOGLEVEL, offsetof(struct collect_conf, log_level), "info" },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -1,6 +1,7 @@
 /*
  * main.c - tbm-collect: options, the loop (messages in batches, configs
- * first; a database that goes away keeps the batch until it is back; gaps
+ * first, each batch read in a thread while the one before is stored; a
+ * database that goes away keeps the batch until it is back; gaps
  * asked for again; every site asked for what follows its chain at start,
  * after a reconnection and every `resync`), and `tbm-collect status`.
  */
@@ -102,7 +103,7 @@ resync(struct loop *l, const char *why)
 		if (!v[i].has_config)
 			continue;
 		s = site_get(l, v[i].site);
-		if (pgstore_progress(l->ps, s->site, 0, 0, &s->contiguous, &s->highest) != 0) {
+		if (pgstore_progress(l->ps, s->site, 0, 0, 0, &s->contiguous, &s->highest) != 0) {
 			log_warnx("database: %s", pgstore_errmsg(l->ps));
 			break;
 		}
@@ -140,7 +141,7 @@ gaps_ask(struct loop *l)
 		    now - s->asked_at < l->c->gap_wait_ms)
 			continue;
 		/* another collector may have stored the missing ones meanwhile */
-		if (pgstore_progress(l->ps, s->site, 0, 0, &s->contiguous, &s->highest) != 0) {
+		if (pgstore_progress(l->ps, s->site, 0, 0, 0, &s->contiguous, &s->highest) != 0) {
 			log_warnx("database: %s", pgstore_errmsg(l->ps));
 			continue;
 		}
@@ -162,9 +163,13 @@ pg_wait(struct loop *l)
 
 	while (!stop_flag && pgstore_reconnect(l->ps) != 0) {
 		struct timespec ts = { backoff / 1000, (backoff % 1000) * 1000000L };
-		if (ratelimit_pass(&rl, time_mono_ms()) > 0)
-			log_warnx("database: %s; retrying (the messages received wait in memory)",
-			    pgstore_errmsg(l->ps));
+		if (ratelimit_pass(&rl, time_mono_ms()) > 0) {
+			int full;
+			size_t held = net_held(l->net, &full);
+			log_warnx("database: %s; retrying (%zu messages wait in memory%s)",
+			    pgstore_errmsg(l->ps), held, full ? ", the most it holds: the broker keeps "
+			    "what follows" : "");
+		}
 		nanosleep(&ts, NULL);
 		backoff = backoff * 2 > PG_RETRY_MAX_MS ? PG_RETRY_MAX_MS : backoff * 2;
 	}
@@ -181,23 +186,27 @@ is_config(const struct message *m)
 
 #define BATCH_TRIES 3
 
-/* Stores a batch, waiting for the database while it is away. A batch the
- * database keeps refusing while it is up (a deadlock between collectors
- * is retried; something in it the database cannot take is not) is split
- * into single messages, so that one bad message holds up no other; a
- * single one refused every time is logged and left to the base's resend. */
+/* Stores a batch (prepared already, or p NULL), waiting for the database
+ * while it is away. A batch the database keeps refusing while it is up (a
+ * deadlock between collectors is retried; something in it the database
+ * cannot take is not) is split into single messages, so that one bad
+ * message holds up no other; a single one refused every time is logged
+ * and left to the base's resend. */
 static void
-store_events(struct loop *l, struct message *ev, size_t nev, int may_split)
+store_events(struct loop *l, struct message *ev, size_t nev, const struct prepared *p)
 {
+	struct prepared *own = NULL;
 	int tries = 0;
 
+	if (p == NULL && (p = own = ingest_prepare(ev, nev)) == NULL)
+		fatalx("out of memory");
 	while (!stop_flag) {
 		struct gap *g = NULL;
 		size_t ng = 0;
-		if (ingest_batch(l->ps, ev, nev, &l->st, &g, &ng) == 0) {
+		if (ingest_store(l->ps, p, &l->st, &g, &ng) == 0) {
 			gaps_seen(l, g, ng);
 			free(g);
-			return;
+			break;
 		}
 		log_warnx("database: %s", pgstore_errmsg(l->ps));
 		if (!pgstore_up(l->ps)) {
@@ -206,35 +215,65 @@ store_events(struct loop *l, struct message *ev, size_t nev, int may_split)
 		}
 		if (++tries < BATCH_TRIES)
 			continue;
-		if (may_split && nev > 1) {
+		if (nev > 1) {
 			log_warnx("database: a batch of %zu refused %d times; storing its messages one by one",
 			    nev, tries);
 			for (size_t i = 0; i < nev && !stop_flag; i++)
-				store_events(l, &ev[i], 1, 0);
-			return;
+				store_events(l, &ev[i], 1, NULL);
+			break;
 		}
 		log_errx("%s: a message the database refuses (%s); not stored, left to the base to "
 		    "send again", ev[0].topic, pgstore_errmsg(l->ps));
-		return;
+		break;
 	}
+	ingest_prepared_free(own);
 }
 
-/* One batch: configs first (a site's records need its config), then the
- * events; nothing is dropped while the database is away. */
-static void
-handle(struct loop *l, struct message *m, size_t n)
-{
-	struct message *ev = malloc((n ? n : 1) * sizeof(*ev));
-	size_t nev = 0;
+/* Events taken from the broker, read and checked, waiting to be stored. */
+struct pending {
+	struct message *ev;
+	size_t nev;
+	struct prepared *p;
+};
 
-	if (ev == NULL)
+static void
+pending_free(struct net *net, struct pending *e)
+{
+	ingest_prepared_free(e->p);
+	for (size_t i = 0; i < e->nev; i++)
+		net_message_free(net, &e->ev[i]);
+	free(e->ev);
+	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * One batch taken from the broker: its events are read and checked in a
+ * thread while the events of the batch before (*prev) are stored; then
+ * its configs are stored (a site's records need its config) and its
+ * events become *prev. Nothing is dropped while the database is away.
+ */
+static void
+handle(struct loop *l, struct message *m, size_t n, struct pending *prev)
+{
+	struct pending next = { 0 };
+	struct ingest_job job;
+
+	if ((next.ev = malloc((n ? n : 1) * sizeof(*next.ev))) == NULL)
 		fatalx("out of memory");
-	for (size_t i = 0; i < n && !stop_flag; i++) {
-		char site[COLLECT_SITE_MAX];
-		if (!is_config(&m[i])) {
-			ev[nev++] = m[i];
+	for (size_t i = 0; i < n; i++)
+		if (!is_config(&m[i]))
+			next.ev[next.nev++] = m[i];
+	if (next.nev > 0)
+		ingest_prepare_start(&job, next.ev, next.nev);
+	if (prev->nev > 0)
+		store_events(l, prev->ev, prev->nev, prev->p);
+	pending_free(l->net, prev);
+	if (next.nev > 0 && (next.p = ingest_prepare_wait(&job)) == NULL)
+		fatalx("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		char site[COLLECT_SITE_MAX] = "";
+		if (!is_config(&m[i]))
 			continue;
-		}
 		while (!stop_flag && ingest_config(l->ps, &m[i], &l->st, site, sizeof(site)) != 0) {
 			log_warnx("database: %s", pgstore_errmsg(l->ps));
 			pg_wait(l);
@@ -246,13 +285,9 @@ handle(struct loop *l, struct message *m, size_t n)
 			if (pgstore_site_state(l->ps, site, &s->contiguous, &hi, NULL) > 0)
 				ask(l, s, time_mono_ms(), "its config arrived");
 		}
-		net_message_free(&m[i]);
+		net_message_free(l->net, &m[i]);
 	}
-	if (nev > 0)
-		store_events(l, ev, nev, 1);
-	for (size_t i = 0; i < nev; i++)
-		net_message_free(&ev[i]);
-	free(ev);
+	*prev = next;
 }
 
 static int
@@ -260,6 +295,7 @@ run(const struct collect_conf *c)
 {
 	struct loop l;
 	struct message *batch;
+	struct pending prev = { 0 };
 	struct sigaction sa;
 	char err[512];
 	int64_t backoff = PG_RETRY_MIN_MS, last_report = time_mono_ms();
@@ -292,10 +328,11 @@ run(const struct collect_conf *c)
 	printf("tbm-collect: running\n");
 	fflush(stdout);
 	while (!stop_flag) {
-		size_t n = net_take(l.net, batch, (size_t)c->batch, c->flush_ms);
+		/* events waiting to be stored: whatever has come meanwhile, at once */
+		size_t n = net_take(l.net, batch, (size_t)c->batch, prev.nev ? 0 : c->flush_ms);
 		int64_t now = time_mono_ms();
-		if (n > 0)
-			handle(&l, batch, n);
+		if (n > 0 || prev.nev > 0)
+			handle(&l, batch, n, &prev);
 		if (net_reconnected(l.net))
 			resync(&l, "connected to the broker");
 		else if (now - l.last_resync >= c->resync_ms)
@@ -310,8 +347,9 @@ run(const struct collect_conf *c)
 	}
 	log_notice("stopping: %llu records stored, %llu duplicates, %llu tamper alarms, %llu kept "
 	    "aside", l.st.stored, l.st.duplicates, l.st.tamper, l.st.rejected);
+	/* what was taken but not yet stored is the base's to send again */
+	pending_free(l.net, &prev);
 	net_stop(l.net);
-	/* what was taken but not yet stored is the broker's to deliver again */
 	free(batch);
 	free(l.sites);
 	pgstore_close(l.ps);

@@ -5,6 +5,15 @@
  * subscription ($share/NAME/...) so that several collectors split the
  * work. libmosquitto's thread only copies each message into our list; the
  * main loop takes them in batches.
+ *
+ * What is held in memory is bounded (`hold`): at the bound (the database
+ * away, or slower than what comes in) libmosquitto's thread waits in the
+ * message callback, so that nothing more is read from the connection and
+ * the message is not acknowledged, until half of what is held is stored.
+ * The broker keeps what follows for the collector (its in-flight window
+ * and queue); what it does not keep (max_queued_messages) is a gap, asked
+ * for again from the base. A wait longer than the keepalive ends the
+ * connection; the session stays and libmosquitto connects again after.
  */
 #include <errno.h>
 #include <mosquitto.h>
@@ -28,9 +37,12 @@ struct net {
 	pthread_cond_t cv;
 	struct message *q;         /* a ring would do; a growing array is simpler and rare to grow */
 	size_t nq, cap;
+	size_t held, hold;         /* messages in memory (queued or taken, not freed), the most */
+	pthread_cond_t room;       /* held went down to half of hold, or stopping */
+	int stopping;
 	int connected;
 	unsigned connects, seen;     /* connections made, and those net_reconnected() reported */
-	struct ratelimit rl;
+	struct ratelimit rl, rl_pause;
 };
 
 static void
@@ -90,6 +102,20 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *ms
 		memcpy(m.payload, msg->payload, m.len);
 	m.payload[m.len] = '\0';
 	pthread_mutex_lock(&n->mu);
+	/* at the bound: wait here, reading nothing more, until half is stored */
+	if (n->held >= n->hold && !n->stopping) {
+		int64_t since = time_mono_ms();
+		int said = ratelimit_pass(&n->rl_pause, since) > 0;
+		if (said)
+			log_warnx("mqtt: %zu messages wait in memory to be stored (hold = %zu): taking no "
+			    "more from the broker until half of them are; it keeps what follows", n->held,
+			    n->hold);
+		while (n->held > n->hold / 2 && !n->stopping)
+			pthread_cond_wait(&n->room, &n->mu);
+		if (said)
+			log_info("mqtt: taking messages again after %.1f s",
+			    (double)(time_mono_ms() - since) / 1000.0);
+	}
 	if (n->nq == n->cap) {
 		size_t ncap = n->cap ? n->cap * 2 : 1024;
 		struct message *nv = realloc(n->q, ncap * sizeof(*nv));
@@ -99,6 +125,7 @@ on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *ms
 		n->cap = ncap;
 	}
 	n->q[n->nq++] = m;
+	n->held++;
 	pthread_cond_signal(&n->cv);
 	pthread_mutex_unlock(&n->mu);
 }
@@ -168,7 +195,10 @@ net_start(const struct collect_conf *c, char *err, size_t len)
 	}
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_cond_init(&n->cv, NULL);
+	pthread_cond_init(&n->room, NULL);
 	n->rl = (struct ratelimit)RATELIMIT_INIT(RATELIMIT_MINUTE);
+	n->rl_pause = (struct ratelimit)RATELIMIT_INIT(RATELIMIT_MINUTE);
+	n->hold = (size_t)c->hold;
 	if (c->share ? asprintf(&n->sub, "$share/%s/%s", c->share, c->topic) < 0 :
 	    (n->sub = strdup(c->topic)) == NULL) {
 		n->sub = NULL;
@@ -260,11 +290,29 @@ net_take(struct net *n, struct message *out, size_t max, int64_t wait_ms)
 }
 
 void
-net_message_free(struct message *m)
+net_message_free(struct net *n, struct message *m)
 {
+	if (m->topic == NULL && m->payload == NULL)
+		return;
+	pthread_mutex_lock(&n->mu);
+	if (--n->held <= n->hold / 2)
+		pthread_cond_signal(&n->room);
+	pthread_mutex_unlock(&n->mu);
 	free(m->topic);
 	free(m->payload);
 	memset(m, 0, sizeof(*m));
+}
+
+size_t
+net_held(struct net *n, int *full)
+{
+	size_t h;
+
+	pthread_mutex_lock(&n->mu);
+	h = n->held;
+	*full = n->held >= n->hold;
+	pthread_mutex_unlock(&n->mu);
+	return h;
 }
 
 int
@@ -295,6 +343,11 @@ net_stop(struct net *n)
 {
 	if (n == NULL)
 		return;
+	/* libmosquitto's thread may wait for room: let it go */
+	pthread_mutex_lock(&n->mu);
+	n->stopping = 1;
+	pthread_cond_signal(&n->room);
+	pthread_mutex_unlock(&n->mu);
 	if (n->mosq) {
 		mosquitto_disconnect(n->mosq);
 		mosquitto_loop_stop(n->mosq, false);
@@ -302,10 +355,11 @@ net_stop(struct net *n)
 		mosquitto_lib_cleanup();
 	}
 	for (size_t i = 0; i < n->nq; i++)
-		net_message_free(&n->q[i]);
+		net_message_free(n, &n->q[i]);
 	free(n->q);
 	free(n->sub);
 	pthread_cond_destroy(&n->cv);
+	pthread_cond_destroy(&n->room);
 	pthread_mutex_destroy(&n->mu);
 	free(n);
 }

@@ -113,10 +113,12 @@ record_parse(const char *payload, size_t len, struct in_record *out, char *err, 
 		    action == NULL ? "action" : actor == NULL ? "actor" : "detail");
 		goto out;
 	}
-	/* \u escapes can still decode to what is not UTF-8 (a lone surrogate) */
-	if (jsonpath_utf8_invalid(action, strlen(action)) >= 0 ||
+	/* \u escapes can still decode to what is not UTF-8 (a lone surrogate);
+	 * without one, the payload checked whole is all there is */
+	if (memmem(payload, len, "\\u", 2) != NULL &&
+	    (jsonpath_utf8_invalid(action, strlen(action)) >= 0 ||
 	    jsonpath_utf8_invalid(actor, strlen(actor)) >= 0 ||
-	    jsonpath_utf8_invalid(detail, strlen(detail)) >= 0) {
+	    jsonpath_utf8_invalid(detail, strlen(detail)) >= 0)) {
 		snprintf(err, errlen, "audit.action, actor or detail is not UTF-8");
 		goto out;
 	}
