@@ -79,6 +79,16 @@ class Client:
         return re.search(rb'name="csrf" value="([0-9a-f]{32})"', page).group(1).decode()
 
 
+def bearer(path, key):
+    """A program's GET with an account's key, no cookies."""
+    r = urllib.request.Request(URL + path, headers={"Authorization": "Bearer " + key})
+    try:
+        with urllib.request.urlopen(r, timeout=10) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
 def no_alert(d, where):
     try:
         a = d.switch_to.alert
@@ -331,6 +341,22 @@ def run(d):
     check("sun" in users and users["sun"]["role"] == "viewer" and users["sun"]["display"] == "孙老师 <script>x</script>",
           "/users: the viewer sun added, as typed")
     check("孙老师 <script>x</script>" in d.find_element(By.TAG_NAME, "body").text, "the new name shows as text")
+
+    # a key for /api/ made on the page: shown once, used by a program, revoked on the page
+    d.get(URL + "/users")
+    Select(d.find_element(By.ID, "k-name")).select_by_value("auditor")
+    click(d, By.CSS_SELECTOR, "form[action='/users'] input[value='key'] ~ button")
+    key = d.find_element(By.ID, "api-key").text
+    check(re.fullmatch(r"tbm_[0-9a-f]{32}", key) is not None, "/users: a new key shown once")
+    no_hscroll(d, "apikey")
+    st, _, b = bearer("/api/status", key)
+    check(st == 200 and json.loads(b)["site"]["id"] == "test", "/api/status with the key made on the page")
+    check({u["name"]: u["api_key"] for u in tbmctl("user", "list", "--json")}["auditor"], "tbmctl user list: auditor has a key")
+    d.get(URL + "/users")
+    check(key not in d.page_source, "/users does not show the key again")
+    click(d, By.CSS_SELECTOR, "form[action='/users'] input[value='keyrevoke'] ~ button")
+    st, _, _ = bearer("/api/status", key)
+    check(st == 401, "the key revoked on the page: 401 (%s)" % st)
 
     # ---- the other pages: they render, fit 390 px and stay small ----
     for path, name in (("/indicators", "indicators"), ("/labels", "labels"), ("/users", "users"),

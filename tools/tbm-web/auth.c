@@ -194,3 +194,12 @@ auth_account_disable(struct store *st, const struct auth_who *w, const char *nam
 
 	return store_account_set_disabled(st, &a, name, disabled, now, err, len);
 }
+
+int
+auth_account_key(struct store *st, const struct auth_who *w, const char *name, char *key,
+    int64_t now, char *err, size_t len)
+{
+	struct actor a = actor_of(w);
+
+	return store_account_key(st, &a, name, key, now, err, len);
+}

@@ -66,5 +66,8 @@ int auth_account_passwd(struct store *st, const struct auth_who *w, const char *
     const char *password, int64_t now, char *err, size_t len);
 int auth_account_disable(struct store *st, const struct auth_who *w, const char *name, int disabled,
     int64_t now, char *err, size_t len);
+/* A new /api/ key into key (ACCOUNT_KEY_LEN + 1), or key NULL: revoked. */
+int auth_account_key(struct store *st, const struct auth_who *w, const char *name, char *key,
+    int64_t now, char *err, size_t len);
 
 #endif

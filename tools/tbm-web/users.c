@@ -1,6 +1,6 @@
 /*
  * users.c - /users: the base's accounts for managers (list, add, new
- * password, disable and enable). Every change is made through auth.c and
+ * password, disable and enable, a key for /api/ shown once, revoked). Every change is made through auth.c and
  * is an audit record in the store; a disabled account's sessions end.
  */
 #include <stdio.h>
@@ -29,7 +29,7 @@ page_users(struct req *r)
 	req_ctx(r, "账号", &c);
 	page_begin(b, &c);
 	req_flash(r);
-	buf_put(b, "<div class=\"scroll\"><table><tr><th>账号</th><th>姓名</th><th>角色</th><th>实训室</th><th>状态</th><th></th></tr>");
+	buf_put(b, "<div class=\"scroll\"><table><tr><th>账号</th><th>姓名</th><th>角色</th><th>实训室</th><th>状态</th><th>API 密钥</th><th></th></tr>");
 	for (size_t i = 0; i < n; i++) {
 		buf_put(b, "<tr><td>");
 		buf_esc(b, v[i].name);
@@ -47,6 +47,15 @@ page_users(struct req *r)
 		}
 		buf_put(b, "</td><td>");
 		buf_put(b, v[i].disabled ? "已停用" : "启用");
+		buf_put(b, "</td><td>");
+		if (v[i].has_key) {
+			buf_put(b, "有<form method=\"post\" action=\"/users\">");
+			form_hidden(r);
+			buf_put(b, "<input type=\"hidden\" name=\"name\" value=\"");
+			buf_esc(b, v[i].name);
+			buf_put(b, "\"><input type=\"hidden\" name=\"do\" value=\"keyrevoke\">"
+				   "<button type=\"submit\" class=\"sec\">吊销</button></form>");
+		}
 		buf_put(b, "</td><td><form method=\"post\" action=\"/users\">");
 		form_hidden(r);
 		buf_put(b, "<input type=\"hidden\" name=\"name\" value=\"");
@@ -78,8 +87,40 @@ page_users(struct req *r)
 	}
 	buf_put(b, "</select><label for=\"p-pw\">新密码（至少 8 位）</label><input id=\"p-pw\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required minlength=\"8\" maxlength=\"256\">"
 		   "<button type=\"submit\">设置密码</button></form>");
+
+	buf_put(b, "<h2>API 密钥</h2><p class=\"mut\">给大屏或脚本读只读的 /api/：密钥只显示一次，"
+		   "权限与账号相同；新密钥使旧的失效，账号停用时密钥也不能用。</p>");
+	form_begin(r, "/users", "key");
+	buf_put(b, "<label for=\"k-name\">账号</label><select id=\"k-name\" name=\"name\">");
+	for (size_t i = 0; i < n; i++) {
+		buf_put(b, "<option value=\"");
+		buf_esc(b, v[i].name);
+		buf_put(b, "\">");
+		buf_esc(b, v[i].name);
+		buf_put(b, "</option>");
+	}
+	buf_put(b, "</select><button type=\"submit\">生成密钥</button></form>");
 	page_end(b);
 	auth_accounts_free(v, n);
+}
+
+/* The new key, this once (the response is not stored: no-store). */
+static void
+key_shown(struct req *r, const char *name, const char *key)
+{
+	struct page_ctx c;
+	struct buf *b = &r->out;
+
+	req_ctx(r, "API 密钥", &c);
+	page_begin(b, &c);
+	buf_put(b, "<p class=\"msg\" role=\"status\">账号 ");
+	buf_esc(b, name);
+	buf_put(b, " 的新密钥（之前的密钥已失效）。只显示这一次，请像密码一样保管：</p><p><code id=\"api-key\">");
+	buf_esc(b, key);
+	buf_put(b, "</code></p><p class=\"mut\">用法：<code>curl -H 'Authorization: Bearer 密钥' ");
+	req_base_url(r, b);
+	buf_put(b, "/api/status</code></p><p><a href=\"/users\">返回账号</a></p>");
+	page_end(b);
 }
 
 void
@@ -136,6 +177,19 @@ post_users(struct req *r)
 		rc = auth_account_passwd(r->w->st, &who, name, pw, r->now, err, sizeof(err));
 		if (rc == 0)
 			sessions_drop_account(r->w->ss, name);
+	} else if (strcmp(what, "key") == 0) {
+		char key[ACCOUNT_KEY_LEN + 1];
+
+		rc = auth_account_key(r->w->st, &who, name, key, r->now, err, sizeof(err));
+		if (rc == 0) {
+			session_form_mark(r->sess, web_form_get(&r->form, "form_id"));
+			log_info("account %s: a key for /api/ by %s from %s", name, r->acct.name, r->client);
+			key_shown(r, name, key);
+			explicit_bzero(key, sizeof(key));
+			return;
+		}
+	} else if (strcmp(what, "keyrevoke") == 0) {
+		rc = auth_account_key(r->w->st, &who, name, NULL, r->now, err, sizeof(err));
 	} else if (strcmp(what, "disable") == 0 || strcmp(what, "enable") == 0) {
 		int dis = what[0] == 'd';
 
