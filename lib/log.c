@@ -5,12 +5,14 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *log_ident = "tbmon";
-static int log_threshold = LOG_INFO_;
+/* a reload changes it while other threads log: an atomic */
+static atomic_int log_threshold = LOG_INFO_;
 static int log_prefix;
 
 static const struct {
@@ -25,14 +27,14 @@ void
 log_init(const char *ident, int level, int prefix)
 {
 	log_ident = ident;
-	log_threshold = level;
+	atomic_store_explicit(&log_threshold, level, memory_order_relaxed);
 	log_prefix = prefix;
 }
 
 void
 log_set_level(int level)
 {
-	log_threshold = level;
+	atomic_store_explicit(&log_threshold, level, memory_order_relaxed);
 }
 
 int
@@ -51,7 +53,7 @@ log_msg(int level, int with_errno, const char *fmt, va_list ap)
 	int saved = errno;
 	int n;
 
-	if (level > log_threshold)
+	if (level > atomic_load_explicit(&log_threshold, memory_order_relaxed))
 		return;
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (n < 0)

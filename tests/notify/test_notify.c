@@ -14,7 +14,7 @@
 #include "notify.h"
 #include "tbmtime.h"
 
-volatile sig_atomic_t notify_stop;
+atomic_int notify_stop;
 
 static void
 test_robot_reply(void **state)

@@ -17,7 +17,7 @@
 #include "notify.h"
 #include "tbmtime.h"
 
-volatile sig_atomic_t notify_stop;
+atomic_int notify_stop;   /* read by every channel's thread: an atomic, not just volatile */
 static volatile sig_atomic_t got_term, got_hup;
 
 static void

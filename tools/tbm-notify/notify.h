@@ -13,6 +13,7 @@
 #define TBM_NOTIFY_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,7 +22,8 @@
 
 #define NOTIFY_WINDOW_MS 60000        /* the storm window: `burst` messages a minute */
 
-extern volatile sig_atomic_t notify_stop;
+/* Set by SIGTERM/SIGINT, read by the channels' threads (lock-free: safe in a handler). */
+extern atomic_int notify_stop;
 
 /* ---- message.c ---- */
 
