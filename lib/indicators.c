@@ -202,7 +202,7 @@ struct gather {
 static int
 grow(void *vp, size_t *cap, size_t need, size_t elem)
 {
-	void *nv;
+	void *cur, *nv;
 	size_t ncap;
 
 	if (need <= *cap)
@@ -210,9 +210,11 @@ grow(void *vp, size_t *cap, size_t need, size_t elem)
 	ncap = *cap ? *cap * 2 : 256;
 	while (ncap < need)
 		ncap *= 2;
-	if ((nv = realloc(*(void **)vp, ncap * elem)) == NULL)
+	/* vp points at a T *: read and written as bytes (store_rows' way), not through a void ** */
+	memcpy(&cur, vp, sizeof(cur));
+	if ((nv = realloc(cur, ncap * elem)) == NULL)
 		return -1;
-	*(void **)vp = nv;
+	memcpy(vp, &nv, sizeof(nv));
 	*cap = ncap;
 	return 0;
 }

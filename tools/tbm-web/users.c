@@ -12,6 +12,35 @@
 
 #define LABS_MAX 16
 
+/* A one-button form of an account's row: POST /users do=WHAT name=NAME. */
+static void
+row_button(struct req *r, const char *name, const char *what, const char *label)
+{
+	struct buf *b = &r->out;
+
+	buf_put(b, "<form method=\"post\" action=\"/users\">");
+	form_hidden(r);
+	buf_put(b, "<input type=\"hidden\" name=\"name\" value=\"");
+	buf_esc(b, name);
+	buf_printf(b, "\"><input type=\"hidden\" name=\"do\" value=\"%s\"><button type=\"submit\" "
+	    "class=\"sec\">%s</button></form>", what, label);
+}
+
+/* A labelled choice of every account, the field "name" of a form. */
+static void
+account_select(struct buf *b, const char *id, const struct account *v, size_t n)
+{
+	buf_printf(b, "<label for=\"%s\">账号</label><select id=\"%s\" name=\"name\">", id, id);
+	for (size_t i = 0; i < n; i++) {
+		buf_put(b, "<option value=\"");
+		buf_esc(b, v[i].name);
+		buf_put(b, "\">");
+		buf_esc(b, v[i].name);
+		buf_put(b, "</option>");
+	}
+	buf_put(b, "</select>");
+}
+
 void
 page_users(struct req *r)
 {
@@ -49,19 +78,12 @@ page_users(struct req *r)
 		buf_put(b, v[i].disabled ? "已停用" : "启用");
 		buf_put(b, "</td><td>");
 		if (v[i].has_key) {
-			buf_put(b, "有<form method=\"post\" action=\"/users\">");
-			form_hidden(r);
-			buf_put(b, "<input type=\"hidden\" name=\"name\" value=\"");
-			buf_esc(b, v[i].name);
-			buf_put(b, "\"><input type=\"hidden\" name=\"do\" value=\"keyrevoke\">"
-				   "<button type=\"submit\" class=\"sec\">吊销</button></form>");
+			buf_put(b, "有");
+			row_button(r, v[i].name, "keyrevoke", "吊销");
 		}
-		buf_put(b, "</td><td><form method=\"post\" action=\"/users\">");
-		form_hidden(r);
-		buf_put(b, "<input type=\"hidden\" name=\"name\" value=\"");
-		buf_esc(b, v[i].name);
-		buf_printf(b, "\"><input type=\"hidden\" name=\"do\" value=\"%s\"><button type=\"submit\" class=\"sec\">%s</button></form></td></tr>",
-		    v[i].disabled ? "enable" : "disable", v[i].disabled ? "启用" : "停用");
+		buf_put(b, "</td><td>");
+		row_button(r, v[i].name, v[i].disabled ? "enable" : "disable", v[i].disabled ? "启用" : "停用");
+		buf_put(b, "</td></tr>");
 	}
 	buf_put(b, "</table></div>");
 
@@ -77,29 +99,15 @@ page_users(struct req *r)
 
 	buf_put(b, "<h2>重设密码</h2>");
 	form_begin(r, "/users", "passwd");
-	buf_put(b, "<label for=\"p-name\">账号</label><select id=\"p-name\" name=\"name\">");
-	for (size_t i = 0; i < n; i++) {
-		buf_put(b, "<option value=\"");
-		buf_esc(b, v[i].name);
-		buf_put(b, "\">");
-		buf_esc(b, v[i].name);
-		buf_put(b, "</option>");
-	}
-	buf_put(b, "</select><label for=\"p-pw\">新密码（至少 8 位）</label><input id=\"p-pw\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required minlength=\"8\" maxlength=\"256\">"
+	account_select(b, "p-name", v, n);
+	buf_put(b, "<label for=\"p-pw\">新密码（至少 8 位）</label><input id=\"p-pw\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required minlength=\"8\" maxlength=\"256\">"
 		   "<button type=\"submit\">设置密码</button></form>");
 
 	buf_put(b, "<h2>API 密钥</h2><p class=\"mut\">给大屏或脚本读只读的 /api/：密钥只显示一次，"
 		   "权限与账号相同；新密钥使旧的失效，账号停用时密钥也不能用。</p>");
 	form_begin(r, "/users", "key");
-	buf_put(b, "<label for=\"k-name\">账号</label><select id=\"k-name\" name=\"name\">");
-	for (size_t i = 0; i < n; i++) {
-		buf_put(b, "<option value=\"");
-		buf_esc(b, v[i].name);
-		buf_put(b, "\">");
-		buf_esc(b, v[i].name);
-		buf_put(b, "</option>");
-	}
-	buf_put(b, "</select><button type=\"submit\">生成密钥</button></form>");
+	account_select(b, "k-name", v, n);
+	buf_put(b, "<button type=\"submit\">生成密钥</button></form>");
 	page_end(b);
 	auth_accounts_free(v, n);
 }
